@@ -1,0 +1,2 @@
+// Mocha root hooks; filled in with the MongoDB-protocol server lifecycle.
+export const mochaHooks = {};
