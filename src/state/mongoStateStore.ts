@@ -1,0 +1,157 @@
+import type { Collection, Db, MongoClient } from 'mongodb';
+import { PreprodError, describeError } from '../errors';
+import type { StoredDocument } from '../types';
+import type { StateStore } from './stateStore';
+
+export interface MongoStateStoreOptions {
+  /** Collection name. Default 'state'. */
+  collection?: string;
+  /** Attempts of an upsert that lost a race on the unique index. Default 5. */
+  duplicateKeyRetries?: number;
+}
+
+export interface MongoConnectOptions extends MongoStateStoreOptions {
+  /** Database name when the URL names none. Default 'zelfluxlocal'. */
+  dbName?: string;
+  /** How long to look for a server before giving up, in ms. Default 3000. */
+  serverSelectionTimeoutMS?: number;
+}
+
+export const DEFAULT_DB_NAME = 'zelfluxlocal';
+const DUPLICATE_KEY = 11000;
+
+/**
+ * The state store on MongoDB: collection `state` with a unique index on `key`,
+ * created and awaited before the first operation. Works on a `Db` handed over
+ * by the host (FluxOS's own driver, 6.x or 7.x) or on its own connection.
+ */
+export class MongoStateStore implements StateStore {
+  readonly description: string;
+  private readonly collection: Collection;
+  private readonly retries: number;
+  private readonly ownedClient: MongoClient | null;
+  private indexReady: Promise<void> | null = null;
+
+  constructor(db: Db, options: MongoStateStoreOptions = {}, ownedClient: MongoClient | null = null, description?: string) {
+    const name = options.collection ?? 'state';
+    this.collection = db.collection(name);
+    this.retries = options.duplicateKeyRetries ?? 5;
+    this.ownedClient = ownedClient;
+    this.description = description ?? `mongodb database ${db.databaseName}, collection ${name}`;
+  }
+
+  /** Connects to `url` (mongodb://host:port[/db]) and returns a store that closes its client on close(). */
+  static async connect(url: string, options: MongoConnectOptions = {}): Promise<MongoStateStore> {
+    const { MongoClient: Client } = await import('mongodb');
+    const timeout = options.serverSelectionTimeoutMS ?? 3000;
+    let client: MongoClient;
+    try {
+      client = new Client(url, {
+        serverSelectionTimeoutMS: timeout,
+        connectTimeoutMS: timeout,
+        socketTimeoutMS: timeout * 3,
+      });
+    } catch (error) {
+      throw new PreprodError('usage', `Expected a MongoDB URL like mongodb://127.0.0.1:27017/zelfluxlocal, got ${JSON.stringify(url)}.`, {
+        cause: error,
+      });
+    }
+    try {
+      await client.connect();
+    } catch (error) {
+      await client.close().catch(() => undefined);
+      throw new PreprodError('store-unavailable', `Cannot reach MongoDB at ${redact(url)}: ${describeError(error)}.`, {
+        cause: error,
+      });
+    }
+    const db = client.db(options.dbName ?? dbNameFromUrl(url) ?? DEFAULT_DB_NAME);
+    return new MongoStateStore(db, options, client, `${redact(url)} (database ${db.databaseName})`);
+  }
+
+  async get(key: string): Promise<StoredDocument | null> {
+    await this.ensureIndex();
+    const found = await this.run('read', () => this.collection.findOne({ key }));
+    if (!found) return null;
+    const { _id: id, ...rest } = found as Record<string, unknown>;
+    const document: StoredDocument = { ...rest, key };
+    // The seed dated its records by their ObjectId, so expose that time.
+    const time = objectIdTime(id);
+    if (time) document._idTime = time;
+    return document;
+  }
+
+  async set(key: string, value: StoredDocument): Promise<void> {
+    await this.ensureIndex();
+    const { _id: _ignored, _idTime: _alsoIgnored, ...fields } = value;
+    const replacement = { ...fields, key };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.collection.replaceOne({ key }, replacement, { upsert: true });
+        return;
+      } catch (error) {
+        // Two upserts racing on a unique index: the loser may get 11000 even
+        // though the record now exists (MongoDB < 4.2, FerretDB). Retrying
+        // turns it into a plain replace.
+        if (isDuplicateKey(error) && attempt < this.retries) continue;
+        throw wrap('write', error);
+      }
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.ensureIndex();
+    await this.run('delete', () => this.collection.deleteOne({ key }));
+  }
+
+  async close(): Promise<void> {
+    await this.ownedClient?.close();
+  }
+
+  private ensureIndex(): Promise<void> {
+    if (!this.indexReady) {
+      this.indexReady = this.run('index', async () => {
+        await this.collection.createIndex({ key: 1 }, { unique: true, name: 'key_1' });
+      }).catch((error: unknown) => {
+        this.indexReady = null; // try again on the next call
+        throw error;
+      });
+    }
+    return this.indexReady;
+  }
+
+  private async run<T>(what: string, operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      throw wrap(what, error);
+    }
+  }
+}
+
+function wrap(what: string, error: unknown): PreprodError {
+  if (error instanceof PreprodError) return error;
+  return new PreprodError('store-unavailable', `MongoDB state ${what} failed: ${describeError(error)}.`, { cause: error });
+}
+
+function isDuplicateKey(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === DUPLICATE_KEY;
+}
+
+// Duck-typed so a Db from the host's own copy of the driver works too.
+function objectIdTime(id: unknown): Date | null {
+  if (id && typeof (id as { getTimestamp?: unknown }).getTimestamp === 'function') {
+    const time = (id as { getTimestamp(): Date }).getTimestamp();
+    return time instanceof Date && !Number.isNaN(time.getTime()) ? time : null;
+  }
+  return null;
+}
+
+export function dbNameFromUrl(url: string): string | null {
+  const match = /^mongodb(?:\+srv)?:\/\/[^/]*\/([^?]+)/.exec(url);
+  return match ? decodeURIComponent(match[1]) : null;
+}
+
+/** The URL without credentials, for logs. */
+export function redact(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//***@');
+}
