@@ -13,7 +13,9 @@ export type ReasonCode =
   | 'remote-not-found'
   | 'fetch-failed'
   | 'preprod-unavailable'
-  | 'store-unavailable';
+  | 'store-unavailable'
+  /** In-process only: the settings handed over by the host are invalid; the node is left where it is. */
+  | 'config-invalid';
 
 export const REASON_CODES: readonly ReasonCode[] = [
   'development',
@@ -26,6 +28,7 @@ export const REASON_CODES: readonly ReasonCode[] = [
   'fetch-failed',
   'preprod-unavailable',
   'store-unavailable',
+  'config-invalid',
 ];
 
 export type RestartStrategy = 'none' | 'nodemon' | 'exit' | 'auto';

@@ -1,6 +1,7 @@
 import { promises as fs, constants as fsConstants } from 'node:fs';
 import * as path from 'node:path';
-import { PreprodError, describeError } from '../errors';
+import { PreprodError, describeError, isPreprodError } from '../errors';
+import { acquireLock } from '../lockFile';
 import type { StoredDocument } from '../types';
 import type { StateStore } from './stateStore';
 import { decodeDocuments, encodeDocuments } from './codec';
@@ -143,55 +144,15 @@ export class FileStateStore implements StateStore {
 
   /** Takes the cross-process lock; returns its release. */
   private async lock(): Promise<() => Promise<void>> {
-    const started = Date.now();
-    let wait = 5;
-    for (;;) {
-      try {
-        const handle = await fs.open(this.lockFile, 'wx', 0o600);
-        await handle.writeFile(String(process.pid));
-        await handle.close();
-        return async () => {
-          await fs.rm(this.lockFile, { force: true });
-        };
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-          throw new PreprodError('store-unavailable', `Cannot lock the state file ${this.file}: ${describeError(error)}.`, {
-            cause: error,
-          });
-        }
-      }
-      if (await this.lockIsStale()) {
-        await fs.rm(this.lockFile, { force: true });
-        continue;
-      }
-      if (Date.now() - started > this.options.lockTimeoutMs) {
-        throw new PreprodError(
-          'store-unavailable',
-          `The state file ${this.file} stayed locked by another process for ${this.options.lockTimeoutMs} ms.`,
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, wait));
-      wait = Math.min(wait * 2, 100);
-    }
-  }
-
-  // A lock is stale when its process is gone, or when it is older than any
-  // write could take (a recycled pid must not wedge the store forever).
-  private async lockIsStale(): Promise<boolean> {
     try {
-      const [text, stat] = await Promise.all([fs.readFile(this.lockFile, 'utf8'), fs.stat(this.lockFile)]);
-      if (Date.now() - stat.mtimeMs > this.options.staleLockMs) return true;
-      const pid = Number.parseInt(text, 10);
-      if (!Number.isInteger(pid) || pid <= 0) return Date.now() - stat.mtimeMs > 1000;
-      if (pid === process.pid) return false;
-      try {
-        process.kill(pid, 0);
-        return false;
-      } catch (error) {
-        return (error as NodeJS.ErrnoException).code === 'ESRCH';
-      }
-    } catch {
-      return false; // gone already, or unreadable: retry the lock
+      return await acquireLock(this.lockFile, {
+        timeoutMs: this.options.lockTimeoutMs,
+        staleMs: this.options.staleLockMs,
+        what: `the state file ${this.file}`,
+      });
+    } catch (error) {
+      if (isPreprodError(error, 'timeout')) throw new PreprodError('store-unavailable', error.message, { cause: error });
+      throw error;
     }
   }
 }

@@ -22,7 +22,7 @@ const DUPLICATE_KEY = 11000;
 
 /**
  * The state store on MongoDB: collection `state` with a unique index on `key`,
- * created and awaited before the first operation. Works on a `Db` handed over
+ * created and awaited before the first write. Works on a `Db` handed over
  * by the host (FluxOS's own driver, 6.x or 7.x) or on its own connection.
  */
 export class MongoStateStore implements StateStore {
@@ -68,8 +68,9 @@ export class MongoStateStore implements StateStore {
     return new MongoStateStore(db, options, client, `${redact(url)} (database ${db.databaseName})`);
   }
 
+  // Reads do not create the index: `status` must never write, and an absent
+  // collection reads as empty anyway. Every write waits for the index first.
   async get(key: string): Promise<StoredDocument | null> {
-    await this.ensureIndex();
     const found = await this.run('read', () => this.collection.findOne({ key }));
     if (!found) return null;
     const { _id: id, ...rest } = found as Record<string, unknown>;

@@ -138,10 +138,13 @@ describe('MongoStateStore specifics', function () {
     await client?.close();
   });
 
-  it('creates the unique index on key before the first operation', async function () {
+  it('creates the unique index on key before the first write, and a read creates nothing', async function () {
     const store = await MongoStateStore.connect(url, { dbName });
     try {
       expect(await store.get('anything')).to.equal(null);
+      const collections = await client.db(dbName).listCollections().toArray();
+      expect(collections.map((c) => c.name)).to.not.include('state');
+      await store.set('anything', { value: 1 });
       const indexes = await client.db(dbName).collection('state').listIndexes().toArray();
       const keyIndex = indexes.find((index) => index.key && index.key.key === 1);
       expect(keyIndex, JSON.stringify(indexes)).to.not.equal(undefined);

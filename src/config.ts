@@ -1,0 +1,378 @@
+/**
+ * Settings, zincati-style: raw fragments (packaged defaults, an operator's JSON
+ * file, the host's object) are deep-merged, then validated into `Settings`.
+ * Merging and validation are pure; `readSettings` is the only function that
+ * touches the file system.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import defaults from '../config/default.json';
+import { PreprodError, describeError } from './errors';
+import { refNameProblem } from './refName';
+import type { PreProdSettings, RestartStrategy, Settings } from './types';
+
+/** Keys never copied by a merge: a JSON `"__proto__"` must not reach Object.prototype. */
+const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+/** Settings are shallow; anything deeper is a cycle in a host object or a hostile file. */
+const MAX_DEPTH = 64;
+/** The defaults file is a few hundred bytes; a config file megabytes long is a mistake. */
+const MAX_CONFIG_BYTES = 1024 * 1024;
+/** Longest quoted value shown in a message; a 10 MB string must not become a 10 MB log line. */
+const MAX_SHOWN_CHARS = 40;
+/** A longer branch name cannot be a ref file on common file systems (255-byte names). */
+const MAX_BRANCH_CHARS = 255;
+
+// ---------------------------------------------------------------------------
+// Rendering values inside one-line messages
+
+// C0/C1 controls, line/paragraph separators, bidi overrides and lone surrogates:
+// anything that could break a log line or disguise the text around it.
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]/u;
+const CONTROL_ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+// Inside quotes a backslash or quote from the value must not read as our own syntax.
+const QUOTED_ESCAPES: Record<string, string> = { ...CONTROL_ESCAPES, '\\': '\\\\', "'": "\\'" };
+
+function escapeChar(ch: string, escapes: Record<string, string>): string {
+  const short = escapes[ch];
+  if (short !== undefined) return short;
+  if (UNPRINTABLE.test(ch)) return `\\u${(ch.codePointAt(0) as number).toString(16).padStart(4, '0')}`;
+  return ch;
+}
+
+/**
+ * `text` with unprintable characters escaped, cut to `max` characters plus an
+ * ellipsis. `quoted` also escapes backslashes and single quotes, for text shown in '...'.
+ */
+export function escapeText(text: string, max = Infinity, quoted = false): string {
+  const escapes = quoted ? QUOTED_ESCAPES : CONTROL_ESCAPES;
+  // Slice before splitting into code points so a huge string costs nothing.
+  const head = Number.isFinite(max) && text.length > 2 * max + 2 ? text.slice(0, 2 * max + 2) : text;
+  const chars = Array.from(head);
+  const shown = chars
+    .slice(0, max)
+    .map((ch) => escapeChar(ch, escapes))
+    .join('');
+  return chars.length > max ? `${shown}…` : shown;
+}
+
+/** A value as it appears after "got" in a validation message: quoted, truncated, never multi-line. */
+export function describeValue(value: unknown): string {
+  if (value === undefined) return 'undefined';
+  if (value === null) return 'null';
+  switch (typeof value) {
+    case 'string':
+      return `'${escapeText(value, MAX_SHOWN_CHARS, true)}'`;
+    case 'number':
+      return Object.is(value, -0) ? '-0' : String(value);
+    case 'bigint':
+      return `${value}n`;
+    case 'boolean':
+      return String(value);
+    case 'symbol':
+      return 'a symbol';
+    case 'function':
+      return 'a function';
+    default:
+      if (Array.isArray(value)) return value.length === 0 ? 'an empty array' : 'an array';
+      return 'an object';
+  }
+}
+
+/** A short reason for a failed file-system call, without the path Node puts in its message. */
+export function fsErrorReason(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'it is a directory';
+    case 'ENOTDIR':
+      return 'a parent of it is not a directory';
+    case 'ELOOP':
+      return 'too many symbolic links';
+    default:
+      return typeof code === 'string' ? code : escapeText(describeError(error), 100);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Merging
+
+/** Plain objects merge; everything else (arrays, Dates, class instances) is a value. */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value);
+  // Accepts objects from another realm (vm, a host's sandbox), whose Object.prototype differs.
+  return proto === null || Object.getPrototypeOf(proto) === null;
+}
+
+function tooDeep(): PreprodError {
+  return new PreprodError('config-invalid', `Expected the settings to be nested at most ${MAX_DEPTH} levels deep.`);
+}
+
+function cloneValue(value: unknown, depth: number): unknown {
+  if (depth > MAX_DEPTH) throw tooDeep();
+  if (Array.isArray(value)) return value.map((item) => cloneValue(item, depth + 1));
+  if (isPlainObject(value)) return mergeInto({}, value, depth + 1);
+  return value;
+}
+
+// `target` is always an object this module created, so mutating it never reaches a caller's data.
+function mergeInto(target: Record<string, unknown>, source: Record<string, unknown>, depth: number): Record<string, unknown> {
+  if (depth > MAX_DEPTH) throw tooDeep();
+  for (const key of Object.keys(source)) {
+    if (UNSAFE_KEYS.has(key)) continue;
+    const value = source[key];
+    // A host building `{ restart: options.restart }` means "not set" by undefined; JSON cannot say it.
+    if (value === undefined) continue;
+    const existing = Object.hasOwn(target, key) ? target[key] : undefined;
+    if (isPlainObject(value) && isPlainObject(existing)) {
+      mergeInto(existing, value, depth + 1);
+    } else {
+      target[key] = cloneValue(value, depth + 1);
+    }
+  }
+  return target;
+}
+
+/**
+ * Deep-merges settings fragments, later ones winning: plain objects merge key by
+ * key, arrays and scalars replace. `undefined`/`null` fragments and `undefined`
+ * values are skipped; `__proto__`, `constructor` and `prototype` keys are dropped.
+ * The result shares no object or array with its inputs.
+ */
+export function mergeFragments(...fragments: unknown[]): Record<string, unknown> {
+  const merged: Record<string, unknown> = {};
+  fragments.forEach((fragment, index) => {
+    if (fragment === undefined || fragment === null) return;
+    if (!isPlainObject(fragment)) {
+      throw new PreprodError(
+        'config-invalid',
+        `Expected settings fragment ${index + 1} to be an object, got ${describeValue(fragment)}.`,
+      );
+    }
+    mergeInto(merged, fragment, 0);
+  });
+  return merged;
+}
+
+// ---------------------------------------------------------------------------
+// Validation
+
+function invalid(keyPath: string, expectation: string, value: unknown): PreprodError {
+  return new PreprodError('config-invalid', `Expected \`${keyPath}\` ${expectation}, got ${describeValue(value)}.`);
+}
+
+type FieldValidator<T> = (value: unknown, keyPath: string) => T;
+
+function numberField(expectation: string, accept: (n: number) => boolean): FieldValidator<number> {
+  return (value, keyPath) => {
+    if (typeof value !== 'number' || !Number.isFinite(value) || !accept(value)) {
+      throw invalid(keyPath, `to be ${expectation}`, value);
+    }
+    return value;
+  };
+}
+
+// Every millisecond setting ends up in a timer; whole numbers keep the arithmetic honest.
+function millisecondsField(max: number): FieldValidator<number> {
+  return numberField(
+    `a whole number of milliseconds from 1 to ${max}`,
+    (n) => Number.isInteger(n) && n >= 1 && n <= max,
+  );
+}
+
+const RESTART_STRATEGIES: readonly RestartStrategy[] = ['none', 'nodemon', 'exit', 'auto'];
+
+const restartField: FieldValidator<RestartStrategy> = (value, keyPath) => {
+  if (!RESTART_STRATEGIES.includes(value as RestartStrategy)) {
+    throw invalid(keyPath, "to be 'none', 'nodemon', 'exit' or 'auto'", value);
+  }
+  return value as RestartStrategy;
+};
+
+const branchField: FieldValidator<string> = (value, keyPath) => {
+  if (typeof value !== 'string') throw invalid(keyPath, 'to be a valid git branch name', value);
+  const problem = value.length > MAX_BRANCH_CHARS ? `is longer than ${MAX_BRANCH_CHARS} characters` : refNameProblem(value);
+  if (problem !== null) throw invalid(keyPath, `to be a valid git branch name (it ${problem})`, value);
+  return value;
+};
+
+const installCommandField: FieldValidator<string[]> = (value, keyPath) => {
+  if (!Array.isArray(value) || value.length === 0) {
+    throw invalid(keyPath, 'to be a non-empty array of strings', value);
+  }
+  return value.map((item: unknown, index) => {
+    // NUL cannot cross into argv; spawn would throw at restart time instead of now.
+    if (typeof item !== 'string' || item === '' || item.includes('\u0000')) {
+      throw invalid(`${keyPath}[${index}]`, 'to be a non-empty string without NUL characters', item);
+    }
+    return item;
+  });
+};
+
+const REMOTE_SCHEMES = new Set(['http:', 'https:', 'ssh:', 'git:', 'file:']);
+// git's scp-like syntax: [user@]host:path, with no '/' before the first ':'.
+const SCP_LIKE = /^(?:[^@/:\s]+@)?(?:\[[^\]/\s]+\]|[^@/:\s[\]]+):.+$/s;
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
+
+function isRemoteForm(remote: string): boolean {
+  if (remote.startsWith('/')) return true;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(remote)) {
+    let url: URL;
+    try {
+      url = new URL(remote);
+    } catch {
+      return false;
+    }
+    if (!REMOTE_SCHEMES.has(url.protocol)) return false;
+    return url.protocol === 'file:' ? url.pathname.length > 1 : url.hostname !== '';
+  }
+  return SCP_LIKE.test(remote);
+}
+
+const remoteField: FieldValidator<string> = (value, keyPath) => {
+  if (typeof value !== 'string' || value === '') throw invalid(keyPath, 'to be a non-empty string', value);
+  if (CONTROL_CHARS.test(value)) throw invalid(keyPath, 'to be free of control characters', value);
+  // git would read a leading '-' as an option (e.g. --upload-pack=<command>).
+  if (value.startsWith('-')) throw invalid(keyPath, "not to start with '-'", value);
+  if (!isRemoteForm(value)) {
+    throw invalid(
+      keyPath,
+      'to be an http(s)://, ssh://, git:// or file:// URL, a scp-like user@host:path, or an absolute path',
+      value,
+    );
+  }
+  return value;
+};
+
+/** One validator per field; the mapped type makes a field added to PreProdSettings fail to compile here. */
+const PRE_PROD_FIELDS: { [K in keyof PreProdSettings]: FieldValidator<PreProdSettings[K]> } = {
+  probability: numberField('a number from 0 to 1', (n) => n >= 0 && n <= 1),
+  daysToNextEval: numberField('a number of days greater than 0 and at most 3650', (n) => n > 0 && n <= 3650),
+  branch: branchField,
+  productionBranch: branchField,
+  remote: remoteField,
+  clockSkewMinutes: numberField('a number of minutes from 0 to 1440', (n) => n >= 0 && n <= 1440),
+  maxUnhealthyBoots: numberField('a whole number from 1 to 1000', (n) => Number.isInteger(n) && n >= 1 && n <= 1000),
+  healthyAfterMs: millisecondsField(86_400_000),
+  bootDeadlineMs: millisecondsField(3_600_000),
+  fetchTimeoutMs: millisecondsField(3_600_000),
+  installCommand: installCommandField,
+  installTimeoutMs: millisecondsField(86_400_000),
+  restart: restartField,
+};
+
+const PRE_PROD_KEYS = Object.keys(PRE_PROD_FIELDS) as (keyof PreProdSettings)[];
+
+/**
+ * Validates merged settings into `Settings`. Only `preProd` is read: keys beside
+ * it belong to the host. Inside `preProd` every field is required and unknown
+ * keys are errors, so a typo cannot silently fall back to a default.
+ * Throws `PreprodError('config-invalid')` naming the first problem.
+ */
+export function validateSettings(merged: unknown): Settings {
+  if (typeof merged !== 'object' || merged === null || Array.isArray(merged)) {
+    throw new PreprodError('config-invalid', `Expected the settings to be an object, got ${describeValue(merged)}.`);
+  }
+  const raw = Object.hasOwn(merged, 'preProd') ? (merged as Record<string, unknown>).preProd : undefined;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw invalid('preProd', 'to be an object', raw);
+  }
+  const section = raw as Record<string, unknown>;
+  for (const key of Object.keys(section)) {
+    if (!Object.hasOwn(PRE_PROD_FIELDS, key)) {
+      throw new PreprodError('config-invalid', `Unknown setting \`preProd.${escapeText(key, MAX_SHOWN_CHARS)}\`.`);
+    }
+  }
+  const preProd: Record<string, unknown> = {};
+  for (const key of PRE_PROD_KEYS) {
+    // Own properties only: a polluted Object.prototype must not supply a setting.
+    const value = Object.hasOwn(section, key) ? section[key] : undefined;
+    preProd[key] = PRE_PROD_FIELDS[key](value, `preProd.${key}`);
+  }
+  const settings = { preProd: preProd as unknown as PreProdSettings };
+  if (settings.preProd.branch === settings.preProd.productionBranch) {
+    throw new PreprodError(
+      'config-invalid',
+      `Expected \`preProd.branch\` to differ from \`preProd.productionBranch\`, got ${describeValue(settings.preProd.branch)} for both.`,
+    );
+  }
+  return settings;
+}
+
+/** The packaged defaults, validated; a fresh object on every call. */
+export function defaultSettings(): Settings {
+  return validateSettings(mergeFragments(defaults));
+}
+
+// ---------------------------------------------------------------------------
+// The one loader
+
+function cannotRead(file: string, reason: string, cause?: unknown): PreprodError {
+  return new PreprodError('config-invalid', `Cannot read config file ${escapeText(file)}: ${reason}.`, { cause });
+}
+
+// V8 either gives a position ("... in JSON at position N") or echoes a slice of the
+// input ("Unexpected token 'x', ..."<input>"... is not valid JSON"); keep only the
+// parts that cannot carry the file's content, which may hold secrets.
+function jsonErrorReason(error: unknown, text: string): string {
+  const message = error instanceof Error ? error.message : '';
+  const positioned = /^([^"]*?) (?:in|after) JSON at position (\d+)/s.exec(message);
+  if (positioned) {
+    const before = text.slice(0, Number(positioned[2])).split('\n');
+    const line = before.length;
+    const column = before[before.length - 1].length + 1;
+    return `invalid JSON at line ${line}, column ${column} (${escapeText(positioned[1], 80)})`;
+  }
+  const token = /^Unexpected token '(.{1,2}?)', (?:\.\.\.)?"/su.exec(message);
+  if (token) return `invalid JSON (Unexpected token '${escapeText(token[1])}')`;
+  if (message === 'Unexpected end of JSON input') return 'invalid JSON (it ends too early)';
+  return 'invalid JSON';
+}
+
+function readConfigFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    const fd = fs.openSync(file, 'r');
+    try {
+      const stat = fs.fstatSync(fd);
+      if (stat.isDirectory()) throw cannotRead(file, 'it is a directory');
+      if (stat.size > MAX_CONFIG_BYTES) throw cannotRead(file, 'it is larger than 1 MiB');
+      text = fs.readFileSync(fd, 'utf8');
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch (error) {
+    if (error instanceof PreprodError) throw error;
+    throw cannotRead(file, fsErrorReason(error), error);
+  }
+  // Editors on Windows save a byte-order mark that JSON.parse rejects.
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  if (body.trim() === '') throw cannotRead(file, 'it is empty');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch (error) {
+    throw cannotRead(file, jsonErrorReason(error, body), error);
+  }
+  if (!isPlainObject(parsed)) throw cannotRead(file, `expected a JSON object, got ${describeValue(parsed)}`);
+  return parsed;
+}
+
+/**
+ * Settings from the packaged defaults, then the JSON `configFile` (if given),
+ * then the host's `overrides` object (if given), validated. Synchronous: it runs
+ * once at boot, before anything else can use the settings.
+ */
+export function readSettings(options: { configFile?: string; overrides?: unknown } = {}): Settings {
+  const fromFile = options.configFile === undefined ? undefined : readConfigFile(path.resolve(options.configFile));
+  const overrides = options.overrides;
+  if (overrides !== undefined && overrides !== null && !isPlainObject(overrides)) {
+    throw new PreprodError('config-invalid', `Expected the settings overrides to be an object, got ${describeValue(overrides)}.`);
+  }
+  return validateSettings(mergeFragments(defaults, fromFile, overrides));
+}
