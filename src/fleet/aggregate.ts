@@ -1,0 +1,135 @@
+/**
+ * Turns per-node scan results into the fleet summary. Pure: no I/O, no clock.
+ */
+import { REASON_CODES, type ReasonCode } from '../types';
+import { FAILURE_KINDS_FIXED, isNodeState, type NodeResult } from './scan';
+
+/** The 97.5th percentile of the standard normal distribution: z of a two-sided 95% interval. */
+export const Z_95 = 1.959964;
+
+export interface Interval {
+  low: number;
+  high: number;
+}
+
+/**
+ * Wilson score interval for a binomial proportion (Wilson 1927): unlike the
+ * normal-approximation interval it stays inside [0, 1] and keeps its coverage
+ * at shares near 0, which is where a 7% preprod cohort lives. Returns null
+ * when n is 0 (no information).
+ */
+export function wilsonInterval(successes: number, n: number, z = Z_95): Interval | null {
+  if (!Number.isInteger(n) || n < 0) throw new RangeError(`Expected \`n\` to be a non-negative integer, got ${n}.`);
+  if (!Number.isInteger(successes) || successes < 0 || successes > n) {
+    throw new RangeError(`Expected \`successes\` to be an integer in 0..${n}, got ${successes}.`);
+  }
+  if (!(Number.isFinite(z) && z > 0)) throw new RangeError(`Expected \`z\` to be a positive number, got ${z}.`);
+  if (n === 0) return null;
+  const p = successes / n;
+  const z2 = z * z;
+  const denominator = 1 + z2 / n;
+  const centre = (p + z2 / (2 * n)) / denominator;
+  const half = (z / denominator) * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
+  // At 0/n and n/n the bound is exactly 0 or 1; rounding would otherwise leave -1e-17.
+  return {
+    low: successes === 0 ? 0 : Math.max(0, centre - half),
+    high: successes === n ? 1 : Math.min(1, centre + half),
+  };
+}
+
+/** Counts keyed by strings that come from strangers: no prototype, so a version named `__proto__` is just a key. */
+export type Counts = Record<string, number>;
+
+export interface FleetSummary {
+  /** Targets scanned. */
+  asked: number;
+  /** Nodes that answered with a FluxOS success envelope: preprod + production + unknown. */
+  answered: number;
+  preprod: number;
+  production: number;
+  /** Answered without a boolean `flux.preProdNode` (FluxOS without this package, or a broken one). */
+  unknown: number;
+  /** Nodes without a usable answer. */
+  failedTotal: number;
+  /** Failed nodes by kind; the fixed kinds are always present, `http-<status>` and `aborted` only when seen. */
+  failed: Counts;
+  /** preprod / (preprod + production) with its 95% Wilson interval; all null when no node reports a branch. */
+  share: { value: number | null; low: number | null; high: number | null };
+  /** The configured probability the share is compared with. */
+  probability: number;
+  /** Whether `probability` lies inside the interval; null without an interval. */
+  probabilityInInterval: boolean | null;
+  /** Observed share minus probability, in percentage points; null without a share. */
+  deviation: number | null;
+  /** preprod and production nodes by the reason they report; every known code is present, `other` when seen. */
+  byReason: Counts;
+  /** Versions reported, per state, sorted by count (highest first). */
+  versions: { preprod: Counts; production: Counts; unknown: Counts };
+}
+
+function counts(): Counts {
+  return Object.create(null) as Counts;
+}
+
+function bump(map: Counts, key: string): void {
+  map[key] = (map[key] ?? 0) + 1;
+}
+
+function sortedByCount(map: Counts): Counts {
+  const out = counts();
+  const entries = Object.keys(map).map((key) => [key, map[key]] as const);
+  entries.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  for (const [key, value] of entries) out[key] = value;
+  return out;
+}
+
+/** Rounds away float noise such as 0.6000000000000005 percentage points. */
+function tidy(value: number): number {
+  return Math.round(value * 1e6) / 1e6;
+}
+
+export function aggregate(results: readonly NodeResult[], options: { probability: number }): FleetSummary {
+  const tally = { preprod: 0, production: 0, unknown: 0 };
+  const failed = counts();
+  for (const kind of FAILURE_KINDS_FIXED) if (kind !== 'aborted') failed[kind] = 0;
+  const byReason = counts();
+  for (const reason of REASON_CODES) byReason[reason] = 0;
+  const versions = { preprod: counts(), production: counts(), unknown: counts() };
+  let failedTotal = 0;
+
+  for (const result of results) {
+    if (isNodeState(result.kind)) {
+      tally[result.kind] += 1;
+      if (typeof result.version === 'string') bump(versions[result.kind], result.version);
+      if (result.kind !== 'unknown' && typeof result.reason === 'string') bump(byReason, result.reason satisfies ReasonCode | 'other');
+    } else {
+      failedTotal += 1;
+      bump(failed, result.kind);
+    }
+  }
+
+  const reporting = tally.preprod + tally.production;
+  const interval = wilsonInterval(tally.preprod, reporting);
+  const value = reporting === 0 ? null : tally.preprod / reporting;
+  const probability = options.probability;
+  const comparable = interval !== null && value !== null && Number.isFinite(probability);
+  return {
+    asked: results.length,
+    answered: tally.preprod + tally.production + tally.unknown,
+    preprod: tally.preprod,
+    production: tally.production,
+    unknown: tally.unknown,
+    failedTotal,
+    failed,
+    share: { value, low: interval?.low ?? null, high: interval?.high ?? null },
+    probability,
+    probabilityInInterval: comparable ? interval.low <= probability && probability <= interval.high : null,
+    deviation: comparable ? tidy((value - probability) * 100) : null,
+    byReason,
+    versions: {
+      preprod: sortedByCount(versions.preprod),
+      production: sortedByCount(versions.production),
+      unknown: sortedByCount(versions.unknown),
+    },
+  };
+}
