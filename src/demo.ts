@@ -1,0 +1,162 @@
+/**
+ * `fluxos-preprod demo`, what `npm start` runs: a throw-away local fleet that
+ * goes through the real boot path. An upstream repository with master and
+ * preprod, N node checkouts with a store each, every node booted by the same
+ * service FluxOS uses, its /flux/info served on 127.0.0.1, and the fleet
+ * scanned with the fleet code. Needs git and nothing else: no MongoDB, no
+ * network, no FluxOS.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, promises as fs, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { readSettings } from './config';
+import { formatTable, runFleet } from './fleet';
+import { startFluxInfoServer, type FluxInfoServer } from './fluxInfo';
+import { silentLogger } from './logger';
+import { createPreprodService, type BootResult } from './preprodService';
+import { openStore, type StateStore } from './state';
+
+const run = promisify(execFile);
+
+export interface DemoOptions {
+  nodes: number;
+  /** Default: one JSON file per node. `mongodb://host:port` uses one database per node. */
+  store?: string;
+  probability: number;
+  keep?: boolean;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  /** Resolves when the demo should stop (SIGINT/SIGTERM in the CLI). */
+  waitForStop: () => Promise<unknown>;
+}
+
+// A clean environment for git: no user or system config may change what the demo does.
+const GIT_ENV = {
+  ...process.env,
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_CONFIG_GLOBAL: '/dev/null',
+  GIT_TERMINAL_PROMPT: '0',
+  GIT_AUTHOR_NAME: 'fluxos-preprod demo',
+  GIT_AUTHOR_EMAIL: 'demo@localhost',
+  GIT_COMMITTER_NAME: 'fluxos-preprod demo',
+  GIT_COMMITTER_EMAIL: 'demo@localhost',
+};
+
+async function git(cwd: string, ...args: string[]): Promise<string> {
+  const { stdout } = await run('git', args, { cwd, env: GIT_ENV });
+  return stdout.trim();
+}
+
+async function writeFiles(dir: string, files: Record<string, string>): Promise<void> {
+  for (const [name, content] of Object.entries(files)) {
+    await fs.mkdir(path.dirname(path.join(dir, name)), { recursive: true });
+    await fs.writeFile(path.join(dir, name), content);
+  }
+}
+
+/** An upstream like FluxOS's: master at 1.0.0 and preprod one release ahead, containing master. */
+async function buildUpstream(root: string): Promise<string> {
+  const upstream = path.join(root, 'upstream.git');
+  const work = path.join(root, 'upstream-work');
+  await fs.mkdir(work, { recursive: true });
+  await git(root, 'init', '-q', '--bare', '-b', 'master', upstream);
+  await git(work, 'init', '-q', '-b', 'master');
+  await writeFiles(work, {
+    'package.json': `${JSON.stringify({ name: 'flux', version: '1.0.0', private: true }, null, 2)}\n`,
+    'app.js': "console.log('FluxOS (demo) master');\n",
+    '.gitignore': 'config/userconfig.js\nnode_modules/\n',
+  });
+  await git(work, 'add', '-A');
+  await git(work, 'commit', '-q', '-m', 'release 1.0.0');
+  await git(work, 'checkout', '-q', '-b', 'preprod');
+  await writeFiles(work, {
+    'package.json': `${JSON.stringify({ name: 'flux', version: '1.1.0', private: true }, null, 2)}\n`,
+    'app.js': "console.log('FluxOS (demo) preprod');\n",
+  });
+  await git(work, 'commit', '-q', '-am', 'release 1.1.0 on preprod');
+  await git(work, 'push', '-q', upstream, 'master', 'preprod');
+  await fs.rm(work, { recursive: true, force: true });
+  return upstream;
+}
+
+interface DemoNode {
+  name: string;
+  dir: string;
+  result: BootResult;
+  server: FluxInfoServer;
+}
+
+async function bootNode(root: string, upstream: string, index: number, options: DemoOptions): Promise<DemoNode> {
+  const name = `node-${String(index + 1).padStart(3, '0')}`;
+  const dir = path.join(root, name);
+  await git(root, 'clone', '-q', '-b', 'master', upstream, dir);
+  await writeFiles(dir, {
+    'config/userconfig.js': `module.exports = { initial: { ipaddress: '127.0.0.1', zelid: '${name}', development: false } };\n`,
+  });
+  const storeUrl = options.store
+    ? `${options.store.replace(/\/+$/, '')}/fluxos_preprod_demo_${process.pid}_${index + 1}`
+    : `file:${path.join(dir, '..', `${name}.state.json`)}`;
+  const store: StateStore = await openStore(storeUrl);
+  try {
+    const settings = readSettings({ overrides: { preProd: { probability: options.probability, remote: upstream, restart: 'none' } } });
+    const service = createPreprodService({ repoDir: dir, store, settings, logger: silentLogger, armHealthyTimer: false });
+    const result = await service.runAtBoot();
+    const version = JSON.parse(await fs.readFile(path.join(dir, 'package.json'), 'utf8')).version as string;
+    const server = await startFluxInfoServer({ host: '127.0.0.1', port: 0, info: service.fluxInfo, version });
+    return { name, dir, result, server };
+  } finally {
+    await store.close();
+  }
+}
+
+/** Runs `tasks` with at most `limit` in flight, keeping order. */
+async function inBatches<T>(count: number, limit: number, task: (index: number) => Promise<T>): Promise<T[]> {
+  const results: T[] = new Array(count);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, count) }, async () => {
+    while (next < count) {
+      const index = next++;
+      results[index] = await task(index);
+    }
+  });
+  await Promise.all(workers);
+  return results;
+}
+
+export async function runDemo(options: DemoOptions): Promise<void> {
+  const started = Date.now();
+  const root = mkdtempSync(path.join(os.tmpdir(), 'fluxos-preprod-demo-'));
+  const nodes: DemoNode[] = [];
+  const cleanup = async () => {
+    await Promise.all(nodes.map((node) => node.server.close()));
+    if (options.keep) options.stderr.write(`kept ${root}\n`);
+    else rmSync(root, { recursive: true, force: true });
+  };
+  try {
+    options.stderr.write(`building a local fleet of ${options.nodes} nodes in ${root} ...\n`);
+    const upstream = await buildUpstream(root);
+    nodes.push(...(await inBatches(options.nodes, 4, (i) => bootNode(root, upstream, i, options))));
+
+    const targets = nodes.map((node) => {
+      const port = Number(new URL(node.server.url).port);
+      return { host: '127.0.0.1', port };
+    });
+    const summary = await runFleet({ targets, concurrency: 64, timeoutMs: 5000, probability: options.probability });
+
+    const out = options.stdout;
+    out.write(`\nLocal fleet: ${nodes.length} nodes booted through the real boot path in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    out.write(`On preprod: ${summary.preprod} of ${summary.answered} answering nodes; configured share ${(options.probability * 100).toFixed(1)}%\n\n`);
+    out.write(formatTable(summary));
+    out.write('\nNodes:\n');
+    for (const node of nodes) {
+      out.write(`  ${node.name}  ${node.result.mode.padEnd(10)} ${node.result.reason.padEnd(13)} ${node.server.url}\n`);
+    }
+    out.write('\nServing until Ctrl-C (SIGINT) or SIGTERM.\n');
+    await options.waitForStop();
+    options.stderr.write('stopping the local fleet\n');
+  } finally {
+    await cleanup();
+  }
+}

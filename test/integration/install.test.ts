@@ -1,0 +1,134 @@
+import { expect } from 'chai';
+import { spawn } from 'child_process';
+import * as fs from 'fs/promises';
+import * as os from 'os';
+import * as path from 'path';
+import { PreprodError } from '../../src/errors';
+import { runInstall } from '../../src/install';
+
+/** Alive and not a zombie (a zombie is dead for our purpose, whoever reaps it). */
+async function isRunning(pid: number): Promise<boolean> {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
+  if (stat === null) return true;
+  return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+}
+
+async function rejection(promise: Promise<unknown>): Promise<PreprodError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).to.be.instanceOf(PreprodError);
+    return error as PreprodError;
+  }
+  throw new Error('Expected the promise to reject.');
+}
+
+describe('runInstall', () => {
+  let dir: string;
+
+  beforeEach(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'fluxos-preprod-install-'));
+  });
+  afterEach(async () => {
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('runs the command in the checkout, without a shell, and reports its duration', async () => {
+    const script = "require('fs').writeFileSync('ran.json', JSON.stringify({ cwd: process.cwd(), args: process.argv.slice(1) }))";
+    const result = await runInstall(dir, [process.execPath, '-e', script, '$HOME', 'a b;echo x'], 10_000);
+    expect(result.ms).to.be.a('number').and.at.least(0).and.below(10_000);
+    const ran = JSON.parse(await fs.readFile(path.join(dir, 'ran.json'), 'utf8'));
+    expect(await fs.realpath(ran.cwd)).to.equal(await fs.realpath(dir));
+    // No shell: nothing expanded, nothing split.
+    expect(ran.args).to.deep.equal(['$HOME', 'a b;echo x']);
+  });
+
+  it('fails with install-failed, the exit code and the last stderr line', async () => {
+    const script = "console.error('npm WARN something'); console.error('\\u001b[31mnpm ERR! code E404\\u001b[0m'); process.exit(3)";
+    const error = await rejection(runInstall(dir, [process.execPath, '-e', script], 10_000));
+    expect(error.kind).to.equal('install-failed');
+    expect(error.message).to.match(/failed with exit code 3: npm ERR! code E404\.$/);
+    expect(error.message.split('\n')).to.have.length(1);
+  });
+
+  it('says so when there is no error output', async () => {
+    const error = await rejection(runInstall(dir, [process.execPath, '-e', 'process.exit(1)'], 10_000));
+    expect(error.message).to.match(/exit code 1 \(no error output\)\.$/);
+  });
+
+  it('fails with install-failed when the command does not exist', async () => {
+    const error = await rejection(runInstall(dir, ['fluxos-preprod-no-such-command'], 10_000));
+    expect(error.kind).to.equal('install-failed');
+    expect(error.message).to.match(/could not start: .*ENOENT/);
+  });
+
+  it('kills the whole process group on timeout, grandchildren included', async () => {
+    const pidFile = path.join(dir, 'grandchild.pid');
+    // The child starts a grandchild in its group (like npm starting a lifecycle script), then both hang.
+    const script = [
+      "const { spawn } = require('child_process');",
+      "const g = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });",
+      `require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(g.pid));`,
+      "console.error('still resolving dependencies');",
+      'setInterval(() => {}, 1000);',
+    ].join('\n');
+    const started = Date.now();
+    const error = await rejection(runInstall(dir, [process.execPath, '-e', script], 1200));
+    const elapsed = Date.now() - started;
+    expect(error.kind).to.equal('install-failed');
+    expect(error.message).to.match(/timed out after 1200 ms: still resolving dependencies\.$/);
+    expect(elapsed).to.be.below(1200 + 3000);
+    const grandchild = Number(await fs.readFile(pidFile, 'utf8'));
+    expect(await isRunning(grandchild)).to.equal(false);
+  });
+
+  it('escalates to SIGKILL for a group that ignores SIGTERM', async () => {
+    const pidFile = path.join(dir, 'stubborn.pid');
+    const script = `process.on('SIGTERM', () => {}); require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setInterval(() => {}, 1000);`;
+    const started = Date.now();
+    const error = await rejection(runInstall(dir, [process.execPath, '-e', script], 800));
+    expect(error.message).to.match(/timed out after 800 ms/);
+    expect(Date.now() - started).to.be.below(800 + 2000 + 1500);
+    expect(await isRunning(Number(await fs.readFile(pidFile, 'utf8')))).to.equal(false);
+  });
+
+  it('takes the install along when the host process exits mid-install', async () => {
+    const pidFile = path.join(dir, 'install.pid');
+    const install = `require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setInterval(() => {}, 1000);`;
+    // A host that starts the install and then exits (as a restart would), without awaiting it.
+    const host = [
+      `const { runInstall } = require(${JSON.stringify(path.resolve(__dirname, '../../src/install.js'))});`,
+      `runInstall(${JSON.stringify(dir)}, [process.execPath, '-e', ${JSON.stringify(install)}], 60000).catch(() => {});`,
+      `const fs = require('fs');`,
+      `const wait = setInterval(() => { if (fs.existsSync(${JSON.stringify(pidFile)})) { clearInterval(wait); process.exit(0); } }, 20);`,
+    ].join('\n');
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn(process.execPath, ['-e', host], { stdio: 'ignore' });
+      child.on('error', reject);
+      child.on('exit', () => resolve());
+    });
+    const installPid = Number(await fs.readFile(pidFile, 'utf8'));
+    const deadline = Date.now() + 1500;
+    while ((await isRunning(installPid)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    expect(await isRunning(installPid)).to.equal(false);
+  });
+
+  const badArgs: Array<{ name: string; argv: unknown; timeout: number }> = [
+    { name: 'an empty command', argv: [], timeout: 1000 },
+    { name: 'a command that is a string', argv: 'npm install', timeout: 1000 },
+    { name: 'a non-string argument', argv: ['npm', 3], timeout: 1000 },
+    { name: 'a zero timeout', argv: ['npm'], timeout: 0 },
+  ];
+  for (const bad of badArgs) {
+    it(`rejects ${bad.name} with config-invalid`, async () => {
+      const error = await rejection(runInstall(dir, bad.argv as string[], bad.timeout));
+      expect(error.kind).to.equal('config-invalid');
+      expect(error.message).to.match(/^Expected `install(Command|TimeoutMs)` to be/);
+    });
+  }
+});
