@@ -190,7 +190,15 @@ export function createPreprodService(options: PreprodServiceOptions): PreprodSer
     const release = await lockBoot(repoDir, preProd.bootDeadlineMs, logger);
     try {
       progress.phase = 'store';
-      const headPromise = repository.head().catch(() => null);
+      // Read HEAD while the store answers, and keep it where the deadline handler can see it.
+      const headPromise = repository.head().then(
+        (head) => {
+          progress.head = head;
+          progress.before = head.branch;
+          return head;
+        },
+        () => null,
+      );
       let docs: [StoredDocument | null, StoredDocument | null, StoredDocument | null];
       try {
         if (!store) throw new PreprodError('store-unavailable', 'No state store was given.');
