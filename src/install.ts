@@ -1,5 +1,6 @@
 import { spawn } from 'child_process';
 import { readdir, readFile } from 'fs/promises';
+import * as path from 'path';
 import { PreprodError } from './errors';
 
 /** Any logger with info and warn (FluxOS's own logger, winston, console). */
@@ -185,4 +186,35 @@ class TailBuffer {
     const clipped = last.length > 200 ? `${last.slice(0, 197)}...` : last;
     return clipped.replace(/[.\s]+$/, '');
   }
+}
+
+export interface DetachedInstall {
+  dir: string;
+  argv: string[];
+  timeoutMs: number;
+  /** Touched when the install ends (success or not), so nodemon restarts onto the result. */
+  touchFile: string | null;
+  /** One line per outcome is appended here. */
+  logFile: string;
+}
+
+/**
+ * Starts the install so that it survives a nodemon restart. nodemon restarts
+ * FluxOS a few seconds after the checkout changes its watched files and kills
+ * the whole process tree, install included; so the install runs in a process
+ * that is re-parented away from us (the runner re-spawns itself detached and
+ * the first copy exits at once). When it ends it touches a watched file, and
+ * nodemon restarts FluxOS once more, now with the new dependencies.
+ * Arguments travel as one JSON argv entry: no shell, nothing parsed twice.
+ */
+export function startDetachedInstall(job: DetachedInstall): void {
+  const runner = path.join(__dirname, 'installRunner.js');
+  const child = spawn(process.execPath, [runner, '--detach', JSON.stringify(job)], {
+    cwd: job.dir,
+    detached: true,
+    stdio: 'ignore',
+    windowsHide: true,
+  });
+  child.on('error', () => undefined);
+  child.unref();
 }

@@ -12,12 +12,19 @@ import { decide, describeDecision, markHealthyWrite, type Decision, type StoreWr
 import { readSettings } from './config';
 import { describeError, isPreprodError, PreprodError } from './errors';
 import { PENDING_FLUX_INFO, type FluxInfoFields } from './fluxInfo';
-import { runInstall } from './install';
+import { runInstall, startDetachedInstall } from './install';
 import { acquireLock } from './lockFile';
 import { safeLogger, type Logger } from './logger';
 import { cryptoRandom, type RandomSource } from './random';
 import { openRepository, type Repository } from './repository';
-import { readProcessContext, resolveRestartStrategy, triggerRestart, type ProcessContext, type ResolvedRestart } from './restart';
+import {
+  NODEMON_TOUCH_FILES,
+  readProcessContext,
+  resolveRestartStrategy,
+  triggerRestart,
+  type ProcessContext,
+  type ResolvedRestart,
+} from './restart';
 import { MongoStateStore, type StateStore } from './state';
 import { choosePreprodOrFallback, planSwitch, planWithoutRemote } from './switchPlan';
 import {
@@ -87,7 +94,7 @@ export interface PreprodService {
 type Phase = 'start' | 'store' | 'fetch' | 'switch' | 'install' | 'restart' | 'done';
 
 export function createPreprodService(options: PreprodServiceOptions): PreprodService {
-  const logger = safeLogger(options.logger, 'preprod: ');
+  const logger = safeLogger(options.logger, '[preprod] ');
   const now = options.now ?? (() => new Date());
   const random = options.random ?? cryptoRandom;
   let result: BootResult | null = null;
@@ -188,6 +195,12 @@ export function createPreprodService(options: PreprodServiceOptions): PreprodSer
     }
 
     const release = await lockBoot(repoDir, preProd.bootDeadlineMs, logger);
+    let released = false;
+    const releaseOnce = async (): Promise<void> => {
+      if (released) return;
+      released = true;
+      await release();
+    };
     try {
       progress.phase = 'store';
       // Read HEAD while the store answers, and keep it where the deadline handler can see it.
@@ -286,6 +299,20 @@ export function createPreprodService(options: PreprodServiceOptions): PreprodSer
       // Install and restart go on even if the deadline cuts the wait short: the checkout is already new.
       progress.phase = switched.depsChanged ? 'install' : 'restart';
       const finishing = (async () => {
+        if (switched.depsChanged && strategy === 'nodemon') {
+          // nodemon restarts us a few seconds after the checkout and would kill an install
+          // running under us; this one outlives the restart and touches app.js when done.
+          startDetachedInstall({
+            dir: repoDir,
+            argv: preProd.installCommand,
+            timeoutMs: preProd.installTimeoutMs,
+            touchFile: path.join(repoDir, NODEMON_TOUCH_FILES[0]),
+            logFile: path.join(repoDir, '.git', 'fluxos-preprod-install.log'),
+          });
+          logger.info('dependencies changed: installing outside nodemon\'s process tree; nodemon restarts FluxOS again when it ends');
+          progress.phase = 'done';
+          return;
+        }
         if (switched.depsChanged) {
           try {
             const ran = await runInstall(repoDir, preProd.installCommand, preProd.installTimeoutMs, logger);
@@ -295,13 +322,15 @@ export function createPreprodService(options: PreprodServiceOptions): PreprodSer
           }
         }
         progress.phase = 'restart';
+        // The lock goes first: an exit must not leave it for the next boot to take over.
+        await releaseOnce();
         await triggerRestart(strategy, { repoDir, logger, exit: options.exit });
         progress.phase = 'done';
       })().catch((error: unknown) => logger.error(`restart failed: ${describeError(error)}`));
       await finishing;
       return after;
     } finally {
-      await release();
+      await releaseOnce();
     }
 
     async function applyWrites(writes: StoreWrite[]): Promise<void> {

@@ -38,9 +38,8 @@ async function runPreprodAtBoot({ config, userconfig, log, dbHelper, repoDir }) 
     userconfig,
     logger: log,
   });
-  const decision = await service.runAtBoot();
-  if (store) await store.close().catch(() => {});
-  return decision;
+  // The store stays open: the service marks the boot healthy through it later.
+  return service.runAtBoot();
 }
 
 /** The fields /flux/info adds under data.flux: synchronous, no git, no database. */

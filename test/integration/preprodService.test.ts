@@ -164,7 +164,7 @@ function bootSuite(name: string, openStore: (context: Mocha.Context) => Promise<
       await svc.runAtBoot();
       const decisions = log.lines.filter((l) => l.includes('not-selected'));
       expect(decisions).to.have.length(1);
-      expect(decisions[0]).to.match(/^info preprod: production: not-selected \(.*\) → branch master; already on it$/);
+      expect(decisions[0]).to.match(/^info \[preprod\] production: not-selected \(.*\) → branch master; already on it$/);
     });
 
     it('status changes nothing: the store and the checkout are identical before and after', async function () {

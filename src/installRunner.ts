@@ -1,0 +1,66 @@
+/**
+ * The detached dependency install of startDetachedInstall(): run as
+ * `node installRunner.js [--detach] <json>`. With --detach it starts a copy of
+ * itself in a new session and exits, so the copy no longer descends from
+ * FluxOS and nodemon's restart does not kill it.
+ */
+import { spawn } from 'node:child_process';
+import { appendFileSync, utimesSync } from 'node:fs';
+import { describeError } from './errors';
+import { runInstall, type DetachedInstall } from './install';
+
+function parseJob(text: string | undefined): DetachedInstall | null {
+  try {
+    const job = JSON.parse(text ?? '') as DetachedInstall;
+    const ok =
+      typeof job.dir === 'string' &&
+      Array.isArray(job.argv) &&
+      job.argv.every((a) => typeof a === 'string') &&
+      typeof job.timeoutMs === 'number' &&
+      typeof job.logFile === 'string' &&
+      (job.touchFile === null || typeof job.touchFile === 'string');
+    return ok ? job : null;
+  } catch {
+    return null;
+  }
+}
+
+function note(job: DetachedInstall, line: string): void {
+  try {
+    appendFileSync(job.logFile, `${new Date().toISOString()} ${line}\n`);
+  } catch {
+    // nowhere to say it; the next boot's log shows the state of node_modules anyway
+  }
+}
+
+async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  const detach = args[0] === '--detach';
+  const job = parseJob(detach ? args[1] : args[0]);
+  if (!job) return 2;
+  if (detach) {
+    const copy = spawn(process.execPath, [__filename, JSON.stringify(job)], { cwd: job.dir, detached: true, stdio: 'ignore' });
+    copy.on('error', () => undefined);
+    copy.unref();
+    return 0;
+  }
+  try {
+    const { ms } = await runInstall(job.dir, job.argv, job.timeoutMs);
+    note(job, `install finished in ${ms} ms`);
+  } catch (error) {
+    note(job, `install failed: ${describeError(error)}`);
+  }
+  if (job.touchFile) {
+    try {
+      const now = new Date();
+      utimesSync(job.touchFile, now, now);
+    } catch (error) {
+      note(job, `could not touch ${job.touchFile}: ${describeError(error)}`);
+    }
+  }
+  return 0;
+}
+
+void main().then((code) => {
+  process.exitCode = code;
+});

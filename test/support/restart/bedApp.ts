@@ -1,0 +1,80 @@
+/**
+ * A stand-in for FluxOS's app.js, committed to both branches of a git bed, so
+ * a real supervisor (nodemon, or a respawner like systemd) runs it from the
+ * checkout. It says which branch's code runs (package.json's version: 1.0.0
+ * on master, 1.1.0 on preprod), then runs the real boot step from this
+ * package's build, and stays up like FluxOS does.
+ *
+ * It speaks one JSON object per stdout line, prefixed with EVENT_PREFIX, each
+ * stamped with the process's own clock (`at`) and pid, so the test measures
+ * switch → new code from the processes themselves, not from pipe arrival.
+ */
+
+export const EVENT_PREFIX = '@@ ';
+
+/** What the test hands the app through the RESTART_TEST_CONFIG variable. */
+export interface BedAppConfig {
+  /** Absolute path of build/src/index.js. */
+  index: string;
+  /** The bed's upstream repository. */
+  remote: string;
+  /** FileStateStore path, outside the checkout (a switch removes untracked files). */
+  store: string;
+  restart: 'none' | 'nodemon' | 'exit' | 'auto';
+  /** Run when package.json changed in a switch. Default ['true']. */
+  installCommand?: string[];
+}
+
+export const CONFIG_VARIABLE = 'RESTART_TEST_CONFIG';
+
+interface Stamped {
+  /** Date.now() in the app when it printed the line. */
+  at: number;
+  pid: number;
+}
+export interface StartedEvent extends Stamped {
+  event: 'started';
+  version: string;
+}
+export interface DetectedEvent extends Stamped {
+  event: 'detected';
+  strategy: string;
+  why: string;
+  ancestors: string[];
+}
+export interface LogEvent extends Stamped {
+  event: 'log';
+  level: string;
+  message: string;
+}
+export interface BootEvent extends Stamped {
+  event: 'boot';
+  result: { mode: string; reason: string; restart: string; branch: { before: string | null; after: string | null; switched: boolean } };
+}
+export type BedAppEvent = StartedEvent | DetectedEvent | LogEvent | BootEvent;
+
+export const BED_APP_SOURCE = `'use strict';
+// Test stand-in for FluxOS: print which code runs, run the real boot step, stay up.
+const fs = require('fs');
+const path = require('path');
+const emit = (event) => process.stdout.write(${JSON.stringify(EVENT_PREFIX)} + JSON.stringify({ ...event, at: Date.now(), pid: process.pid }) + '\\n');
+const { version } = JSON.parse(fs.readFileSync(path.join(__dirname, 'package.json'), 'utf8'));
+emit({ event: 'started', version });
+const config = JSON.parse(process.env.${CONFIG_VARIABLE});
+const { createPreprodService, FileStateStore } = require(config.index);
+const { detectRestartStrategy, readProcessContext } = require(path.join(path.dirname(config.index), 'restart.js'));
+const context = readProcessContext();
+emit({ event: 'detected', ...detectRestartStrategy(config.restart, context), ancestors: context.ancestors });
+const log = (level) => (message) => emit({ event: 'log', level, message });
+const service = createPreprodService({
+  repoDir: __dirname,
+  store: new FileStateStore(config.store),
+  settings: { preProd: { remote: config.remote, probability: 1, restart: config.restart, fetchTimeoutMs: 5000, installCommand: config.installCommand || ['true'] } },
+  logger: { error: log('error'), warn: log('warn'), info: log('info'), debug: log('debug') },
+  random: () => 0.03,
+  armHealthyTimer: false,
+});
+service.runAtBoot().then((result) => emit({ event: 'boot', result }));
+// FluxOS keeps serving; so does this, until its supervisor restarts or stops it.
+setInterval(() => undefined, 60 * 60 * 1000);
+`;
