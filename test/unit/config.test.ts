@@ -10,7 +10,7 @@ import {
   readSettings,
   validateSettings,
 } from '../../src/config';
-import { PreprodError } from '../../src/errors';
+import { caught } from '../support/caught';
 import type { Settings } from '../../src/types';
 
 const DOCUMENTED_DEFAULTS: Settings = {
@@ -36,15 +36,6 @@ function validateWith(preProd: Record<string, unknown>): Settings {
   return validateSettings(mergeFragments(defaultSettings(), { preProd }));
 }
 
-function caught(fn: () => unknown): PreprodError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).to.be.instanceOf(PreprodError);
-    return error as PreprodError;
-  }
-  throw new Error('expected a PreprodError, nothing was thrown');
-}
 
 describe('config', () => {
   describe('defaultSettings', () => {

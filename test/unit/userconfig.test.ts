@@ -2,19 +2,10 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { expect } from 'chai';
-import { PreprodError } from '../../src/errors';
+import { caught } from '../support/caught';
 import { parseUserFlags, readUserFlags } from '../../src/userconfig';
 import type { UserFlags } from '../../src/types';
 
-function caught(fn: () => unknown): PreprodError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).to.be.instanceOf(PreprodError);
-    return error as PreprodError;
-  }
-  throw new Error('expected a PreprodError, nothing was thrown');
-}
 
 /** A FluxOS-shaped userconfig.js whose `initial` block gets `extra` appended verbatim. */
 function userconfigSource(extra: string): string {
