@@ -5,12 +5,12 @@
  * 2 bad usage or bad config. Errors are one sentence on stderr; with --json
  * stdout holds exactly one JSON document.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { formatBootResult, formatSimulation } from './bootReport';
-import { readSettings } from './config';
+import { escapeText, readSettings, shownPath } from './config';
 import { runDemo } from './demo';
 import { describeError, PreprodError } from './errors';
 import { formatJson, formatPrometheus, formatTable, parseTargetArg, parseTargets, runFleet, uniqueTargets, type Target } from './fleet';
@@ -19,8 +19,8 @@ import { createCliLogger, type Logger } from './logger';
 import { createPreprodService, type BootResult } from './preprodService';
 import { openRepository } from './repository';
 import { simulate } from './simulate';
-import { DEFAULT_STORE_URL, openStore, type StateStore } from './state';
-import type { RestartStrategy, Settings } from './types';
+import { DEFAULT_STORE_URL, openStore, storeKind, type StateStore } from './state';
+import { BOOT_HEALTH_KEY, type RestartStrategy, type Settings } from './types';
 import { readUserFlags } from './userconfig';
 
 export interface CliIo {
@@ -39,6 +39,22 @@ interface ReadOptions {
 
 function defaultRepo(): string {
   return process.env.FLUXOS_PATH || path.join(os.homedir(), 'zelflux');
+}
+
+/** The checkout to act on: --repo or the default, which must be an existing directory. */
+function repoDir(options: { repo?: string }): string {
+  const dir = path.resolve(options.repo ?? defaultRepo());
+  let problem: string | null = null;
+  try {
+    if (!statSync(dir).isDirectory()) problem = 'not a directory';
+  } catch {
+    problem = 'no such directory';
+  }
+  if (problem) {
+    const given = options.repo === undefined ? ' (the default: $FLUXOS_PATH or ~/zelflux)' : '';
+    throw usage(`Expected \`--repo\` to be the FluxOS checkout directory${given}, got ${shownPath(dir)} (${problem}).`);
+  }
+  return dir;
 }
 
 function usage(message: string): PreprodError {
@@ -127,7 +143,12 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   const program = new Command('fluxos-preprod')
     .description('Puts a share of FluxOS nodes on the preprod branch first, safely, and counts them.')
     .showHelpAfterError(false)
-    .configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s) })
+    .configureOutput({
+      writeOut: (s) => void io.stdout.write(s),
+      writeErr: (s) => void io.stderr.write(s),
+      // commander's own errors ("error: unknown option '--x'") take the same one-sentence form as ours.
+      outputError: (s, write) => write(`fluxos-preprod: ${commanderSentence(s)}\n`),
+    })
     .exitOverride();
   program.version(readPackageVersion(), '--version');
 
@@ -136,11 +157,13 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .default('none');
 
   const bootLike = async (options: ReadOptions & { restart?: RestartStrategy }, json: boolean) => {
+    const storeUrl = options.store ?? DEFAULT_STORE_URL;
+    storeKind(storeUrl); // usage errors first, before anything is read
     const settings = loadSettings(options);
-    const repo = path.resolve(options.repo ?? defaultRepo());
+    const repo = repoDir(options);
     const userconfig = userconfigPath(options, repo);
     const logger = loggerFor(options);
-    const store = await openStoreOrReport(options.store ?? DEFAULT_STORE_URL, logger);
+    const store = await openStoreOrReport(storeUrl, logger);
     const service = createPreprodService({
       repoDir: repo,
       store,
@@ -161,7 +184,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       const { service, store } = await bootLike(options, Boolean(options.json));
       try {
         const result = await service.runAtBoot();
-        if (options.json) printJson(withoutMessage(result));
+        if (options.json) printJson(result);
         else print(formatBootResult(result, 'boot'));
         setExit(exitCodeFor(result));
       } finally {
@@ -175,7 +198,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       const { service, store } = await bootLike(options, Boolean(options.json));
       try {
         const result = await service.status();
-        if (options.json) printJson(withoutMessage(result));
+        if (options.json) printJson(result);
         else print(formatBootResult(result, 'status'));
         setExit(exitCodeFor(result));
       } finally {
@@ -191,7 +214,9 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .action(async (options: ReadOptions) => {
       const store = await openStore(options.store ?? DEFAULT_STORE_URL);
       try {
-        const service = createPreprodService({ repoDir: path.resolve(options.repo ?? defaultRepo()), store, logger: loggerFor(options), armHealthyTimer: false });
+        // markHealthy() never throws (FluxOS calls it); here a store that cannot be read is an operational failure (exit 1), not "nothing to clear".
+        await store.get(BOOT_HEALTH_KEY);
+        const service = createPreprodService({ repoDir: repoDir(options), store, logger: loggerFor(options), armHealthyTimer: false });
         const cleared = await service.markHealthy();
         print(cleared ? 'marked healthy: the crash-loop count is cleared\n' : 'nothing to clear: no unhealthy preprod boots are counted\n');
       } finally {
@@ -285,7 +310,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--json', 'print one JSON object')
     .action(async (options: ReadOptions) => {
       const settings = loadSettings(options);
-      const repo = openRepository(path.resolve(options.repo ?? defaultRepo()));
+      const repo = openRepository(repoDir(options));
       const tracked = await repo.trackedVersion(settings.preProd);
       if (options.json) printJson(tracked);
       else print(`${tracked.version}\n`);
@@ -307,8 +332,13 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   return program;
 }
 
-function withoutMessage(result: BootResult): Omit<BootResult, 'message'> & { message: string } {
-  return result;
+/** "error: unknown option '--jsn'\n(Did you mean --json?)" → "Unknown option '--jsn' (did you mean --json?)." */
+export function commanderSentence(text: string): string {
+  const lines = text.replace(/^error:\s*/i, '').split('\n').map((line) => line.trim()).filter((line) => line !== '');
+  const joined = lines.map((line, i) => (i > 0 && line.startsWith('(') ? line.charAt(0) + line.charAt(1).toLowerCase() + line.slice(2) : line)).join(' ');
+  // An unknown option is echoed whole: a 100 KB argument must not become a 100 KB error.
+  const sentence = escapeText(joined.charAt(0).toUpperCase() + joined.slice(1), 300);
+  return /[.!?]$/.test(sentence) ? sentence : `${sentence}.`;
 }
 
 function readPackageVersion(): string {
@@ -330,11 +360,18 @@ function repoVersion(repo: string | undefined): string | null {
   }
 }
 
+/**
+ * Resolves on the first SIGINT or SIGTERM. The handlers stay installed: a
+ * second signal during shutdown (Ctrl-C pressed twice, or npm forwarding the
+ * signal the process group already got) must not kill the process half-way
+ * through its cleanup.
+ */
 export function waitForSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
+    let first: NodeJS.Signals | null = null;
     const done = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', done);
-      process.off('SIGTERM', done);
+      if (first !== null) return;
+      first = signal;
       resolve(signal);
     };
     process.on('SIGINT', done);

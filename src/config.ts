@@ -55,6 +55,15 @@ export function escapeText(text: string, max = Infinity, quoted = false): string
   return chars.length > max ? `${shown}…` : shown;
 }
 
+/** Longest file path shown in a message; a path of 100 KB must not become a 100 KB error. */
+const MAX_SHOWN_PATH_CHARS = 200;
+
+/** A file path inside a one-line message: escaped, and when very long, its start and its end (the file name). */
+export function shownPath(file: string): string {
+  const text = escapeText(file.length > 4 * MAX_SHOWN_PATH_CHARS ? `${file.slice(0, MAX_SHOWN_PATH_CHARS)}${file.slice(-MAX_SHOWN_PATH_CHARS)}` : file);
+  return text.length <= MAX_SHOWN_PATH_CHARS ? text : `${text.slice(0, 60)}…${text.slice(-(MAX_SHOWN_PATH_CHARS - 61))}`;
+}
+
 /** A value as it appears after "got" in a validation message: quoted, truncated, never multi-line. */
 export function describeValue(value: unknown): string {
   if (value === undefined) return 'undefined';
@@ -239,6 +248,8 @@ const remoteField: FieldValidator<string> = (value, keyPath) => {
   if (CONTROL_CHARS.test(value)) throw invalid(keyPath, 'to be free of control characters', value);
   // git would read a leading '-' as an option (e.g. --upload-pack=<command>).
   if (value.startsWith('-')) throw invalid(keyPath, "not to start with '-'", value);
+  // git's `<transport>::<address>` form runs a remote helper (ext:: runs any command); never a FluxOS upstream.
+  if (/^[A-Za-z0-9][A-Za-z0-9+.-]*::/.test(value)) throw invalid(keyPath, "not to use git's <transport>::<address> form", value);
   if (!isRemoteForm(value)) {
     throw invalid(
       keyPath,
@@ -313,7 +324,7 @@ export function defaultSettings(): Settings {
 // The one loader
 
 function cannotRead(file: string, reason: string, cause?: unknown): PreprodError {
-  return new PreprodError('config-invalid', `Cannot read config file ${escapeText(file)}: ${reason}.`, { cause });
+  return new PreprodError('config-invalid', `Cannot read config file ${shownPath(file)}: ${reason}.`, { cause });
 }
 
 // V8 either gives a position ("... in JSON at position N") or echoes a slice of the

@@ -100,7 +100,10 @@ async function bootNode(root: string, upstream: string, index: number, options: 
     : `file:${path.join(dir, '..', `${name}.state.json`)}`;
   const store: StateStore = await openStore(storeUrl);
   try {
-    const settings = readSettings({ overrides: { preProd: { probability: options.probability, remote: upstream, restart: 'none' } } });
+    const settings = readSettings({
+      // The demo's package.json has no dependencies: a real `npm install` would only reach out to the registry.
+      overrides: { preProd: { probability: options.probability, remote: upstream, restart: 'none', installCommand: [process.execPath, '-e', '0'] } },
+    });
     const service = createPreprodService({ repoDir: dir, store, settings, logger: silentLogger, armHealthyTimer: false });
     const result = await service.runAtBoot();
     const version = JSON.parse(await fs.readFile(path.join(dir, 'package.json'), 'utf8')).version as string;
@@ -111,18 +114,26 @@ async function bootNode(root: string, upstream: string, index: number, options: 
   }
 }
 
-/** Runs `tasks` with at most `limit` in flight, keeping order. */
-async function inBatches<T>(count: number, limit: number, task: (index: number) => Promise<T>): Promise<T[]> {
-  const results: T[] = new Array(count);
+/**
+ * Runs task(0..count-1) with at most `limit` in flight; each result goes to
+ * `onResult` as it comes. On a failure no new task starts, and the error is
+ * thrown only once every task in flight has settled, so cleanup never races them.
+ */
+async function inBatches<T>(count: number, limit: number, task: (index: number) => Promise<T>, onResult: (result: T) => void): Promise<void> {
   let next = 0;
+  let failure: { error: unknown } | null = null;
   const workers = Array.from({ length: Math.min(limit, count) }, async () => {
-    while (next < count) {
+    while (next < count && failure === null) {
       const index = next++;
-      results[index] = await task(index);
+      try {
+        onResult(await task(index));
+      } catch (error) {
+        failure ??= { error };
+      }
     }
   });
   await Promise.all(workers);
-  return results;
+  if (failure !== null) throw (failure as { error: unknown }).error;
 }
 
 export async function runDemo(options: DemoOptions): Promise<void> {
@@ -137,7 +148,8 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   try {
     options.stderr.write(`building a local fleet of ${options.nodes} nodes in ${root} ...\n`);
     const upstream = await buildUpstream(root);
-    nodes.push(...(await inBatches(options.nodes, 4, (i) => bootNode(root, upstream, i, options))));
+    await inBatches(options.nodes, 4, (i) => bootNode(root, upstream, i, options), (node) => nodes.push(node));
+    nodes.sort((a, b) => a.name.localeCompare(b.name));
 
     const targets = nodes.map((node) => {
       const port = Number(new URL(node.server.url).port);

@@ -55,8 +55,11 @@ export function isPreprodError(error: unknown, kind?: ErrorKind): error is Prepr
   return error instanceof PreprodError && (kind === undefined || error.kind === kind);
 }
 
-/** A one-line description of any thrown value, for logs and for wrapping. */
+/**
+ * A one-line description of any thrown value, for logs and for wrapping into
+ * another sentence: first line only, without its closing period.
+ */
 export function describeError(error: unknown): string {
-  if (error instanceof Error) return error.message.split('\n')[0] || error.name;
-  return String(error).split('\n')[0];
+  const text = error instanceof Error ? error.message.split('\n')[0] || error.name : String(error).split('\n')[0];
+  return text.replace(/\.+$/, '');
 }

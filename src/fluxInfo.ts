@@ -108,7 +108,8 @@ export async function startFluxInfoServer(
 ): Promise<FluxInfoServer> {
   const { handle, refresh } = createFluxInfoHandler(options);
   const server = http.createServer(
-    { maxHeaderSize: 8192, requestTimeout: 10_000, headersTimeout: 5_000, keepAliveTimeout: 5_000 },
+    // Node enforces headersTimeout/requestTimeout only every connectionsCheckingInterval (30 s by default).
+    { maxHeaderSize: 8192, requestTimeout: 10_000, headersTimeout: 5_000, keepAliveTimeout: 5_000, connectionsCheckingInterval: 1_000 },
     (req, res) => {
       try {
         handle(req, res);

@@ -362,7 +362,8 @@ export function createPreprodService(options: PreprodServiceOptions): PreprodSer
       }
     }
     // A pending re-draw is reported, not made: status never draws. The stand-in
-    // draw is the highest possible one, so nothing is claimed "selected" until it is.
+    // draw is the highest possible one, so only probability 1 (where every draw
+    // is selected) reports "selected" before the draw is made.
     const decision = decide(decisionInput(active, flags, docs[0], docs[1], docs[2], now(), () => 1 - Number.EPSILON));
     if (decision.cohort?.rolled) decision.cohort = { ...decision.cohort, draw: null };
     const message = decision.cohort?.rolled

@@ -1,5 +1,5 @@
 import { spawn } from 'child_process';
-import { existsSync, statSync } from 'fs';
+import { existsSync, realpathSync, statSync } from 'fs';
 import * as fs from 'fs/promises';
 import * as path from 'path';
 import { GitError, simpleGit, type SimpleGit } from 'simple-git';
@@ -187,6 +187,12 @@ export class Repository {
     this.onGitSpawn = options.onGitSpawn;
     this.staleLockAgeMs = options.staleLockAgeMs ?? DEFAULT_STALE_LOCK_AGE_MS;
     this.env = gitEnvironment();
+    // git also looks for a repository in the parent directories: a repoDir that is a sub-directory
+    // of another checkout (or of a home directory under git) must not act on that checkout.
+    // git compares real paths here, so the ceiling is one too.
+    const ceiling = path.dirname(realpathOrSelf(this.dir));
+    const hostCeilings = this.env.GIT_CEILING_DIRECTORIES;
+    this.env.GIT_CEILING_DIRECTORIES = hostCeilings ? `${hostCeilings}${path.delimiter}${ceiling}` : ceiling;
   }
 
   /** HEAD's branch and commit, in one git process: the whole cost of a boot that needs no switch. */
@@ -551,6 +557,14 @@ export function trackedVersion(
   return Promise.resolve()
     .then(() => readSettings({ overrides: { preProd: settings } }).preProd)
     .then((preProd) => openRepository(repoDir, options).trackedVersion(preProd));
+}
+
+function realpathOrSelf(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
 }
 
 async function realpathOr(p: string): Promise<string> {

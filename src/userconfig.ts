@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import Module from 'module';
 import { PreprodError, describeError } from './errors';
-import { describeValue, escapeText, fsErrorReason } from './config';
+import { describeValue, escapeText, fsErrorReason, shownPath } from './config';
 import type { UserFlags } from './types';
 
 /** The internals of CommonJS modules that @types/node leaves out. */
@@ -23,7 +23,7 @@ const ModuleInternals = Module as unknown as {
 };
 
 function cannotLoad(file: string, reason: string, cause?: unknown): PreprodError {
-  return new PreprodError('userconfig-invalid', `Cannot load ${escapeText(file)}: ${reason}.`, { cause });
+  return new PreprodError('userconfig-invalid', `Cannot load ${shownPath(file)}: ${reason}.`, { cause });
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -43,7 +43,7 @@ function parseDisablePreProd(value: unknown, file: string): boolean | undefined 
   if (value === 0) return false;
   throw new PreprodError(
     'userconfig-invalid',
-    `Expected \`initial.disablePreProd\` in ${escapeText(file)} to be true or false, got ${describeValue(value)}.`,
+    `Expected \`initial.disablePreProd\` in ${shownPath(file)} to be true or false, got ${describeValue(value)}.`,
   );
 }
 

@@ -1,5 +1,6 @@
 import { promises as fs, constants as fsConstants } from 'node:fs';
 import * as path from 'node:path';
+import { fsErrorReason, shownPath } from '../config';
 import { PreprodError, describeError, isPreprodError } from '../errors';
 import { acquireLock } from '../lockFile';
 import type { StoredDocument } from '../types';
@@ -92,7 +93,7 @@ export class FileStateStore implements StateStore {
       text = await fs.readFile(this.file, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return Object.create(null);
-      throw new PreprodError('store-unavailable', `Cannot read the state file ${this.file}: ${describeError(error)}.`, {
+      throw new PreprodError('store-unavailable', `Cannot read the state file ${shownPath(this.file)}: ${fsErrorReason(error)}.`, {
         cause: error,
       });
     }
@@ -102,7 +103,7 @@ export class FileStateStore implements StateStore {
     } catch (error) {
       throw new PreprodError(
         'store-corrupt',
-        `The state file ${this.file} is not valid (${describeError(error)}); it was left as it is for inspection.`,
+        `The state file ${shownPath(this.file)} is not valid (${describeError(error)}); it was left as it is for inspection.`,
         { cause: error },
       );
     }
@@ -135,7 +136,7 @@ export class FileStateStore implements StateStore {
       await fs.rename(temp, this.file);
     } catch (error) {
       await fs.rm(temp, { force: true });
-      throw new PreprodError('store-unavailable', `Cannot write the state file ${this.file}: ${describeError(error)}.`, {
+      throw new PreprodError('store-unavailable', `Cannot write the state file ${shownPath(this.file)}: ${fsErrorReason(error)}.`, {
         cause: error,
       });
     }
