@@ -177,34 +177,24 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     return { service, store, json, settings };
   };
 
-  addReadOptions(program.command('boot').description('Run the boot step now: decide, switch the checkout, restart if asked.'))
-    .addOption(restartOption)
-    .option('--json', 'print one JSON object')
-    .action(async (options: ReadOptions & { restart: RestartStrategy }) => {
+  // boot and status share options, output and exit codes; only the call differs.
+  const bootOrStatus = (name: 'boot' | 'status', description: string) => {
+    const command = addReadOptions(program.command(name).description(description));
+    if (name === 'boot') command.addOption(restartOption);
+    return command.option('--json', 'print one JSON object').action(async (options: ReadOptions & { restart?: RestartStrategy }) => {
       const { service, store } = await bootLike(options, Boolean(options.json));
       try {
-        const result = await service.runAtBoot();
+        const result = name === 'boot' ? await service.runAtBoot() : await service.status();
         if (options.json) printJson(result);
-        else print(formatBootResult(result, 'boot'));
+        else print(formatBootResult(result, name));
         setExit(exitCodeFor(result));
       } finally {
         await store.close();
       }
     });
-
-  addReadOptions(program.command('status').description('Say whether this node is preprod, why, and until when. Never writes.'))
-    .option('--json', 'print one JSON object')
-    .action(async (options: ReadOptions) => {
-      const { service, store } = await bootLike(options, Boolean(options.json));
-      try {
-        const result = await service.status();
-        if (options.json) printJson(result);
-        else print(formatBootResult(result, 'status'));
-        setExit(exitCodeFor(result));
-      } finally {
-        await store.close();
-      }
-    });
+  };
+  bootOrStatus('boot', 'Run the boot step now: decide, switch the checkout, restart if asked.');
+  bootOrStatus('status', 'Say whether this node is preprod, why, and until when. Never writes.');
 
   program
     .command('healthy')

@@ -16,7 +16,7 @@ import { runInstall, startDetachedInstall } from './install';
 import { acquireLock } from './lockFile';
 import { safeLogger, type Logger } from './logger';
 import { cryptoRandom, type RandomSource } from './random';
-import { openRepository, type Repository } from './repository';
+import { openRepository, type Repository, type SwitchResult } from './repository';
 import {
   NODEMON_TOUCH_FILES,
   readProcessContext,
@@ -243,7 +243,14 @@ export function createPreprodService(options: PreprodServiceOptions): PreprodSer
 
       // Cheap checks first: a node already on its branch costs one git process and no network.
       const planInput = { current: { branch: head.branch }, targetBranch: target, settings: preProd };
-      const plan = planWithoutRemote(planInput) ?? planSwitch({ ...planInput, remoteName: await repository.findRemote(preProd.remote) });
+      let plan = planWithoutRemote(planInput) ?? planSwitch({ ...planInput, remoteName: await repository.findRemote(preProd.remote) });
+      // A switch that an earlier boot began and did not finish (killed, disk full, read-only) may have
+      // moved HEAD already: "already on it" is not done, so it is switched again. One file read, no git.
+      const unfinished = await repository.pendingSwitch().catch(() => null);
+      if (plan.action === 'none' && unfinished !== null && head.branch !== null) {
+        const remote = await repository.findRemote(preProd.remote);
+        if (remote !== null) plan = { action: 'switch', from: head.branch, to: target, remote };
+      }
       if (plan.action !== 'switch') {
         const onPreprod = head.branch === preProd.branch;
         await applyWrites(onPreprod ? decision.writes : cohortWrites);
@@ -276,7 +283,7 @@ export function createPreprodService(options: PreprodServiceOptions): PreprodSer
         if (choice.reason) reason = choice.reason;
       }
       const finalMode: Mode = branch === preProd.branch ? 'preprod' : 'production';
-      if (branch === head.branch) {
+      if (branch === head.branch && unfinished === null) {
         await applyWrites(finalMode === 'preprod' ? decision.writes : cohortWrites);
         const message = `${describeDecision(decision)}; ${reason}: staying on ${branch}`;
         logger.warn(message);
@@ -285,14 +292,25 @@ export function createPreprodService(options: PreprodServiceOptions): PreprodSer
       if (signal.aborted) throw new PreprodError('timeout', 'Deadline reached.');
 
       progress.phase = 'switch';
-      const switched = await repository.switchTo(branch, remoteName);
+      let switched: SwitchResult;
+      try {
+        switched = await repository.switchTo(branch, remoteName);
+      } catch (error) {
+        // git may have moved HEAD and part of the work tree before failing: the result reads HEAD
+        // again, and the draw is kept so the next boot, which finishes the switch, does not re-draw.
+        const current = (await repository.head().catch(() => null)) ?? head;
+        await applyWrites(current.branch === preProd.branch ? decision.writes : cohortWrites);
+        const message = `${describeDecision(decision)}; switching ${head.branch} → ${branch} failed: ${describeError(error).replace(/\.$/, '')}; no restart, the next boot finishes the switch`;
+        logger.error(message);
+        return resultFrom({ head: current, before: head.branch, decision, reason, settings: active, message });
+      }
       progress.head = { branch, commit: switched.to };
       progress.decision = { ...decision, mode: finalMode, reason };
       await applyWrites(finalMode === 'preprod' ? decision.writes : cohortWrites);
       const strategy = resolveRestartStrategy(options.restart ?? preProd.restart, options.processContext ?? readProcessContext());
       const message = `${describeDecision(decision)}; switched ${head.branch} → ${branch}${
         reason !== decision.reason ? ` (${reason})` : ''
-      } at ${switched.to.slice(0, 12)}; restart: ${strategy}`;
+      } at ${switched.to.slice(0, 12)}${unfinished !== null ? ', finishing a switch an earlier boot left unfinished' : ''}; restart: ${strategy}`;
       logger.info(message);
 
       const after = resultFrom({ head: progress.head, before: head.branch, decision: progress.decision, reason, restart: strategy, settings: active, switched: true, message });
@@ -309,6 +327,8 @@ export function createPreprodService(options: PreprodServiceOptions): PreprodSer
             touchFile: path.join(repoDir, NODEMON_TOUCH_FILES[0]),
             logFile: path.join(repoDir, '.git', 'fluxos-preprod-install.log'),
           });
+          // From here the install belongs to the detached runner, which outlives this boot.
+          await repository.completeSwitch().catch(() => undefined);
           logger.info('dependencies changed: installing outside nodemon\'s process tree; nodemon restarts FluxOS again when it ends');
           progress.phase = 'done';
           return;
@@ -321,6 +341,8 @@ export function createPreprodService(options: PreprodServiceOptions): PreprodSer
             logger.error(`dependency install failed (${describeError(error)}); restarting anyway, FluxOS's own start script installs again`);
           }
         }
+        // Only now: a boot killed before this point (install included) finds the marker and switches again.
+        await repository.completeSwitch().catch((error: unknown) => logger.warn(`could not mark the switch complete: ${describeError(error)}`));
         progress.phase = 'restart';
         // The lock goes first: an exit must not leave it for the next boot to take over.
         await releaseOnce();
@@ -446,6 +468,13 @@ async function lockBoot(repoDir: string, timeoutMs: number, logger: Logger): Pro
       what: `the boot step of ${repoDir}`,
     });
   } catch (error) {
+    // A git dir nobody can write to (read-only file system): git cannot change anything there
+    // either, so there is nothing to serialise, and the first git write reports the real cause.
+    const code = (error as { cause?: NodeJS.ErrnoException }).cause?.code;
+    if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') {
+      logger.debug(`no boot lock: ${gitDir} is not writable (${code})`);
+      return async () => undefined;
+    }
     if (isPreprodError(error)) logger.warn(error.message);
     throw error;
   }

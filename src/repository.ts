@@ -39,8 +39,11 @@ export interface RepositoryOptions {
   /** Called once per git process spawned, with its arguments: counts processes for benchmarks and tests. */
   onGitSpawn?: (args: readonly string[]) => void;
   /**
-   * A `.lock` file at least this old, while no git process works in the
-   * repository, was left by a killed git and is removed. Default 5000 ms.
+   * How old a `.lock` file must be, while no git process works in the
+   * repository, before it counts as left by a killed git and is removed.
+   * Default 0: after a kill no git runs here, and waiting would only leave
+   * the node on the wrong branch until a later boot. Raise it when git may
+   * run in the repository from a PID namespace that /proc does not show.
    */
   staleLockAgeMs?: number;
 }
@@ -56,7 +59,19 @@ export interface SwitchResult {
   from: string;
   /** Commit checked out after it (the remote tip of the branch). */
   to: string;
-  /** package.json or package-lock.json differ between `from` and `to`: the install command must run. */
+  /**
+   * The install command must run: package.json or package-lock.json differ
+   * between `from` and `to`, or an earlier switch that changed them was cut
+   * short (its install may not have finished).
+   */
+  depsChanged: boolean;
+}
+
+/** A switch that a boot started and did not finish: killed, disk full, read-only file system. */
+export interface PendingSwitch {
+  /** The branch it was putting the checkout on; '' when the marker cannot be read. */
+  branch: string;
+  /** It changed package.json or package-lock.json, so its install may not have run to the end. */
   depsChanged: boolean;
 }
 
@@ -70,12 +85,28 @@ export interface TrackedVersion {
   version: string;
 }
 
-const DEFAULT_STALE_LOCK_AGE_MS = 5000;
+const DEFAULT_STALE_LOCK_AGE_MS = 0;
 /** Without /proc there is no way to see running git processes, so only a much older lock counts as stale. */
 const STALE_LOCK_AGE_WITHOUT_PROC_MS = 10 * 60 * 1000;
 /** After SIGTERM (which lets git remove its own lock files), how long a network git gets before SIGKILL. */
 const KILL_GRACE_MS = 500;
 const DEPENDENCY_FILES = ['package.json', 'package-lock.json'];
+/**
+ * Lock files in the git dir that the commands of a fetch or a switch take,
+ * besides refs/**\/*.lock. A git killed while holding one (the host killed,
+ * SIGXFSZ on a full disk) makes every later command needing it fail with
+ * "File exists", boot after boot.
+ */
+const GIT_DIR_LOCKS = ['index.lock', 'HEAD.lock', 'config.lock', 'packed-refs.lock', 'shallow.lock', 'ORIG_HEAD.lock', 'FETCH_HEAD.lock'];
+/** The subset a fetch takes: it must not refuse to run over an index.lock it never needs. */
+const FETCH_LOCKS = ['packed-refs.lock', 'shallow.lock', 'FETCH_HEAD.lock'];
+/**
+ * In the git dir: written before a switch changes anything, removed by
+ * completeSwitch() once the switch and its install are done. Found at boot,
+ * it means the last switch was cut short: HEAD may already name the right
+ * branch while the work tree, the index or node_modules are half old.
+ */
+const SWITCH_MARKER = 'fluxos-preprod-switch.json';
 const COMMIT_ID = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 
 /** Variables that make git act on another repository than the one we were given. */
@@ -250,10 +281,7 @@ export class Repository {
     const timedOut = () => fail(`no answer within ${timeoutMs} ms`);
 
     try {
-      const gitDir = await this.gitDir();
-      for (const branch of branches) {
-        await this.recoverStaleLock(path.join(gitDir, 'refs', 'remotes', remote, `${branch}.lock`));
-      }
+      await this.recoverStaleLocks(FETCH_LOCKS);
     } catch (error) {
       throw fail(shortError(error), error);
     }
@@ -313,12 +341,15 @@ export class Repository {
    * single-branch clones). Then untracked, non-ignored files are removed
    * (`clean -fd`, never `-x`): userconfig.js, node_modules, certs and app
    * data are ignored files and stay.
+   *
+   * A marker written before the first change stays until completeSwitch():
+   * the next boot sees a cut-short switch even when HEAD already names the
+   * branch, and switches again (to the same branch) instead of calling it done.
    */
   async switchTo(branch: string, remote: string): Promise<SwitchResult> {
     assertName(branch, 'the branch');
     assertName(remote, 'the remote');
-    const gitDir = await this.gitDir();
-    await this.recoverStaleLock(path.join(gitDir, 'index.lock'));
+    await this.recoverStaleLocks(GIT_DIR_LOCKS);
 
     const to = await this.remoteTip(remote, branch);
     if (to === null) {
@@ -326,7 +357,9 @@ export class Repository {
     }
     const { commit: from } = await this.head();
     const diff = await this.run(['diff', '--name-only', from, to, '--', ...DEPENDENCY_FILES]);
-    const depsChanged = diff.stdout.trim() !== '';
+    const unfinished = await this.pendingSwitch();
+    const depsChanged = diff.stdout.trim() !== '' || (unfinished?.depsChanged ?? false);
+    await this.writeSwitchMarker({ branch, depsChanged });
 
     // Upstream first: if it fails, nothing about the checkout has changed yet.
     await this.run(['config', `branch.${branch}.remote`, remote]);
@@ -336,6 +369,41 @@ export class Repository {
     await this.run(['clean', '-f', '-d', '--']);
     this.logger.info(`${this.dir}: switched to ${branch} at ${to.slice(0, 12)} (was ${from.slice(0, 12)}).`);
     return { from, to, depsChanged };
+  }
+
+  /** The switch a previous boot left unfinished, null when there is none. Reads one file, no git process. */
+  async pendingSwitch(): Promise<PendingSwitch | null> {
+    let text: string;
+    try {
+      text = await fs.readFile(path.join(await this.gitDir(), SWITCH_MARKER), 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw new PreprodError('git-failed', `Cannot read ${SWITCH_MARKER} in ${this.dir}: ${shortError(error)}.`, { cause: error });
+    }
+    try {
+      const parsed = JSON.parse(text) as Partial<PendingSwitch>;
+      return { branch: typeof parsed.branch === 'string' ? parsed.branch : '', depsChanged: parsed.depsChanged !== false };
+    } catch {
+      // Unreadable: assume the worst, the install too may be unfinished.
+      return { branch: '', depsChanged: true };
+    }
+  }
+
+  /** The switch and its install are done: the next boot has nothing to finish. */
+  async completeSwitch(): Promise<void> {
+    await fs.rm(path.join(await this.gitDir(), SWITCH_MARKER), { force: true });
+  }
+
+  private async writeSwitchMarker(pending: PendingSwitch): Promise<void> {
+    const file = path.join(await this.gitDir(), SWITCH_MARKER);
+    const temp = `${file}.${process.pid}.tmp`;
+    try {
+      await fs.writeFile(temp, `${JSON.stringify(pending)}\n`);
+      await fs.rename(temp, file);
+    } catch (error) {
+      await fs.rm(temp, { force: true }).catch(() => undefined);
+      throw new PreprodError('git-failed', `Cannot write ${file}: ${shortError(error)}.`, { cause: error });
+    }
   }
 
   /** The content of `filePath` at `ref`, null when the ref or the file does not exist. */
@@ -381,38 +449,44 @@ export class Repository {
   }
 
   /**
-   * Remove a lock file left by a killed git (DESIGN §4), only when both hold:
+   * Remove the lock files a killed git left (DESIGN §4), those of `names`
+   * in the git dir and any under refs/, only when both hold:
    * - no git process works in this repository: a /proc scan for processes
    *   named git or git-*, whose cwd is inside the work tree or git dir, or
    *   whose -C / --git-dir / --work-tree argument points there (a process
    *   whose cwd cannot be read counts as working here);
-   * - the lock is at least staleLockAgeMs old, against a git we cannot see
-   *   (another PID namespace sharing the volume) or one that is starting.
-   * Without /proc only the age guard applies, with 10 minutes.
+   * - the lock is at least staleLockAgeMs old (default 0, see the option).
+   * Without /proc only an age guard applies, of 10 minutes.
    * A lock that stays throws git-failed: the checkout is left as it is.
    */
-  private async recoverStaleLock(lockPath: string): Promise<void> {
-    let mtimeMs: number;
-    try {
-      mtimeMs = (await fs.stat(lockPath)).mtimeMs;
-    } catch {
-      return;
-    }
-    const ageMs = Date.now() - mtimeMs;
+  private async recoverStaleLocks(names: readonly string[]): Promise<void> {
     const gitDir = await this.gitDir();
+    const candidates = [...names.map((name) => path.join(gitDir, name)), ...(await lockFilesUnder(path.join(gitDir, 'refs')))];
+    const found: Array<{ lockPath: string; mtimeMs: number }> = [];
+    for (const lockPath of candidates) {
+      try {
+        found.push({ lockPath, mtimeMs: (await fs.stat(lockPath)).mtimeMs });
+      } catch {
+        // Not there: the usual case.
+      }
+    }
+    if (found.length === 0) return;
     const busy = await gitProcessesIn([await realpathOr(this.dir), gitDir]);
-    const minAge = busy === null ? STALE_LOCK_AGE_WITHOUT_PROC_MS : this.staleLockAgeMs;
     if (busy !== null && busy.length > 0) {
-      throw new PreprodError('git-failed', `${lockPath} is held by a running git process (pid ${busy.join(', ')}); the checkout is left as it is.`);
+      throw new PreprodError('git-failed', `${found[0].lockPath} is held by a running git process (pid ${busy.join(', ')}); the checkout is left as it is.`);
     }
-    if (ageMs < minAge) {
-      throw new PreprodError(
-        'git-failed',
-        `${lockPath} is only ${Math.round(ageMs / 1000)} s old and may belong to a git process that is still running; the checkout is left as it is.`,
-      );
+    const minAge = busy === null ? STALE_LOCK_AGE_WITHOUT_PROC_MS : this.staleLockAgeMs;
+    for (const { lockPath, mtimeMs } of found) {
+      const ageMs = Date.now() - mtimeMs;
+      if (ageMs < minAge) {
+        throw new PreprodError(
+          'git-failed',
+          `${lockPath} is only ${Math.round(ageMs / 1000)} s old and may belong to a git process that is still running; the checkout is left as it is.`,
+        );
+      }
+      await fs.rm(lockPath, { force: true });
+      this.logger.warn(`Removed ${lockPath}, left by a git process that died ${Math.round(ageMs / 1000)} s ago.`);
     }
-    await fs.rm(lockPath, { force: true });
-    this.logger.warn(`Removed ${lockPath}, left by a git process that died ${Math.round(ageMs / 1000)} s ago.`);
   }
 
   /** The absolute git dir, from `.git` (a directory, or a `gitdir:` file) without spawning git when possible. */
@@ -565,6 +639,18 @@ function realpathOrSelf(p: string): string {
   } catch {
     return p;
   }
+}
+
+/** Every `*.lock` file below `dir` (absolute paths); none when `dir` does not exist. */
+async function lockFilesUnder(dir: string): Promise<string[]> {
+  const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
+  const found: string[] = [];
+  for (const entry of entries) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) found.push(...(await lockFilesUnder(full)));
+    else if (entry.name.endsWith('.lock')) found.push(full);
+  }
+  return found;
 }
 
 async function realpathOr(p: string): Promise<string> {

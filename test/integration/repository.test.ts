@@ -422,19 +422,35 @@ describe('Repository (real git)', () => {
       });
     }
 
-    it('leaves a fresh index.lock alone (age guard), and removes it once old enough', async () => {
+    it('removes a fresh index.lock at once when no git runs (a SIGKILL leaves one), unless an age guard is asked for', async () => {
       await setUp();
       const node = await bed.cloneNode();
       const lock = path.join(node, '.git', 'index.lock');
       await fs.writeFile(lock, '');
-      const repo = openRepository(node);
-      await repo.fetch('origin', ['master', 'preprod'], 5000);
-      const error = await rejection(repo.switchTo('preprod', 'origin'), 'git-failed');
+      const guarded = openRepository(node, { staleLockAgeMs: 60_000 });
+      await guarded.fetch('origin', ['master', 'preprod'], 5000);
+      const error = await rejection(guarded.switchTo('preprod', 'origin'), 'git-failed');
       expect(error.message).to.match(/index\.lock is only \d+ s old/);
       expect(await exists(lock)).to.equal(true);
-      await openRepository(node, { staleLockAgeMs: 0 }).switchTo('preprod', 'origin');
+      await openRepository(node).switchTo('preprod', 'origin');
       expect(await exists(lock)).to.equal(false);
     });
+
+    const gitDirLocks = ['HEAD.lock', 'config.lock', 'packed-refs.lock', 'refs/heads/preprod.lock', 'refs/heads/master.lock'];
+    for (const name of gitDirLocks) {
+      it(`removes a ${name} left by a killed git before switching (it would fail every later switch)`, async () => {
+        await setUp();
+        const node = await bed.cloneNode();
+        const lock = path.join(node, '.git', name);
+        await fs.mkdir(path.dirname(lock), { recursive: true });
+        await fs.writeFile(lock, '');
+        const repo = openRepository(node);
+        await repo.fetch('origin', ['master', 'preprod'], 5000);
+        await repo.switchTo('preprod', 'origin');
+        expect(await exists(lock)).to.equal(false);
+        expect(await repo.head()).to.deep.equal({ branch: 'preprod', commit: await bed.preprodTip() });
+      });
+    }
 
     it('recovers a stale remote-tracking ref lock before fetching', async () => {
       await setUp();
