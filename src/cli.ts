@@ -220,13 +220,15 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--port <port>', 'port to listen on', wholeNumber('--port', 0, 65535), 16127)
     .action(async (options: ReadOptions & { restart: RestartStrategy; host: string; port: number }) => {
       const { service, store } = await bootLike(options, false);
+      const stop = waitForSignal(); // before anything is printed: see runDemo
       const result = await service.runAtBoot();
       await store.close();
       const server = await startFluxInfoServer({ host: options.host, port: options.port, info: service.fluxInfo, version: repoVersion(options.repo) });
       io.stderr.write(`${result.message}\n`);
       print(`serving ${server.url}\n`);
-      await waitForSignal();
+      await stop;
       await server.close();
+      exitWhenDone = true;
       setExit(0);
     });
 
@@ -316,6 +318,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--keep', 'keep the temp files on exit')
     .action(async (options: { nodes: number; store?: string; probability: number; keep?: boolean }) => {
       await runDemo({ ...options, stdout: io.stdout, stderr: io.stderr, waitForStop: waitForSignal });
+      exitWhenDone = true;
       setExit(0);
     });
 
@@ -356,6 +359,16 @@ function repoVersion(repo: string | undefined): string | null {
  * signal the process group already got) must not kill the process half-way
  * through its cleanup.
  */
+/**
+ * Set by the long-running commands (serve, demo) once they have cleaned up.
+ * Leaving through process.exit() then, rather than letting the event loop
+ * drain, shrinks the window in which node has already closed its signal
+ * watchers (putting SIGINT/SIGTERM back to their default, fatal action) but
+ * not yet exited, so a second Ctrl-C during shutdown does not turn a clean
+ * exit 0 into death by signal.
+ */
+let exitWhenDone = false;
+
 export function waitForSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
     let first: NodeJS.Signals | null = null;
@@ -393,6 +406,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
 
 if (require.main === module) {
   void main(process.argv.slice(2)).then((code) => {
+    if (exitWhenDone) process.exit(code);
     process.exitCode = code;
   });
 }

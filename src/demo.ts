@@ -145,6 +145,10 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     if (options.keep) options.stderr.write(`kept ${root}\n`);
     else rmSync(root, { recursive: true, force: true });
   };
+  // Listen before anything is printed: a signal sent as soon as the output
+  // appears must find the handler installed, and a Ctrl-C while the fleet is
+  // being built must still clean up (it stops the demo once booting ends).
+  const stop = options.waitForStop();
   try {
     options.stderr.write(`building a local fleet of ${options.nodes} nodes in ${root} ...\n`);
     const upstream = await buildUpstream(root);
@@ -166,7 +170,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       out.write(`  ${node.name}  ${node.result.mode.padEnd(10)} ${node.result.reason.padEnd(13)} ${node.server.url}\n`);
     }
     out.write('\nServing until Ctrl-C (SIGINT) or SIGTERM.\n');
-    await options.waitForStop();
+    await stop;
     options.stderr.write('stopping the local fleet\n');
   } finally {
     await cleanup();

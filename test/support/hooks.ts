@@ -1,12 +1,19 @@
-// Mocha root hooks: whatever server a suite started is stopped once, at the end.
+// Mocha hooks. The MongoDB-protocol server is started once for the whole run in
+// the global setup (main process), so parallel workers share it, and stopped in
+// the global teardown.
 import * as sinon from 'sinon';
-import { stopMongoServer } from './mongoServer';
+import { startSharedMongoServer, stopMongoServer } from './mongoServer';
+
+export async function mochaGlobalSetup(): Promise<void> {
+  await startSharedMongoServer();
+}
+
+export async function mochaGlobalTeardown(): Promise<void> {
+  await stopMongoServer();
+}
 
 export const mochaHooks = {
   afterEach(): void {
     sinon.restore();
-  },
-  async afterAll(): Promise<void> {
-    await stopMongoServer();
   },
 };

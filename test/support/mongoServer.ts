@@ -21,7 +21,20 @@ let unavailableReason = '';
 let child: ChildProcess | null = null;
 let removeDir: (() => void) | null = null;
 
+// Set by startSharedMongoServer() in mocha's global setup, so parallel workers
+// (forked with this environment) use the one server and say nothing more.
+const SHARED_URL = 'FLUXOS_PREPROD_TEST_MONGO_URL';
+const SHARED_DESCRIPTION = 'FLUXOS_PREPROD_TEST_MONGO_DESCRIPTION';
+const SHARED_NONE = 'FLUXOS_PREPROD_TEST_MONGO_NONE';
+
 export function getMongoServer(): Promise<MongoServer | null> {
+  if (!starting && process.env[SHARED_URL]) {
+    starting = Promise.resolve({ url: process.env[SHARED_URL] as string, description: process.env[SHARED_DESCRIPTION] ?? '' });
+  }
+  if (!starting && process.env[SHARED_NONE]) {
+    unavailableReason = process.env[SHARED_NONE] as string;
+    starting = Promise.resolve(null);
+  }
   if (!starting) {
     starting = start().then(
       (server) => {
@@ -37,6 +50,17 @@ export function getMongoServer(): Promise<MongoServer | null> {
     );
   }
   return starting;
+}
+
+/** Mocha's global setup: one server for the whole run, shared with parallel workers. */
+export async function startSharedMongoServer(): Promise<void> {
+  const server = await getMongoServer();
+  if (server) {
+    process.env[SHARED_URL] = server.url;
+    process.env[SHARED_DESCRIPTION] = server.description;
+  } else {
+    process.env[SHARED_NONE] = unavailableReason;
+  }
 }
 
 /**
