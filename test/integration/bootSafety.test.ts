@@ -48,56 +48,6 @@ describe('boot step safety nets', function () {
     return { svc, lines };
   }
 
-  describe('preprod that is missing or lags behind production', function () {
-    for (const [label, options] of [['missing on the remote', { noPreprod: true }], ['lacking a fix already on master', { lagging: true }]] as const) {
-      it(`goes to production with preprod-unavailable when preprod is ${label}`, async function () {
-        const odd = await createGitBed(options);
-        try {
-          const dir = await odd.cloneNode();
-          const { svc } = service(dir, new FileStateStore(storeFile()), { probability: 1, remote: odd.upstream });
-          const result = await svc.runAtBoot();
-          expect(result).to.include({ mode: 'production', preProdNode: false, reason: 'preprod-unavailable' });
-          expect(await odd.git(dir, 'rev-parse', '--abbrev-ref', 'HEAD')).to.equal('master');
-          expect(await odd.git(dir, 'rev-parse', 'HEAD')).to.equal(await odd.masterTip());
-        } finally {
-          await odd.cleanup();
-        }
-      });
-    }
-  });
-
-  describe('dependency install after a switch', function () {
-    it('runs the install command once when package-lock.json changed, never when it did not', async function () {
-      // Same package.json on both branches to start with.
-      const local = await createGitBed({ packageJson: { preprod: { version: '1.0.0' } } });
-      try {
-        const counter = path.join(local.dir, 'installs.txt');
-        const install = [process.execPath, '-e', `require('fs').appendFileSync(${JSON.stringify(counter)}, 'x')`];
-        const count = async () => (await fs.readFile(counter, 'utf8').catch(() => '')).length;
-
-        // preprod and master share package.json and its lockfile: switching never installs.
-        const same = await local.cloneNode('same');
-        const storeA = new FileStateStore(storeFile());
-        await service(same, storeA, { probability: 1, remote: local.upstream, installCommand: install }).svc.runAtBoot();
-        expect(await local.git(same, 'rev-parse', '--abbrev-ref', 'HEAD')).to.equal('preprod');
-        expect(await count()).to.equal(0);
-
-        // Now preprod changes package-lock.json: a switch to it installs exactly once.
-        await local.commitTo('preprod', { 'package-lock.json': '{"lockfileVersion":3,"packages":{"":{"version":"1.1.1"}}}\n' }, 'lockfile change');
-        const changed = await local.cloneNode('changed');
-        const storeB = new FileStateStore(storeFile());
-        const result = await service(changed, storeB, { probability: 1, remote: local.upstream, installCommand: install }).svc.runAtBoot();
-        expect(result.branch.switched).to.equal(true);
-        expect(await count()).to.equal(1);
-        // The next boot is already on preprod: no install.
-        await service(changed, storeB, { probability: 1, remote: local.upstream, installCommand: install }).svc.runAtBoot();
-        expect(await count()).to.equal(1);
-      } finally {
-        await local.cleanup();
-      }
-    });
-  });
-
   describe('crash-loop fallback', function () {
     it('falls back to production after maxUnhealthyBoots unhealthy preprod boots, and says so on /flux/info', async function () {
       const dir = await bed.cloneNode();

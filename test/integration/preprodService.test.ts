@@ -158,6 +158,42 @@ function bootSuite(name: string, openStore: (context: Mocha.Context) => Promise<
       }
     });
 
+    for (const [label, shape] of [['missing on the remote', { noPreprod: true }], ['lacking a fix already on master', { lagging: true }]] as const) {
+      it(`goes to production with preprod-unavailable when preprod is ${label}`, async function () {
+        const odd = await createGitBed(shape);
+        try {
+          const dir = await odd.cloneNode();
+          const result = await (await service(dir, await newStore(), { probability: 1, remote: odd.upstream })).svc.runAtBoot();
+          expect(result).to.include({ mode: 'production', preProdNode: false, reason: 'preprod-unavailable' });
+          expect(await odd.git(dir, 'rev-parse', 'HEAD')).to.equal(await odd.masterTip());
+        } finally {
+          await odd.cleanup();
+        }
+      });
+    }
+
+    it('runs the install command once when package-lock.json changed, and never when it did not', async function () {
+      const local = await createGitBed({ packageJson: { preprod: { version: '1.0.0' } } });
+      try {
+        const counter = path.join(local.dir, 'installs.txt');
+        const installCommand = [process.execPath, '-e', `require('fs').appendFileSync(${JSON.stringify(counter)}, 'x')`];
+        const installs = async () => (await fs.readFile(counter, 'utf8').catch(() => '')).length;
+        const same = await local.cloneNode('same');
+        await (await service(same, await newStore(), { probability: 1, remote: local.upstream, installCommand })).svc.runAtBoot();
+        expect(await local.git(same, 'rev-parse', '--abbrev-ref', 'HEAD')).to.equal('preprod');
+        expect(await installs()).to.equal(0);
+        await local.commitTo('preprod', { 'package-lock.json': '{"lockfileVersion":3,"packages":{"":{"version":"1.1.1"}}}\n' }, 'lockfile change');
+        const changed = await local.cloneNode('changed');
+        const store = await newStore();
+        await (await service(changed, store, { probability: 1, remote: local.upstream, installCommand })).svc.runAtBoot();
+        expect(await installs()).to.equal(1);
+        await (await service(changed, store, { probability: 1, remote: local.upstream, installCommand })).svc.runAtBoot();
+        expect(await installs()).to.equal(1);
+      } finally {
+        await local.cleanup();
+      }
+    });
+
     it('logs every decision once as one readable line with its reason', async function () {
       const dir = await bed.cloneNode();
       const { svc, log } = await service(dir, await newStore(), { probability: 0 });
