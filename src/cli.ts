@@ -156,7 +156,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .choices(['none', 'nodemon', 'exit', 'auto'])
     .default('none');
 
-  const bootLike = async (options: ReadOptions & { restart?: RestartStrategy }, json: boolean) => {
+  const bootLike = async (options: ReadOptions & { restart?: RestartStrategy }) => {
     const storeUrl = options.store ?? DEFAULT_STORE_URL;
     storeKind(storeUrl); // usage errors first, before anything is read
     const settings = loadSettings(options);
@@ -174,7 +174,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       armHealthyTimer: false,
       exit: () => undefined, // the CLI is not FluxOS: report the restart, never exit for it
     });
-    return { service, store, json, settings };
+    return { service, store };
   };
 
   // boot and status share options, output and exit codes; only the call differs.
@@ -182,7 +182,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     const command = addReadOptions(program.command(name).description(description));
     if (name === 'boot') command.addOption(restartOption);
     return command.option('--json', 'print one JSON object').action(async (options: ReadOptions & { restart?: RestartStrategy }) => {
-      const { service, store } = await bootLike(options, Boolean(options.json));
+      const { service, store } = await bootLike(options);
       try {
         const result = name === 'boot' ? await service.runAtBoot() : await service.status();
         if (options.json) printJson(result);
@@ -219,7 +219,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on', wholeNumber('--port', 0, 65535), 16127)
     .action(async (options: ReadOptions & { restart: RestartStrategy; host: string; port: number }) => {
-      const { service, store } = await bootLike(options, false);
+      const { service, store } = await bootLike(options);
       const stop = waitForSignal(); // before anything is printed: see runDemo
       const result = await service.runAtBoot();
       await store.close();

@@ -114,7 +114,8 @@ export async function runInstall(
   return { ms };
 }
 
-function killGroup(pid: number, signal: NodeJS.Signals): void {
+/** Signals a whole process group (spawned detached, so its pgid is the leader's pid); a gone group is fine. */
+export function killGroup(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pid, signal);
   } catch {

@@ -212,21 +212,16 @@ export function createPreprodService(options: PreprodServiceOptions): PreprodSer
         },
         () => null,
       );
-      let docs: [StoredDocument | null, StoredDocument | null, StoredDocument | null];
+      let docs: StateDocs;
       try {
-        if (!store) throw new PreprodError('store-unavailable', 'No state store was given.');
-        const s = store;
-        docs = await Promise.all([s.get(COHORT_KEY), s.get(OPT_OUT_KEY), s.get(BOOT_HEALTH_KEY)]);
+        docs = await readStateDocs(store);
       } catch (error) {
-        progress.head = await headPromise;
-        progress.before = progress.head?.branch ?? null;
+        await headPromise;
         const message = `store-unavailable: ${describeError(error)}; the node is left where it is`;
         logger.warn(message);
         return resultFrom({ head: progress.head, before: progress.before, decision: null, reason: 'store-unavailable', settings: active, message });
       }
       const head = await headPromise;
-      progress.head = head;
-      progress.before = head?.branch ?? null;
       if (signal.aborted) throw new PreprodError('timeout', 'Deadline reached.');
 
       const decision = decide(decisionInput(active, flags, docs[0], docs[1], docs[2], now(), random));
@@ -373,12 +368,10 @@ export function createPreprodService(options: PreprodServiceOptions): PreprodSer
     const active = settings;
     const flags = readFlags(options.userconfig, repoDir, logger);
     const head = await repository.head().catch(() => null);
-    let docs: [StoredDocument | null, StoredDocument | null, StoredDocument | null] = [null, null, null];
+    let docs: StateDocs = [null, null, null];
     if (!flags.development) {
       try {
-        if (!store) throw new PreprodError('store-unavailable', 'No state store was given.');
-        const s = store;
-        docs = await Promise.all([s.get(COHORT_KEY), s.get(OPT_OUT_KEY), s.get(BOOT_HEALTH_KEY)]);
+        docs = await readStateDocs(store);
       } catch (error) {
         return resultFrom({ head, before: head?.branch ?? null, decision: null, reason: 'store-unavailable', settings: active, message: `store-unavailable: ${describeError(error)}` });
       }
@@ -419,6 +412,14 @@ export function createPreprodService(options: PreprodServiceOptions): PreprodSer
     fluxInfo: () => info,
     lastResult: () => result,
   };
+}
+
+/** The cohort, opt-out and crash-loop documents, in that order. */
+type StateDocs = [StoredDocument | null, StoredDocument | null, StoredDocument | null];
+
+function readStateDocs(store: StateStore | null): Promise<StateDocs> {
+  if (!store) return Promise.reject(new PreprodError('store-unavailable', 'No state store was given.'));
+  return Promise.all([store.get(COHORT_KEY), store.get(OPT_OUT_KEY), store.get(BOOT_HEALTH_KEY)]);
 }
 
 interface Progress {

@@ -6,6 +6,7 @@ import { GitError, simpleGit, type SimpleGit } from 'simple-git';
 import { readSettings } from './config';
 import { PreprodError, describeError } from './errors';
 import { safeLogger, type Logger } from './logger';
+import { killGroup as killProcessGroup } from './install';
 import { refNameProblem } from './refName';
 import { remoteUrlsMatch } from './remoteUrl';
 import { isManagedBranch } from './switchPlan';
@@ -570,12 +571,7 @@ export class Repository {
         if (stderr.length < 64 * 1024) stderr += chunk.toString('utf8');
       });
       const killGroup = (signal: NodeJS.Signals): void => {
-        if (child.pid === undefined) return;
-        try {
-          process.kill(-child.pid, signal);
-        } catch {
-          // ESRCH: already gone.
-        }
+        if (child.pid !== undefined) killProcessGroup(child.pid, signal);
       };
       const timer = setTimeout(() => {
         timedOut = true;

@@ -8,6 +8,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { redact } from '../../src/state/mongoStateStore';
 import { makeTempDir } from './tmp';
 
 export interface MongoServer {
@@ -100,7 +101,7 @@ export async function stopMongoServer(): Promise<void> {
 
 async function start(): Promise<MongoServer> {
   if (process.env.MONGO_URL) {
-    return { url: process.env.MONGO_URL, description: `MONGO_URL at ${process.env.MONGO_URL.replace(/\/\/[^@/]*@/, '//***@')}` };
+    return { url: process.env.MONGO_URL, description: `MONGO_URL at ${redact(process.env.MONGO_URL)}` };
   }
   if (onPath('mongod')) return startMongod();
   return startFerretDb();
