@@ -46,6 +46,15 @@ export async function acquireLock(lockFile: string, options: LockOptions): Promi
   }
 }
 
+/**
+ * Removes the lock if its process is gone (or it is older than staleMs), the
+ * same takeover rule acquireLock() applies. For readers that never take the
+ * lock, so a writer killed mid-write leaves nothing behind once anyone reads.
+ */
+export async function removeStaleLock(lockFile: string, staleMs: number): Promise<void> {
+  if (await lockIsStale(lockFile, staleMs)) await fs.rm(lockFile, { force: true });
+}
+
 async function lockIsStale(lockFile: string, staleMs: number): Promise<boolean> {
   try {
     const [text, stat] = await Promise.all([fs.readFile(lockFile, 'utf8'), fs.stat(lockFile)]);

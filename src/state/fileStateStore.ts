@@ -2,7 +2,7 @@ import { promises as fs, constants as fsConstants } from 'node:fs';
 import * as path from 'node:path';
 import { fsErrorReason, shownPath } from '../config';
 import { PreprodError, describeError, isPreprodError } from '../errors';
-import { acquireLock } from '../lockFile';
+import { acquireLock, removeStaleLock } from '../lockFile';
 import type { StoredDocument } from '../types';
 import type { StateStore } from './stateStore';
 import { decodeDocuments, encodeDocuments } from './codec';
@@ -61,6 +61,8 @@ export class FileStateStore implements StateStore {
   }
 
   async get(key: string): Promise<StoredDocument | null> {
+    // A boot that only reads must still clear the lock of a writer that was killed.
+    await removeStaleLock(this.lockFile, this.options.staleLockMs);
     const documents = await this.readAll();
     const found = Object.prototype.hasOwnProperty.call(documents, key) ? documents[key] : undefined;
     if (found === undefined || found === null || typeof found !== 'object') return null;
