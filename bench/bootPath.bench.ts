@@ -21,8 +21,8 @@
  * Usage: node build/bench/bootPath.bench.js [--runs 50] [--strict]
  */
 import * as path from 'node:path';
-import { createPreprodService, type BootResult } from '../src/preprodService';
-import { openRepository } from '../src/repository';
+import { createPreprodService, type BootResult } from '../src/boot/service';
+import { openRepository } from '../src/checkout/repository';
 import { FileStateStore } from '../src/state';
 import { createGitBed, type GitBed } from '../test/support/gitBed';
 import { countGitSpawns } from './support/spawnCounter';

@@ -6,9 +6,9 @@
  * Usage: node build/bench/simulate.bench.js [--runs 5] [--json] [--strict]
  * --strict exits 1 when the simulation's median reaches 2 s.
  */
-import { decide, type DecisionInput } from '../src/cohort';
-import { defaultSettings } from '../src/config';
-import { simulate } from '../src/simulate';
+import { decide, type DecisionInput } from '../src/cohort/decide';
+import { defaultSettings } from '../src/config/settings';
+import { simulate } from '../src/cohort/simulate';
 import { COHORT_KEY } from '../src/types';
 
 const TARGET_MS = 2000;

@@ -22,8 +22,8 @@
  */
 import * as path from 'node:path';
 import type { Logger } from '../src/logger';
-import { createPreprodService } from '../src/preprodService';
-import { openRepository } from '../src/repository';
+import { createPreprodService } from '../src/boot/service';
+import { openRepository } from '../src/checkout/repository';
 import { FileStateStore } from '../src/state';
 import { createGitBed, type GitBed } from '../test/support/gitBed';
 import { parseBenchArgs, printTargets, runBench, type BenchResult, type BenchTarget } from './support/report';

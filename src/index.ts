@@ -6,17 +6,17 @@
  *   const decision = await preprod.runAtBoot();   // never throws, bounded
  *   Object.assign(info.flux, preprod.fluxInfo()); // in /flux/info, no I/O
  */
-export { createPreprodService } from './preprodService';
-export type { BootResult, PreprodService, PreprodServiceOptions } from './preprodService';
-export { createFluxInfoHandler, startFluxInfoServer, PENDING_FLUX_INFO } from './fluxInfo';
-export type { FluxInfoFields, PreProdInfo } from './fluxInfo';
-export { readSettings, defaultSettings, validateSettings } from './config';
-export { readUserFlags } from './userconfig';
-export { decide, redrawReason, describeDecision } from './cohort';
-export type { Decision } from './cohort';
+export { createPreprodService } from './boot/service';
+export type { BootResult, PreprodService, PreprodServiceOptions } from './boot/service';
+export { createFluxInfoHandler, startFluxInfoServer, PENDING_FLUX_INFO } from './boot/fluxInfo';
+export type { FluxInfoFields, PreProdInfo } from './boot/fluxInfo';
+export { readSettings, defaultSettings, validateSettings } from './config/settings';
+export { readUserFlags } from './config/userconfig';
+export { decide, redrawReason, describeDecision } from './cohort/decide';
+export type { Decision } from './cohort/decide';
 export { openStore, FileStateStore, MongoStateStore, DEFAULT_STORE_URL } from './state';
 export type { StateStore } from './state';
-export { trackedVersion } from './repository';
+export { trackedVersion } from './checkout/repository';
 export { PreprodError, isPreprodError } from './errors';
 export type { ErrorKind } from './errors';
 export type { Logger } from './logger';

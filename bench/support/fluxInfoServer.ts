@@ -18,8 +18,8 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
-import { startFluxInfoServer } from '../../src/fluxInfo';
-import { createPreprodService } from '../../src/preprodService';
+import { startFluxInfoServer } from '../../src/boot/fluxInfo';
+import { createPreprodService } from '../../src/boot/service';
 import { FileStateStore } from '../../src/state';
 
 export type Variant = 'ours' | 'baseline' | 'constant';

@@ -1,8 +1,8 @@
 import { promises as fs, constants as fsConstants } from 'node:fs';
 import * as path from 'node:path';
-import { fsErrorReason, shownPath } from '../config';
+import { fsErrorReason, shownPath } from '../config/settings';
 import { PreprodError, describeError, isPreprodError } from '../errors';
-import { acquireLock, removeStaleLock } from '../lockFile';
+import { acquireLock, removeStaleLock } from '../os/lockFile';
 import type { StoredDocument } from '../types';
 import type { StateStore } from './stateStore';
 import { decodeDocuments, encodeDocuments } from './codec';

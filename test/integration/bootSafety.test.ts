@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { MongoClient } from 'mongodb';
-import { createPreprodService, type PreprodServiceOptions } from '../../src/preprodService';
+import { createPreprodService, type PreprodServiceOptions } from '../../src/boot/service';
 import { FileStateStore, MongoStateStore, type StateStore } from '../../src/state';
 import { BOOT_HEALTH_KEY, COHORT_KEY, OPT_OUT_KEY } from '../../src/types';
 import { createGitBed, type GitBed } from '../support/gitBed';

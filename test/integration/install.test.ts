@@ -4,7 +4,7 @@ import * as fs from 'fs/promises';
 import * as os from 'os';
 import * as path from 'path';
 import { PreprodError } from '../../src/errors';
-import { runInstall } from '../../src/install';
+import { runInstall } from '../../src/restart/install';
 
 /** Alive and not a zombie (a zombie is dead for our purpose, whoever reaps it). */
 async function isRunning(pid: number): Promise<boolean> {
@@ -102,7 +102,7 @@ describe('runInstall', () => {
     const install = `require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setInterval(() => {}, 1000);`;
     // A host that starts the install and then exits (as a restart would), without awaiting it.
     const host = [
-      `const { runInstall } = require(${JSON.stringify(path.resolve(__dirname, '../../src/install.js'))});`,
+      `const { runInstall } = require(${JSON.stringify(path.resolve(__dirname, '../../src/restart/install.js'))});`,
       `runInstall(${JSON.stringify(dir)}, [process.execPath, '-e', ${JSON.stringify(install)}], 60000).catch(() => {});`,
       `const fs = require('fs');`,
       `const wait = setInterval(() => { if (fs.existsSync(${JSON.stringify(pidFile)})) { clearInterval(wait); process.exit(0); } }, 20);`,

@@ -4,7 +4,7 @@ import * as fs from 'fs/promises';
 import * as net from 'net';
 import * as path from 'path';
 import { ErrorKind, PreprodError } from '../../src/errors';
-import { gitEnvironment, gitProcessesIn, openRepository, Repository, trackedVersion } from '../../src/repository';
+import { gitEnvironment, gitProcessesIn, openRepository, Repository, trackedVersion } from '../../src/checkout/repository';
 import { bedEnv, createGitBed, GitBed, GitBedOptions } from '../support/gitBed';
 
 const GITHUB_CLONE_URL = 'https://github.com/runonflux/flux';

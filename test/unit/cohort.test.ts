@@ -12,8 +12,8 @@ import {
   type DecisionInput,
   type RedrawReason,
   type StoreWrite,
-} from '../../src/cohort';
-import { seededRandom, type RandomSource } from '../../src/random';
+} from '../../src/cohort/decide';
+import { seededRandom, type RandomSource } from '../../src/cohort/random';
 import { BOOT_HEALTH_KEY, COHORT_KEY, OPT_OUT_KEY, type PreProdSettings, type StoredDocument } from '../../src/types';
 
 const MINUTE = 60_000;

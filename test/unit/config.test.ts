@@ -9,7 +9,7 @@ import {
   mergeFragments,
   readSettings,
   validateSettings,
-} from '../../src/config';
+} from '../../src/config/settings';
 import { caught } from '../support/caught';
 import type { Settings } from '../../src/types';
 

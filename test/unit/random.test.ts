@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 
 import { isPreprodError } from '../../src/errors';
-import { cryptoRandom, seededRandom, unitFromBytes, xoshiro128StarStar } from '../../src/random';
+import { cryptoRandom, seededRandom, unitFromBytes, xoshiro128StarStar } from '../../src/cohort/random';
 
 describe('random', () => {
   describe('unitFromBytes', () => {

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { expect } from 'chai';
-import { refNameProblem } from '../../src/refName';
+import { refNameProblem } from '../../src/checkout/refName';
 
 /** Asks the real git, outside any repository so `@{-1}`-style names are not expanded. */
 function gitAccepts(name: string, cwd: string): boolean {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { normaliseRemoteUrl, remoteUrlsMatch } from '../../src/remoteUrl';
+import { normaliseRemoteUrl, remoteUrlsMatch } from '../../src/checkout/remoteUrl';
 
 const CONFIGURED = 'https://github.com/RunOnFlux/flux.git';
 

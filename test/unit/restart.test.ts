@@ -13,7 +13,7 @@ import {
   triggerRestart,
   type ProcessContext,
   type ResolvedRestart,
-} from '../../src/restart';
+} from '../../src/restart/strategy';
 import type { RestartStrategy } from '../../src/types';
 import { makeTempDir } from '../support/tmp';
 
@@ -210,7 +210,7 @@ describe('restart', function () {
     });
 
     it("on the real /proc, a child process sees this test process as its parent", function () {
-      const restartModule = path.resolve(__dirname, '../../src/restart.js');
+      const restartModule = path.resolve(__dirname, '../../src/restart/strategy.js');
       const script = `process.stdout.write(JSON.stringify(require(${JSON.stringify(restartModule)}).readProcessContext().ancestors))`;
       const ancestors = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' })) as string[];
       const own = readFileSync('/proc/self/cmdline', 'utf8').split('\0').join(' ').trim();

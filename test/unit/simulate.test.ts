@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import * as sinon from 'sinon';
 
-import * as cohort from '../../src/cohort';
+import * as cohort from '../../src/cohort/decide';
 import { isPreprodError } from '../../src/errors';
-import { simulate, type SimulationOptions, type SimulationReport } from '../../src/simulate';
+import { simulate, type SimulationOptions, type SimulationReport } from '../../src/cohort/simulate';
 
 describe('simulate', () => {
   describe('the fleet of the issue: 13,000 nodes, 12 months, seed 1', () => {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { choosePreprodOrFallback, isManagedBranch, planSwitch, planWithoutRemote, SwitchPlan } from '../../src/switchPlan';
+import { choosePreprodOrFallback, isManagedBranch, planSwitch, planWithoutRemote, SwitchPlan } from '../../src/checkout/plan';
 
 const settings = { branch: 'preprod', productionBranch: 'master' };
 

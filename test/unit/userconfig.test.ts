@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { expect } from 'chai';
 import { caught } from '../support/caught';
-import { parseUserFlags, readUserFlags } from '../../src/userconfig';
+import { parseUserFlags, readUserFlags } from '../../src/config/userconfig';
 import type { UserFlags } from '../../src/types';
 
 

@@ -16,7 +16,7 @@
 import { execFileSync } from 'node:child_process';
 // The entry point FluxOS requires, not the modules behind it: the test drives the public API.
 import { createPreprodService, FileStateStore } from '../../../src/index';
-import { openRepository } from '../../../src/repository';
+import { openRepository } from '../../../src/checkout/repository';
 
 export interface BootChildArgs {
   repoDir: string;

@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { BootResult } from '../../../src/preprodService';
+import type { BootResult } from '../../../src/boot/service';
 import type { GitBed } from '../gitBed';
 import type { BootChildArgs } from './bootChild';
 

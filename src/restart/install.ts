@@ -1,7 +1,7 @@
 import { spawn } from 'child_process';
 import { readdir, readFile } from 'fs/promises';
 import * as path from 'path';
-import { PreprodError } from './errors';
+import { PreprodError } from '../errors';
 
 /** Any logger with info and warn (FluxOS's own logger, winston, console). */
 export interface InstallLogger {

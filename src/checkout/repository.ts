@@ -1,16 +1,17 @@
+import type { Checkout } from './index';
 import { spawn } from 'child_process';
 import { existsSync, realpathSync, statSync } from 'fs';
 import * as fs from 'fs/promises';
 import * as path from 'path';
 import { GitError, simpleGit, type SimpleGit } from 'simple-git';
-import { readSettings } from './config';
-import { PreprodError, describeError } from './errors';
-import { safeLogger, type Logger } from './logger';
-import { killGroup as killProcessGroup } from './install';
+import { readSettings } from '../config/settings';
+import { PreprodError, describeError } from '../errors';
+import { safeLogger, type Logger } from '../logger';
+import { killGroup as killProcessGroup } from '../restart/install';
 import { refNameProblem } from './refName';
 import { remoteUrlsMatch } from './remoteUrl';
-import { isManagedBranch } from './switchPlan';
-import type { PreProdSettings } from './types';
+import { isManagedBranch } from './plan';
+import type { PreProdSettings } from '../types';
 
 /**
  * The git side of DESIGN §4: a thin adapter over the FluxOS checkout.
@@ -204,7 +205,7 @@ interface NetworkResult {
   timedOut: boolean;
 }
 
-export class Repository {
+export class Repository implements Checkout {
   readonly dir: string;
   private readonly logger: Logger;
   private readonly onGitSpawn?: (args: readonly string[]) => void;

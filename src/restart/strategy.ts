@@ -1,7 +1,7 @@
 import { promises as fs, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type { Logger } from './logger';
-import type { RestartStrategy } from './types';
+import type { Logger } from '../logger';
+import type { RestartStrategy } from '../types';
 
 export type ResolvedRestart = Exclude<RestartStrategy, 'auto'>;
 

@@ -5,8 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 
-import { PreprodError } from './errors';
-import { describeValue } from './config';
+import { PreprodError } from '../errors';
+import { describeValue } from '../config/settings';
 
 /** Returns a uniform number in [0, 1) on each call. */
 export type RandomSource = () => number;

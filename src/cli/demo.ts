@@ -11,12 +11,12 @@ import { mkdtempSync, promises as fs, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { readSettings } from './config';
-import { formatTable, runFleet } from './fleet';
-import { startFluxInfoServer, type FluxInfoServer } from './fluxInfo';
-import { silentLogger } from './logger';
-import { createPreprodService, type BootResult } from './preprodService';
-import { openStore, type StateStore } from './state';
+import { readSettings } from '../config/settings';
+import { formatTable, runFleet } from '../fleet';
+import { startFluxInfoServer, type FluxInfoServer } from '../boot/fluxInfo';
+import { silentLogger } from '../logger';
+import { createPreprodService, type BootResult } from '../boot/service';
+import { openStore, type StateStore } from '../state';
 
 const run = promisify(execFile);
 

@@ -5,10 +5,10 @@
  * preprod, how much does that wander, and how many distinct nodes take a
  * turn" before the rules meet the real fleet.
  */
-import { defaultSettings, describeValue } from './config';
-import { PreprodError } from './errors';
-import { BOOT_HEALTH_KEY, COHORT_KEY, OPT_OUT_KEY, type PreProdSettings, type StoredDocument, type UserFlags } from './types';
-import { decide, markHealthyWrite, type StoreWrite } from './cohort';
+import { defaultSettings, describeValue } from '../config/settings';
+import { PreprodError } from '../errors';
+import { BOOT_HEALTH_KEY, COHORT_KEY, OPT_OUT_KEY, type PreProdSettings, type StoredDocument, type UserFlags } from '../types';
+import { decide, markHealthyWrite, type StoreWrite } from './decide';
 import { cryptoRandom, seededRandom } from './random';
 
 /** A simulated month is 30 days; the report's days and months are counted from the first boot. */

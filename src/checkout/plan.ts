@@ -1,4 +1,4 @@
-import type { PreProdSettings } from './types';
+import type { PreProdSettings } from '../types';
 
 /**
  * Pure decisions about the checkout's branch (DESIGN §4). No git here: the

@@ -5,9 +5,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import Module from 'module';
-import { PreprodError, describeError } from './errors';
-import { describeValue, escapeText, fsErrorReason, shownPath } from './config';
-import type { UserFlags } from './types';
+import { PreprodError, describeError } from '../errors';
+import { describeValue, escapeText, fsErrorReason, shownPath } from './settings';
+import type { UserFlags } from '../types';
 
 /** The internals of CommonJS modules that @types/node leaves out. */
 interface CompilableModule {

@@ -9,7 +9,7 @@
  * draw, never to an exception. Dates are never mutated here, so parsed
  * records share the input's Date objects instead of copying them.
  */
-import { describeValue } from './config';
+import { describeValue } from '../config/settings';
 import type { RandomSource } from './random';
 import {
   BOOT_HEALTH_KEY,
@@ -22,7 +22,7 @@ import {
   type ReasonCode,
   type StoredDocument,
   type UserFlags,
-} from './types';
+} from '../types';
 
 const MS_PER_MINUTE = 60_000;
 const MS_PER_DAY = 86_400_000;

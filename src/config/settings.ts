@@ -6,10 +6,10 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import defaults from '../config/default.json';
-import { PreprodError, describeError } from './errors';
-import { refNameProblem } from './refName';
-import type { PreProdSettings, RestartStrategy, Settings } from './types';
+import defaults from '../../config/default.json';
+import { PreprodError, describeError } from '../errors';
+import { refNameProblem } from '../checkout/refName';
+import type { PreProdSettings, RestartStrategy, Settings } from '../types';
 
 /** Keys never copied by a merge: a JSON `"__proto__"` must not reach Object.prototype. */
 const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);

@@ -1,5 +1,5 @@
 import { promises as fs } from 'node:fs';
-import { PreprodError, describeError } from './errors';
+import { PreprodError, describeError } from '../errors';
 
 export interface LockOptions {
   /** How long to wait for another holder, in ms. */

@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { appendFileSync, utimesSync } from 'node:fs';
-import { describeError } from './errors';
+import { describeError } from '../errors';
 import { runInstall, type DetachedInstall } from './install';
 
 function parseJob(text: string | undefined): DetachedInstall | null {

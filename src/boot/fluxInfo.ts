@@ -1,5 +1,5 @@
 import * as http from 'node:http';
-import type { Mode, ReasonCode } from './types';
+import type { Mode, ReasonCode } from '../types';
 
 /** The detail block FluxOS adds under `data.flux.preProd` (DESIGN §6). No paths, nothing secret. */
 export interface PreProdInfo {

@@ -1,5 +1,5 @@
-import type { BootResult } from './preprodService';
-import type { SimulationReport } from './simulate';
+import type { BootResult } from '../boot/service';
+import type { SimulationReport } from '../cohort/simulate';
 
 /** The human form of a boot or status result: a few aligned lines. */
 export function formatBootResult(result: BootResult, command: 'boot' | 'status'): string {

@@ -8,15 +8,15 @@
 import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Db } from 'mongodb';
-import { decide, describeDecision, markHealthyWrite, type Decision, type StoreWrite } from './cohort';
-import { readSettings } from './config';
-import { describeError, isPreprodError, PreprodError } from './errors';
+import { decide, describeDecision, markHealthyWrite, type Decision, type StoreWrite } from '../cohort/decide';
+import { readSettings } from '../config/settings';
+import { describeError, isPreprodError, PreprodError } from '../errors';
 import { PENDING_FLUX_INFO, type FluxInfoFields } from './fluxInfo';
-import { runInstall, startDetachedInstall } from './install';
-import { acquireLock } from './lockFile';
-import { safeLogger, type Logger } from './logger';
-import { cryptoRandom, type RandomSource } from './random';
-import { openRepository, type Repository, type SwitchResult } from './repository';
+import { runInstall, startDetachedInstall } from '../restart/install';
+import { acquireLock } from '../os/lockFile';
+import { safeLogger, type Logger } from '../logger';
+import { cryptoRandom, type RandomSource } from '../cohort/random';
+import { openRepository, type Repository, type SwitchResult } from '../checkout/repository';
 import {
   NODEMON_TOUCH_FILES,
   readProcessContext,
@@ -24,9 +24,9 @@ import {
   triggerRestart,
   type ProcessContext,
   type ResolvedRestart,
-} from './restart';
-import { MongoStateStore, type StateStore } from './state';
-import { choosePreprodOrFallback, planSwitch, planWithoutRemote } from './switchPlan';
+} from '../restart/strategy';
+import { MongoStateStore, type StateStore } from '../state';
+import { choosePreprodOrFallback, planSwitch, planWithoutRemote } from '../checkout/plan';
 import {
   BOOT_HEALTH_KEY,
   COHORT_KEY,
@@ -37,8 +37,8 @@ import {
   type Settings,
   type StoredDocument,
   type UserFlags,
-} from './types';
-import { parseUserFlags, readUserFlags } from './userconfig';
+} from '../types';
+import { parseUserFlags, readUserFlags } from '../config/userconfig';
 
 export interface PreprodServiceOptions {
   /** The FluxOS checkout (~/zelflux, or $FLUXOS_PATH on ArcaneOS). */

@@ -1,0 +1,29 @@
+/**
+ * The checkout port: what the boot needs from the node's git checkout. The
+ * boot steps depend on this interface only, so they are tested with a fake in
+ * milliseconds; `Repository` (checkout/repository.ts) implements it with git.
+ */
+import type { Head, PendingSwitch, SwitchResult } from './repository';
+
+export type { Head, PendingSwitch, SwitchResult, TrackedVersion } from './repository';
+
+export interface Checkout {
+  /** The checkout's directory. */
+  readonly dir: string;
+  /** HEAD's branch (null when detached) and commit. Rejects when the directory is not a checkout. */
+  head(): Promise<Head>;
+  /** The remote whose fetch URL is the configured upstream, null when none is. */
+  findRemote(configuredUrl: string): Promise<string | null>;
+  /** Fetch `branches` from `remote` within `timeoutMs`; rejects on failure or timeout. */
+  fetch(remote: string, branches: string[], timeoutMs: number): Promise<void>;
+  /** The commit of `<remote>/<branch>` as last fetched, null when it does not exist. */
+  remoteTip(remote: string, branch: string): Promise<string | null>;
+  /** `ancestor` is an ancestor of (or equal to) `descendant`. */
+  isAncestor(ancestor: string, descendant: string): Promise<boolean>;
+  /** Put the checkout on `branch` at `<remote>/<branch>`. */
+  switchTo(branch: string, remote: string): Promise<SwitchResult>;
+  /** A switch an earlier boot began and did not finish, null when there is none. */
+  pendingSwitch(): Promise<PendingSwitch | null>;
+  /** The switch (and its install) is done: the next boot has nothing to finish. */
+  completeSwitch(): Promise<void>;
+}
