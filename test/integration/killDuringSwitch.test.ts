@@ -9,7 +9,7 @@ import { INSTALLED_FILE } from '../support/faults/fakeInstall';
 import { checkoutState, FAKE_INSTALL, killTree, lockFilesUnder, resultOf, runBoot, startBoot } from '../support/faults/harness';
 
 /**
- * DESIGN §4 under the worst timing: the boot process (and every process it
+ * docs/design.md §4 under the worst timing: the boot process (and every process it
  * started) SIGKILLed at a random moment of a switch, then a normal boot.
  * Every round must end with the checkout on the decided branch at its
  * upstream tip, clean apart from ignored files, no lock left, ignored files
@@ -176,7 +176,7 @@ describe('the boot process killed at any moment of a switch', function () {
     for (const [file, digest] of Object.entries(ignored)) {
       expect(await sha256(path.join(dir, file)), `${file} changed; ${why()}`).to.equal(digest);
     }
-    // DESIGN §4: the install runs when the dependencies changed; a kill in the middle must not skip it for good.
+    // docs/design.md §4: the install runs when the dependencies changed; a kill in the middle must not skip it for good.
     expect(await installFinished(), `node_modules must be installed for the checked-out package-lock.json; ${why()}`).to.equal(true);
     await assertStoreWhole(why);
   }

@@ -62,7 +62,7 @@ const { version } = JSON.parse(fs.readFileSync(path.join(__dirname, 'package.jso
 emit({ event: 'started', version });
 const config = JSON.parse(process.env.${CONFIG_VARIABLE});
 const { createPreprodService, FileStateStore } = require(config.index);
-const { detectRestartStrategy, readProcessContext } = require(path.join(path.dirname(config.index), 'restart.js'));
+const { detectRestartStrategy, readProcessContext } = require(path.join(path.dirname(config.index), 'restart', 'strategy.js'));
 const context = readProcessContext();
 emit({ event: 'detected', ...detectRestartStrategy(config.restart, context), ancestors: context.ancestors });
 const log = (level) => (message) => emit({ event: 'log', level, message });
