@@ -1,5 +1,6 @@
 /**
- * /flux/info bench (issue 4): requests per second from
+ * /flux/info bench (docs/design.md §6: no git and no database per request):
+ * requests per second from
  * - ours: startFluxInfoServer() with the fluxInfo of a service that really
  *   booted (and switched to preprod) on a local git bed;
  * - baseline: what the seed did, `git rev-parse --abbrev-ref HEAD` per request

@@ -1,6 +1,6 @@
 /**
  * Decision-rules bench: times simulate({ nodes: 13000, months: 12, seed: 1 })
- * (the issue asks for well under 2 s) and measures decide() on a no-change
+ * (target: well under 2 s) and measures decide() on a no-change
  * boot, the call every node makes at every restart.
  *
  * Usage: node build/bench/simulate.bench.js [--runs 5] [--json] [--strict]

@@ -1,5 +1,5 @@
 /**
- * Switch-to-restart bench (issue 6): the time from the switch decision to the
+ * Switch-to-restart bench (docs/design.md §5): the time from the switch decision to the
  * point where a restart is triggered, against the seed's fixed 20 s of sleeps
  * (sleep 10 s, touch a file, sleep 10 s).
  *

@@ -3,9 +3,9 @@
  * without parsing prose: `BENCH_RESULT {"bench":…,"figures":…,"targets":[…]}`.
  */
 
-/** One target of an issue, and whether this run met it. */
+/** One target of a bench, and whether this run met it. */
 export interface BenchTarget {
-  /** What must hold, as the issue says it, e.g. "median < 50 ms". */
+  /** What must hold, e.g. "median < 50 ms". */
   label: string;
   /** The measured figure the verdict rests on, e.g. "3.1 ms". */
   measured: string;

@@ -22,6 +22,8 @@ export interface RunningBoot {
   child: ChildProcess;
   /** Every stdout line so far (and, once `exited` resolved, every line the child wrote). */
   lines: string[];
+  /** performance.now() when each line of `lines` arrived here, index for index. */
+  times: number[];
   /** Resolves on the first line for which `match` is true. */
   waitForLine(match: (line: string) => boolean): Promise<string>;
   /** Resolves when the child has exited and its stdout is drained. */
@@ -37,11 +39,13 @@ export function startBoot(args: BootChildArgs, wrapper: string[] = []): RunningB
   const argv = [...wrapper, process.execPath, BOOT_CHILD, JSON.stringify(args)];
   const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
+  const times: number[] = [];
   const waiters: { match: (line: string) => boolean; resolve: (line: string) => void }[] = [];
   let pending = '';
   let stderr = '';
   const take = (line: string): void => {
     lines.push(line);
+    times.push(performance.now());
     for (let i = waiters.length - 1; i >= 0; i -= 1) {
       if (waiters[i].match(line)) {
         waiters[i].resolve(line);
@@ -71,6 +75,7 @@ export function startBoot(args: BootChildArgs, wrapper: string[] = []): RunningB
   return {
     child,
     lines,
+    times,
     exited,
     stderr: () => stderr,
     waitForLine(match) {
@@ -78,19 +83,27 @@ export function startBoot(args: BootChildArgs, wrapper: string[] = []): RunningB
       if (found !== undefined) return Promise.resolve(found);
       return new Promise((resolve, reject) => {
         waiters.push({ match, resolve });
-        void exited.then(() => reject(new Error(`The boot child exited without the awaited line; its output:\n${lines.join('\n')}\n${stderr}`)));
+        void exited.then(() =>
+          reject(
+            new Error(`The boot child exited without the awaited line; its output:\n${lines.join('\n')}\n${stderr}`),
+          ),
+        );
       });
     },
   };
 }
 
 /** Run a boot to its end and return its result (throws with the child's output when there is none). */
-export async function runBoot(args: BootChildArgs, wrapper: string[] = []): Promise<{ result: BootResult; lines: string[]; exit: ChildExit }> {
+export async function runBoot(
+  args: BootChildArgs,
+  wrapper: string[] = [],
+): Promise<{ result: BootResult; lines: string[]; exit: ChildExit }> {
   const boot = startBoot(args, wrapper);
   const exit = await boot.exited;
   const result = resultOf(boot.lines);
   if (result === null) {
-    throw new Error(`The boot child gave no RESULT (exit ${exit.code ?? exit.signal}); its output:\n${boot.lines.join('\n')}\n${boot.stderr()}`);
+    const output = `${boot.lines.join('\n')}\n${boot.stderr()}`;
+    throw new Error(`The boot child gave no RESULT (exit ${exit.code ?? exit.signal}); its output:\n${output}`);
   }
   return { result, lines: boot.lines, exit };
 }

@@ -35,6 +35,8 @@ interface Stamped {
 export interface StartedEvent extends Stamped {
   event: 'started';
   version: string;
+  /** Whether node_modules/dep/ok existed when this process started: which install its code runs with. */
+  depInstalled: boolean;
 }
 export interface DetectedEvent extends Stamped {
   event: 'detected';
@@ -49,27 +51,45 @@ export interface LogEvent extends Stamped {
 }
 export interface BootEvent extends Stamped {
   event: 'boot';
-  result: { mode: string; reason: string; restart: string; branch: { before: string | null; after: string | null; switched: boolean } };
+  result: {
+    mode: string;
+    reason: string;
+    restart: string;
+    branch: { before: string | null; after: string | null; switched: boolean };
+  };
 }
 export type BedAppEvent = StartedEvent | DetectedEvent | LogEvent | BootEvent;
 
 export const BED_APP_SOURCE = `'use strict';
 // Test stand-in for FluxOS: print which code runs, run the real boot step, stay up.
-const fs = require('fs');
-const path = require('path');
-const emit = (event) => process.stdout.write(${JSON.stringify(EVENT_PREFIX)} + JSON.stringify({ ...event, at: Date.now(), pid: process.pid }) + '\\n');
+const fs = require('node:fs');
+const path = require('node:path');
+const emit = (event) => {
+  const stamped = { ...event, at: Date.now(), pid: process.pid };
+  process.stdout.write(${JSON.stringify(EVENT_PREFIX)} + JSON.stringify(stamped) + '\\n');
+};
 const { version } = JSON.parse(fs.readFileSync(path.join(__dirname, 'package.json'), 'utf8'));
-emit({ event: 'started', version });
+const depInstalled = fs.existsSync(path.join(__dirname, 'node_modules', 'dep', 'ok'));
+emit({ event: 'started', version, depInstalled });
 const config = JSON.parse(process.env.${CONFIG_VARIABLE});
 const { createPreprodService, FileStateStore } = require(config.index);
-const { detectRestartStrategy, readProcessContext } = require(path.join(path.dirname(config.index), 'restart', 'strategy.js'));
+const strategyModule = path.join(path.dirname(config.index), 'restart', 'strategy.js');
+const { detectRestartStrategy, readProcessContext } = require(strategyModule);
 const context = readProcessContext();
 emit({ event: 'detected', ...detectRestartStrategy(config.restart, context), ancestors: context.ancestors });
 const log = (level) => (message) => emit({ event: 'log', level, message });
 const service = createPreprodService({
   repoDir: __dirname,
   store: new FileStateStore(config.store),
-  settings: { preProd: { remote: config.remote, probability: 1, restart: config.restart, fetchTimeoutMs: 5000, installCommand: config.installCommand || ['true'] } },
+  settings: {
+    preProd: {
+      remote: config.remote,
+      probability: 1,
+      restart: config.restart,
+      fetchTimeoutMs: 5000,
+      installCommand: config.installCommand || ['true'],
+    },
+  },
   logger: { error: log('error'), warn: log('warn'), info: log('info'), debug: log('debug') },
   random: () => 0.03,
   armHealthyTimer: false,

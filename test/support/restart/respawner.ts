@@ -24,7 +24,9 @@ function main(argv: string[]): void {
     starts += 1;
     child = spawn(program, args, { stdio: 'inherit' });
     child.on('exit', (code, signal) => {
-      process.stderr.write(`respawner: child exited (code ${code}, signal ${signal}); start ${starts} of ${maxStarts}\n`);
+      process.stderr.write(
+        `respawner: child exited (code ${code}, signal ${signal}); start ${starts} of ${maxStarts}\n`,
+      );
       child = null;
       if (stopping) process.exit(0);
       if (starts >= maxStarts) {

@@ -4,17 +4,28 @@ import { EVENT_PREFIX, type BedAppEvent } from './bedApp';
 /** A supervisor process tree started in its own process group, with the bed app's events collected as they arrive. */
 export interface Supervised {
   readonly events: BedAppEvent[];
-  /** Resolves with the first event (already seen or still to come) that matches; rejects at the deadline or when the tree exits. */
-  waitFor<T extends BedAppEvent>(what: string, match: (event: BedAppEvent) => event is T, timeoutMs: number): Promise<T>;
+  /**
+   * Resolves with the first event (already seen or still to come) that matches; rejects when the tree
+   * exits, or at `timeoutMs`, which is there to catch a hang, not to time anything.
+   */
+  waitFor<T extends BedAppEvent>(
+    what: string,
+    match: (event: BedAppEvent) => event is T,
+    timeoutMs: number,
+  ): Promise<T>;
   /** Everything printed so far, for failure messages. */
   transcript(): string;
-  /** Stops the whole process group (SIGTERM, then SIGKILL if it lingers) and waits for its output to end. Idempotent. */
+  /** Stops the whole process group (SIGTERM, then SIGKILL if it lingers), waits for its output to end; idempotent. */
   stop(): Promise<void>;
 }
 
 const STOP_GRACE_MS = 3000;
 
-export function startSupervised(program: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Supervised {
+export function startSupervised(
+  program: string,
+  args: string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv },
+): Supervised {
   const child: ChildProcess = spawn(program, args, {
     cwd: options.cwd,
     env: options.env,
@@ -58,7 +69,11 @@ export function startSupervised(program: string, args: string[], options: { cwd:
 
   const transcript = () => lines.join('\n');
 
-  const waitFor = <T extends BedAppEvent>(what: string, match: (event: BedAppEvent) => event is T, timeoutMs: number): Promise<T> =>
+  const waitFor = <T extends BedAppEvent>(
+    what: string,
+    match: (event: BedAppEvent) => event is T,
+    timeoutMs: number,
+  ): Promise<T> =>
     new Promise<T>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
       const done = (settle: () => void) => {
@@ -71,7 +86,10 @@ export function startSupervised(program: string, args: string[], options: { cwd:
         if (found) done(() => resolve(found));
         else if (exited) done(() => reject(new Error(`The supervised tree exited before ${what}.\n${transcript()}`)));
       };
-      timer = setTimeout(() => done(() => reject(new Error(`No ${what} within ${timeoutMs} ms.\n${transcript()}`))), timeoutMs);
+      timer = setTimeout(
+        () => done(() => reject(new Error(`No ${what} within ${timeoutMs} ms.\n${transcript()}`))),
+        timeoutMs,
+      );
       listeners.add(check);
       check();
     });
