@@ -3,9 +3,29 @@
  * boot steps depend on this interface only, so they are tested with a fake in
  * milliseconds; `Repository` (checkout/repository.ts) implements it with git.
  */
-import type { Head, PendingSwitch, SwitchResult } from './repository';
+import type { PendingSwitch } from './switchMarker';
 
-export type { Head, PendingSwitch, SwitchResult, TrackedVersion } from './repository';
+export type { PendingSwitch } from './switchMarker';
+export type { TrackedVersion } from './trackedVersion';
+
+export interface Head {
+  /** The checked-out branch; null when HEAD is detached. */
+  branch: string | null;
+  commit: string;
+}
+
+export interface SwitchResult {
+  /** Commit checked out before the switch. */
+  from: string;
+  /** Commit checked out after it (the remote tip of the branch). */
+  to: string;
+  /**
+   * The install command must run: the dependencies differ between `from`
+   * and `to`, or an earlier switch that changed them was cut short (its
+   * install may not have finished).
+   */
+  depsChanged: boolean;
+}
 
 export interface Checkout {
   /** The checkout's directory. */

@@ -24,7 +24,10 @@ export interface PlanSwitchInput {
 }
 
 /** True when the branch is one of the two this package may move. */
-export function isManagedBranch(branch: string | null, settings: Pick<PreProdSettings, 'branch' | 'productionBranch'>): boolean {
+export function isManagedBranch(
+  branch: string | null,
+  settings: Pick<PreProdSettings, 'branch' | 'productionBranch'>,
+): boolean {
   return branch !== null && (branch === settings.productionBranch || branch === settings.branch);
 }
 

@@ -4,6 +4,8 @@
  * `refs/heads/<name>`, plus the `--branch` extras), so a name from config is
  * rejected before it ever becomes a git argument.
  */
+import { PreprodError } from '../errors';
+import { COMMIT_ID } from './gitOutput';
 
 // Characters git refuses anywhere in a ref name (besides control characters).
 const FORBIDDEN_CHARS = new Set([' ', '~', '^', ':', '?', '*', '[', '\\']);
@@ -45,4 +47,22 @@ export function refNameProblem(name: string): string | null {
     if (component.endsWith('.lock')) return "has a component ending with '.lock'";
   }
   return null;
+}
+
+/** Throws config-invalid when `name` (a branch or remote from config) is not a valid ref name. */
+export function assertName(name: string, what: string): void {
+  const problem = refNameProblem(name);
+  if (problem !== null) {
+    throw new PreprodError(
+      'config-invalid',
+      `Expected ${what} to be a valid git branch or remote name, got ${JSON.stringify(name)} (it ${problem}).`,
+    );
+  }
+}
+
+/** A revision we pass to git: a commit id or a full ref name, never something git could read as an option. */
+export function assertRevision(rev: string, what: string): void {
+  if (typeof rev !== 'string') return assertName(rev, what);
+  if (COMMIT_ID.test(rev) || (rev.startsWith('refs/') && refNameProblem(rev) === null)) return;
+  assertName(rev, what);
 }

@@ -1,4 +1,4 @@
-import * as path from 'path';
+import * as path from 'node:path';
 
 /**
  * Remote URL comparison (DESIGN §4). The seed compared URLs as exact strings,
@@ -29,7 +29,10 @@ import * as path from 'path';
 const DEFAULT_PORTS = new Set(['80', '443', '22', '9418']);
 
 export interface NormaliseOptions {
-  /** Directory against which a relative local path is resolved (git resolves remote paths against the repository). Default: left relative, only normalised. */
+  /**
+   * Directory against which a relative local path is resolved (git resolves
+   * remote paths against the repository). Default: left relative, only normalised.
+   */
   baseDir?: string;
 }
 

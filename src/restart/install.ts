@@ -1,7 +1,8 @@
-import { spawn } from 'child_process';
-import { readdir, readFile } from 'fs/promises';
-import * as path from 'path';
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
+import { filteredEnv } from '../checkout/gitEnv';
 import { PreprodError } from '../errors';
+import { runGroup, type GroupRun } from '../os/spawnGroup';
 
 /** Any logger with info and warn (FluxOS's own logger, winston, console). */
 export interface InstallLogger {
@@ -9,21 +10,22 @@ export interface InstallLogger {
   warn(message: string): void;
 }
 
-/** After SIGTERM, how long the install's process group gets to exit before SIGKILL. */
-const TERM_GRACE_MS = 2000;
-/** After the child exits, how long to wait for the last stderr bytes. */
-const DRAIN_MS = 200;
-/** Bytes of stderr kept for the error message. */
-const STDERR_TAIL_BYTES = 8192;
+export interface InstallOptions {
+  /** Run as this user and group (the checkout's owner when we are root). */
+  uid?: number;
+  gid?: number;
+}
 
 /**
- * Run the dependency install (DESIGN §4) in `dir`: argv[0] with the rest as
- * arguments, no shell, so nothing from config is ever parsed by a shell.
+ * Run the dependency install (docs/design.md §4) in `dir`: argv[0] with the
+ * rest as arguments, no shell, so nothing from config is ever parsed by a
+ * shell; with the same filtered environment as git (no GIT_DIR, GIT_CONFIG_*,
+ * npm_config_*, ... from the host reach npm and its lifecycle scripts).
  *
- * The command runs in its own process group (spawned detached) because npm
+ * The command runs in its own process group (os/spawnGroup.ts) because npm
  * starts grandchildren (lifecycle scripts, node-gyp): on timeout the whole
- * group gets SIGTERM, then SIGKILL after a short grace, so nothing is left
- * running against a half-written node_modules.
+ * group is stopped, so nothing is left running against a half-written
+ * node_modules.
  *
  * Resolves with the duration; throws PreprodError('install-failed') on a
  * non-zero exit, a signal, a spawn failure or the timeout, with the last line
@@ -34,7 +36,19 @@ export async function runInstall(
   argv: string[],
   timeoutMs: number,
   logger?: InstallLogger,
+  options: InstallOptions = {},
 ): Promise<{ ms: number }> {
+  checkInstallArguments(argv, timeoutMs);
+  const commandLine = argv.join(' ');
+  logger?.info(`Running \`${commandLine}\` in ${dir}.`);
+  const run = await runGroup(argv[0], argv.slice(1), { cwd: dir, env: filteredEnv(), timeoutMs, ...options });
+  const failure = installFailure(commandLine, timeoutMs, run);
+  if (failure) throw failure;
+  logger?.info(`\`${commandLine}\` finished in ${run.ms} ms.`);
+  return { ms: run.ms };
+}
+
+function checkInstallArguments(argv: unknown, timeoutMs: number): void {
   if (!Array.isArray(argv) || argv.length === 0 || argv.some((arg) => typeof arg !== 'string') || argv[0] === '') {
     throw new PreprodError(
       'config-invalid',
@@ -42,151 +56,40 @@ export async function runInstall(
     );
   }
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-    throw new PreprodError('config-invalid', `Expected \`installTimeoutMs\` to be a positive number, got ${String(timeoutMs)}.`);
+    throw new PreprodError(
+      'config-invalid',
+      `Expected \`installTimeoutMs\` to be a positive number, got ${String(timeoutMs)}.`,
+    );
   }
+}
 
-  const commandLine = argv.join(' ');
-  const started = Date.now();
-  logger?.info(`Running \`${commandLine}\` in ${dir}.`);
-
-  const child = spawn(argv[0], argv.slice(1), {
-    cwd: dir,
-    detached: true,
-    shell: false,
-    stdio: ['ignore', 'ignore', 'pipe'],
-    windowsHide: true,
-  });
-  const tail = new TailBuffer(STDERR_TAIL_BYTES);
-  child.stderr?.on('data', (chunk: Buffer) => tail.push(chunk));
-
-  type Outcome = { kind: 'exit'; code: number | null; signal: NodeJS.Signals | null } | { kind: 'error'; error: Error } | { kind: 'timeout' };
-  const exited = new Promise<Outcome>((resolve) => {
-    child.once('exit', (code, signal) => resolve({ kind: 'exit', code, signal }));
-    child.once('error', (error) => resolve({ kind: 'error', error }));
-  });
-  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
-
-  // The group is detached, so it would outlive a host that exits mid-install (a restart) and race
-  // the next boot's install over node_modules: take it along.
-  const onHostExit = (): void => {
-    if (child.pid !== undefined) killGroup(child.pid, 'SIGKILL');
-  };
-  process.once('exit', onHostExit);
-
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<Outcome>((resolve) => {
-    timer = setTimeout(() => resolve({ kind: 'timeout' }), timeoutMs);
-  });
-
-  const outcome = await Promise.race([exited, timedOut]);
-  clearTimeout(timer);
-
-  if (outcome.kind === 'timeout' && child.pid !== undefined) {
-    killGroup(child.pid, 'SIGTERM');
-    await Promise.race([exited, delay(TERM_GRACE_MS)]);
-    // Grandchildren may ignore SIGTERM, or outlive the child they belong to.
-    killGroup(child.pid, 'SIGKILL');
-    await waitForGroupExit(child.pid, TERM_GRACE_MS);
-  }
-  if (outcome.kind === 'exit') {
-    // A grandchild that inherited stderr can keep it open after the child exits; do not wait on it forever.
-    await Promise.race([closed, delay(DRAIN_MS)]);
-  }
-  child.stderr?.destroy();
-  process.removeListener('exit', onHostExit);
-
-  const ms = Date.now() - started;
-  const lastLine = tail.lastLine();
+/** The error for a run that did not succeed; null when it did. */
+function installFailure(commandLine: string, timeoutMs: number, run: GroupRun): PreprodError | null {
+  const { outcome } = run;
+  const lastLine = stderrLastLine(run.stderr);
   const output = lastLine ? `: ${lastLine}` : ' (no error output)';
   if (outcome.kind === 'timeout') {
-    throw new PreprodError('install-failed', `Running \`${commandLine}\` timed out after ${timeoutMs} ms${output}.`);
+    return new PreprodError('install-failed', `Running \`${commandLine}\` timed out after ${timeoutMs} ms${output}.`);
   }
   if (outcome.kind === 'error') {
-    throw new PreprodError('install-failed', `Running \`${commandLine}\` could not start: ${outcome.error.message}.`, {
-      cause: outcome.error,
-    });
+    const message = `Running \`${commandLine}\` could not start: ${outcome.error.message}.`;
+    return new PreprodError('install-failed', message, { cause: outcome.error });
   }
-  if (outcome.code !== 0) {
-    const how = outcome.signal ? `was killed by ${outcome.signal}` : `failed with exit code ${outcome.code}`;
-    throw new PreprodError('install-failed', `Running \`${commandLine}\` ${how}${output}.`);
-  }
-  logger?.info(`\`${commandLine}\` finished in ${ms} ms.`);
-  return { ms };
+  if (outcome.code === 0) return null;
+  const how = outcome.signal ? `was killed by ${outcome.signal}` : `failed with exit code ${outcome.code}`;
+  return new PreprodError('install-failed', `Running \`${commandLine}\` ${how}${output}.`);
 }
 
-/** Signals a whole process group (spawned detached, so its pgid is the leader's pid); a gone group is fine. */
-export function killGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // ESRCH: the group is already gone.
-  }
-}
-
-/**
- * Poll until no live process of the group is left. Zombies count as gone:
- * they run nothing, and a container's PID 1 may take its time to reap them.
- */
-async function waitForGroupExit(pgid: number, maxMs: number): Promise<void> {
-  const deadline = Date.now() + maxMs;
-  while (Date.now() < deadline && (await groupAlive(pgid))) await delay(20);
-}
-
-async function groupAlive(pgid: number): Promise<boolean> {
-  let entries: string[];
-  try {
-    entries = await readdir('/proc');
-  } catch {
-    // Not Linux: the group is alive while the kernel still knows it.
-    try {
-      process.kill(-pgid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-  const states = await Promise.all(
-    entries
-      .filter((entry) => /^\d+$/.test(entry))
-      .map((entry) => readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '')),
-  );
-  return states.some((stat) => {
-    // Fields after the parenthesised command name: state, ppid, pgrp, ...
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return fields.length > 2 && Number(fields[2]) === pgid && fields[0] !== 'Z';
-  });
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Keeps the last `limit` bytes of a stream. */
-class TailBuffer {
-  private chunks: Buffer[] = [];
-  private size = 0;
-
-  constructor(private readonly limit: number) {}
-
-  push(chunk: Buffer): void {
-    this.chunks.push(chunk);
-    this.size += chunk.length;
-    while (this.size - this.chunks[0].length >= this.limit) {
-      this.size -= this.chunks[0].length;
-      this.chunks.shift();
-    }
-  }
-
-  lastLine(): string {
-    const text = Buffer.concat(this.chunks)
-      .toString('utf8')
-      // Colour codes from npm would end up in logs and /flux/info otherwise.
-      .replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
-    const lines = text.split(/\r?\n|\r/).map((line) => line.trim()).filter((line) => line !== '');
-    const last = lines.length > 0 ? lines[lines.length - 1] : '';
-    const clipped = last.length > 200 ? `${last.slice(0, 197)}...` : last;
-    return clipped.replace(/[.\s]+$/, '');
-  }
+/** The last non-empty line of a command's stderr, without colour codes, clipped to 200 characters. Pure. */
+export function stderrLastLine(stderr: string): string {
+  // Colour codes from npm would end up in logs and /flux/info otherwise.
+  const text = stderr.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
+  const lines = text
+    .split(/\r?\n|\r/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
+  const last = (lines.length > 0 ? lines[lines.length - 1] : '').replace(/[.\s]+$/, '');
+  return last.length > 200 ? `${last.slice(0, 197)}...` : last;
 }
 
 export interface DetachedInstall {

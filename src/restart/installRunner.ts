@@ -39,7 +39,8 @@ async function main(): Promise<number> {
   const job = parseJob(detach ? args[1] : args[0]);
   if (!job) return 2;
   if (detach) {
-    const copy = spawn(process.execPath, [__filename, JSON.stringify(job)], { cwd: job.dir, detached: true, stdio: 'ignore' });
+    const options = { cwd: job.dir, detached: true, stdio: 'ignore' } as const;
+    const copy = spawn(process.execPath, [__filename, JSON.stringify(job)], options);
     copy.on('error', () => undefined);
     copy.unref();
     return 0;

