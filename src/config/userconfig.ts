@@ -7,7 +7,7 @@
 import * as path from 'node:path';
 import { PreprodError } from '../errors';
 import { FileReadError, readRegularFileSync } from '../os/readFile';
-import { describeValue, shownPath } from './settings';
+import { describeValue, shownPath } from '../text';
 import { NotLiteral, UnreadableSource, findNotLiteral, staticExports } from './userconfigLiteral';
 import type { UserFlags } from '../types';
 
