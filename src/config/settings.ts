@@ -7,7 +7,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import defaults from '../../config/default.json';
-import { PreprodError, describeError } from '../errors';
+import { PreprodError } from '../errors';
+import { describeValue, escapeText, fsErrorReason, isPlainObject, jsonErrorReason, shownPath } from '../text';
 import { refNameProblem } from '../checkout/refName';
 import type { PreProdSettings, RestartStrategy, Settings } from '../types';
 
@@ -17,106 +18,16 @@ const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const MAX_DEPTH = 64;
 /** The defaults file is a few hundred bytes; a config file megabytes long is a mistake. */
 const MAX_CONFIG_BYTES = 1024 * 1024;
-/** Longest quoted value shown in a message; a 10 MB string must not become a 10 MB log line. */
+/** Longest key shown in a message. */
 const MAX_SHOWN_CHARS = 40;
 /** A longer branch name cannot be a ref file on common file systems (255-byte names). */
 const MAX_BRANCH_CHARS = 255;
 
-// ---------------------------------------------------------------------------
-// Rendering values inside one-line messages
-
-// C0/C1 controls, line/paragraph separators, bidi overrides and lone surrogates:
-// anything that could break a log line or disguise the text around it.
-const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]/u;
-const CONTROL_ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
-// Inside quotes a backslash or quote from the value must not read as our own syntax.
-const QUOTED_ESCAPES: Record<string, string> = { ...CONTROL_ESCAPES, '\\': '\\\\', "'": "\\'" };
-
-function escapeChar(ch: string, escapes: Record<string, string>): string {
-  const short = escapes[ch];
-  if (short !== undefined) return short;
-  if (UNPRINTABLE.test(ch)) return `\\u${(ch.codePointAt(0) as number).toString(16).padStart(4, '0')}`;
-  return ch;
-}
-
-/**
- * `text` with unprintable characters escaped, cut to `max` characters plus an
- * ellipsis. `quoted` also escapes backslashes and single quotes, for text shown in '...'.
- */
-export function escapeText(text: string, max = Infinity, quoted = false): string {
-  const escapes = quoted ? QUOTED_ESCAPES : CONTROL_ESCAPES;
-  // Slice before splitting into code points so a huge string costs nothing.
-  const head = Number.isFinite(max) && text.length > 2 * max + 2 ? text.slice(0, 2 * max + 2) : text;
-  const chars = Array.from(head);
-  const shown = chars
-    .slice(0, max)
-    .map((ch) => escapeChar(ch, escapes))
-    .join('');
-  return chars.length > max ? `${shown}…` : shown;
-}
-
-/** Longest file path shown in a message; a path of 100 KB must not become a 100 KB error. */
-const MAX_SHOWN_PATH_CHARS = 200;
-
-/** A file path inside a one-line message: escaped, and when very long, its start and its end (the file name). */
-export function shownPath(file: string): string {
-  const text = escapeText(file.length > 4 * MAX_SHOWN_PATH_CHARS ? `${file.slice(0, MAX_SHOWN_PATH_CHARS)}${file.slice(-MAX_SHOWN_PATH_CHARS)}` : file);
-  return text.length <= MAX_SHOWN_PATH_CHARS ? text : `${text.slice(0, 60)}…${text.slice(-(MAX_SHOWN_PATH_CHARS - 61))}`;
-}
-
-/** A value as it appears after "got" in a validation message: quoted, truncated, never multi-line. */
-export function describeValue(value: unknown): string {
-  if (value === undefined) return 'undefined';
-  if (value === null) return 'null';
-  switch (typeof value) {
-    case 'string':
-      return `'${escapeText(value, MAX_SHOWN_CHARS, true)}'`;
-    case 'number':
-      return Object.is(value, -0) ? '-0' : String(value);
-    case 'bigint':
-      return `${value}n`;
-    case 'boolean':
-      return String(value);
-    case 'symbol':
-      return 'a symbol';
-    case 'function':
-      return 'a function';
-    default:
-      if (Array.isArray(value)) return value.length === 0 ? 'an empty array' : 'an array';
-      return 'an object';
-  }
-}
-
-/** A short reason for a failed file-system call, without the path Node puts in its message. */
-export function fsErrorReason(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  switch (code) {
-    case 'ENOENT':
-      return 'no such file';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'EISDIR':
-      return 'it is a directory';
-    case 'ENOTDIR':
-      return 'a parent of it is not a directory';
-    case 'ELOOP':
-      return 'too many symbolic links';
-    default:
-      return typeof code === 'string' ? code : escapeText(describeError(error), 100);
-  }
-}
+// The text helpers live in ../text; re-exported for the modules that import them from here.
+export { describeValue, escapeText, fsErrorReason, isPlainObject, shownPath } from '../text';
 
 // ---------------------------------------------------------------------------
 // Merging
-
-/** Plain objects merge; everything else (arrays, Dates, class instances) is a value. */
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null) return false;
-  const proto = Object.getPrototypeOf(value);
-  // Accepts objects from another realm (vm, a host's sandbox), whose Object.prototype differs.
-  return proto === null || Object.getPrototypeOf(proto) === null;
-}
 
 function tooDeep(): PreprodError {
   return new PreprodError('config-invalid', `Expected the settings to be nested at most ${MAX_DEPTH} levels deep.`);
@@ -325,24 +236,6 @@ export function defaultSettings(): Settings {
 
 function cannotRead(file: string, reason: string, cause?: unknown): PreprodError {
   return new PreprodError('config-invalid', `Cannot read config file ${shownPath(file)}: ${reason}.`, { cause });
-}
-
-// V8 either gives a position ("... in JSON at position N") or echoes a slice of the
-// input ("Unexpected token 'x', ..."<input>"... is not valid JSON"); keep only the
-// parts that cannot carry the file's content, which may hold secrets.
-function jsonErrorReason(error: unknown, text: string): string {
-  const message = error instanceof Error ? error.message : '';
-  const positioned = /^([^"]*?) (?:in|after) JSON at position (\d+)/s.exec(message);
-  if (positioned) {
-    const before = text.slice(0, Number(positioned[2])).split('\n');
-    const line = before.length;
-    const column = before[before.length - 1].length + 1;
-    return `invalid JSON at line ${line}, column ${column} (${escapeText(positioned[1], 80)})`;
-  }
-  const token = /^Unexpected token '(.{1,2}?)', (?:\.\.\.)?"/su.exec(message);
-  if (token) return `invalid JSON (Unexpected token '${escapeText(token[1])}')`;
-  if (message === 'Unexpected end of JSON input') return 'invalid JSON (it ends too early)';
-  return 'invalid JSON';
 }
 
 function readConfigFile(file: string): Record<string, unknown> {

@@ -1,36 +1,37 @@
 /**
  * The two flags this package reads from the operator's FluxOS
  * `config/userconfig.js` (CommonJS, `module.exports = { initial: {...} }`).
+ * The file is read, never run (docs/design.md §3): the FluxOS user can write it,
+ * and root runs `fluxos-preprod status`.
  */
-import * as fs from 'fs';
-import * as path from 'path';
-import Module from 'module';
-import { PreprodError, describeError } from '../errors';
-import { describeValue, escapeText, fsErrorReason, shownPath } from './settings';
+import * as path from 'node:path';
+import { PreprodError } from '../errors';
+import { FileReadError, readRegularFileSync } from '../os/readFile';
+import { describeValue, shownPath } from '../text';
+import { NotLiteral, UnreadableSource, findNotLiteral, staticExports } from './userconfigLiteral';
 import type { UserFlags } from '../types';
 
-/** The internals of CommonJS modules that @types/node leaves out. */
-interface CompilableModule {
-  filename: string;
-  paths: string[];
-  exports: unknown;
-  _compile(source: string, filename: string): void;
-}
-
-const ModuleInternals = Module as unknown as {
-  new (id: string): CompilableModule;
-  _nodeModulePaths(dir: string): string[];
-};
+/** FluxOS's userconfig.js is a few KiB, PGP keys included. */
+const MAX_USERCONFIG_BYTES = 1024 * 1024;
 
 function cannotLoad(file: string, reason: string, cause?: unknown): PreprodError {
   return new PreprodError('userconfig-invalid', `Cannot load ${shownPath(file)}: ${reason}.`, { cause });
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof NotLiteral);
+}
+
+function notPlain(name: string, file: string, marker: NotLiteral): PreprodError {
+  return new PreprodError(
+    'userconfig-invalid',
+    `Expected \`initial.${name}\` in ${shownPath(file)} to be a plain value, got ${marker.what} (the file is read, never run).`,
+  );
 }
 
 function parseDisablePreProd(value: unknown, file: string): boolean | undefined {
+  const marker = findNotLiteral(value);
+  if (marker) throw notPlain('disablePreProd', file, marker);
   if (value === undefined || value === null) return undefined;
   if (typeof value === 'boolean') return value;
   // Operators edit this file by hand; "true" and 1 mean what they look like.
@@ -47,72 +48,51 @@ function parseDisablePreProd(value: unknown, file: string): boolean | undefined 
   );
 }
 
+function parseDevelopment(value: unknown, file: string): boolean {
+  const marker = findNotLiteral(value);
+  if (marker) throw notPlain('development', file, marker);
+  return Boolean(value);
+}
+
 /**
- * The flags from what a userconfig.js exports. `development` follows FluxOS
- * (any truthy value, even the string "false"); `disablePreProd` is strict
- * because an opt-out read wrongly moves a node the operator meant to keep still.
- * `file` is only used in messages.
+ * The flags from what a userconfig.js exports (the object FluxOS loaded, or the file's
+ * literal read statically). `development` follows FluxOS (any truthy value, even the string
+ * "false"); `disablePreProd` is strict because an opt-out read wrongly moves a node the
+ * operator meant to keep still. `file` is only used in messages.
  */
 export function parseUserFlags(exported: unknown, file: string): UserFlags {
-  // Node >= 20.19 compiles `export` syntax as an ES module and hands back its namespace,
-  // where FluxOS's `require(...).initial` would find nothing.
-  if (Object.prototype.toString.call(exported) === '[object Module]') throw cannotLoad(file, 'it is an ES module, not CommonJS');
+  if (exported instanceof NotLiteral) throw cannotLoad(file, `its \`module.exports\` is ${exported.what}, not an object literal`);
   if (!isObject(exported)) throw cannotLoad(file, `it exports ${describeValue(exported)}, not an object`);
   const initial = exported.initial;
+  if (initial instanceof NotLiteral) throw cannotLoad(file, `its \`initial\` is ${initial.what}, not an object literal`);
   if (!isObject(initial)) throw cannotLoad(file, `its \`initial\` is ${describeValue(initial)}, not an object`);
   return {
-    development: Boolean(initial.development),
+    development: parseDevelopment(initial.development, file),
     disablePreProd: parseDisablePreProd(initial.disablePreProd, file),
   };
 }
 
-// "/x/userconfig.js:3" is the first stack line of a SyntaxError thrown while compiling that file.
-function syntaxErrorReason(error: SyntaxError, file: string): string {
-  const firstLine = (error.stack ?? '').split('\n')[0];
-  const at = firstLine.startsWith(`${file}:`) ? /:(\d+)$/.exec(firstLine) : null;
-  const where = at ? ` at line ${at[1]}` : '';
-  return `syntax error${where} (${escapeText(error.message, 80)})`;
-}
-
-function compile(file: string, source: string): unknown {
-  // A module object of our own, outside require.cache: every call sees the file as it is now,
-  // and the host's own `require` of the same file keeps its cached copy.
-  const mod = new ModuleInternals(file);
-  mod.filename = file;
-  mod.paths = ModuleInternals._nodeModulePaths(path.dirname(file));
-  const body = source.charCodeAt(0) === 0xfeff ? source.slice(1) : source;
-  try {
-    mod._compile(body, file);
-  } catch (error) {
-    if (error instanceof SyntaxError && (error.stack ?? '').startsWith(`${file}:`)) {
-      throw cannotLoad(file, syntaxErrorReason(error, file), error);
-    }
-    const name = error instanceof Error ? `${error.name}: ` : '';
-    throw cannotLoad(file, `it threw ${escapeText(name + describeError(error), 100)}`, error);
-  }
-  return mod.exports;
-}
-
 /**
- * Loads `file` fresh (never from require's cache) and returns its flags.
- * A missing file is a node without opt-outs: `{ development: false, disablePreProd: undefined }`.
- * Anything else that prevents reading the flags throws `PreprodError('userconfig-invalid')`.
+ * Reads `file` without executing it and returns its flags. A missing file is a node
+ * without opt-outs: `{ development: false, disablePreProd: undefined }`. Anything else
+ * that prevents reading the flags (not a regular file, over 1 MiB, a syntax error, flags
+ * computed by code) throws `PreprodError('userconfig-invalid')`.
  */
 export function readUserFlags(file: string): UserFlags {
   const where = path.resolve(file);
   let source: string;
   try {
-    source = fs.readFileSync(where, 'utf8');
+    source = readRegularFileSync(where, { maxBytes: MAX_USERCONFIG_BYTES });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { development: false, disablePreProd: undefined };
-    throw cannotLoad(where, fsErrorReason(error), error);
+    if (error instanceof FileReadError && error.problem === 'missing') return { development: false, disablePreProd: undefined };
+    throw cannotLoad(where, error instanceof FileReadError ? error.reason : 'it cannot be read', error);
   }
-  const exported = compile(where, source);
+  let exported: unknown;
   try {
-    return parseUserFlags(exported, where);
+    exported = staticExports(source.charCodeAt(0) === 0xfeff ? source.slice(1) : source);
   } catch (error) {
-    if (error instanceof PreprodError) throw error;
-    // A getter in the file can still throw while we read the flags.
-    throw cannotLoad(where, `reading its flags threw ${escapeText(describeError(error), 100)}`, error);
+    if (error instanceof UnreadableSource) throw cannotLoad(where, error.reason, error);
+    throw error;
   }
+  return parseUserFlags(exported, where);
 }

@@ -1,5 +1,6 @@
 import type { Collection, Db, MongoClient } from 'mongodb';
 import { PreprodError, describeError } from '../errors';
+import { redact } from '../text';
 import type { StoredDocument } from '../types';
 import type { StateStore } from './stateStore';
 
@@ -152,7 +153,5 @@ export function dbNameFromUrl(url: string): string | null {
   return match ? decodeURIComponent(match[1]) : null;
 }
 
-/** The URL without credentials, for logs. */
-export function redact(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//***@');
-}
+// The URL without credentials, for logs: one implementation, in ../text.
+export { redact } from '../text';

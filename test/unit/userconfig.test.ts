@@ -1,6 +1,7 @@
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { expect } from 'chai';
 import { caught } from '../support/caught';
 import { parseUserFlags, readUserFlags } from '../../src/config/userconfig';
@@ -20,6 +21,42 @@ function userconfigSource(extra: string): string {
     blockedPorts: [],
     blockedRepositories: [],
     ${extra}
+  },
+};
+`;
+}
+
+/**
+ * Written for these tests in the shape FluxOS's own file has on a node: a comment header,
+ * the `initial` block FluxOS writes, PGP keys as multi-line template literals, comments
+ * beside values, and the two flags given as source text.
+ */
+function realShapedUserconfig(flags: { development: string; disablePreProd: string }): string {
+  return `// Flux node configuration. Edited by hand and rewritten by FluxOS.
+/* eslint-disable */
+module.exports = {
+  initial: {
+    ipaddress: '198.51.100.23',
+    zelid: '1HpNodeOperatorExampleZelIdXXXXXXX',
+    kadena: 'k:0000000000000000000000000000000000000000000000000000000000000000?chainid=0',
+    testnet: false,
+    development: ${flags.development}, // never true on a production node
+    apiport: 16127,
+    routerIP: '',
+    pgpPrivateKey: \`-----BEGIN PGP PRIVATE KEY BLOCK-----
+
+xVgEZk3example+made+up+for+tests+only+AAAAAAAAAAAAAAAAAAAAAAAAAA
+=AbCd
+-----END PGP PRIVATE KEY BLOCK-----
+\`,
+    pgpPublicKey: \`-----BEGIN PGP PUBLIC KEY BLOCK-----
+
+xjMEZk3example+public+part+AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+-----END PGP PUBLIC KEY BLOCK-----
+\`,
+    blockedPorts: [30001, 30002],
+    blockedRepositories: ['someone/image'],
+    disablePreProd: ${flags.disablePreProd}, // the operator's opt-out
   },
 };
 `;
@@ -50,6 +87,13 @@ describe('userconfig', () => {
     it('reads a FluxOS userconfig without the flags as no opt-outs', () => {
       const file = writeUserconfig(userconfigSource('development: false,'));
       expect(readUserFlags(file)).to.deep.equal({ development: false, disablePreProd: undefined });
+    });
+
+    it('reads both flags from a file shaped like a real FluxOS userconfig.js (comments, template-literal PGP keys)', () => {
+      const file = writeUserconfig(realShapedUserconfig({ development: 'false', disablePreProd: 'true' }));
+      expect(readUserFlags(file)).to.deep.equal({ development: false, disablePreProd: true });
+      const other = writeUserconfig(realShapedUserconfig({ development: "'1'", disablePreProd: '`false`' }));
+      expect(readUserFlags(other)).to.deep.equal({ development: true, disablePreProd: false });
     });
 
     it('treats a missing file as no opt-outs', () => {
@@ -121,35 +165,43 @@ describe('userconfig', () => {
       [
         'a syntax error',
         "module.exports = {\n  initial: {\n    development: false\n    disablePreProd: true,\n  },\n};\n",
-        (f) => new RegExp(`^Cannot load ${escapeRegExp(f)}: syntax error at line 4 \\(.+\\)\\.$`),
+        (f) => `Cannot load ${f}: syntax error at line 4, column 5 (Unexpected token).`,
+      ],
+      ['ESM syntax', 'export default { initial: { disablePreProd: true } };\n', (f) => `Cannot load ${f}: it is an ES module, not CommonJS.`],
+      ['a throw and no export', "throw new Error('boom');\n", (f) => `Cannot load ${f}: it has no top-level \`module.exports = {…}\`.`],
+      [
+        'exports built by a function call',
+        "module.exports = JSON.parse('{}');\n",
+        (f) => `Cannot load ${f}: its \`module.exports\` is a function call, not an object literal.`,
       ],
       [
-        // Before Node 20.19 `export` is a syntax error in CommonJS; from 20.19 Node loads it as an ES module.
-        'ESM syntax',
-        'export default { initial: { disablePreProd: true } };\n',
-        (f) => new RegExp(`^Cannot load ${escapeRegExp(f)}: (syntax error at line 1 \\(.+\\)|it is an ES module, not CommonJS)\\.$`),
+        'a flag from require()',
+        "module.exports = { initial: { disablePreProd: require('./extra').off } };\n",
+        (f) => `Expected \`initial.disablePreProd\` in ${f} to be a plain value, got a property read (the file is read, never run).`,
       ],
-      ['a throw', "throw new Error('boom');\n", (f) => `Cannot load ${f}: it threw Error: boom.`],
-      ['a thrown string', "throw 'just a string';\n", (f) => `Cannot load ${f}: it threw just a string.`],
       [
-        'a runtime JSON.parse failure (a SyntaxError that is not a syntax error of the file)',
-        "module.exports = JSON.parse('{');\n",
-        (f) => new RegExp(`^Cannot load ${escapeRegExp(f)}: it threw SyntaxError: .+\\.$`),
+        'a development flag from the environment',
+        'module.exports = { initial: { development: process.env.DEV === "1" } };\n',
+        (f) => `Expected \`initial.development\` in ${f} to be a plain value, got an operator expression (the file is read, never run).`,
       ],
-      ['a missing require', "require('./nope');\n", (f) => new RegExp(`^Cannot load ${escapeRegExp(f)}: it threw Error: Cannot find module '\\./nope'.*\\.$`)],
+      [
+        'exports changed after the literal',
+        'module.exports = { initial: {} };\nmodule.exports.initial.disablePreProd = true;\n',
+        (f) => `Cannot load ${f}: code in it refers to \`module\` or \`exports\` besides its \`module.exports = {…}\`.`,
+      ],
       ['a number export', 'module.exports = 42;\n', (f) => `Cannot load ${f}: it exports 42, not an object.`],
       ['an array export', 'module.exports = [];\n', (f) => `Cannot load ${f}: it exports an empty array, not an object.`],
       ['no initial block', 'module.exports = {};\n', (f) => `Cannot load ${f}: its \`initial\` is undefined, not an object.`],
       ['a string initial', "module.exports = { initial: 'x' };\n", (f) => `Cannot load ${f}: its \`initial\` is 'x', not an object.`],
       [
-        'a getter that throws',
+        'a getter',
         "module.exports = { initial: { get development() { throw new Error('nope'); } } };\n",
-        (f) => `Cannot load ${f}: reading its flags threw nope.`,
+        (f) => `Expected \`initial.development\` in ${f} to be a plain value, got a getter or setter (the file is read, never run).`,
       ],
       [
-        'a multi-line error message',
-        "throw new Error('first line\\nsecond line');\n",
-        (f) => `Cannot load ${f}: it threw Error: first line.`,
+        'an identifier in the syntax error is not echoed',
+        'module.exports = { initial: {} };\nlet secretName = 1; let secretName = 2;\n',
+        (f) => new RegExp(`^Cannot load ${escapeRegExp(f)}: syntax error at line 2, column \\d+ \\(Identifier … has already been declared\\)\\.$`),
       ],
     ];
     for (const [label, source, expected] of brokenCases) {
@@ -194,12 +246,32 @@ describe('userconfig', () => {
       expect(require.cache[file]).to.equal(undefined);
     });
 
-    it('gives the file a working require, __dirname and __filename', () => {
+    it('never runs the file: code beside the literal neither writes nor loops', () => {
+      const marker = path.join(dir, 'pwned-by-userconfig');
       const file = writeUserconfig(
-        "const extra = require('./extra');\nmodule.exports = { initial: { disablePreProd: extra.off, development: __filename === require('path').join(__dirname, 'userconfig.js') } };\n",
+        `require('fs').writeFileSync(${JSON.stringify(marker)}, 'x');\nwhile (true) {}\n${userconfigSource('disablePreProd: true,')}`,
       );
-      fs.writeFileSync(path.join(path.dirname(file), 'extra.js'), 'module.exports = { off: true };\n');
-      expect(readUserFlags(file)).to.deep.equal({ development: true, disablePreProd: true });
+      expect(readUserFlags(file)).to.deep.equal({ development: false, disablePreProd: true });
+      expect(fs.existsSync(marker)).to.equal(false);
+    });
+
+    for (const [label, make] of [
+      ['a FIFO', (file: string) => execFileSync('mkfifo', [file])],
+      ['a symlink to /dev/zero', (file: string) => fs.symlinkSync('/dev/zero', file)],
+    ] as const) {
+      it(`refuses ${label} without reading it`, () => {
+        const file = writeUserconfig('');
+        fs.rmSync(file);
+        make(file);
+        const error = caught(() => readUserFlags(file));
+        expect(error.kind).to.equal('userconfig-invalid');
+        expect(error.message).to.match(/^Cannot load .*: it is a (named pipe \(FIFO\)|device), not a regular file\.$/);
+      });
+    }
+
+    it('refuses a file over 1 MiB', () => {
+      const file = writeUserconfig(userconfigSource(`padding: '${'x'.repeat(1024 * 1024)}',`));
+      expect(caught(() => readUserFlags(file)).message).to.equal(`Cannot load ${file}: it is larger than 1 MiB.`);
     });
 
     it('reads a file saved with a byte-order mark', () => {
@@ -222,6 +294,7 @@ describe('userconfig', () => {
       ['explicit false opt-out', { initial: { disablePreProd: false } }, { development: false, disablePreProd: false }],
       ['a numeric opt-out', { initial: { disablePreProd: 1 } }, { development: false, disablePreProd: true }],
       ['a string opt-in', { initial: { disablePreProd: '\tfalse\n' } }, { development: false, disablePreProd: false }],
+      ['a cyclic host object as development', (() => { const o: Record<string, unknown> = {}; o.self = o; return { initial: { development: o } }; })(), { development: true, disablePreProd: undefined }],
     ];
     for (const [label, exported, flags] of cases) {
       it(`reads ${label}`, () => {
