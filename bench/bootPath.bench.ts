@@ -64,11 +64,23 @@ async function measurePath(bed: GitBed, c: Case, runs: number, spawns: SpawnCoun
   const checkout = await bed.cloneNode(`node-${c.branch}`, { branch: c.branch });
   const storeFile = path.join(bed.dir, `state-${c.branch}.json`);
   const settings = {
-    preProd: { remote: bed.upstream, probability: 0.07, restart: 'none', fetchTimeoutMs: 3000, installCommand: ['true'] },
+    preProd: {
+      remote: bed.upstream,
+      probability: 0.07,
+      restart: 'none',
+      fetchTimeoutMs: 3000,
+      installCommand: ['true'],
+    },
   };
 
   let drawAllowed = true;
-  const boot = async (): Promise<{ ms: number; git: string[]; spawned: string[]; result: BootResult; healthy: () => Promise<boolean> }> => {
+  const boot = async (): Promise<{
+    ms: number;
+    git: string[];
+    spawned: string[];
+    result: BootResult;
+    healthy: () => Promise<boolean>;
+  }> => {
     const git: string[] = [];
     spawns.take();
     const started = performance.now();
@@ -133,14 +145,29 @@ async function measurePath(bed: GitBed, c: Case, runs: number, spawns: SpawnCoun
 async function main(): Promise<{ result: BenchResult; strict: boolean }> {
   const args = parseBenchArgs(process.argv.slice(2), { runs: 50 });
   const out = (line: string): void => void process.stdout.write(`${line}\n`);
-  out(`bootPath: ${args.runs} timed no-switch boots per branch (after ${WARMUP_BOOTS} warm-up boots), FileStateStore, local git bed`);
+  out(
+    `bootPath: ${args.runs} timed no-switch boots per branch (after ${WARMUP_BOOTS} warm-up boots), ` +
+      'FileStateStore, local git bed',
+  );
 
   const bed = await createGitBed();
   const spawns = countGitSpawns();
   try {
     const cases: Case[] = [
-      { label: 'master (not selected, no write)', branch: 'master', draw: 0.5, expectReason: 'not-selected', markHealthy: false },
-      { label: 'preprod (selected, counter write)', branch: 'preprod', draw: 0.03, expectReason: 'selected', markHealthy: true },
+      {
+        label: 'master (not selected, no write)',
+        branch: 'master',
+        draw: 0.5,
+        expectReason: 'not-selected',
+        markHealthy: false,
+      },
+      {
+        label: 'preprod (selected, counter write)',
+        branch: 'preprod',
+        draw: 0.03,
+        expectReason: 'selected',
+        markHealthy: true,
+      },
     ];
     const paths: PathFigures[] = [];
     for (const c of cases) {
@@ -148,7 +175,8 @@ async function main(): Promise<{ result: BenchResult; strict: boolean }> {
       paths.push(figures);
       out(
         `${figures.label.padEnd(34)} median ${figures.ms.median} ms  p90 ${figures.ms.p90} ms  ` +
-          `min ${figures.ms.min}  max ${figures.ms.max}  git processes/boot ${figures.gitPerBootMax} (spawn wrapper: ${figures.spawnedPerBootMax}) ` +
+          `min ${figures.ms.min}  max ${figures.ms.max}  ` +
+          `git processes/boot ${figures.gitPerBootMax} (spawn wrapper: ${figures.spawnedPerBootMax}) ` +
           `(${figures.gitCommands.map((cmd) => `git ${cmd}`).join('; ')})  first boot ${figures.firstBootMs} ms`,
       );
     }

@@ -73,7 +73,9 @@ interface Server {
 }
 
 function startServer(args: string[]): Promise<Server> {
-  const child = fork(path.join(__dirname, 'support', 'fluxInfoServer.js'), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(path.join(__dirname, 'support', 'fluxInfoServer.js'), args, {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -109,7 +111,8 @@ async function main(): Promise<{ result: BenchResult; strict: boolean }> {
   const out = (line: string): void => void process.stdout.write(`${line}\n`);
   out(
     `fluxInfo: autocannon, ${args.connections} connections, pipelining 1, ${args.duration} s per run, ` +
-      `${args.rounds} rounds, order reversed every other round (+${WARMUP_SECONDS} s warm-up each); servers in child processes on 127.0.0.1`,
+      `${args.rounds} rounds, order reversed every other round (+${WARMUP_SECONDS} s warm-up each); ` +
+      'servers in child processes on 127.0.0.1',
   );
 
   const bed = await createGitBed();
@@ -124,7 +127,9 @@ async function main(): Promise<{ result: BenchResult; strict: boolean }> {
     const reference = await get(ours.ready.url);
     const parsed = JSON.parse(reference.body.toString('utf8')) as { data: { flux: { preProdNode: boolean } } };
     if (reference.status !== 200 || parsed.data.flux.preProdNode !== true) {
-      throw new Error(`Our server did not answer as a booted preprod node: ${reference.status} ${reference.body.toString('utf8')}`);
+      throw new Error(
+        `Our server did not answer as a booted preprod node: ${reference.status} ${reference.body.toString('utf8')}`,
+      );
     }
     writeFileSync(bodyFile, reference.body);
 
@@ -135,12 +140,18 @@ async function main(): Promise<{ result: BenchResult; strict: boolean }> {
     servers.push(constant);
     out(`constant: ${constant.ready.url}  (${constant.ready.note})`);
 
-    const urls: Record<Variant, string> = { ours: ours.ready.url, baseline: baseline.ready.url, constant: constant.ready.url };
+    const urls: Record<Variant, string> = {
+      ours: ours.ready.url,
+      baseline: baseline.ready.url,
+      constant: constant.ready.url,
+    };
     for (const variant of VARIANTS) {
       const answer = await get(urls[variant]);
       // Same bytes on the wire, so the comparison is about the work per request only.
       if (answer.status !== 200 || !answer.body.equals(reference.body)) {
-        throw new Error(`The ${variant} server's answer differs from ours: ${answer.status} ${answer.body.toString('utf8')}`);
+        throw new Error(
+          `The ${variant} server's answer differs from ours: ${answer.status} ${answer.body.toString('utf8')}`,
+        );
       }
     }
     out(`body: ${reference.body.length} bytes from each server`);
@@ -153,7 +164,12 @@ async function main(): Promise<{ result: BenchResult; strict: boolean }> {
     for (let round = 0; round < args.rounds; round += 1) {
       const order = round % 2 === 0 ? VARIANTS : [...VARIANTS].reverse();
       for (const variant of order) {
-        const result = await load({ url: urls[variant], connections: args.connections, duration: args.duration, pipelining: 1 });
+        const result = await load({
+          url: urls[variant],
+          connections: args.connections,
+          duration: args.duration,
+          pipelining: 1,
+        });
         runs[variant].push(result);
         out(
           `round ${round + 1} ${variant.padEnd(8)} ${Math.round(result.rps).toString().padStart(7)} req/s  ` +
@@ -164,7 +180,10 @@ async function main(): Promise<{ result: BenchResult; strict: boolean }> {
     }
 
     const rps = (variant: Variant): number => median(runs[variant].map((r) => r.rps));
-    const failures = VARIANTS.reduce((n, v) => n + runs[v].reduce((m, r) => m + r.errors + r.timeouts + r.non2xx, 0), 0);
+    const failures = VARIANTS.reduce(
+      (n, v) => n + runs[v].reduce((m, r) => m + r.errors + r.timeouts + r.non2xx, 0),
+      0,
+    );
     const perRound = Array.from({ length: args.rounds }, (_, i) => ({
       vsBaseline: runs.ours[i].rps / runs.baseline[i].rps,
       vsConstant: runs.ours[i].rps / runs.constant[i].rps,
@@ -175,19 +194,30 @@ async function main(): Promise<{ result: BenchResult; strict: boolean }> {
     out(`req/s ours      ${Math.round(rps('ours'))}  (median of ${args.rounds} rounds)`);
     out(`req/s baseline  ${Math.round(rps('baseline'))}  (git per request)`);
     out(`req/s constant  ${Math.round(rps('constant'))}  (precomputed buffer)`);
-    out(`ours / baseline ${round(vsBaseline, 1)}x  (median of per-round ratios: ${perRound.map((r) => `${round(r.vsBaseline, 1)}x`).join(', ')})`);
-    out(`ours / constant ${round(vsConstant, 2)}x  (median of per-round ratios: ${perRound.map((r) => `${round(r.vsConstant, 2)}x`).join(', ')})`);
+    const perRoundBaseline = perRound.map((r) => `${round(r.vsBaseline, 1)}x`).join(', ');
+    out(`ours / baseline ${round(vsBaseline, 1)}x  (median of per-round ratios: ${perRoundBaseline})`);
+    const perRoundConstant = perRound.map((r) => `${round(r.vsConstant, 2)}x`).join(', ');
+    out(`ours / constant ${round(vsConstant, 2)}x  (median of per-round ratios: ${perRoundConstant})`);
     const constantRps = runs.constant.map((r) => r.rps);
     const spread = Math.max(...constantRps) / Math.min(...constantRps);
     out(
-      `noise: the same constant server ranged ${Math.round(Math.min(...constantRps))}–${Math.round(Math.max(...constantRps))} req/s ` +
+      `noise: the same constant server ranged ` +
+        `${Math.round(Math.min(...constantRps))}–${Math.round(Math.max(...constantRps))} req/s ` +
         `across rounds (${round(spread, 2)}x); a ratio to constant above 1 is within that noise`,
     );
     out(`errors + timeouts + non-2xx over all runs: ${failures}`);
 
     const targets: BenchTarget[] = [
-      { label: `ours >= ${TARGET_VS_BASELINE}x the git-per-request baseline`, measured: `${round(vsBaseline, 1)}x`, pass: vsBaseline >= TARGET_VS_BASELINE },
-      { label: `ours >= ${TARGET_VS_CONSTANT}x the constant-body server`, measured: `${round(vsConstant, 2)}x`, pass: vsConstant >= TARGET_VS_CONSTANT },
+      {
+        label: `ours >= ${TARGET_VS_BASELINE}x the git-per-request baseline`,
+        measured: `${round(vsBaseline, 1)}x`,
+        pass: vsBaseline >= TARGET_VS_BASELINE,
+      },
+      {
+        label: `ours >= ${TARGET_VS_CONSTANT}x the constant-body server`,
+        measured: `${round(vsConstant, 2)}x`,
+        pass: vsConstant >= TARGET_VS_CONSTANT,
+      },
       { label: 'no errors, timeouts or non-2xx answers', measured: `${failures}`, pass: failures === 0 },
     ];
     printTargets(targets);
@@ -197,14 +227,19 @@ async function main(): Promise<{ result: BenchResult; strict: boolean }> {
       result: {
         bench: 'fluxInfo',
         headline:
-          `ours ${Math.round(rps('ours'))} req/s, baseline ${Math.round(rps('baseline'))}, constant ${Math.round(rps('constant'))}; ` +
+          `ours ${Math.round(rps('ours'))} req/s, baseline ${Math.round(rps('baseline'))}, ` +
+          `constant ${Math.round(rps('constant'))}; ` +
           `${round(vsBaseline, 1)}x baseline, ${round(vsConstant, 2)}x constant`,
         figures: {
           connections: args.connections,
           durationSeconds: args.duration,
           rounds: args.rounds,
           bodyBytes: reference.body.length,
-          rps: { ours: Math.round(rps('ours')), baseline: Math.round(rps('baseline')), constant: Math.round(rps('constant')) },
+          rps: {
+            ours: Math.round(rps('ours')),
+            baseline: Math.round(rps('baseline')),
+            constant: Math.round(rps('constant')),
+          },
           ratios: {
             vsBaseline: round(vsBaseline, 1),
             vsConstant: round(vsConstant, 2),

@@ -35,7 +35,9 @@ function parseArgs(argv: string[]): Args {
     if (flag === '--strict') args.strict = true;
     else if (flag === '--only') {
       const value = argv[(i += 1)];
-      if (value === undefined || value.startsWith('-')) throw new Error(`Expected \`--only\` to be followed by a bench name, got ${String(value)}.`);
+      if (value === undefined || value.startsWith('-')) {
+        throw new Error(`Expected \`--only\` to be followed by a bench name, got ${String(value)}.`);
+      }
       args.only.push(...value.split(',').map((name) => name.trim()).filter((name) => name !== ''));
     } else throw new Error(`Expected --only NAME or --strict, got ${flag}.`);
   }
@@ -61,9 +63,17 @@ const JSON_ADAPTERS: Partial<Record<string, (json: Record<string, unknown>) => B
   },
   simulate: (j) => ({
     bench: 'simulate',
-    headline: `simulate 13000 nodes × 12 months: median ${j.medianMs} ms; decide() ${Number(j.decideOpsPerSec).toLocaleString('en-US')} ops/s`,
+    headline:
+      `simulate 13000 nodes × 12 months: median ${j.medianMs} ms; ` +
+      `decide() ${Number(j.decideOpsPerSec).toLocaleString('en-US')} ops/s`,
     figures: j,
-    targets: [{ label: 'simulate 13000 nodes × 12 months median < 2000 ms', measured: `${j.medianMs} ms`, pass: j.withinTarget === true }],
+    targets: [
+      {
+        label: 'simulate 13000 nodes × 12 months median < 2000 ms',
+        measured: `${j.medianMs} ms`,
+        pass: j.withinTarget === true,
+      },
+    ],
   }),
 };
 
@@ -80,7 +90,8 @@ function runOne(name: string, file: string): Promise<Outcome> {
   const started = performance.now();
   return new Promise((resolve) => {
     // Own process group, so a timeout also takes down the bench's own children (servers).
-    const child = spawn(process.execPath, [file, ...(adapter ? ['--json'] : [])], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+    const argv = [file, ...(adapter ? ['--json'] : [])];
+    const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
     let result: BenchResult | null = null;
     let parseError: string | null = null;
     let pending = '';
@@ -114,7 +125,8 @@ function runOne(name: string, file: string): Promise<Outcome> {
     const finish = (error: string | null): void => {
       clearTimeout(timer);
       if (pending !== '') onLine(pending);
-      resolve({ name, result, error: error ?? parseError ?? (result ? null : 'it printed no result'), seconds: (performance.now() - started) / 1000 });
+      const why = error ?? parseError ?? (result ? null : 'it printed no result');
+      resolve({ name, result, error: why, seconds: (performance.now() - started) / 1000 });
     };
     child.on('error', (error) => finish(`it could not start: ${error.message}`));
     child.on('close', (code, signal) => {
@@ -132,7 +144,8 @@ function cell(text: string): string {
 function printSummary(outcomes: Outcome[], seconds: number): void {
   const out = (line: string): void => void process.stdout.write(`${line}\n`);
   out('');
-  out(`## Benchmark summary (${outcomes.length} benches, ${Math.round(seconds)} s, node ${process.version}, ${process.platform}/${process.arch})`);
+  const machine = `node ${process.version}, ${process.platform}/${process.arch}`;
+  out(`## Benchmark summary (${outcomes.length} benches, ${Math.round(seconds)} s, ${machine})`);
   out('');
   out('| bench | headline figures | targets |');
   out('|---|---|---|');
@@ -149,7 +162,9 @@ function printSummary(outcomes: Outcome[], seconds: number): void {
   out('| bench | target | measured | result |');
   out('|---|---|---|---|');
   for (const o of outcomes) {
-    for (const t of o.result?.targets ?? ([] as BenchTarget[])) out(`| ${o.name} | ${cell(t.label)} | ${cell(t.measured)} | ${mark(t.pass)} |`);
+    for (const t of o.result?.targets ?? ([] as BenchTarget[])) {
+      out(`| ${o.name} | ${cell(t.label)} | ${cell(t.measured)} | ${mark(t.pass)} |`);
+    }
   }
 }
 
@@ -180,7 +195,8 @@ async function main(): Promise<number> {
 
   const errors = outcomes.filter((o) => o.error !== null).length;
   const missed = outcomes.reduce((n, o) => n + (o.result?.targets.filter((t) => !t.pass).length ?? 0), 0);
-  process.stdout.write(`\n${missed} target(s) missed, ${errors} bench(es) without a result${args.strict ? ' (--strict)' : ''}.\n`);
+  const strictNote = args.strict ? ' (--strict)' : '';
+  process.stdout.write(`\n${missed} target(s) missed, ${errors} bench(es) without a result${strictNote}.\n`);
   if (errors > 0) return 1;
   return args.strict && missed > 0 ? 1 : 0;
 }

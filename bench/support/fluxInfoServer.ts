@@ -44,7 +44,12 @@ const SERVER_OPTIONS: http.ServerOptions = {
   keepAliveTimeout: 5_000,
 };
 const HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
-const NOT_FOUND = Buffer.from(JSON.stringify({ status: 'error', data: { code: 404, name: 'Not Found', message: 'Only /flux/info is served here.' } }));
+const NOT_FOUND = Buffer.from(
+  JSON.stringify({
+    status: 'error',
+    data: { code: 404, name: 'Not Found', message: 'Only /flux/info is served here.' },
+  }),
+);
 
 function send(res: http.ServerResponse, status: number, body: Buffer): void {
   res.writeHead(status, { ...HEADERS, 'content-length': body.length });
@@ -73,13 +78,16 @@ async function startOurs(checkout: string, upstream: string, stateFile: string):
   const service = createPreprodService({
     repoDir: checkout,
     store: new FileStateStore(stateFile),
-    settings: { preProd: { remote: upstream, probability: 0.07, restart: 'none', fetchTimeoutMs: 5000, installCommand: ['true'] } },
+    settings: {
+      preProd: { remote: upstream, probability: 0.07, restart: 'none', fetchTimeoutMs: 5000, installCommand: ['true'] },
+    },
     // Selected at p = 0.07: the boot switches the checkout to preprod, as on a real preprod node.
     random: () => 0.03,
     armHealthyTimer: false,
   });
   const result = await service.runAtBoot();
-  const version = (JSON.parse(readFileSync(path.join(checkout, 'package.json'), 'utf8')) as { version: string }).version;
+  const version = (JSON.parse(readFileSync(path.join(checkout, 'package.json'), 'utf8')) as { version: string })
+    .version;
   const server = await startFluxInfoServer({ host: '127.0.0.1', port: 0, info: service.fluxInfo, version });
   return { type: 'ready', url: server.url, note: `boot: ${result.mode}/${result.reason}, ${result.message}` };
 }
@@ -117,7 +125,10 @@ if (require.main === module) {
   start(process.argv.slice(2)).then(
     (ready) => process.send?.(ready),
     (error: unknown) => {
-      const message: FailedMessage = { type: 'failed', message: error instanceof Error ? error.message : String(error) };
+      const message: FailedMessage = {
+        type: 'failed',
+        message: error instanceof Error ? error.message : String(error),
+      };
       process.send?.(message, () => process.exit(1));
     },
   );

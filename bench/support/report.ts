@@ -32,7 +32,8 @@ export function mark(pass: boolean): string {
 }
 
 export function printTargets(targets: readonly BenchTarget[]): void {
-  for (const target of targets) process.stdout.write(`${mark(target.pass)}  ${target.label} (measured: ${target.measured})\n`);
+  for (const target of targets)
+    process.stdout.write(`${mark(target.pass)}  ${target.label} (measured: ${target.measured})\n`);
 }
 
 /** Common flags of our benches: `--strict` (exit 1 when a target fails) and `--runs N`. */
@@ -57,7 +58,11 @@ export function parseBenchArgs(argv: string[], defaults: { runs: number }): { st
  * something hangs), prints errors as one sentence, and sets the exit code:
  * 1 on error, 1 with --strict when a target fails, else 0.
  */
-export function runBench(name: string, deadlineMs: number, main: () => Promise<{ result: BenchResult; strict: boolean }>): void {
+export function runBench(
+  name: string,
+  deadlineMs: number,
+  main: () => Promise<{ result: BenchResult; strict: boolean }>,
+): void {
   const deadline = setTimeout(() => {
     process.stderr.write(`${name}: ran past its ${Math.round(deadlineMs / 1000)} s deadline and stopped.\n`);
     process.exit(1);
