@@ -7,11 +7,13 @@ import type { PreProdSettings } from '../types';
 import { filteredEnv } from './gitEnv';
 import { fetchBranches } from './fetchBranches';
 import { findGitDir, realpathOr } from './gitDir';
-import { nulEntries, parseHead, remoteUrlsFromConfig } from './gitOutput';
+import { parseHead, remoteUrlsFromConfig } from './gitOutput';
 import type { Checkout, Head, SwitchResult } from './index';
 import { LocalGit } from './localGit';
+import { parseNameStatusZ } from './localWork';
 import { assertName, assertRevision, refNameProblem } from './refName';
 import { remoteUrlsMatch } from './remoteUrl';
+import { saveLocalWork } from './saveLocalWork';
 import { FETCH_LOCKS, GIT_DIR_LOCKS, recoverStaleLocks } from './staleLocks';
 import { readSwitchMarker, removeSwitchMarker, writeSwitchMarker, type PendingSwitch } from './switchMarker';
 import { readTrackedVersion, type TrackedVersion, type TrackedVersionSettings } from './trackedVersion';
@@ -136,8 +138,9 @@ export class Repository implements Checkout {
    * moves is `branch`, in one forced checkout that creates or resets it at
    * the remote tip; its upstream is written to config (not `--track`, which
    * refuses remote-tracking refs outside the configured fetch refspec, as in
-   * single-branch clones). Then untracked, non-ignored files are removed
-   * (`clean -fd`, never `-x`).
+   * single-branch clones). Never `git clean`: untracked and ignored files stay
+   * whatever either branch's ignore rules say, and what the checkout would
+   * overwrite is saved first (saveLocalWork.ts).
    *
    * A marker written before the first change stays until completeSwitch():
    * the next boot sees a cut-short switch even when HEAD already names the
@@ -153,17 +156,19 @@ export class Repository implements Checkout {
       throw new PreprodError('git-failed', `Cannot switch ${this.dir} to ${branch}: ${why}.`);
     }
     const { commit: from } = await this.head();
-    const diff = await this.git.run(['diff', '--name-only', '-z', from, to, '--', ...DEPENDENCY_FILES]);
+    const diffArgs = ['diff', '--name-status', '-z', '--no-renames', from, to, '--'];
+    const diff = parseNameStatusZ((await this.git.run(diffArgs)).stdout);
     const unfinished = await this.pendingSwitch();
-    const depsChanged = nulEntries(diff.stdout).length > 0 || (unfinished?.depsChanged ?? false);
-    await writeSwitchMarker(await this.gitDir(), { branch, depsChanged });
+    const depsChanged = diff.some((e) => DEPENDENCY_FILES.includes(e.path)) || (unfinished?.depsChanged ?? false);
+    const gitDir = await this.gitDir();
+    await writeSwitchMarker(gitDir, { branch, depsChanged });
+    await saveLocalWork({ dir: this.dir, gitDir, git: this.git, logger: this.logger }, { branch, remote, to, diff });
 
     // Upstream first: if it fails, nothing about the checkout has changed yet.
     await this.git.run(['config', `branch.${branch}.remote`, remote]);
     await this.git.run(['config', `branch.${branch}.merge`, `refs/heads/${branch}`]);
     // The commit id, not the ref: depsChanged was computed for exactly this commit.
     await this.git.run(['checkout', '--force', '--no-track', '-B', branch, to, '--']);
-    await this.git.run(['clean', '-f', '-d', '--']);
     this.logger.info(`${this.dir}: switched to ${branch} at ${to.slice(0, 12)} (was ${from.slice(0, 12)}).`);
     return { from, to, depsChanged };
   }

@@ -318,7 +318,7 @@ describe('Repository (real git)', () => {
       expect(await bed.git(node, 'status', '--porcelain')).to.equal('');
     });
 
-    it('keeps ignored files byte for byte, removes untracked ones, and overwrites local edits', async () => {
+    it('keeps ignored and untracked files byte for byte, and saves local edits before overwriting them', async () => {
       await setUp();
       const node = await bed.cloneNode();
       const ignored: Record<string, Buffer> = {
@@ -340,11 +340,16 @@ describe('Repository (real git)', () => {
         for (const [file, content] of Object.entries(ignored)) {
           expect(await fs.readFile(path.join(node, file)), file).to.deep.equal(content);
         }
-        expect(await exists(path.join(node, 'stray.txt'))).to.equal(false);
-        expect(await exists(path.join(node, 'scratch'))).to.equal(false);
-        expect(await bed.git(node, 'status', '--porcelain')).to.equal('');
+        // Never `git clean`: untracked files stay too.
+        expect(await fs.readFile(path.join(node, 'stray.txt'), 'utf8')).to.equal('left over\n');
+        expect(await fs.readFile(path.join(node, 'scratch', 'notes.txt'), 'utf8')).to.equal('x\n');
+        expect(await bed.git(node, 'status', '--porcelain', '--untracked-files=no')).to.equal('');
       }
       expect(await fs.readFile(path.join(node, 'app.js'), 'utf8')).to.equal("console.log('flux master');\n");
+      // The local edit was overwritten, but kept in a backup stash commit.
+      const saved = await bed.git(node, 'for-each-ref', '--format=%(objectname)', 'refs/fluxos-preprod/backups/');
+      expect(saved.split('\n')).to.have.length(1);
+      expect(await bed.git(node, 'show', `${saved}:app.js`)).to.equal('hacked locally');
     });
 
     it('works in a single-branch clone, whose fetch refspec does not cover preprod', async () => {
