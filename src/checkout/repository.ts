@@ -13,6 +13,7 @@ import { LocalGit } from './localGit';
 import { parseNameStatusZ } from './localWork';
 import { assertName, assertRevision, refNameProblem } from './refName';
 import { remoteUrlsMatch } from './remoteUrl';
+import { unreadableCheckout } from './repoAccess';
 import { saveLocalWork } from './saveLocalWork';
 import { FETCH_LOCKS, GIT_DIR_LOCKS, recoverStaleLocks } from './staleLocks';
 import { readSwitchMarker, removeSwitchMarker, writeSwitchMarker, type PendingSwitch } from './switchMarker';
@@ -70,10 +71,19 @@ export class Repository implements Checkout {
     this.git = new LocalGit({ dir: this.dir, env: this.env, logger: this.logger, onGitSpawn: options.onGitSpawn });
   }
 
-  /** HEAD's branch and commit, in one git process: the whole cost of a boot that needs no switch. */
+  /**
+   * HEAD's branch and commit, in one git process: the whole cost of a boot
+   * that needs no switch. A directory git refuses rejects with
+   * `repo-unreadable` (repoAccess.ts), git's words and the fix in the message.
+   */
   async head(): Promise<Head> {
     // --symbolic-full-name, not --abbrev-ref: the latter prints "heads/master" when a tag is also named master.
-    const { stdout } = await this.git.run(['rev-parse', 'HEAD', '--symbolic-full-name', 'HEAD']);
+    const stdout = await this.git.run(['rev-parse', 'HEAD', '--symbolic-full-name', 'HEAD']).then(
+      (result) => result.stdout,
+      (error: unknown) => {
+        throw unreadableCheckout(this.dir, error) ?? error;
+      },
+    );
     const head = parseHead(stdout);
     if (head === null) {
       const shown = JSON.stringify(stdout.slice(0, 120));
@@ -225,6 +235,9 @@ export class Repository implements Checkout {
  */
 function gitProcessEnv(dir: string): Record<string, string> {
   const env = filteredEnv();
+  // git's messages in English: gitOutput.ts recognises a refusal by its words.
+  env.LC_ALL = 'C';
+  delete env.LANGUAGE;
   const ceiling = path.dirname(realpathOrSelf(dir));
   const hostCeilings = env.GIT_CEILING_DIRECTORIES;
   env.GIT_CEILING_DIRECTORIES = hostCeilings ? `${hostCeilings}${path.delimiter}${ceiling}` : ceiling;

@@ -120,14 +120,15 @@ describe('Repository (real git)', () => {
       },
     ];
     for (const c of notCheckouts) {
-      it(`rejects with git-failed for ${c.name}, without throwing synchronously`, async () => {
+      it(`rejects with repo-unreadable for ${c.name}, without throwing synchronously`, async () => {
         await setUp();
         const dir = await c.dir(bed);
         const saved = process.env.GIT_CEILING_DIRECTORIES;
         process.env.GIT_CEILING_DIRECTORIES = bed.dir;
         try {
           const repo = openRepository(dir);
-          await rejection(repo.head(), 'git-failed');
+          const error = await rejection(repo.head(), 'repo-unreadable');
+          expect(error.message).to.include(dir).and.include('point the boot at the FluxOS checkout');
         } finally {
           if (saved === undefined) delete process.env.GIT_CEILING_DIRECTORIES;
           else process.env.GIT_CEILING_DIRECTORIES = saved;
