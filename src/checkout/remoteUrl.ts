@@ -136,3 +136,10 @@ function decodeURIComponentSafe(value: string): string {
     return value;
   }
 }
+
+/** `url` with a relative local path made absolute against `baseDir` (as git resolves it); other URLs unchanged. */
+export function absoluteRemoteUrl(url: string, baseDir: string): string {
+  const trimmed = url.trim();
+  if (trimmed === '' || /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) || scpLikeParts(trimmed) !== null) return url;
+  return path.posix.isAbsolute(trimmed) ? url : path.posix.resolve(baseDir, trimmed);
+}

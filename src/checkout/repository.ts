@@ -6,13 +6,14 @@ import { safeLogger, type Logger } from '../logger';
 import type { PreProdSettings } from '../types';
 import { filteredEnv } from './gitEnv';
 import { fetchBranches } from './fetchBranches';
-import { findGitDir, realpathOr } from './gitDir';
+import { upstreamOf } from './gitConfigFile';
+import { findGitDir, readRepoConfig, realpathOr } from './gitDir';
 import { parseHead, remoteUrlsFromConfig } from './gitOutput';
 import type { Checkout, Head, SwitchResult } from './index';
 import { LocalGit } from './localGit';
 import { parseNameStatusZ } from './localWork';
 import { assertName, assertRevision, refNameProblem } from './refName';
-import { remoteUrlsMatch } from './remoteUrl';
+import { absoluteRemoteUrl, remoteUrlsMatch } from './remoteUrl';
 import { unreadableCheckout } from './repoAccess';
 import { saveLocalWork } from './saveLocalWork';
 import { FETCH_LOCKS, GIT_DIR_LOCKS, recoverStaleLocks } from './staleLocks';
@@ -49,7 +50,23 @@ export interface RepositoryOptions {
    * run in the repository from a PID namespace that /proc does not show.
    */
   staleLockAgeMs?: number;
+  /**
+   * How long a fetch or a switch waits for git processes still working in
+   * the repository to end before it treats their lock files as held. A boot
+   * killed with SIGKILL alone (an OOM kill, `kill -9` of FluxOS) leaves its
+   * git child running and holding index.lock; waiting for it lets the next
+   * boot converge. Default 5000; a fetch waits at most its own timeout.
+   */
+  waitForGitMs?: number;
 }
+
+/** Per-call options of switchTo(). */
+export interface SwitchOptions {
+  /** Overrides RepositoryOptions.waitForGitMs for this switch (e.g. what is left of the boot deadline). */
+  waitForGitMs?: number;
+}
+
+const DEFAULT_WAIT_FOR_GIT_MS = 5000;
 
 const DEPENDENCY_FILES = ['package.json', 'package-lock.json'];
 
@@ -58,6 +75,7 @@ export class Repository implements Checkout {
   private readonly logger: Logger;
   private readonly onGitSpawn?: (args: readonly string[]) => void;
   private readonly staleLockAgeMs: number;
+  private readonly waitForGitMs: number;
   private readonly env: Record<string, string>;
   private readonly git: LocalGit;
   private gitDirPromise: Promise<string> | null = null;
@@ -67,6 +85,7 @@ export class Repository implements Checkout {
     this.logger = safeLogger(options.logger, 'git: ');
     this.onGitSpawn = options.onGitSpawn;
     this.staleLockAgeMs = options.staleLockAgeMs ?? 0;
+    this.waitForGitMs = Math.max(0, options.waitForGitMs ?? DEFAULT_WAIT_FOR_GIT_MS);
     this.env = gitProcessEnv(this.dir);
     this.git = new LocalGit({ dir: this.dir, env: this.env, logger: this.logger, onGitSpawn: options.onGitSpawn });
   }
@@ -78,18 +97,23 @@ export class Repository implements Checkout {
    */
   async head(): Promise<Head> {
     // --symbolic-full-name, not --abbrev-ref: the latter prints "heads/master" when a tag is also named master.
-    const stdout = await this.git.run(['rev-parse', 'HEAD', '--symbolic-full-name', 'HEAD']).then(
+    const revParse = this.git.run(['rev-parse', 'HEAD', '--symbolic-full-name', 'HEAD']).then(
       (result) => result.stdout,
       (error: unknown) => {
         throw unreadableCheckout(this.dir, error) ?? error;
       },
     );
+    // The tracked remote comes from the config file itself: no second git process.
+    const [stdout, config] = await Promise.all([revParse, readRepoConfig(this.dir)]);
     const head = parseHead(stdout);
     if (head === null) {
       const shown = JSON.stringify(stdout.slice(0, 120));
       throw new PreprodError('git-failed', `Reading HEAD of ${this.dir} gave unexpected output ${shown}.`);
     }
-    return head;
+    const upstream = config === null ? undefined : upstreamOf(config, head.branch);
+    if (upstream === undefined) return head;
+    const url = upstream?.url ?? null;
+    return { ...head, upstream: upstream && { ...upstream, url: url && absoluteRemoteUrl(url, this.dir) } };
   }
 
   /**
@@ -118,7 +142,7 @@ export class Repository implements Checkout {
       git: this.git,
       logger: this.logger,
       onGitSpawn: this.onGitSpawn,
-      recoverFetchLocks: () => this.recoverLocks(FETCH_LOCKS),
+      recoverFetchLocks: () => this.recoverLocks(FETCH_LOCKS, Math.min(this.waitForGitMs, timeoutMs)),
     };
     return fetchBranches(context, remote, branches, timeoutMs);
   }
@@ -156,10 +180,10 @@ export class Repository implements Checkout {
    * the next boot sees a cut-short switch even when HEAD already names the
    * branch, and switches again (to the same branch) instead of calling it done.
    */
-  async switchTo(branch: string, remote: string): Promise<SwitchResult> {
+  async switchTo(branch: string, remote: string, options: SwitchOptions = {}): Promise<SwitchResult> {
     assertName(branch, 'the branch');
     assertName(remote, 'the remote');
-    await this.recoverLocks(GIT_DIR_LOCKS);
+    await this.recoverLocks(GIT_DIR_LOCKS, Math.max(0, options.waitForGitMs ?? this.waitForGitMs));
     const to = await this.remoteTip(remote, branch);
     if (to === null) {
       const why = `${remote}/${branch} has not been fetched`;
@@ -209,13 +233,13 @@ export class Repository implements Checkout {
     return readTrackedVersion(this, settings);
   }
 
-  private async recoverLocks(names: readonly string[]): Promise<void> {
+  private async recoverLocks(names: readonly string[], waitForGitMs: number): Promise<void> {
     await recoverStaleLocks({
       gitDir: await this.gitDir(),
       workTree: await realpathOr(this.dir),
       names,
       minAgeMs: this.staleLockAgeMs,
-      waitForGitMs: 0,
+      waitForGitMs,
       logger: this.logger,
     });
   }
