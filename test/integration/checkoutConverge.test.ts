@@ -78,4 +78,17 @@ describe('Checkout converges and leaves forks alone (real git)', () => {
     expect(stay).to.deep.equal({ action: 'leave', reason: 'unmanaged-branch', branch: 'master' });
   });
 
+  it('finds the upstream cloned as https://www.github.com/RunOnFlux/flux', async () => {
+    const node = await bed.cloneNode('www', { remoteUrl: 'https://www.github.com/RunOnFlux/flux' });
+    expect(await openRepository(node).findRemote(CONFIGURED)).to.equal('origin');
+  });
+
+  it('never takes a remote whose URL sends git elsewhere, or over plain text', async () => {
+    const node = await bed.cloneNode();
+    await bed.git(node, 'remote', 'set-url', 'origin', 'https://evil#@github.com/RunOnFlux/flux');
+    await bed.git(node, 'remote', 'add', 'plain', 'http://github.com/RunOnFlux/flux');
+    await bed.git(node, 'remote', 'add', 'gitproto', 'git://github.com/RunOnFlux/flux');
+    expect(await openRepository(node).findRemote(CONFIGURED)).to.equal(null);
+  });
+
 });

@@ -113,6 +113,7 @@ describe('switchPlan', () => {
     const cases: Array<[string, { remote: string; url: string | null } | null | undefined, boolean]> = [
       ['the configured upstream, another spelling', { remote: 'origin', url: 'git@github.com:runonflux/flux' }, false],
       ['a fork', { remote: 'fork', url: 'https://github.com/operator/flux' }, true],
+      ['a plain-http copy counts as another remote', { remote: 'o', url: 'http://github.com/RunOnFlux/flux' }, true],
       ['no upstream', null, false],
       ['unknown (the config includes other files)', undefined, false],
       ['the local "." remote', { remote: '.', url: null }, false],
