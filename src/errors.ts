@@ -17,6 +17,8 @@ export type ErrorKind =
   | 'store-corrupt'
   /** A git command failed for a reason other than the ones below. */
   | 'git-failed'
+  /** git refuses the checkout directory (not a checkout, "dubious ownership"). Exit code 1. */
+  | 'repo-unreadable'
   /** Fetching from the configured remote failed or timed out. */
   | 'fetch-failed'
   /** The dependency install after a switch failed or timed out. */
@@ -31,6 +33,7 @@ const EXIT_CODES: Record<ErrorKind, number> = {
   'store-unavailable': 1,
   'store-corrupt': 1,
   'git-failed': 1,
+  'repo-unreadable': 1,
   'fetch-failed': 1,
   'install-failed': 1,
   timeout: 1,

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { parseRepoConfig, type RepoConfig } from './gitConfigFile';
 import { parseGitDirPointer } from './gitOutput';
 import type { LocalGit } from './localGit';
 
@@ -9,17 +10,43 @@ import type { LocalGit } from './localGit';
  * possible; git is asked only for unusual layouts.
  */
 export async function findGitDir(dir: string, git: LocalGit): Promise<string> {
+  const found = await gitDirOnDisk(dir);
+  if (found !== null) return found;
+  // Not the usual layout; ask git.
+  const { stdout } = await git.run(['rev-parse', '--absolute-git-dir']);
+  return stdout.trim();
+}
+
+/** The git dir from `.git` alone (no git process); null for any other layout. */
+export async function gitDirOnDisk(dir: string): Promise<string | null> {
   const dotGit = path.join(dir, '.git');
   try {
     const stat = await fs.stat(dotGit);
     if (stat.isDirectory()) return await fs.realpath(dotGit);
     const pointer = parseGitDirPointer(await fs.readFile(dotGit, 'utf8'));
-    if (pointer !== null) return await fs.realpath(path.resolve(dir, pointer));
+    return pointer === null ? null : await fs.realpath(path.resolve(dir, pointer));
   } catch {
-    // Not the usual layout; ask git.
+    return null;
   }
-  const { stdout } = await git.run(['rev-parse', '--absolute-git-dir']);
-  return stdout.trim();
+}
+
+/**
+ * The repository's config file as parsed by gitConfigFile.ts, read without
+ * git: `<git dir>/config`, or the common dir's for a linked worktree. Null
+ * when it cannot be found or read.
+ */
+export async function readRepoConfig(dir: string): Promise<RepoConfig | null> {
+  const gitDir = await gitDirOnDisk(dir);
+  if (gitDir === null) return null;
+  try {
+    const common = await fs.readFile(path.join(gitDir, 'commondir'), 'utf8').then(
+      (text) => path.resolve(gitDir, text.trim()),
+      () => gitDir,
+    );
+    return parseRepoConfig(await fs.readFile(path.join(common, 'config'), 'utf8'));
+  } catch {
+    return null;
+  }
 }
 
 /** The real path of `p`, or `p` itself when it cannot be resolved. */

@@ -3,7 +3,10 @@
  * boot steps depend on this interface only, so they are tested with a fake in
  * milliseconds; `Repository` (checkout/repository.ts) implements it with git.
  */
+import type { Upstream } from './gitConfigFile';
 import type { PendingSwitch } from './switchMarker';
+
+export type { Upstream } from './gitConfigFile';
 
 export type { PendingSwitch } from './switchMarker';
 export type { TrackedVersion } from './trackedVersion';
@@ -12,6 +15,12 @@ export interface Head {
   /** The checked-out branch; null when HEAD is detached. */
   branch: string | null;
   commit: string;
+  /**
+   * The remote the branch tracks and its URL (a local relative path made
+   * absolute); null when it tracks none; absent when unknown. Lets the plan
+   * leave alone a managed name that tracks an operator's fork.
+   */
+  upstream?: Upstream | null;
 }
 
 export interface SwitchResult {

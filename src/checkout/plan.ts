@@ -1,4 +1,6 @@
 import type { PreProdSettings } from '../types';
+import type { Upstream } from './gitConfigFile';
+import { remoteUrlsMatch } from './remoteUrl';
 
 /**
  * Pure decisions about the checkout's branch (DESIGN §4). No git here: the
@@ -14,11 +16,15 @@ export type SwitchPlan =
   | { action: 'switch'; from: string; to: string; remote: string; reason?: undefined };
 
 export interface PlanSwitchInput {
-  /** The checkout's branch; null when HEAD is detached. */
-  current: { branch: string | null };
+  /**
+   * The checkout's branch (null when HEAD is detached) and, when known, the
+   * remote it tracks (Head.upstream).
+   */
+  current: { branch: string | null; upstream?: Upstream | null };
   /** The branch the cohort decision wants (settings.branch or settings.productionBranch). */
   targetBranch: string;
-  settings: Pick<PreProdSettings, 'branch' | 'productionBranch'>;
+  /** With `remote`, a managed name that tracks another remote (an operator's fork) is left alone. */
+  settings: Pick<PreProdSettings, 'branch' | 'productionBranch'> & { remote?: string };
   /** The remote whose URL matches settings.remote; null when none does. */
   remoteName: string | null;
 }
@@ -40,11 +46,23 @@ export function isManagedBranch(
 export function planWithoutRemote(input: Omit<PlanSwitchInput, 'remoteName'>): SwitchPlan | null {
   const { current, targetBranch, settings } = input;
   // Developers' branches and detached checkouts are not ours to move; the seed forced them to master.
-  if (current.branch === null || !isManagedBranch(current.branch, settings)) {
+  if (current.branch === null || !isManagedBranch(current.branch, settings) || tracksAnotherRemote(input)) {
     return { action: 'leave', reason: 'unmanaged-branch', branch: current.branch };
   }
   if (current.branch === targetBranch) return { action: 'none', branch: current.branch };
   return null;
+}
+
+/**
+ * The current branch tracks a remote whose URL is not the configured
+ * upstream: an operator's fork checked out under a managed name. A branch
+ * with no upstream, or an upstream without a URL (the `.` remote), is not.
+ */
+export function tracksAnotherRemote(input: Pick<PlanSwitchInput, 'current' | 'settings'>): boolean {
+  const { upstream } = input.current;
+  const configured = input.settings.remote;
+  if (upstream === undefined || upstream === null || upstream.url === null || configured === undefined) return false;
+  return !remoteUrlsMatch(upstream.url, configured);
 }
 
 /**

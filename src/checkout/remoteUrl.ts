@@ -1,32 +1,46 @@
 import * as path from 'node:path';
 
 /**
- * Remote URL comparison (DESIGN §4). The seed compared URLs as exact strings,
- * so nodes cloned from the README's `https://github.com/runonflux/flux` never
- * matched the configured `https://github.com/RunOnFlux/flux.git` and were
- * silently skipped. Both sides are reduced to one canonical form first.
+ * Remote URL comparison (docs/design.md §4), the way git connects. The seed
+ * compared URLs as exact strings, so nodes cloned from the README's
+ * `https://github.com/runonflux/flux` never matched the configured
+ * `https://github.com/RunOnFlux/flux.git` and were silently skipped. Both
+ * sides are reduced to one canonical form first; a URL whose destination is
+ * in doubt reduces to '' and matches nothing.
  *
- * Canonical forms:
- * - hosted repositories: `host[:port]/owner/repo`, e.g. `github.com/runonflux/flux`.
- *   The scheme (https, http, ssh, git, scp-like `git@host:`) and any user or
- *   password are dropped: they are ways to reach the same repository. Default
- *   ports (80, 443, 22, 9418) are dropped; other ports are kept, since they
- *   name a different server.
- *   The whole path is lower-cased for every host, not only github.com:
- *   GitHub, GitLab, Bitbucket and Gitea treat owner and repository names
- *   case-insensitively, and a false "no match" (the seed's bug) costs more
- *   than the theoretical false match on a case-sensitive self-hosted server.
- * - local repositories (absolute paths, `file://` URLs, relative paths):
- *   a normalised absolute path. Letter case is kept (file systems are case
- *   sensitive), and a trailing `.git` is stripped exactly as for hosted URLs
- *   so that `/srv/upstream.git` and `/srv/upstream` compare equal on both
- *   sides (git itself tries `<path>.git` when given `<path>`).
- *
- * A hosted form never starts with `/`, a local one always does, so the two
- * can never be confused.
+ * Hosted repositories: `<transport> <host>[:port]/<path>`.
+ * - transport `secure` for https, ssh (`ssh://`, `git+ssh://`, scp-like
+ *   `git@host:owner/repo`), `plain` for http and git://: a plain-text
+ *   transport never matches a secure one (anyone on the path could answer).
+ * - user and password are dropped; the host is lower-cased, `www.` dropped;
+ *   default ports (https 443, ssh 22, http 80, git 9418) dropped, others kept.
+ * - the path loses empty and `.` segments, a trailing `/` and `.git`, and is
+ *   lower-cased for every host: GitHub, GitLab, Bitbucket and Gitea treat
+ *   owner and repository names case-insensitively, and a false "no match"
+ *   (the seed's bug) costs more than a false match on a case-sensitive
+ *   self-hosted server.
+ * Never matching:
+ * - `#`, `?`, `\`, `%`, whitespace or a second `@` in the authority: git (and
+ *   curl) would end the host elsewhere than a naive reading does
+ *   (`https://evil#@github.com/RunOnFlux/flux` connects to `evil`);
+ * - a `..` path segment, transports other than the ones above.
+ * Local repositories (absolute paths, `file://` URLs, relative paths): a
+ * normalised absolute path, case kept, trailing `.git` stripped as git itself
+ * tries `<path>.git`. A hosted form never starts with `/`, a local one
+ * always does.
  */
 
-const DEFAULT_PORTS = new Set(['80', '443', '22', '9418']);
+const TRANSPORTS: Record<string, { kind: 'secure' | 'plain'; port: string }> = {
+  https: { kind: 'secure', port: '443' },
+  ssh: { kind: 'secure', port: '22' },
+  'git+ssh': { kind: 'secure', port: '22' },
+  'ssh+git': { kind: 'secure', port: '22' },
+  http: { kind: 'plain', port: '80' },
+  git: { kind: 'plain', port: '9418' },
+};
+
+/** Characters after which git or curl would read the host differently from a naive split. */
+const AMBIGUOUS_AUTHORITY = /[#?\\%\s]/;
 
 export interface NormaliseOptions {
   /**
@@ -40,51 +54,45 @@ export interface NormaliseOptions {
 export function normaliseRemoteUrl(url: string, options: NormaliseOptions = {}): string {
   const trimmed = url.trim();
   if (trimmed === '') return '';
-
-  const withScheme = /^([a-z][a-z0-9+.-]*):\/\/(.*)$/i.exec(trimmed);
+  const withScheme = /^([a-z][a-z0-9+.-]*):\/\/(.*)$/is.exec(trimmed);
   if (withScheme) {
     const scheme = withScheme[1].toLowerCase();
     const rest = withScheme[2];
     if (scheme === 'file') return normaliseLocalPath(decodeURIComponentSafe(fileUrlPath(rest)), options);
-    return normaliseHosted(rest);
+    const transport = TRANSPORTS[scheme];
+    return transport ? normaliseHosted(rest, transport) : '';
   }
-
   const scpLike = scpLikeParts(trimmed);
-  if (scpLike) return canonicalHosted(scpLike.host, '', scpLike.path);
-
+  if (scpLike) return scpLike.host === null ? '' : canonicalHosted('secure', scpLike.host, '', scpLike.path);
   return normaliseLocalPath(trimmed, options);
 }
 
-/** True when both URLs name the same repository after normalisation. Empty URLs never match. */
+/** True when both URLs name the same repository over equally safe transports. Empty URLs never match. */
 export function remoteUrlsMatch(a: string, b: string, options: NormaliseOptions = {}): boolean {
   const left = normaliseRemoteUrl(a, options);
   return left !== '' && left === normaliseRemoteUrl(b, options);
 }
 
 /** `[user[:password]@]host[:port]/path` after the scheme. */
-function normaliseHosted(rest: string): string {
+function normaliseHosted(rest: string, transport: { kind: string; port: string }): string {
   const slash = rest.indexOf('/');
   const authority = slash === -1 ? rest : rest.slice(0, slash);
   const pathPart = slash === -1 ? '' : rest.slice(slash);
+  if (AMBIGUOUS_AUTHORITY.test(authority) || authority.split('@').length > 2) return '';
   const hostPort = authority.slice(authority.lastIndexOf('@') + 1);
   // IPv6 literals keep their brackets; the port is whatever follows them.
-  const bracket = /^(\[[^\]]*\])(?::(\d*))?$/.exec(hostPort);
-  const plain = /^([^:]*)(?::(\d*))?$/.exec(hostPort);
-  const match = bracket ?? plain;
-  const host = match ? match[1] : hostPort;
-  const port = match && match[2] ? match[2] : '';
-  return canonicalHosted(host, port, pathPart);
+  const match = /^(\[[^\]]*\])(?::(\d*))?$/.exec(hostPort) ?? /^([^:[\]]*)(?::(\d*))?$/.exec(hostPort);
+  if (!match || match[1] === '') return '';
+  const port = match[2] && match[2] !== transport.port ? match[2] : '';
+  return canonicalHosted(transport.kind, match[1], port, pathPart);
 }
 
-function canonicalHosted(host: string, port: string, rawPath: string): string {
-  const hostPart = host.toLowerCase() + (port && !DEFAULT_PORTS.has(port) ? `:${port}` : '');
-  const cleanPath = stripGitSuffix(
-    rawPath
-      .split('/')
-      .filter((segment) => segment !== '' && segment !== '.')
-      .join('/'),
-  ).toLowerCase();
-  return cleanPath === '' ? hostPart : `${hostPart}/${cleanPath}`;
+function canonicalHosted(kind: string, host: string, port: string, rawPath: string): string {
+  const segments = rawPath.split('/').filter((segment) => segment !== '' && segment !== '.');
+  if (segments.includes('..')) return '';
+  const hostPart = host.toLowerCase().replace(/^www\./, '') + (port ? `:${port}` : '');
+  const cleanPath = stripGitSuffix(segments.join('/')).toLowerCase();
+  return `${kind} ${cleanPath === '' ? hostPart : `${hostPart}/${cleanPath}`}`;
 }
 
 /**
@@ -92,17 +100,18 @@ function canonicalHosted(host: string, port: string, rawPath: string): string {
  * before any slash, and no `://`. A single letter before the colon would be a
  * Windows drive; FluxOS runs on Linux, but treating `C:/x` as a host named
  * "c" would be wrong anywhere, so it is left to the local-path branch.
+ * A host that git would read otherwise than it looks comes back as null.
  */
-function scpLikeParts(url: string): { host: string; path: string } | null {
+function scpLikeParts(url: string): { host: string | null; path: string } | null {
   const colon = url.indexOf(':');
   if (colon <= 0) return null;
   const slash = url.indexOf('/');
   if (slash !== -1 && slash < colon) return null;
   const userHost = url.slice(0, colon);
   if (/^[a-z]$/i.test(userHost)) return null;
-  const host = userHost.slice(userHost.lastIndexOf('@') + 1).replace(/^\[(.*)\]$/, '[$1]');
-  if (host === '') return null;
-  return { host, path: url.slice(colon + 1) };
+  const ambiguous = AMBIGUOUS_AUTHORITY.test(userHost) || userHost.split('@').length > 2;
+  const host = userHost.slice(userHost.lastIndexOf('@') + 1);
+  return { host: ambiguous || host === '' ? null : host, path: url.slice(colon + 1) };
 }
 
 function fileUrlPath(rest: string): string {
@@ -135,4 +144,11 @@ function decodeURIComponentSafe(value: string): string {
   } catch {
     return value;
   }
+}
+
+/** `url` with a relative local path made absolute against `baseDir` (as git resolves it); other URLs unchanged. */
+export function absoluteRemoteUrl(url: string, baseDir: string): string {
+  const trimmed = url.trim();
+  if (trimmed === '' || /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) || scpLikeParts(trimmed) !== null) return url;
+  return path.posix.isAbsolute(trimmed) ? url : path.posix.resolve(baseDir, trimmed);
 }

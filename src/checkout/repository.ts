@@ -6,12 +6,16 @@ import { safeLogger, type Logger } from '../logger';
 import type { PreProdSettings } from '../types';
 import { filteredEnv } from './gitEnv';
 import { fetchBranches } from './fetchBranches';
-import { findGitDir, realpathOr } from './gitDir';
-import { nulEntries, parseHead, remoteUrlsFromConfig } from './gitOutput';
+import { upstreamOf } from './gitConfigFile';
+import { findGitDir, readRepoConfig, realpathOr } from './gitDir';
+import { parseHead, remoteUrlsFromConfig } from './gitOutput';
 import type { Checkout, Head, SwitchResult } from './index';
 import { LocalGit } from './localGit';
+import { parseNameStatusZ } from './localWork';
 import { assertName, assertRevision, refNameProblem } from './refName';
-import { remoteUrlsMatch } from './remoteUrl';
+import { absoluteRemoteUrl, remoteUrlsMatch } from './remoteUrl';
+import { unreadableCheckout } from './repoAccess';
+import { saveLocalWork } from './saveLocalWork';
 import { FETCH_LOCKS, GIT_DIR_LOCKS, recoverStaleLocks } from './staleLocks';
 import { readSwitchMarker, removeSwitchMarker, writeSwitchMarker, type PendingSwitch } from './switchMarker';
 import { readTrackedVersion, type TrackedVersion, type TrackedVersionSettings } from './trackedVersion';
@@ -46,7 +50,23 @@ export interface RepositoryOptions {
    * run in the repository from a PID namespace that /proc does not show.
    */
   staleLockAgeMs?: number;
+  /**
+   * How long a fetch or a switch waits for git processes still working in
+   * the repository to end before it treats their lock files as held. A boot
+   * killed with SIGKILL alone (an OOM kill, `kill -9` of FluxOS) leaves its
+   * git child running and holding index.lock; waiting for it lets the next
+   * boot converge. Default 5000; a fetch waits at most its own timeout.
+   */
+  waitForGitMs?: number;
 }
+
+/** Per-call options of switchTo(). */
+export interface SwitchOptions {
+  /** Overrides RepositoryOptions.waitForGitMs for this switch (e.g. what is left of the boot deadline). */
+  waitForGitMs?: number;
+}
+
+const DEFAULT_WAIT_FOR_GIT_MS = 5000;
 
 const DEPENDENCY_FILES = ['package.json', 'package-lock.json'];
 
@@ -55,6 +75,7 @@ export class Repository implements Checkout {
   private readonly logger: Logger;
   private readonly onGitSpawn?: (args: readonly string[]) => void;
   private readonly staleLockAgeMs: number;
+  private readonly waitForGitMs: number;
   private readonly env: Record<string, string>;
   private readonly git: LocalGit;
   private gitDirPromise: Promise<string> | null = null;
@@ -64,20 +85,35 @@ export class Repository implements Checkout {
     this.logger = safeLogger(options.logger, 'git: ');
     this.onGitSpawn = options.onGitSpawn;
     this.staleLockAgeMs = options.staleLockAgeMs ?? 0;
+    this.waitForGitMs = Math.max(0, options.waitForGitMs ?? DEFAULT_WAIT_FOR_GIT_MS);
     this.env = gitProcessEnv(this.dir);
     this.git = new LocalGit({ dir: this.dir, env: this.env, logger: this.logger, onGitSpawn: options.onGitSpawn });
   }
 
-  /** HEAD's branch and commit, in one git process: the whole cost of a boot that needs no switch. */
+  /**
+   * HEAD's branch and commit, in one git process: the whole cost of a boot
+   * that needs no switch. A directory git refuses rejects with
+   * `repo-unreadable` (repoAccess.ts), git's words and the fix in the message.
+   */
   async head(): Promise<Head> {
     // --symbolic-full-name, not --abbrev-ref: the latter prints "heads/master" when a tag is also named master.
-    const { stdout } = await this.git.run(['rev-parse', 'HEAD', '--symbolic-full-name', 'HEAD']);
+    const revParse = this.git.run(['rev-parse', 'HEAD', '--symbolic-full-name', 'HEAD']).then(
+      (result) => result.stdout,
+      (error: unknown) => {
+        throw unreadableCheckout(this.dir, error) ?? error;
+      },
+    );
+    // The tracked remote comes from the config file itself: no second git process.
+    const [stdout, config] = await Promise.all([revParse, readRepoConfig(this.dir)]);
     const head = parseHead(stdout);
     if (head === null) {
       const shown = JSON.stringify(stdout.slice(0, 120));
       throw new PreprodError('git-failed', `Reading HEAD of ${this.dir} gave unexpected output ${shown}.`);
     }
-    return head;
+    const upstream = config === null ? undefined : upstreamOf(config, head.branch);
+    if (upstream === undefined) return head;
+    const url = upstream?.url ?? null;
+    return { ...head, upstream: upstream && { ...upstream, url: url && absoluteRemoteUrl(url, this.dir) } };
   }
 
   /**
@@ -106,7 +142,7 @@ export class Repository implements Checkout {
       git: this.git,
       logger: this.logger,
       onGitSpawn: this.onGitSpawn,
-      recoverFetchLocks: () => this.recoverLocks(FETCH_LOCKS),
+      recoverFetchLocks: () => this.recoverLocks(FETCH_LOCKS, Math.min(this.waitForGitMs, timeoutMs)),
     };
     return fetchBranches(context, remote, branches, timeoutMs);
   }
@@ -136,34 +172,37 @@ export class Repository implements Checkout {
    * moves is `branch`, in one forced checkout that creates or resets it at
    * the remote tip; its upstream is written to config (not `--track`, which
    * refuses remote-tracking refs outside the configured fetch refspec, as in
-   * single-branch clones). Then untracked, non-ignored files are removed
-   * (`clean -fd`, never `-x`).
+   * single-branch clones). Never `git clean`: untracked and ignored files stay
+   * whatever either branch's ignore rules say, and what the checkout would
+   * overwrite is saved first (saveLocalWork.ts).
    *
    * A marker written before the first change stays until completeSwitch():
    * the next boot sees a cut-short switch even when HEAD already names the
    * branch, and switches again (to the same branch) instead of calling it done.
    */
-  async switchTo(branch: string, remote: string): Promise<SwitchResult> {
+  async switchTo(branch: string, remote: string, options: SwitchOptions = {}): Promise<SwitchResult> {
     assertName(branch, 'the branch');
     assertName(remote, 'the remote');
-    await this.recoverLocks(GIT_DIR_LOCKS);
+    await this.recoverLocks(GIT_DIR_LOCKS, Math.max(0, options.waitForGitMs ?? this.waitForGitMs));
     const to = await this.remoteTip(remote, branch);
     if (to === null) {
       const why = `${remote}/${branch} has not been fetched`;
       throw new PreprodError('git-failed', `Cannot switch ${this.dir} to ${branch}: ${why}.`);
     }
     const { commit: from } = await this.head();
-    const diff = await this.git.run(['diff', '--name-only', '-z', from, to, '--', ...DEPENDENCY_FILES]);
+    const diffArgs = ['diff', '--name-status', '-z', '--no-renames', from, to, '--'];
+    const diff = parseNameStatusZ((await this.git.run(diffArgs)).stdout);
     const unfinished = await this.pendingSwitch();
-    const depsChanged = nulEntries(diff.stdout).length > 0 || (unfinished?.depsChanged ?? false);
-    await writeSwitchMarker(await this.gitDir(), { branch, depsChanged });
+    const depsChanged = diff.some((e) => DEPENDENCY_FILES.includes(e.path)) || (unfinished?.depsChanged ?? false);
+    const gitDir = await this.gitDir();
+    await writeSwitchMarker(gitDir, { branch, depsChanged });
+    await saveLocalWork({ dir: this.dir, gitDir, git: this.git, logger: this.logger }, { branch, remote, to, diff });
 
     // Upstream first: if it fails, nothing about the checkout has changed yet.
     await this.git.run(['config', `branch.${branch}.remote`, remote]);
     await this.git.run(['config', `branch.${branch}.merge`, `refs/heads/${branch}`]);
     // The commit id, not the ref: depsChanged was computed for exactly this commit.
     await this.git.run(['checkout', '--force', '--no-track', '-B', branch, to, '--']);
-    await this.git.run(['clean', '-f', '-d', '--']);
     this.logger.info(`${this.dir}: switched to ${branch} at ${to.slice(0, 12)} (was ${from.slice(0, 12)}).`);
     return { from, to, depsChanged };
   }
@@ -194,13 +233,13 @@ export class Repository implements Checkout {
     return readTrackedVersion(this, settings);
   }
 
-  private async recoverLocks(names: readonly string[]): Promise<void> {
+  private async recoverLocks(names: readonly string[], waitForGitMs: number): Promise<void> {
     await recoverStaleLocks({
       gitDir: await this.gitDir(),
       workTree: await realpathOr(this.dir),
       names,
       minAgeMs: this.staleLockAgeMs,
-      waitForGitMs: 0,
+      waitForGitMs,
       logger: this.logger,
     });
   }
@@ -220,6 +259,9 @@ export class Repository implements Checkout {
  */
 function gitProcessEnv(dir: string): Record<string, string> {
   const env = filteredEnv();
+  // git's messages in English: gitOutput.ts recognises a refusal by its words.
+  env.LC_ALL = 'C';
+  delete env.LANGUAGE;
   const ceiling = path.dirname(realpathOrSelf(dir));
   const hostCeilings = env.GIT_CEILING_DIRECTORIES;
   env.GIT_CEILING_DIRECTORIES = hostCeilings ? `${hostCeilings}${path.delimiter}${ceiling}` : ceiling;

@@ -48,6 +48,32 @@ describe('runInstall', () => {
     expect(ran.args).to.deep.equal(['$HOME', 'a b;echo x']);
   });
 
+  it('gets the same filtered environment as git: no GIT_DIR, GIT_CONFIG_*, GIT_EXTERNAL_DIFF or npm_config_*', async () => {
+    const hostile: Record<string, string> = {
+      GIT_DIR: '/elsewhere/.git',
+      GIT_CONFIG_COUNT: '1',
+      GIT_CONFIG_KEY_0: 'core.hooksPath',
+      GIT_CONFIG_VALUE_0: '/tmp/evil-hooks',
+      GIT_EXTERNAL_DIFF: '/tmp/evil',
+      npm_config_registry: 'http://evil.invalid/',
+      npm_config_script_shell: '/tmp/evil-shell',
+    };
+    const saved = Object.keys(hostile).map((key) => [key, process.env[key]] as const);
+    Object.assign(process.env, hostile);
+    const script = "require('fs').writeFileSync('env.json', JSON.stringify(process.env))";
+    try {
+      await runInstall(dir, [process.execPath, '-e', script], 10_000);
+    } finally {
+      for (const [key, value] of saved) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
+    const env = JSON.parse(await fs.readFile(path.join(dir, 'env.json'), 'utf8')) as Record<string, string>;
+    expect(Object.keys(env).filter((key) => key in hostile)).to.deep.equal([]);
+    expect(env.PATH).to.equal(process.env.PATH);
+  });
+
   it('fails with install-failed, the exit code and the last stderr line', async () => {
     const script = "console.error('npm WARN something'); console.error('\\u001b[31mnpm ERR! code E404\\u001b[0m'); process.exit(3)";
     const error = await rejection(runInstall(dir, [process.execPath, '-e', script], 10_000));

@@ -77,7 +77,7 @@ function bootSuite(name: string, openStore: (context: Mocha.Context) => Promise<
       expect(await bed.git(dir, 'rev-parse', 'HEAD')).to.equal(await bed.preprodTip());
       expect(await bed.git(dir, 'rev-parse', 'master')).to.equal(await bed.masterTip());
       expect(await bed.git(dir, 'rev-parse', '--abbrev-ref', 'preprod@{upstream}')).to.equal('origin/preprod');
-      expect(await readBytes(path.join(dir, 'stray-untracked.txt'))).to.equal(null);
+      expect(String(await readBytes(path.join(dir, 'stray-untracked.txt')))).to.equal('left by someone\n');
 
       // Kill switch: probability 0 brings it back, with no re-draw.
       const back = await (await service(dir, store, { probability: 0 })).svc.runAtBoot();
@@ -88,7 +88,7 @@ function bootSuite(name: string, openStore: (context: Mocha.Context) => Promise<
       expect(await bed.git(dir, 'rev-parse', 'HEAD')).to.equal(await bed.masterTip());
       expect(await bed.git(dir, 'rev-parse', 'master')).to.equal(await bed.masterTip());
       expect(await bed.git(dir, 'rev-parse', 'preprod')).to.equal(await bed.preprodTip());
-      expect(await bed.git(dir, 'status', '--porcelain')).to.equal('');
+      expect(await bed.git(dir, 'status', '--porcelain')).to.equal('?? stray-untracked.txt');
 
       expect(await readBytes(path.join(dir, 'config/userconfig.js'))).to.deep.equal(userconfigBefore);
       expect((await readBytes(path.join(dir, 'node_modules/dep/index.js')))!.toString()).to.equal('module.exports = 42;\n');

@@ -22,6 +22,12 @@ async function rejection(promise: Promise<unknown>, kind: ErrorKind): Promise<Pr
   throw new Error(`Expected a ${kind} rejection.`);
 }
 
+/** Branch and commit of HEAD, without the tracked upstream that head() also reports. */
+async function headOf(repo: Repository): Promise<{ branch: string | null; commit: string }> {
+  const { branch, commit } = await repo.head();
+  return { branch, commit };
+}
+
 async function exists(file: string): Promise<boolean> {
   return fs.stat(file).then(
     () => true,
@@ -69,7 +75,7 @@ describe('Repository (real git)', () => {
       const node = await bed.cloneNode();
       const spawned: Array<readonly string[]> = [];
       const repo = openRepository(node, { onGitSpawn: (args) => spawned.push(args) });
-      expect(await repo.head()).to.deep.equal({ branch: 'master', commit: await bed.masterTip() });
+      expect(await headOf(repo)).to.deep.equal({ branch: 'master', commit: await bed.masterTip() });
       expect(spawned).to.have.length(1);
     });
 
@@ -78,7 +84,7 @@ describe('Repository (real git)', () => {
       const node = await bed.cloneNode();
       const preprod = await bed.preprodTip();
       await bed.git(node, 'checkout', '--quiet', '--detach', 'origin/preprod');
-      expect(await openRepository(node).head()).to.deep.equal({ branch: null, commit: preprod });
+      expect(await headOf(openRepository(node))).to.deep.equal({ branch: null, commit: preprod });
     });
 
     it('is not fooled by a tag named like the branch', async () => {
@@ -120,14 +126,15 @@ describe('Repository (real git)', () => {
       },
     ];
     for (const c of notCheckouts) {
-      it(`rejects with git-failed for ${c.name}, without throwing synchronously`, async () => {
+      it(`rejects with repo-unreadable for ${c.name}, without throwing synchronously`, async () => {
         await setUp();
         const dir = await c.dir(bed);
         const saved = process.env.GIT_CEILING_DIRECTORIES;
         process.env.GIT_CEILING_DIRECTORIES = bed.dir;
         try {
           const repo = openRepository(dir);
-          await rejection(repo.head(), 'git-failed');
+          const error = await rejection(repo.head(), 'repo-unreadable');
+          expect(error.message).to.include(dir).and.include('point the boot at the FluxOS checkout');
         } finally {
           if (saved === undefined) delete process.env.GIT_CEILING_DIRECTORIES;
           else process.env.GIT_CEILING_DIRECTORIES = saved;
@@ -179,7 +186,7 @@ describe('Repository (real git)', () => {
       expect(await repo.isAncestor(master, preprod)).to.equal(false);
       expect(await repo.isAncestor(await repo.remoteTip('origin', 'master') as string, 'refs/remotes/origin/master')).to.equal(true);
       // Fetching touches neither the checkout nor local branches.
-      expect(await repo.head()).to.deep.equal({ branch: 'master', commit: (await bed.git(node, 'rev-parse', 'refs/heads/master')) });
+      expect(await headOf(repo)).to.deep.equal({ branch: 'master', commit: (await bed.git(node, 'rev-parse', 'refs/heads/master')) });
       expect(await bed.git(node, 'status', '--porcelain')).to.equal('');
     });
 
@@ -243,11 +250,11 @@ describe('Repository (real git)', () => {
       await setUp();
       const node = await bed.cloneNode();
       const repo = openRepository(node);
-      const before = await repo.head();
+      const before = await headOf(repo);
       await bed.git(node, 'remote', 'set-url', 'origin', path.join(bed.dir, 'nowhere.git'));
       const error = await rejection(repo.fetch('origin', ['master', 'preprod'], 5000), 'fetch-failed');
       expect(error.message).to.match(/^Fetching master, preprod from origin failed: .*nowhere\.git.* does not appear to be a git repository\.$/);
-      expect(await repo.head()).to.deep.equal(before);
+      expect(await headOf(repo)).to.deep.equal(before);
     });
 
     describe('against a remote that accepts connections and never answers', () => {
@@ -270,7 +277,7 @@ describe('Repository (real git)', () => {
         const node = await bed.cloneNode();
         await bed.git(node, 'remote', 'set-url', 'origin', `http://127.0.0.1:${port}/x.git`);
         const repo = openRepository(node);
-        const before = await repo.head();
+        const before = await headOf(repo);
         const started = Date.now();
         const error = await rejection(repo.fetch('origin', ['master', 'preprod'], 800), 'fetch-failed');
         const elapsed = Date.now() - started;
@@ -278,7 +285,7 @@ describe('Repository (real git)', () => {
         // It waited for the deadline; how much longer it took depends on the machine's load, so no upper bound.
         expect(elapsed).to.be.at.least(750);
         expect(sockets.length).to.be.at.least(1);
-        expect(await repo.head()).to.deep.equal(before);
+        expect(await headOf(repo)).to.deep.equal(before);
         expect(await bed.git(node, 'status', '--porcelain')).to.equal('');
         // The remote helper (git-remote-http) is a grandchild; it must be gone too.
         const realNode = await fs.realpath(node);
@@ -301,7 +308,7 @@ describe('Repository (real git)', () => {
       await repo.fetch('origin', ['master', 'preprod'], 5000);
       const there = await repo.switchTo('preprod', 'origin');
       expect(there).to.deep.equal({ from: masterTip, to: preprodTip, depsChanged: true });
-      expect(await repo.head()).to.deep.equal({ branch: 'preprod', commit: preprodTip });
+      expect(await headOf(repo)).to.deep.equal({ branch: 'preprod', commit: preprodTip });
       expect(await bed.git(node, 'rev-parse', 'refs/heads/master')).to.equal(masterTip);
       expect(await bed.git(node, 'rev-parse', '--symbolic-full-name', 'preprod@{upstream}')).to.equal('refs/remotes/origin/preprod');
       expect(await fs.readFile(path.join(node, 'app.js'), 'utf8')).to.equal("console.log('flux preprod');\n");
@@ -311,14 +318,14 @@ describe('Repository (real git)', () => {
       await repo.fetch('origin', ['master', 'preprod'], 5000);
       const back = await repo.switchTo('master', 'origin');
       expect(back).to.deep.equal({ from: preprodTip, to: fixed, depsChanged: true });
-      expect(await repo.head()).to.deep.equal({ branch: 'master', commit: fixed });
+      expect(await headOf(repo)).to.deep.equal({ branch: 'master', commit: fixed });
       expect(await bed.git(node, 'rev-parse', 'refs/heads/preprod')).to.equal(preprodTip);
       expect(await bed.git(node, 'rev-parse', 'refs/heads/feature')).to.equal(masterTip);
       expect(await bed.git(node, 'rev-parse', '--symbolic-full-name', 'master@{upstream}')).to.equal('refs/remotes/origin/master');
       expect(await bed.git(node, 'status', '--porcelain')).to.equal('');
     });
 
-    it('keeps ignored files byte for byte, removes untracked ones, and overwrites local edits', async () => {
+    it('keeps ignored and untracked files byte for byte, and saves local edits before overwriting them', async () => {
       await setUp();
       const node = await bed.cloneNode();
       const ignored: Record<string, Buffer> = {
@@ -340,11 +347,16 @@ describe('Repository (real git)', () => {
         for (const [file, content] of Object.entries(ignored)) {
           expect(await fs.readFile(path.join(node, file)), file).to.deep.equal(content);
         }
-        expect(await exists(path.join(node, 'stray.txt'))).to.equal(false);
-        expect(await exists(path.join(node, 'scratch'))).to.equal(false);
-        expect(await bed.git(node, 'status', '--porcelain')).to.equal('');
+        // Never `git clean`: untracked files stay too.
+        expect(await fs.readFile(path.join(node, 'stray.txt'), 'utf8')).to.equal('left over\n');
+        expect(await fs.readFile(path.join(node, 'scratch', 'notes.txt'), 'utf8')).to.equal('x\n');
+        expect(await bed.git(node, 'status', '--porcelain', '--untracked-files=no')).to.equal('');
       }
       expect(await fs.readFile(path.join(node, 'app.js'), 'utf8')).to.equal("console.log('flux master');\n");
+      // The local edit was overwritten, but kept in a backup stash commit.
+      const saved = await bed.git(node, 'for-each-ref', '--format=%(objectname)', 'refs/fluxos-preprod/backups/');
+      expect(saved.split('\n')).to.have.length(1);
+      expect(await bed.git(node, 'show', `${saved}:app.js`)).to.equal('hacked locally');
     });
 
     it('works in a single-branch clone, whose fetch refspec does not cover preprod', async () => {
@@ -355,7 +367,7 @@ describe('Repository (real git)', () => {
       const repo = openRepository(node);
       await repo.fetch('origin', ['master', 'preprod'], 5000);
       await repo.switchTo('preprod', 'origin');
-      expect(await repo.head()).to.deep.equal({ branch: 'preprod', commit: await bed.preprodTip() });
+      expect(await headOf(repo)).to.deep.equal({ branch: 'preprod', commit: await bed.preprodTip() });
       expect(await bed.git(node, 'config', 'branch.preprod.merge')).to.equal('refs/heads/preprod');
     });
 
@@ -382,10 +394,10 @@ describe('Repository (real git)', () => {
       await setUp();
       const node = await bed.cloneNode();
       const repo = openRepository(node);
-      const before = await repo.head();
+      const before = await headOf(repo);
       const error = await rejection(repo.switchTo('release', 'origin'), 'git-failed');
       expect(error.message).to.match(/origin\/release has not been fetched/);
-      expect(await repo.head()).to.deep.equal(before);
+      expect(await headOf(repo)).to.deep.equal(before);
     });
 
     it('recovers a stale index.lock left by a killed git', async () => {
@@ -415,11 +427,12 @@ describe('Repository (real git)', () => {
         await new Promise((resolve) => git.once('spawn', resolve));
         const lock = path.join(node, '.git', 'index.lock');
         await oldFile(lock);
-        const before = await repo.head();
-        const error = await rejection(repo.switchTo('preprod', 'origin'), 'git-failed');
+        const before = await headOf(repo);
+        // The git never ends: after waiting (briefly here) the lock still counts as held.
+        const error = await rejection(repo.switchTo('preprod', 'origin', { waitForGitMs: 300 }), 'git-failed');
         expect(error.message).to.include(`held by a running git process (pid ${git.pid})`);
         expect(await exists(lock)).to.equal(true);
-        expect(await repo.head()).to.deep.equal(before);
+        expect(await headOf(repo)).to.deep.equal(before);
       });
     }
 
@@ -449,7 +462,7 @@ describe('Repository (real git)', () => {
         await repo.fetch('origin', ['master', 'preprod'], 5000);
         await repo.switchTo('preprod', 'origin');
         expect(await exists(lock)).to.equal(false);
-        expect(await repo.head()).to.deep.equal({ branch: 'preprod', commit: await bed.preprodTip() });
+        expect(await headOf(repo)).to.deep.equal({ branch: 'preprod', commit: await bed.preprodTip() });
       });
     }
 

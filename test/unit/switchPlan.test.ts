@@ -1,5 +1,12 @@
 import { expect } from 'chai';
-import { choosePreprodOrFallback, isManagedBranch, planSwitch, planWithoutRemote, SwitchPlan } from '../../src/checkout/plan';
+import {
+  choosePreprodOrFallback,
+  isManagedBranch,
+  planSwitch,
+  planWithoutRemote,
+  type SwitchPlan,
+  tracksAnotherRemote,
+} from '../../src/checkout/plan';
 
 const settings = { branch: 'preprod', productionBranch: 'master' };
 
@@ -99,5 +106,32 @@ describe('switchPlan', () => {
         expect(choosePreprodOrFallback({ target: c.target, settings, preprodTip: c.preprodTip, productionContained: c.contained })).to.deep.equal(c.expected);
       });
     }
+  });
+
+  describe('a managed name that tracks another remote (an operator\'s fork)', () => {
+    const withRemote = { ...settings, remote: 'https://github.com/RunOnFlux/flux.git' };
+    const cases: Array<[string, { remote: string; url: string | null } | null | undefined, boolean]> = [
+      ['the configured upstream, another spelling', { remote: 'origin', url: 'git@github.com:runonflux/flux' }, false],
+      ['a fork', { remote: 'fork', url: 'https://github.com/operator/flux' }, true],
+      ['a plain-http copy counts as another remote', { remote: 'o', url: 'http://github.com/RunOnFlux/flux' }, true],
+      ['no upstream', null, false],
+      ['unknown (the config includes other files)', undefined, false],
+      ['the local "." remote', { remote: '.', url: null }, false],
+    ];
+    for (const [name, upstream, fork] of cases) {
+      it(`${name} → ${fork ? 'unmanaged-branch' : 'managed'}`, () => {
+        const current = { branch: 'master', upstream };
+        expect(tracksAnotherRemote({ current, settings: withRemote })).to.equal(fork);
+        const plan = planSwitch({ current, targetBranch: 'preprod', settings: withRemote, remoteName: 'origin' });
+        expect(plan.action).to.equal(fork ? 'leave' : 'switch');
+        if (fork) expect(planWithoutRemote({ current, targetBranch: 'master', settings: withRemote })).to.deep.equal(
+          { action: 'leave', reason: 'unmanaged-branch', branch: 'master' },
+        );
+      });
+    }
+    it('without a configured remote in the settings, the upstream is not judged', () => {
+      const current = { branch: 'master', upstream: { remote: 'fork', url: 'https://github.com/operator/flux' } };
+      expect(tracksAnotherRemote({ current, settings })).to.equal(false);
+    });
   });
 });
