@@ -21,6 +21,10 @@ import { simulate } from '../cohort/simulate';
 import { DEFAULT_STORE_URL, openStore, storeKind, type StateStore } from '../state';
 import { BOOT_HEALTH_KEY, type RestartStrategy, type Settings } from '../types';
 import { readUserFlags } from '../config/userconfig';
+import { FileReadError, readRegularFileSync } from '../os/readFile';
+
+/** A node list of 13,000 entries is a few MB; a targets file larger than this is a mistake or an attack. */
+const MAX_TARGETS_BYTES = 64 * 1024 * 1024;
 
 export interface CliIo {
   stdout: NodeJS.WritableStream;
@@ -248,9 +252,9 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       if (options.targets) {
         let text: string;
         try {
-          text = readFileSync(options.targets, 'utf8');
+          text = readRegularFileSync(options.targets, { maxBytes: MAX_TARGETS_BYTES });
         } catch (error) {
-          throw usage(`Cannot read the targets file ${options.targets}: ${describeError(error)}.`);
+          throw usage(`Cannot read the targets file ${shownPath(options.targets)}: ${(error as FileReadError).reason}.`);
         }
         const parsed = parseTargets(text);
         for (const problem of parsed.problems) io.stderr.write(`${options.targets}:${problem.line}: ${problem.message}\n`);
@@ -345,7 +349,7 @@ function readPackageVersion(): string {
 function repoVersion(repo: string | undefined): string | null {
   try {
     const file = path.join(path.resolve(repo ?? defaultRepo()), 'package.json');
-    const version = (JSON.parse(readFileSync(file, 'utf8')) as { version?: unknown }).version;
+    const version = (JSON.parse(readRegularFileSync(file, { maxBytes: 1024 * 1024 })) as { version?: unknown }).version;
     return typeof version === 'string' ? version.slice(0, 64) : null;
   } catch {
     return null;

@@ -4,10 +4,10 @@
  * Merging and validation are pure; `readSettings` is the only function that
  * touches the file system.
  */
-import * as fs from 'fs';
-import * as path from 'path';
+import * as path from 'node:path';
 import defaults from '../../config/default.json';
 import { PreprodError } from '../errors';
+import { FileReadError, readRegularFileSync } from '../os/readFile';
 import { describeValue, escapeText, fsErrorReason, isPlainObject, jsonErrorReason, shownPath } from '../text';
 import { refNameProblem } from '../checkout/refName';
 import type { PreProdSettings, RestartStrategy, Settings } from '../types';
@@ -241,18 +241,9 @@ function cannotRead(file: string, reason: string, cause?: unknown): PreprodError
 function readConfigFile(file: string): Record<string, unknown> {
   let text: string;
   try {
-    const fd = fs.openSync(file, 'r');
-    try {
-      const stat = fs.fstatSync(fd);
-      if (stat.isDirectory()) throw cannotRead(file, 'it is a directory');
-      if (stat.size > MAX_CONFIG_BYTES) throw cannotRead(file, 'it is larger than 1 MiB');
-      text = fs.readFileSync(fd, 'utf8');
-    } finally {
-      fs.closeSync(fd);
-    }
+    text = readRegularFileSync(file, { maxBytes: MAX_CONFIG_BYTES });
   } catch (error) {
-    if (error instanceof PreprodError) throw error;
-    throw cannotRead(file, fsErrorReason(error), error);
+    throw cannotRead(file, error instanceof FileReadError ? error.reason : fsErrorReason(error), error);
   }
   // Editors on Windows save a byte-order mark that JSON.parse rejects.
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;

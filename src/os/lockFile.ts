@@ -1,5 +1,12 @@
-import { promises as fs } from 'node:fs';
+import { constants, promises as fs } from 'node:fs';
 import { PreprodError, describeError } from '../errors';
+import { shownPath } from '../text';
+import { FileReadError, readRegularFile } from './readFile';
+
+/** A lock file holds a pid and a few fields; anything larger was not written by us. */
+const MAX_LOCK_BYTES = 4096;
+// O_EXCL already refuses an existing symlink; O_NOFOLLOW says so where it is read.
+const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
 export interface LockOptions {
   /** How long to wait for another holder, in ms. */
@@ -20,7 +27,7 @@ export async function acquireLock(lockFile: string, options: LockOptions): Promi
   let wait = 5;
   for (;;) {
     try {
-      const handle = await fs.open(lockFile, 'wx', 0o600);
+      const handle = await fs.open(lockFile, CREATE_FLAGS, 0o600);
       try {
         await handle.writeFile(String(process.pid));
       } finally {
@@ -34,9 +41,16 @@ export async function acquireLock(lockFile: string, options: LockOptions): Promi
         throw new PreprodError('store-unavailable', `Cannot lock ${options.what}: ${describeError(error)}.`, { cause: error });
       }
     }
-    if (await lockIsStale(lockFile, options.staleMs)) {
+    const state = await lockState(lockFile, options.staleMs);
+    if (state === 'stale') {
       await fs.rm(lockFile, { force: true });
       continue;
+    }
+    if (typeof state === 'object') {
+      throw new PreprodError(
+        'store-unavailable',
+        `Cannot lock ${options.what}: the lock file ${shownPath(lockFile)} is not one of ours (${state.foreign}); remove it.`,
+      );
     }
     if (Date.now() - started > options.timeoutMs) {
       throw new PreprodError('timeout', `${capitalise(options.what)} stayed locked by another process for ${options.timeoutMs} ms.`);
@@ -52,26 +66,38 @@ export async function acquireLock(lockFile: string, options: LockOptions): Promi
  * lock, so a writer killed mid-write leaves nothing behind once anyone reads.
  */
 export async function removeStaleLock(lockFile: string, staleMs: number): Promise<void> {
-  if (await lockIsStale(lockFile, staleMs)) await fs.rm(lockFile, { force: true });
+  if ((await lockState(lockFile, staleMs)) === 'stale') await fs.rm(lockFile, { force: true });
 }
 
-async function lockIsStale(lockFile: string, staleMs: number): Promise<boolean> {
+/**
+ * `held`, `stale` (its process is gone, or it is older than staleMs), or `{ foreign }` for
+ * something that is not a lock this package wrote (a FIFO, a symlink, a huge file), which is
+ * never read and never removed.
+ */
+async function lockState(lockFile: string, staleMs: number): Promise<'held' | 'stale' | { foreign: string }> {
+  let text: string;
+  let mtimeMs: number;
   try {
-    const [text, stat] = await Promise.all([fs.readFile(lockFile, 'utf8'), fs.stat(lockFile)]);
-    const age = Date.now() - stat.mtimeMs;
-    if (age > staleMs) return true;
-    const pid = Number.parseInt(text, 10);
-    // Empty: the owner is between create and write; give it a moment.
-    if (!Number.isInteger(pid) || pid <= 0) return age > 1000;
-    if (pid === process.pid) return false;
-    try {
-      process.kill(pid, 0);
-      return false;
-    } catch (error) {
-      return (error as NodeJS.ErrnoException).code === 'ESRCH';
+    const stat = await fs.lstat(lockFile);
+    mtimeMs = stat.mtimeMs;
+    text = await readRegularFile(lockFile, { maxBytes: MAX_LOCK_BYTES, followSymlink: false });
+  } catch (error) {
+    if (error instanceof FileReadError && (error.problem === 'not-regular' || error.problem === 'too-large')) {
+      return { foreign: error.reason };
     }
-  } catch {
-    return false; // gone already, or unreadable: just retry
+    return 'held'; // gone already, or unreadable: just retry
+  }
+  const age = Date.now() - mtimeMs;
+  if (age > staleMs) return 'stale';
+  const pid = Number.parseInt(text, 10);
+  // Empty: the owner is between create and write; give it a moment.
+  if (!Number.isInteger(pid) || pid <= 0) return age > 1000 ? 'stale' : 'held';
+  if (pid === process.pid) return 'held';
+  try {
+    process.kill(pid, 0);
+    return 'held';
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH' ? 'stale' : 'held';
   }
 }
 

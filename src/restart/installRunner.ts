@@ -27,7 +27,7 @@ function parseJob(text: string | undefined): DetachedInstall | null {
 
 function note(job: DetachedInstall, line: string): void {
   try {
-    appendFileSync(job.logFile, `${new Date().toISOString()} ${line}\n`);
+    appendFileSync(job.logFile, `${new Date().toISOString()} ${line}\n`, { mode: 0o600 }); // the package's own files are 0600
   } catch {
     // nowhere to say it; the next boot's log shows the state of node_modules anyway
   }

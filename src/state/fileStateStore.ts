@@ -1,11 +1,15 @@
-import { promises as fs, constants as fsConstants } from 'node:fs';
 import * as path from 'node:path';
-import { fsErrorReason, shownPath } from '../config/settings';
-import { PreprodError, describeError, isPreprodError } from '../errors';
+import { PreprodError, isPreprodError } from '../errors';
+import { checkOwnDirectory, makePrivateDirectory, writeFileAtomic } from '../os/atomicWrite';
 import { acquireLock, removeStaleLock } from '../os/lockFile';
+import { FileReadError, readRegularFile } from '../os/readFile';
+import { fsErrorReason, jsonErrorReason, shownPath } from '../text';
 import type { StoredDocument } from '../types';
 import type { StateStore } from './stateStore';
 import { decodeDocuments, encodeDocuments } from './codec';
+
+/** The state file holds a few records of a few hundred bytes; anything near this is not ours. */
+const MAX_STATE_BYTES = 1024 * 1024;
 
 export interface FileStateStoreOptions {
   /** How long to wait for another process's lock on the file, in ms. Default 5000. */
@@ -34,13 +38,12 @@ function enqueue<T>(file: string, job: () => Promise<T>): Promise<T> {
   return run;
 }
 
-let tempCounter = 0;
-
 /**
- * The embedded state store: one JSON object keyed by `key`, replaced
- * atomically (temp file, fsync, rename, fsync of the directory), so a crash at
- * any moment leaves the old or the new whole file. Other processes are kept
- * out by an exclusive lock file beside it.
+ * The embedded state store (docs/design.md §3): one JSON object keyed by `key`, replaced by
+ * the one atomic writer, so a crash at any moment leaves the old or the new whole file.
+ * Other processes are kept out by an exclusive lock file beside it. The directory must be
+ * this user's and not writable by others (or sticky); the file is read without following a
+ * symlink, only if it is a regular file of at most 1 MiB, and errors never show its content.
  */
 export class FileStateStore implements StateStore {
   readonly file: string;
@@ -61,6 +64,7 @@ export class FileStateStore implements StateStore {
   }
 
   async get(key: string): Promise<StoredDocument | null> {
+    if (!(await this.checkDirectory())) return null;
     // A boot that only reads must still clear the lock of a writer that was killed.
     await removeStaleLock(this.lockFile, this.options.staleLockMs);
     const documents = await this.readAll();
@@ -92,28 +96,54 @@ export class FileStateStore implements StateStore {
   async readAll(): Promise<Record<string, StoredDocument>> {
     let text: string;
     try {
-      text = await fs.readFile(this.file, 'utf8');
+      text = await readRegularFile(this.file, { maxBytes: MAX_STATE_BYTES, followSymlink: false });
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return Object.create(null);
-      throw new PreprodError('store-unavailable', `Cannot read the state file ${shownPath(this.file)}: ${fsErrorReason(error)}.`, {
-        cause: error,
-      });
+      if (error instanceof FileReadError && error.problem === 'missing') return Object.create(null);
+      const reason = error instanceof FileReadError ? error.reason : fsErrorReason(error);
+      throw new PreprodError('store-unavailable', `Cannot read the state file ${shownPath(this.file)}: ${reason}.`, { cause: error });
     }
     try {
-      const documents = decodeDocuments(text);
-      return Object.assign(Object.create(null), documents);
+      return Object.assign(Object.create(null), decodeDocuments(text));
     } catch (error) {
+      const reason = error instanceof SyntaxError ? jsonErrorReason(error, text) : (error as Error).message;
       throw new PreprodError(
         'store-corrupt',
-        `The state file ${shownPath(this.file)} is not valid (${describeError(error)}); it was left as it is for inspection.`,
+        `The state file ${shownPath(this.file)} is not valid (${reason}); it was left as it is for inspection.`,
         { cause: error },
       );
     }
   }
 
+  /**
+   * Refuses a directory others may write to (docs/design.md §3). False when it does not
+   * exist yet (nothing stored); throws store-unavailable with one sentence when unsafe.
+   */
+  private async checkDirectory(): Promise<boolean> {
+    let refusal: string | null;
+    try {
+      refusal = await checkOwnDirectory(path.dirname(this.file));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw new PreprodError(
+        'store-unavailable',
+        `Cannot use the state directory ${shownPath(path.dirname(this.file))}: ${fsErrorReason(error)}.`,
+        { cause: error },
+      );
+    }
+    if (refusal !== null) throw new PreprodError('store-unavailable', refusal);
+    return true;
+  }
+
   private update(change: (documents: Record<string, StoredDocument>) => boolean): Promise<void> {
     return enqueue(this.file, async () => {
-      await fs.mkdir(path.dirname(this.file), { recursive: true });
+      try {
+        await makePrivateDirectory(path.dirname(this.file));
+      } catch (error) {
+        throw new PreprodError('store-unavailable', `Cannot write the state file ${shownPath(this.file)}: ${fsErrorReason(error)}.`, {
+          cause: error,
+        });
+      }
+      await this.checkDirectory();
       const release = await this.lock();
       try {
         const documents = await this.readAll();
@@ -125,24 +155,13 @@ export class FileStateStore implements StateStore {
   }
 
   private async replace(content: string): Promise<void> {
-    const temp = `${this.file}.${process.pid}.${++tempCounter}.tmp`;
     try {
-      const handle = await fs.open(temp, 'w', 0o600);
-      try {
-        await handle.writeFile(content, 'utf8');
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      if (this.options.beforeRename) await this.options.beforeRename(temp);
-      await fs.rename(temp, this.file);
+      await writeFileAtomic(this.file, content, { beforeRename: this.options.beforeRename });
     } catch (error) {
-      await fs.rm(temp, { force: true });
       throw new PreprodError('store-unavailable', `Cannot write the state file ${shownPath(this.file)}: ${fsErrorReason(error)}.`, {
         cause: error,
       });
     }
-    await syncDirectory(path.dirname(this.file));
   }
 
   /** Takes the cross-process lock; returns its release. */
@@ -157,17 +176,5 @@ export class FileStateStore implements StateStore {
       if (isPreprodError(error, 'timeout')) throw new PreprodError('store-unavailable', error.message, { cause: error });
       throw error;
     }
-  }
-}
-
-async function syncDirectory(dir: string): Promise<void> {
-  let handle;
-  try {
-    handle = await fs.open(dir, fsConstants.O_RDONLY);
-    await handle.sync();
-  } catch {
-    // Some file systems refuse fsync on directories; the rename is still atomic.
-  } finally {
-    await handle?.close();
   }
 }
