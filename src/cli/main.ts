@@ -12,7 +12,7 @@ import { formatBootResult, formatSimulation } from './format';
 import { escapeText, readSettings, shownPath } from '../config/settings';
 import { runDemo } from './demo';
 import { describeError, PreprodError } from '../errors';
-import { formatJson, formatPrometheus, formatTable, parseTargetArg, parseTargets, runFleet, uniqueTargets, type Target } from '../fleet';
+import { addFleetCommand } from './commands/fleet';
 import { startFluxInfoServer } from '../boot/fluxInfo';
 import { createCliLogger, type Logger } from '../logger';
 import { createPreprodService, type BootResult } from '../boot/service';
@@ -21,10 +21,7 @@ import { simulate } from '../cohort/simulate';
 import { DEFAULT_STORE_URL, openStore, storeKind, type StateStore } from '../state';
 import { BOOT_HEALTH_KEY, type RestartStrategy, type Settings } from '../types';
 import { readUserFlags } from '../config/userconfig';
-import { FileReadError, readRegularFileSync } from '../os/readFile';
-
-/** A node list of 13,000 entries is a few MB; a targets file larger than this is a mistake or an attack. */
-const MAX_TARGETS_BYTES = 64 * 1024 * 1024;
+import { readRegularFileSync } from '../os/readFile';
 
 export interface CliIo {
   stdout: NodeJS.WritableStream;
@@ -235,43 +232,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       setExit(0);
     });
 
-  program
-    .command('fleet')
-    .description("Fetch /flux/info from many nodes and count the preprod fleet.")
-    .argument('[target...]', 'host[:port] of nodes (default port 16127)')
-    .option('--targets <file>', 'a file of host[:port] lines, or the JSON node list with `ip` fields')
-    .option('--concurrency <n>', 'requests in flight', wholeNumber('--concurrency', 1, 10000), 256)
-    .option('--timeout <ms>', 'deadline per node, connect and whole body', wholeNumber('--timeout', 1, 600000), 5000)
-    .option('--config <file>', 'settings file; its probability is the one compared against')
-    .option('--json', 'print one JSON object')
-    .option('--prom', 'print Prometheus text exposition')
-    .action(async (args: string[], options: { targets?: string; concurrency: number; timeout: number; config?: string; json?: boolean; prom?: boolean }) => {
-      if (options.json && options.prom) throw usage('Give --json or --prom, not both.');
-      const settings = readSettings({ configFile: options.config });
-      const targets: Target[] = args.map((arg) => parseTargetArg(arg));
-      if (options.targets) {
-        let text: string;
-        try {
-          text = readRegularFileSync(options.targets, { maxBytes: MAX_TARGETS_BYTES });
-        } catch (error) {
-          throw usage(`Cannot read the targets file ${shownPath(options.targets)}: ${(error as FileReadError).reason}.`);
-        }
-        const parsed = parseTargets(text);
-        for (const problem of parsed.problems) io.stderr.write(`${options.targets}:${problem.line}: ${problem.message}\n`);
-        targets.push(...parsed.targets);
-      }
-      const unique = uniqueTargets(targets);
-      if (unique.length === 0) throw usage('Expected at least one target (arguments or --targets FILE), got none.');
-      const summary = await runFleet({
-        targets: unique,
-        concurrency: options.concurrency,
-        timeoutMs: options.timeout,
-        probability: settings.preProd.probability,
-        progressStream: io.stderr as NodeJS.WriteStream,
-      });
-      print(options.json ? formatJson(summary) : options.prom ? formatPrometheus(summary) : formatTable(summary));
-      setExit(0);
-    });
+  addFleetCommand(program, { stdout: io.stdout, stderr: io.stderr, setExit, wholeNumber });
 
   program
     .command('simulate')

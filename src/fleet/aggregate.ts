@@ -2,7 +2,7 @@
  * Turns per-node scan results into the fleet summary. Pure: no I/O, no clock.
  */
 import { REASON_CODES, type ReasonCode } from '../types';
-import { FAILURE_KINDS_FIXED, isNodeState, type NodeResult } from './scan';
+import { FAILURE_KINDS_FIXED, isNodeState, type NodeResult } from './classify';
 
 /** The 97.5th percentile of the standard normal distribution: z of a two-sided 95% interval. */
 export const Z_95 = 1.959964;
@@ -65,6 +65,11 @@ export interface FleetSummary {
   byReason: Counts;
   /** Versions reported, per state, sorted by count (highest first). */
   versions: { preprod: Counts; production: Counts; unknown: Counts };
+  /**
+   * Node-list entries dropped before the scan, by address scope (`loopback`,
+   * `private`, …) or `unresolved`; present when a node list was screened.
+   */
+  dropped?: { total: number; byScope: Counts };
 }
 
 function counts(): Counts {
@@ -101,7 +106,8 @@ export function aggregate(results: readonly NodeResult[], options: { probability
     if (isNodeState(result.kind)) {
       tally[result.kind] += 1;
       if (typeof result.version === 'string') bump(versions[result.kind], result.version);
-      if (result.kind !== 'unknown' && typeof result.reason === 'string') bump(byReason, result.reason satisfies ReasonCode | 'other');
+      if (result.kind !== 'unknown' && typeof result.reason === 'string')
+        bump(byReason, result.reason satisfies ReasonCode | 'other');
     } else {
       failedTotal += 1;
       bump(failed, result.kind);

@@ -5,19 +5,25 @@ import { scanFleet, type NodeResult } from './scan';
 import type { Target } from './targets';
 
 export * from './targets';
+export * from './classify';
+export * from './limits';
 export * from './scan';
 export * from './aggregate';
 export * from './report';
 export * from './progress';
+export * from './addressScope';
+export * from './screen';
 
 export interface RunFleetOptions {
   targets: readonly Target[];
-  /** Fetches in flight at once. Default 256. */
+  /** Fetches asked to be in flight at once (the byte budget may allow fewer). Default 1024. */
   concurrency?: number;
-  /** Deadline per node (connect + whole body), ms. Default 5000. */
+  /** Deadline per node (connect, whole body and parsing), ms. Default 5000. */
   timeoutMs?: number;
-  /** Response size cap per node, bytes. Default 1 MiB. */
+  /** Response size cap per node, bytes. Default 64 KiB. */
   maxBytes?: number;
+  /** Reply bytes the scan may buffer at once. Default 64 MiB. */
+  budgetBytes?: number;
   /** The configured preprod probability the observed share is compared with. */
   probability: number;
   /** Where to draw a progress bar; drawn only when it is a TTY. */
@@ -26,6 +32,8 @@ export interface RunFleetOptions {
   signal?: AbortSignal;
   /** Receives every node's result, e.g. for a per-node listing. */
   onNode?: (result: NodeResult) => void;
+  /** Node-list entries screened out before the scan (screen.ts), reported with the summary. */
+  dropped?: FleetSummary['dropped'];
 }
 
 /** Scans the targets and summarises them. Never rejects because of what a node sends. */
@@ -36,13 +44,16 @@ export async function runFleet(options: RunFleetOptions): Promise<FleetSummary> 
       concurrency: options.concurrency,
       timeoutMs: options.timeoutMs,
       maxBytes: options.maxBytes,
+      budgetBytes: options.budgetBytes,
       signal: options.signal,
       onResult: (done, _total, result) => {
         progress?.update(done);
         options.onNode?.(result);
       },
     });
-    return aggregate(results, { probability: options.probability });
+    const summary = aggregate(results, { probability: options.probability });
+    if (options.dropped) summary.dropped = options.dropped;
+    return summary;
   } finally {
     progress?.stop();
   }

@@ -46,7 +46,8 @@ function versionLines(label: string, map: Counts): string[] {
 
 export function formatTable(summary: FleetSummary): string {
   const width = String(Math.max(summary.asked, 1)).length;
-  const row = (label: string, n: number, note = ''): string => `  ${label.padEnd(11)} ${String(n).padStart(width)}${note}`;
+  const row = (label: string, n: number, note = ''): string =>
+    `  ${label.padEnd(11)} ${String(n).padStart(width)}${note}`;
   const answeredShare = summary.asked === 0 ? '' : ` (${percent(summary.answered / summary.asked)} of asked)`;
   const lines = [
     `Nodes asked ${summary.asked}, answered ${summary.answered}${answeredShare}`,
@@ -61,7 +62,10 @@ export function formatTable(summary: FleetSummary): string {
   if (value === null || low === null || high === null) {
     lines.push('Preprod share: n/a (no node reported preprod or production)');
   } else {
-    lines.push(`Preprod share: ${percent(value)} (95% CI ${(low * 100).toFixed(1)}–${percent(high)}) of ${reporting} nodes reporting a branch`);
+    lines.push(
+      `Preprod share: ${percent(value)} (95% CI ${(low * 100).toFixed(1)}–${percent(high)}) ` +
+        `of ${reporting} nodes reporting a branch`,
+    );
   }
   const configured = `Configured probability: ${percent(summary.probability)}`;
   if (summary.probabilityInInterval === null || summary.deviation === null) {
@@ -82,6 +86,12 @@ export function formatTable(summary: FleetSummary): string {
     '',
     `Failures: ${list(summary.failed, { skipZero: true })}`,
   );
+  if (summary.dropped && summary.dropped.total > 0) {
+    lines.push(
+      `Dropped from the node list: ${summary.dropped.total} ` +
+        `(${list(summary.dropped.byScope, { skipZero: true })}); --allow-private scans them`,
+    );
+  }
   return `${lines.join('\n')}\n`;
 }
 
@@ -142,14 +152,26 @@ export function formatPrometheus(summary: FleetSummary): string {
     'Nodes without a usable answer, by failure kind.',
     Object.keys(summary.failed).map((kind): [Labels, number] => [{ kind }, summary.failed[kind]]),
   );
-  out.family('share', 'Observed preprod share: preprod / (preprod + production); NaN when no node reports a branch.', [[{}, summary.share.value]]);
-  out.family('share_low', 'Lower bound of the 95% Wilson score interval of the preprod share.', [[{}, summary.share.low]]);
-  out.family('share_high', 'Upper bound of the 95% Wilson score interval of the preprod share.', [[{}, summary.share.high]]);
-  out.family('configured_probability', 'Configured preprod probability the share is compared with.', [[{}, summary.probability]]);
-  out.family('probability_in_interval', '1 when the configured probability lies inside the 95% interval, 0 when outside, NaN without an interval.', [
-    [{}, summary.probabilityInInterval === null ? null : summary.probabilityInInterval ? 1 : 0],
+  out.family('share', 'Observed preprod share: preprod / (preprod + production); NaN when no node reports a branch.', [
+    [{}, summary.share.value],
   ]);
-  out.family('share_deviation_points', 'Observed share minus configured probability, in percentage points.', [[{}, summary.deviation]]);
+  out.family('share_low', 'Lower bound of the 95% Wilson score interval of the preprod share.', [
+    [{}, summary.share.low],
+  ]);
+  out.family('share_high', 'Upper bound of the 95% Wilson score interval of the preprod share.', [
+    [{}, summary.share.high],
+  ]);
+  out.family('configured_probability', 'Configured preprod probability the share is compared with.', [
+    [{}, summary.probability],
+  ]);
+  out.family(
+    'probability_in_interval',
+    '1 when the configured probability lies inside the 95% interval, 0 when outside, NaN without an interval.',
+    [[{}, summary.probabilityInInterval === null ? null : summary.probabilityInInterval ? 1 : 0]],
+  );
+  out.family('share_deviation_points', 'Observed share minus configured probability, in percentage points.', [
+    [{}, summary.deviation],
+  ]);
   out.family(
     'nodes_by_reason',
     'Preprod and production nodes by the reason code they report.',
@@ -161,5 +183,13 @@ export function formatPrometheus(summary: FleetSummary): string {
     for (const version of Object.keys(map)) versionSamples.push([{ branch, version }, map[version]]);
   }
   out.family('versions', 'Answering nodes by state and reported FluxOS version.', versionSamples);
+  if (summary.dropped) {
+    const byScope = summary.dropped.byScope;
+    out.family(
+      'targets_dropped',
+      'Node-list entries not scanned: their address is not public (by scope), or their name did not resolve.',
+      Object.keys(byScope).map((scope): [Labels, number] => [{ scope }, byScope[scope]]),
+    );
+  }
   return out.text();
 }

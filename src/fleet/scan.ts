@@ -1,140 +1,27 @@
 /**
- * Fetches `/flux/info` from many nodes and classifies each reply. The fleet is
- * run by strangers: every node may be slow, broken or hostile, so each fetch
- * has one deadline for connect plus the whole body, a size cap, no redirects,
- * and a classification that never throws. One node's reply can only ever
- * change that node's result.
+ * Fetches `/flux/info` from many nodes (the HTTP side of the fleet view;
+ * classify.ts says what a reply means). The fleet is run by strangers, so
+ * each fetch has one deadline for connect, the whole body and its parsing; a
+ * reply is capped; nothing is redirected; and the scan buffers no more than
+ * its byte budget (limits.ts). A node's deadline starts when its fetch gets
+ * a slot, so nodes waiting in the queue are never charged for others'
+ * slowness (docs/design.md §7).
  */
 import * as http from 'node:http';
-import { REASON_CODES, type ReasonCode } from '../types';
-import type { Target } from './targets';
+import { classifyBody, classifyError, failure, withinDeadline, type Classified, type NodeResult } from './classify';
+import { fetchSlots, scanLimits, type ScanLimits } from './limits';
+import { formatTarget, type Target } from './targets';
 
-/** What an answering node says about itself. */
-export type NodeState = 'preprod' | 'production' | 'unknown';
+// Earlier callers imported the result types and defaults from here.
+export { FAILURE_KINDS_FIXED, classifyInfo, cleanField, isNodeState } from './classify';
+export type { FailureKind, NodeKind, NodeResult, NodeState } from './classify';
+export { SCAN_DEFAULTS } from './limits';
 
-/**
- * Why a node gave no usable answer. `aborted` marks nodes the scan did not
- * finish because its signal fired: that is our doing, not the node's.
- */
-export type FailureKind =
-  | 'timeout'
-  | 'refused'
-  | `http-${number}`
-  | 'bad-json'
-  | 'too-large'
-  | 'error-envelope'
-  | 'error'
-  | 'aborted';
-
-export type NodeKind = NodeState | FailureKind;
-
-export interface NodeResult {
-  host: string;
-  port: number;
-  kind: NodeKind;
-  /** Milliseconds from the start of this node's fetch to its result. */
-  ms: number;
-  /** `flux.version`, when it is a string: printable ASCII only, truncated. */
-  version?: string;
-  /** `flux.preProd.branch`, when it is a string: printable ASCII only, truncated. */
-  branch?: string;
-  /** `flux.preProd.reason` when it is a known reason code, 'other' when a preprod/production node gives anything else. */
-  reason?: ReasonCode | 'other';
-  /** For failures: a short, sanitised detail (an error code, the error envelope's name). */
-  detail?: string;
-}
-
-export interface ScanOptions {
-  /** Fetches in flight at once. Default 256. */
-  concurrency?: number;
-  /** Deadline of one node: connect, headers and the whole body. Default 5000. */
-  timeoutMs?: number;
-  /** Body bytes read before the node counts as `too-large`. Default 1 MiB. */
-  maxBytes?: number;
+export interface ScanOptions extends Partial<ScanLimits> {
   /** Called after every node with the number done so far; exceptions from it are ignored. */
   onResult?: (done: number, total: number, result: NodeResult) => void;
   /** Stops the scan: fetches in flight are cut, nodes not yet asked are reported `aborted`. */
   signal?: AbortSignal;
-}
-
-export const SCAN_DEFAULTS = { concurrency: 256, timeoutMs: 5000, maxBytes: 1048576 } as const;
-
-export const FAILURE_KINDS_FIXED: readonly FailureKind[] = [
-  'timeout',
-  'refused',
-  'bad-json',
-  'too-large',
-  'error-envelope',
-  'error',
-  'aborted',
-];
-
-export function isNodeState(kind: NodeKind): kind is NodeState {
-  return kind === 'preprod' || kind === 'production' || kind === 'unknown';
-}
-
-const MAX_FIELD = 64;
-
-/** Keeps a stranger's string short and free of control or terminal escape characters. */
-export function cleanField(value: unknown, max = MAX_FIELD): string | undefined {
-  if (typeof value !== 'string') return undefined;
-  // Slice before cleaning so a megabyte of garbage costs a slice, not a regex over a megabyte.
-  return value.slice(0, max).replace(/[^\x20-\x7e]/g, '?');
-}
-
-function own(value: unknown, key: string): unknown {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
-  return Object.prototype.hasOwnProperty.call(value, key) ? (value as Record<string, unknown>)[key] : undefined;
-}
-
-const KNOWN_REASONS: ReadonlySet<string> = new Set(REASON_CODES);
-
-type Classified = Omit<NodeResult, 'host' | 'port' | 'ms'>;
-
-/** Classifies a parsed `/flux/info` body. Pure and total: any JSON value in, a result out. */
-export function classifyInfo(body: unknown): Classified {
-  const status = own(body, 'status');
-  const data = own(body, 'data');
-  if (status === 'error') {
-    const detail = cleanField(own(data, 'name')) ?? cleanField(own(data, 'code')) ?? cleanField(own(data, 'message'));
-    return detail === undefined ? { kind: 'error-envelope' } : { kind: 'error-envelope', detail };
-  }
-  if (status !== 'success' || data === null || typeof data !== 'object' || Array.isArray(data)) {
-    return { kind: 'bad-json', detail: 'not a FluxOS success or error envelope' };
-  }
-  const flux = own(data, 'flux');
-  const preProdNode = own(flux, 'preProdNode');
-  const preProd = own(flux, 'preProd');
-  const result: Classified = { kind: preProdNode === true ? 'preprod' : preProdNode === false ? 'production' : 'unknown' };
-  const version = cleanField(own(flux, 'version'));
-  if (version !== undefined) result.version = version;
-  if (result.kind !== 'unknown') {
-    const branch = cleanField(own(preProd, 'branch'));
-    if (branch !== undefined) result.branch = branch;
-    const reason = own(preProd, 'reason');
-    result.reason = typeof reason === 'string' && KNOWN_REASONS.has(reason) ? (reason as ReasonCode) : 'other';
-  }
-  return result;
-}
-
-class Outcome {
-  constructor(readonly classified: Classified) {}
-}
-
-function failure(kind: FailureKind, detail?: string): Outcome {
-  return new Outcome(detail === undefined ? { kind } : { kind, detail });
-}
-
-function errorCode(error: unknown): string | undefined {
-  const code = own(error, 'code');
-  return typeof code === 'string' ? code : undefined;
-}
-
-/** Maps a socket or parser error to a failure kind. */
-function classifyError(error: unknown): Outcome {
-  const code = errorCode(error);
-  if (code === 'ECONNREFUSED') return failure('refused', code);
-  return failure('error', cleanField(code ?? (error instanceof Error ? error.message : String(error))));
 }
 
 /**
@@ -178,6 +65,115 @@ interface FetchOptions {
   agent: http.Agent;
 }
 
+/** One node's fetch: resolves exactly once, never rejects, and leaves no socket behind. */
+class NodeFetch {
+  private readonly started = performance.now();
+  private settled = false;
+  private req: http.ClientRequest | undefined;
+  private res: http.IncomingMessage | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly chunks: Buffer[] = [];
+  private bytes = 0;
+  private readonly onAbort = (): void => this.finish(failure('aborted'));
+
+  constructor(
+    private readonly target: Target,
+    private readonly options: FetchOptions,
+    private readonly hub: AbortHub,
+    private readonly resolve: (result: NodeResult) => void,
+  ) {}
+
+  start(): void {
+    if (this.hub.aborted) {
+      this.finish(failure('aborted'));
+      return;
+    }
+    this.hub.add(this.onAbort);
+    // The verdict waits one loop turn: when the event loop was busy past the deadline, a reply that
+    // arrived meanwhile is read in this turn's poll phase, before the immediate, and still counts.
+    this.timer = setTimeout(() => setImmediate(() => this.finish(failure('timeout'))), this.options.timeoutMs);
+    try {
+      this.req = http.request(this.requestOptions());
+    } catch (error) {
+      this.finish(classifyError(error));
+      return;
+    }
+    this.req.on('error', (error) => this.finish(classifyError(error)));
+    this.req.on('response', (response) => this.onResponse(response));
+    this.req.end();
+  }
+
+  private requestOptions(): http.RequestOptions {
+    const { target } = this;
+    const headers: http.OutgoingHttpHeaders = {
+      accept: 'application/json',
+      'user-agent': 'fluxos-preprod-fleet',
+      connection: 'close',
+    };
+    // A node-list name was resolved and checked once; connect to that address, not to a second lookup's.
+    if (target.address !== undefined) headers.host = formatTarget({ host: target.host, port: target.port });
+    const host = target.address ?? target.host;
+    return { host, port: target.port, path: '/flux/info', method: 'GET', agent: this.options.agent, headers };
+  }
+
+  private onResponse(response: http.IncomingMessage): void {
+    this.res = response;
+    response.on('error', (error) => this.finish(classifyError(error)));
+    const status = response.statusCode ?? 0;
+    if (status !== 200) {
+      this.finish(failure(`http-${status}`));
+      return;
+    }
+    const declared = Number(response.headers['content-length']);
+    if (Number.isFinite(declared) && declared > this.options.maxBytes) {
+      this.finish(failure('too-large', `content-length ${declared}`));
+      return;
+    }
+    response.on('data', (chunk: Buffer) => this.onData(chunk));
+    response.on('end', () => this.onEnd());
+    response.on('close', () => {
+      if (!response.complete) this.finish(failure('error', 'connection closed mid-body'));
+    });
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.settled) return;
+    this.bytes += chunk.length;
+    if (this.bytes > this.options.maxBytes) {
+      this.chunks.length = 0;
+      this.finish(failure('too-large'));
+      return;
+    }
+    this.chunks.push(chunk);
+  }
+
+  private onEnd(): void {
+    if (this.settled) return;
+    const arrivedMs = performance.now() - this.started;
+    const classified = classifyBody(Buffer.concat(this.chunks, this.bytes));
+    const parseMs = performance.now() - this.started - arrivedMs;
+    const inTime = withinDeadline(arrivedMs, parseMs, this.options.timeoutMs);
+    this.finish(inTime ? classified : failure('timeout', 'reading the reply ran past the deadline'));
+  }
+
+  private finish(classified: Classified): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.timer);
+    this.hub.delete(this.onAbort);
+    this.chunks.length = 0;
+    // Whatever the outcome, the socket goes: a slow or hostile node must not keep a descriptor.
+    this.res?.destroy();
+    this.req?.destroy();
+    const ms = Math.round(performance.now() - this.started);
+    this.resolve({ host: this.target.host, port: this.target.port, ...classified, ms });
+  }
+}
+
+function fetchNode(target: Target, options: FetchOptions, hub: AbortHub): Promise<NodeResult> {
+  return new Promise((resolve) => new NodeFetch(target, options, hub, resolve).start());
+}
+
 /** Fetches and classifies one node. Resolves exactly once; never rejects. */
 export async function scanNode(target: Target, options: FetchOptions & { signal?: AbortSignal }): Promise<NodeResult> {
   const hub = new AbortHub(options.signal);
@@ -188,106 +184,16 @@ export async function scanNode(target: Target, options: FetchOptions & { signal?
   }
 }
 
-function fetchNode(target: Target, options: FetchOptions, hub: AbortHub): Promise<NodeResult> {
-  const started = performance.now();
-  return new Promise((resolve) => {
-    let settled = false;
-    let req: http.ClientRequest | undefined;
-    let res: http.IncomingMessage | undefined;
-
-    const finish = (outcome: Outcome): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      hub.delete(onAbort);
-      // Whatever the outcome, the socket goes: a slow or hostile node must not keep a descriptor.
-      res?.destroy();
-      req?.destroy();
-      resolve({ host: target.host, port: target.port, ...outcome.classified, ms: Math.round(performance.now() - started) });
-    };
-    const onAbort = (): void => finish(failure('aborted'));
-    const timer = setTimeout(() => finish(failure('timeout')), options.timeoutMs);
-
-    if (hub.aborted) {
-      finish(failure('aborted'));
-      return;
-    }
-    hub.add(onAbort);
-
-    try {
-      req = http.request({
-        host: target.host,
-        port: target.port,
-        path: '/flux/info',
-        method: 'GET',
-        agent: options.agent,
-        headers: { accept: 'application/json', 'user-agent': 'fluxos-preprod-fleet', connection: 'close' },
-      });
-    } catch (error) {
-      finish(classifyError(error));
-      return;
-    }
-    req.on('error', (error) => finish(classifyError(error)));
-    req.on('response', (response) => {
-      res = response;
-      response.on('error', (error) => finish(classifyError(error)));
-      const status = response.statusCode ?? 0;
-      if (status !== 200) {
-        finish(failure(`http-${status}`));
-        return;
-      }
-      const declared = Number(response.headers['content-length']);
-      if (Number.isFinite(declared) && declared > options.maxBytes) {
-        finish(failure('too-large', `content-length ${declared}`));
-        return;
-      }
-      const chunks: Buffer[] = [];
-      let bytes = 0;
-      response.on('data', (chunk: Buffer) => {
-        if (settled) return;
-        bytes += chunk.length;
-        if (bytes > options.maxBytes) {
-          chunks.length = 0;
-          finish(failure('too-large'));
-          return;
-        }
-        chunks.push(chunk);
-      });
-      response.on('end', () => {
-        if (settled) return;
-        let body: unknown;
-        try {
-          body = JSON.parse(Buffer.concat(chunks, bytes).toString('utf8'));
-        } catch {
-          finish(failure('bad-json'));
-          return;
-        }
-        finish(new Outcome(classifyInfo(body)));
-      });
-      response.on('close', () => {
-        if (!response.complete) finish(failure('error', 'connection closed mid-body'));
-      });
-    });
-    req.end();
-  });
-}
-
-/** A plain number option, or its default when absent; a bad value would otherwise hang or explode the scan. */
-function positive(value: number | undefined, fallback: number): number {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 1 ? Math.floor(value) : fallback;
-}
-
 /**
- * Scans every target with at most `concurrency` fetches in flight and returns
- * one result per target, in target order. Never rejects.
+ * Scans every target with at most `fetchSlots()` fetches in flight and
+ * returns one result per target, in target order. Never rejects.
  */
 export async function scanFleet(targets: readonly Target[], options: ScanOptions = {}): Promise<NodeResult[]> {
-  const concurrency = positive(options.concurrency, SCAN_DEFAULTS.concurrency);
-  const timeoutMs = positive(options.timeoutMs, SCAN_DEFAULTS.timeoutMs);
-  const maxBytes = positive(options.maxBytes, SCAN_DEFAULTS.maxBytes);
-  // No keep-alive: each node is asked once, so pooling only keeps idle sockets
-  // (and descriptors) alive. maxTotalSockets backs the worker pool's bound.
-  const agent = new http.Agent({ keepAlive: false, maxTotalSockets: concurrency, maxSockets: concurrency });
+  const limits = scanLimits(options);
+  // No keep-alive (each node is asked once) and no socket limit in the agent: a request the agent
+  // queued would be waiting inside its node's deadline. The workers below are the only bound.
+  const agent = new http.Agent({ keepAlive: false });
+  const fetchOptions: FetchOptions = { timeoutMs: limits.timeoutMs, maxBytes: limits.maxBytes, agent };
   const hub = new AbortHub(options.signal);
   const total = targets.length;
   const results: NodeResult[] = new Array(total);
@@ -298,7 +204,7 @@ export async function scanFleet(targets: readonly Target[], options: ScanOptions
     while (next < total) {
       const i = next;
       next += 1;
-      results[i] = await fetchNode(targets[i], { timeoutMs, maxBytes, agent }, hub);
+      results[i] = await fetchNode(targets[i], fetchOptions, hub);
       done += 1;
       try {
         options.onResult?.(done, total, results[i]);
@@ -309,7 +215,7 @@ export async function scanFleet(targets: readonly Target[], options: ScanOptions
   };
 
   try {
-    await Promise.all(Array.from({ length: Math.min(concurrency, total) }, worker));
+    await Promise.all(Array.from({ length: Math.min(fetchSlots(limits), total) }, worker));
   } finally {
     hub.detach();
     agent.destroy();

@@ -6,6 +6,7 @@
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import { PreprodError } from '../errors';
+import { dataArrayOffset, elementOffsets, lineOf, lineStarts } from './jsonOffsets';
 
 export const DEFAULT_API_PORT = 16127;
 
@@ -13,6 +14,12 @@ export interface Target {
   /** A lower-case hostname, a dotted IPv4 address, or an IPv6 address without brackets (canonical form). */
   host: string;
   port: number;
+  /**
+   * The IP address to connect to when `host` is a name from a node list that
+   * was resolved and checked (screen.ts): the scan connects there rather than
+   * to whatever a second lookup would return.
+   */
+  address?: string;
 }
 
 export interface TargetProblem {
@@ -26,6 +33,11 @@ export interface TargetProblem {
 export interface ParsedTargets {
   targets: Target[];
   problems: TargetProblem[];
+  /**
+   * `node-list` for the JSON node list (fetched from strangers: screen it,
+   * see screen.ts), `lines` for `host[:port]` lines (written by the operator).
+   */
+  format: 'node-list' | 'lines';
 }
 
 type HostPort = { ok: true; target: Target } | { ok: false; message: string };
@@ -39,7 +51,8 @@ function echo(value: string): string {
 }
 
 function expectation(value: string, why: string): string {
-  return `Expected \`host[:port]\` to be a hostname or IP address with an optional port 1..65535, got ${echo(value)} (${why}).`;
+  const what = 'a hostname or IP address with an optional port 1..65535';
+  return `Expected \`host[:port]\` to be ${what}, got ${echo(value)} (${why}).`;
 }
 
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -165,7 +178,7 @@ function parseLines(text: string, defaultPort: number): ParsedTargets {
     if (parsed.ok) targets.push(parsed.target);
     else problems.push({ line: i + 1, message: parsed.message });
   });
-  return { targets: uniqueTargets(targets), problems };
+  return { targets: uniqueTargets(targets), problems, format: 'lines' };
 }
 
 interface JsonList {
@@ -203,103 +216,29 @@ function parseJsonList(text: string, list: JsonList, defaultPort: number): Parse
   const problems: TargetProblem[] = [];
   list.entries.forEach((entry, index) => {
     const line = lineOf(lines, offsets[index] ?? list.start);
-    const ip = entry !== null && typeof entry === 'object' && !Array.isArray(entry) ? (entry as { ip?: unknown }).ip : undefined;
+    const ip =
+      entry !== null && typeof entry === 'object' && !Array.isArray(entry) ? (entry as { ip?: unknown }).ip : undefined;
     if (typeof ip !== 'string') {
-      const got = entry !== null && typeof entry === 'object' && !Array.isArray(entry) ? `an \`ip\` of type ${describeType(ip)}` : describeType(entry);
-      problems.push({ line, index, message: `Expected entry ${index} to be an object with an \`ip\` string, got ${got}.` });
+      const got =
+        entry !== null && typeof entry === 'object' && !Array.isArray(entry)
+          ? `an \`ip\` of type ${describeType(ip)}`
+          : describeType(entry);
+      problems.push({
+        line,
+        index,
+        message: `Expected entry ${index} to be an object with an \`ip\` string, got ${got}.`,
+      });
       return;
     }
     const parsed = parseHostPort(ip, defaultPort);
     if (parsed.ok) targets.push(parsed.target);
     else problems.push({ line, index, message: `Entry ${index}: ${parsed.message}` });
   });
-  return { targets: uniqueTargets(targets), problems };
+  return { targets: uniqueTargets(targets), problems, format: 'node-list' };
 }
 
 function describeType(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   return typeof value === 'object' ? 'an object' : typeof value;
-}
-
-function lineStarts(text: string): number[] {
-  const starts = [0];
-  for (let i = 0; i < text.length; i += 1) if (text[i] === '\n') starts.push(i + 1);
-  return starts;
-}
-
-function lineOf(starts: number[], offset: number): number {
-  let lo = 0;
-  let hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (starts[mid] <= offset) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo + 1;
-}
-
-// The scanners below only walk text that JSON.parse has already accepted, so
-// they need no error handling: they locate entries to give problems a line.
-
-function skipSpace(text: string, i: number): number {
-  while (i < text.length && /\s/.test(text[i])) i += 1;
-  return i;
-}
-
-function skipString(text: string, i: number): number {
-  i += 1;
-  while (text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
-  return i + 1;
-}
-
-function skipValue(text: string, i: number): number {
-  if (text[i] === '"') return skipString(text, i);
-  if (text[i] === '[' || text[i] === '{') {
-    let depth = 0;
-    while (i < text.length) {
-      const c = text[i];
-      if (c === '"') {
-        i = skipString(text, i);
-        continue;
-      }
-      if (c === '[' || c === '{') depth += 1;
-      else if (c === ']' || c === '}') {
-        depth -= 1;
-        if (depth === 0) return i + 1;
-      }
-      i += 1;
-    }
-    return i;
-  }
-  while (i < text.length && !/[\s,\]}]/.test(text[i])) i += 1;
-  return i;
-}
-
-function elementOffsets(text: string, open: number): number[] {
-  const offsets: number[] = [];
-  let i = skipSpace(text, open + 1);
-  if (text[i] === ']') return offsets;
-  for (;;) {
-    offsets.push(i);
-    i = skipSpace(text, skipValue(text, i));
-    if (text[i] !== ',') return offsets;
-    i = skipSpace(text, i + 1);
-  }
-}
-
-/** Offset of the array under the top-level key `data` (the last one, as JSON.parse keeps the last duplicate). */
-function dataArrayOffset(text: string, open: number): number | undefined {
-  let found: number | undefined;
-  let i = skipSpace(text, open + 1);
-  if (text[i] === '}') return undefined;
-  for (;;) {
-    const keyEnd = skipString(text, i);
-    const key = JSON.parse(text.slice(i, keyEnd)) as string;
-    i = skipSpace(text, skipSpace(text, keyEnd) + 1);
-    if (key === 'data') found = text[i] === '[' ? i : undefined;
-    i = skipSpace(text, skipValue(text, i));
-    if (text[i] !== ',') return found;
-    i = skipSpace(text, i + 1);
-  }
 }

@@ -37,7 +37,12 @@ export type FakeNodeKind =
   /** Accepts the connection and never answers. */
   | 'hang'
   /** Answers with bytes that are not HTTP. */
-  | 'garbage';
+  | 'garbage'
+  /**
+   * Sends `body` (default: a deeply nested array of `syncBytes`, default 960 KiB) at once but its last
+   * byte, then the last byte at `releaseAt`: many of these finish at the same instant.
+   */
+  | 'sync';
 
 export interface FakeNodeSpec {
   kind: FakeNodeKind;
@@ -49,8 +54,14 @@ export interface FakeNodeSpec {
   branch?: string;
   dripIntervalMs?: number;
   hugeBytes?: number;
-  /** Raw body of a `hostile` node. */
+  /** Raw body of a `hostile` or `sync` node. */
   body?: string;
+  /** preprod, production, unknown: milliseconds to wait before answering, like a real node far away. */
+  delayMs?: number;
+  /** sync: epoch milliseconds (Date.now()) at which the last byte is sent. */
+  releaseAt?: number;
+  /** sync: size of the default nested body. */
+  syncBytes?: number;
 }
 
 export interface FakeNode {
@@ -74,12 +85,30 @@ export interface FakeFleet {
 /** A hostile reply: it says preprod, but every other field is a trap. */
 export const HOSTILE_BODY = [
   '{"status":"success","data":{"flux":{',
-  `"version":"${'9'.repeat(100_000)}\\u001b[2J\\n",`,
+  `"version":"${'9'.repeat(30_000)}\\u001b[2J\\n",`,
   '"preProdNode":true,',
-  '"preProd":{"reason":"selected\\"} 1\\n# evil","branch":{"toString":"x"},"probability":"NaN","draw":1e999,"rolledAt":[]},',
+  '"preProd":{"reason":"selected\\"} 1\\n# evil","branch":{"toString":"x"},',
+  '"probability":"NaN","draw":1e999,"rolledAt":[]},',
   '"__proto__":{"preProdNode":false},"constructor":{"prototype":{"polluted":true}}',
   '}}}',
 ].join('');
+
+/** `[[[…]]]` of about `bytes` bytes: valid JSON, nested `bytes / 2` deep. */
+export function nestedBody(bytes: number): string {
+  const depth = Math.max(1, Math.floor(bytes / 2));
+  return `${'['.repeat(depth)}${']'.repeat(depth)}`;
+}
+
+/**
+ * A valid success envelope of about `bytes` bytes that is expensive to parse: the `apps` list
+ * holds thousands of small objects. Its node says production.
+ */
+export function heavyBody(bytes: number): string {
+  const item = '{"n":"app","p":[1,2,3],"e":{"k":"v"}},';
+  const count = Math.max(0, Math.floor((bytes - 200) / item.length));
+  const apps = `[${item.repeat(count)}{}]`;
+  return `{"status":"success","data":{"flux":{"version":"8.17.0","preProdNode":false},"apps":${apps}}}`;
+}
 
 const DEFAULTS: Record<string, { version: string; reason: string; branch: string }> = {
   preprod: { version: '8.18.0', reason: 'selected', branch: 'preprod' },
@@ -91,7 +120,13 @@ const DEFAULTS: Record<string, { version: string; reason: string; branch: string
 export function infoBody(spec: FakeNodeSpec): string {
   const d = DEFAULTS[spec.kind] ?? DEFAULTS.production;
   const version = spec.version ?? d.version;
-  const flux: Record<string, unknown> = { version, nodeJsVersion: 'v20.20.2', ip: '127.0.0.1', staticIp: false, development: false };
+  const flux: Record<string, unknown> = {
+    version,
+    nodeJsVersion: 'v20.20.2',
+    ip: '127.0.0.1',
+    staticIp: false,
+    development: false,
+  };
   if (spec.kind === 'preprod' || spec.kind === 'production') {
     const preprod = spec.kind === 'preprod';
     flux.preProdNode = preprod;
@@ -107,10 +142,16 @@ export function infoBody(spec: FakeNodeSpec): string {
       optedOut: false,
     };
   }
-  return JSON.stringify({ status: 'success', data: { daemon: { info: { version: 8000050 } }, flux, apps: {}, geolocation: {} } });
+  return JSON.stringify({
+    status: 'success',
+    data: { daemon: { info: { version: 8000050 } }, flux, apps: {}, geolocation: {} },
+  });
 }
 
-const ERROR_ENVELOPE = JSON.stringify({ status: 'error', data: { code: 503, name: 'ServiceUnavailable', message: 'Daemon not yet synced.' } });
+const ERROR_ENVELOPE = JSON.stringify({
+  status: 'error',
+  data: { code: 503, name: 'ServiceUnavailable', message: 'Daemon not yet synced.' },
+});
 
 function normalise(spec: FakeNodeKind | FakeNodeSpec): FakeNodeSpec {
   return typeof spec === 'string' ? { kind: spec } : spec;
@@ -147,7 +188,10 @@ export interface FakeFleetOptions {
   basePort?: number;
 }
 
-export async function startFakeFleet(specs: readonly (FakeNodeKind | FakeNodeSpec)[], options: FakeFleetOptions = {}): Promise<FakeFleet> {
+export async function startFakeFleet(
+  specs: readonly (FakeNodeKind | FakeNodeSpec)[],
+  options: FakeFleetOptions = {},
+): Promise<FakeFleet> {
   const hosts = options.hosts && options.hosts.length > 0 ? options.hosts : ['127.0.0.1'];
   const nextPort = new Map(hosts.map((host) => [host, options.basePort ?? 0]));
   const bind = async (server: net.Server, host: string): Promise<number> => {
@@ -181,6 +225,31 @@ export async function startFakeFleet(specs: readonly (FakeNodeKind | FakeNodeSpe
     return body;
   };
 
+  // One buffer per spec: hundreds of nodes sharing a spec must not fill this process's memory,
+  // which a test measures for the scanner.
+  const syncBodies = new WeakMap<FakeNodeSpec, Buffer>();
+  const syncBody = (spec: FakeNodeSpec): Buffer => {
+    let body = syncBodies.get(spec);
+    if (!body) {
+      body = Buffer.from(spec.body ?? nestedBody(spec.syncBytes ?? 960 * 1024));
+      syncBodies.set(spec, body);
+    }
+    return body;
+  };
+
+  /** Runs `action` after `ms` unless the client went away; fleet.close() cancels it. */
+  const later = (res: http.ServerResponse, ms: number, action: () => void): void => {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      if (!res.destroyed) action();
+    }, ms);
+    timers.add(timer);
+    res.on('close', () => {
+      clearTimeout(timer);
+      timers.delete(timer);
+    });
+  };
+
   const hub = http.createServer((req, res) => {
     const node = nodeOf.get(req.socket);
     if (!node) {
@@ -200,8 +269,20 @@ export async function startFakeFleet(specs: readonly (FakeNodeKind | FakeNodeSpe
       case 'preprod':
       case 'production':
       case 'unknown':
-        send(200, 'application/json', healthyBody(spec));
+        if (spec.delayMs === undefined) send(200, 'application/json', healthyBody(spec));
+        else later(res, spec.delayMs, () => send(200, 'application/json', healthyBody(spec)));
         return;
+      case 'sync': {
+        const body = syncBody(spec);
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
+        res.write(body.subarray(0, body.length - 1));
+        node.stats.bytesSent += body.length - 1;
+        later(res, Math.max(0, (spec.releaseAt ?? Date.now()) - Date.now()), () => {
+          node.stats.bytesSent += 1;
+          res.end(body.subarray(body.length - 1));
+        });
+        return;
+      }
       case 'error-envelope':
         send(200, 'application/json', ERROR_ENVELOPE);
         return;
@@ -241,7 +322,12 @@ export async function startFakeFleet(specs: readonly (FakeNodeKind | FakeNodeSpe
       case 'huge-declared': {
         const total = spec.hugeBytes ?? 50 * 1024 * 1024;
         const chunk = Buffer.alloc(64 * 1024, 0x61);
-        res.writeHead(200, spec.kind === 'huge-declared' ? { 'content-type': 'application/json', 'content-length': total } : { 'content-type': 'application/json' });
+        res.writeHead(
+          200,
+          spec.kind === 'huge-declared'
+            ? { 'content-type': 'application/json', 'content-length': total }
+            : { 'content-type': 'application/json' },
+        );
         let sent = 0;
         let closed = false;
         res.on('close', () => {

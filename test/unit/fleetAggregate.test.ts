@@ -179,13 +179,19 @@ describe('fleet aggregate', () => {
     }
 
     it('keeps stranger-chosen version keys as plain keys', () => {
-      const results = [node('preprod', { version: '__proto__' }), node('preprod', { version: 'constructor' }), node('production', { version: 'hasOwnProperty' })];
+      const results = [
+        node('preprod', { version: '__proto__' }),
+        node('preprod', { version: 'constructor' }),
+        node('production', { version: 'hasOwnProperty' }),
+      ];
       const summary = aggregate(results, { probability: 0.07 });
       expect(Object.keys(summary.versions.preprod).sort()).to.deep.equal(['__proto__', 'constructor']);
-      expect(summary.versions.preprod.__proto__).to.equal(1);
+      expect(Object.getOwnPropertyDescriptor(summary.versions.preprod, '__proto__')?.value).to.equal(1);
       expect(summary.versions.production.hasOwnProperty).to.equal(1);
       expect(({} as Record<string, unknown>).polluted).to.equal(undefined);
-      expect(JSON.parse(JSON.stringify(summary.versions.preprod))).to.deep.equal(JSON.parse('{"__proto__":1,"constructor":1}'));
+      expect(JSON.parse(JSON.stringify(summary.versions.preprod))).to.deep.equal(
+        JSON.parse('{"__proto__":1,"constructor":1}'),
+      );
     });
 
     it('counts aborted nodes as failed only when there are some', () => {

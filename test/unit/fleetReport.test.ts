@@ -84,7 +84,9 @@ describe('fleet report', () => {
     });
 
     it('says when the probability lies outside the interval', () => {
-      const summary = aggregate([...many(30, () => node('preprod')), ...many(70, () => node('production'))], { probability: 0.07 });
+      const summary = aggregate([...many(30, () => node('preprod')), ...many(70, () => node('production'))], {
+        probability: 0.07,
+      });
       expect(formatTable(summary)).to.include('Configured probability: 7.0%, OUTSIDE the interval (observed +23.0 pp)');
     });
 
@@ -98,7 +100,9 @@ describe('fleet report', () => {
 
     it('keeps terminal escapes out and long version lists short', () => {
       const versions = Array.from({ length: 30 }, (_, i) => node('preprod', { version: `1.0.${i}` }));
-      const table = formatTable(aggregate([node('preprod', { version: '\u001b[2J\u0007' }), ...versions], { probability: 0.07 }));
+      const table = formatTable(
+        aggregate([node('preprod', { version: '\u001b[2J\u0007' }), ...versions], { probability: 0.07 }),
+      );
       expect(table).to.not.match(/[\u0000-\u0009\u000b-\u001f\u007f]/);
       expect(table).to.include('?[2J?');
       expect(table).to.include('(23 more)');
@@ -126,12 +130,18 @@ describe('fleet report', () => {
       ]);
       expect(samples.get('fluxos_preprod_failed_nodes')).to.include('fluxos_preprod_failed_nodes{kind="timeout"} 3');
       expect(samples.get('fluxos_preprod_failed_nodes')).to.include('fluxos_preprod_failed_nodes{kind="http-500"} 1');
-      expect(samples.get('fluxos_preprod_configured_probability')).to.deep.equal(['fluxos_preprod_configured_probability 0.07']);
+      expect(samples.get('fluxos_preprod_configured_probability')).to.deep.equal([
+        'fluxos_preprod_configured_probability 0.07',
+      ]);
       expect(samples.get('fluxos_preprod_share')).to.deep.equal([`fluxos_preprod_share ${910 / 13110}`]);
       expect(samples.get('fluxos_preprod_share_low')![0]).to.match(/^fluxos_preprod_share_low 0\.065/);
       expect(samples.get('fluxos_preprod_share_high')![0]).to.match(/^fluxos_preprod_share_high 0\.07[34]/);
-      expect(samples.get('fluxos_preprod_probability_in_interval')).to.deep.equal(['fluxos_preprod_probability_in_interval 1']);
-      expect(samples.get('fluxos_preprod_nodes_by_reason')).to.include('fluxos_preprod_nodes_by_reason{reason="crash-loop"} 200');
+      expect(samples.get('fluxos_preprod_probability_in_interval')).to.deep.equal([
+        'fluxos_preprod_probability_in_interval 1',
+      ]);
+      expect(samples.get('fluxos_preprod_nodes_by_reason')).to.include(
+        'fluxos_preprod_nodes_by_reason{reason="crash-loop"} 200',
+      );
       expect(samples.get('fluxos_preprod_versions')).to.deep.equal([
         'fluxos_preprod_versions{branch="preprod",version="8.18.0"} 900',
         'fluxos_preprod_versions{branch="preprod",version="8.18.1"} 10',
@@ -144,7 +154,9 @@ describe('fleet report', () => {
       const samples = checkExposition(formatPrometheus(aggregate([], { probability: 0.07 })));
       expect(samples.get('fluxos_preprod_share')).to.deep.equal(['fluxos_preprod_share NaN']);
       expect(samples.get('fluxos_preprod_share_low')).to.deep.equal(['fluxos_preprod_share_low NaN']);
-      expect(samples.get('fluxos_preprod_probability_in_interval')).to.deep.equal(['fluxos_preprod_probability_in_interval NaN']);
+      expect(samples.get('fluxos_preprod_probability_in_interval')).to.deep.equal([
+        'fluxos_preprod_probability_in_interval NaN',
+      ]);
     });
 
     it('escapes hostile version strings so every line still parses', () => {
@@ -153,7 +165,9 @@ describe('fleet report', () => {
       const text = formatPrometheus(summary);
       const samples = checkExposition(text);
       const versions = samples.get('fluxos_preprod_versions')!;
-      expect(versions).to.include('fluxos_preprod_versions{branch="production",version="8.0\\"} 1\\n# TYPE evil gauge"} 1');
+      expect(versions).to.include(
+        'fluxos_preprod_versions{branch="production",version="8.0\\"} 1\\n# TYPE evil gauge"} 1',
+      );
       expect(versions).to.include('fluxos_preprod_versions{branch="production",version="a\\\\b"} 1');
       expect(versions).to.include('fluxos_preprod_versions{branch="production",version="x\\\\\\"y"} 1');
       expect(versions).to.include('fluxos_preprod_versions{branch="production",version="\\\\n"} 1');
@@ -175,5 +189,36 @@ describe('fleet report', () => {
         expect(escapeLabelValue(input)).to.equal(expected);
       });
     }
+  });
+
+  describe('node-list entries dropped before the scan', () => {
+    const withDropped = (): FleetSummary => {
+      const summary = fleetSummary();
+      const byScope = Object.assign(Object.create(null) as Record<string, number>, { loopback: 2, private: 1 });
+      summary.dropped = { total: 3, byScope };
+      return summary;
+    };
+
+    it('the table names them and the way to scan them', () => {
+      expect(formatTable(withDropped())).to.include(
+        'Dropped from the node list: 3 (loopback 2, private 1); --allow-private',
+      );
+      expect(formatTable(fleetSummary())).not.to.include('Dropped');
+    });
+
+    it('JSON carries the counts', () => {
+      expect(JSON.parse(formatJson(withDropped())).dropped).to.deep.equal({
+        total: 3,
+        byScope: { loopback: 2, private: 1 },
+      });
+    });
+
+    it('Prometheus has one sample per scope, only when a node list was screened', () => {
+      const text = formatPrometheus(withDropped());
+      checkExposition(text);
+      expect(text).to.include('fluxos_preprod_targets_dropped{scope="loopback"} 2');
+      expect(text).to.include('fluxos_preprod_targets_dropped{scope="private"} 1');
+      expect(formatPrometheus(fleetSummary())).not.to.include('targets_dropped');
+    });
   });
 });

@@ -1,6 +1,13 @@
 import { expect } from 'chai';
 import { isPreprodError } from '../../src/errors';
-import { formatTarget, parseHostPort, parseTargetArg, parseTargetArgs, parseTargets, uniqueTargets } from '../../src/fleet/targets';
+import {
+  formatTarget,
+  parseHostPort,
+  parseTargetArg,
+  parseTargetArgs,
+  parseTargets,
+  uniqueTargets,
+} from '../../src/fleet/targets';
 
 describe('fleet targets', () => {
   describe('parseHostPort', () => {
@@ -149,7 +156,7 @@ describe('fleet targets', () => {
     });
 
     it('returns nothing for an empty file', () => {
-      expect(parseTargets('')).to.deep.equal({ targets: [], problems: [] });
+      expect(parseTargets('')).to.deep.equal({ targets: [], problems: [], format: 'lines' });
     });
 
     it('applies the default port', () => {
@@ -186,9 +193,18 @@ describe('fleet targets', () => {
       for (const problem of parsed.problems) {
         expect(lines[problem.line - 1].trim()).to.match(/^(\{|42|null)/);
       }
-      expect(parsed.problems.find((p) => p.index === 4)?.message).to.match(/^Expected entry 4 to be an object with an `ip` string, got number\.$/);
+      expect(parsed.problems.find((p) => p.index === 4)?.message).to.match(
+        /^Expected entry 4 to be an object with an `ip` string, got number\.$/,
+      );
       expect(parsed.problems.find((p) => p.index === 5)?.message).to.match(/got an `ip` of type number/);
       expect(parsed.problems.find((p) => p.index === 2)?.message).to.match(/^Entry 2: Expected `host\[:port\]`/);
+    });
+
+    it('says which format it read, so that only node lists are screened', () => {
+      expect(parseTargets('[{"ip":"1.2.3.4"}]').format).to.equal('node-list');
+      expect(parseTargets('{"status":"success","data":[{"ip":"1.2.3.4"}]}').format).to.equal('node-list');
+      expect(parseTargets('1.2.3.4\n[::1]:1').format).to.equal('lines');
+      expect(parseTargets('[::1]').format).to.equal('lines');
     });
 
     it('gives exact lines for entries of a compact list', () => {
@@ -222,7 +238,7 @@ describe('fleet targets', () => {
     });
 
     it('returns nothing for an empty list', () => {
-      expect(parseTargets(' [ ] ')).to.deep.equal({ targets: [], problems: [] });
+      expect(parseTargets(' [ ] ')).to.deep.equal({ targets: [], problems: [], format: 'node-list' });
     });
   });
 });
