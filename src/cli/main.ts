@@ -21,6 +21,7 @@ import { simulate } from '../cohort/simulate';
 import { DEFAULT_STORE_URL, openStore, storeKind, type StateStore } from '../state';
 import { BOOT_HEALTH_KEY, type RestartStrategy, type Settings } from '../types';
 import { readUserFlags } from '../config/userconfig';
+import { addRecordOptions, prepareRecord, type RecordOptions } from './commands/record';
 
 export interface CliIo {
   stdout: NodeJS.WritableStream;
@@ -231,7 +232,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       setExit(0);
     });
 
-  program
+  const fleetCommand = program
     .command('fleet')
     .description("Fetch /flux/info from many nodes and count the preprod fleet.")
     .argument('[target...]', 'host[:port] of nodes (default port 16127)')
@@ -240,8 +241,9 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--timeout <ms>', 'deadline per node, connect and whole body', wholeNumber('--timeout', 1, 600000), 5000)
     .option('--config <file>', 'settings file; its probability is the one compared against')
     .option('--json', 'print one JSON object')
-    .option('--prom', 'print Prometheus text exposition')
-    .action(async (args: string[], options: { targets?: string; concurrency: number; timeout: number; config?: string; json?: boolean; prom?: boolean }) => {
+    .option('--prom', 'print Prometheus text exposition');
+  addRecordOptions(fleetCommand)
+    .action(async (args: string[], options: { targets?: string; concurrency: number; timeout: number; config?: string; json?: boolean; prom?: boolean } & RecordOptions) => {
       if (options.json && options.prom) throw usage('Give --json or --prom, not both.');
       const settings = readSettings({ configFile: options.config });
       const targets: Target[] = args.map((arg) => parseTargetArg(arg));
@@ -258,7 +260,9 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       }
       const unique = uniqueTargets(targets);
       if (unique.length === 0) throw usage('Expected at least one target (arguments or --targets FILE), got none.');
+      const recorder = await prepareRecord(options, io.stderr);
       const summary = await runFleet({
+        onNode: recorder?.collect,
         targets: unique,
         concurrency: options.concurrency,
         timeoutMs: options.timeout,
@@ -266,7 +270,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
         progressStream: io.stderr as NodeJS.WriteStream,
       });
       print(options.json ? formatJson(summary) : options.prom ? formatPrometheus(summary) : formatTable(summary));
-      setExit(0);
+      setExit(recorder ? await recorder.finish() : 0);
     });
 
   program
