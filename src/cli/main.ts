@@ -22,6 +22,7 @@ import { DEFAULT_STORE_URL, openStore, storeKind, type StateStore } from '../sta
 import { BOOT_HEALTH_KEY, type RestartStrategy, type Settings } from '../types';
 import { readUserFlags } from '../config/userconfig';
 import { addRecordOptions, prepareRecord, type RecordOptions } from './commands/record';
+import { addGateCommand } from './commands/gate';
 
 export interface CliIo {
   stdout: NodeJS.WritableStream;
@@ -272,6 +273,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       print(options.json ? formatJson(summary) : options.prom ? formatPrometheus(summary) : formatTable(summary));
       setExit(recorder ? await recorder.finish() : 0);
     });
+
+  addGateCommand(program, io, setExit);
 
   program
     .command('simulate')

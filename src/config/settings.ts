@@ -345,7 +345,7 @@ function jsonErrorReason(error: unknown, text: string): string {
   return 'invalid JSON';
 }
 
-function readConfigFile(file: string): Record<string, unknown> {
+export function readConfigFile(file: string): Record<string, unknown> {
   let text: string;
   try {
     const fd = fs.openSync(file, 'r');
