@@ -22,6 +22,7 @@ import { DEFAULT_STORE_URL, openStore, storeKind, type StateStore } from '../sta
 import { BOOT_HEALTH_KEY, type RestartStrategy, type Settings } from '../types';
 import { readUserFlags } from '../config/userconfig';
 import { readRegularFileSync } from '../os/readFile';
+import { addGateCommand } from './commands/gate';
 
 export interface CliIo {
   stdout: NodeJS.WritableStream;
@@ -233,6 +234,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     });
 
   addFleetCommand(program, { stdout: io.stdout, stderr: io.stderr, setExit, wholeNumber });
+
+  addGateCommand(program, io, setExit);
 
   program
     .command('simulate')

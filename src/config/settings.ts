@@ -238,7 +238,7 @@ function cannotRead(file: string, reason: string, cause?: unknown): PreprodError
   return new PreprodError('config-invalid', `Cannot read config file ${shownPath(file)}: ${reason}.`, { cause });
 }
 
-function readConfigFile(file: string): Record<string, unknown> {
+export function readConfigFile(file: string): Record<string, unknown> {
   let text: string;
   try {
     text = readRegularFileSync(file, { maxBytes: MAX_CONFIG_BYTES });

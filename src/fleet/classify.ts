@@ -38,6 +38,10 @@ export interface NodeResult {
   branch?: string;
   /** `flux.preProd.reason` when a known reason code, 'other' when a preprod/production node gives anything else. */
   reason?: ReasonCode | 'other';
+  /** `flux.preProd.commit`, `.draw` and `.probability` when present: the history (docs/design.md §11) keeps them. */
+  commit?: string;
+  draw?: number;
+  probability?: number;
   /** For failures: a short, sanitised detail (an error code, the error envelope's name). */
   detail?: string;
 }
@@ -109,6 +113,12 @@ export function classifyInfo(body: unknown): Classified {
     if (branch !== undefined) result.branch = branch;
     const reason = own(preProd, 'reason');
     result.reason = typeof reason === 'string' && KNOWN_REASONS.has(reason) ? (reason as ReasonCode) : 'other';
+    const commit = cleanField(own(preProd, 'commit'));
+    if (commit !== undefined) result.commit = commit;
+    for (const key of ['draw', 'probability'] as const) {
+      const value = own(preProd, key);
+      if (typeof value === 'number' && Number.isFinite(value)) result[key] = value;
+    }
   }
   return result;
 }

@@ -16,6 +16,8 @@ function envelope(flux: unknown): unknown {
 }
 
 const preProd = {
+/** What the history keeps of `preProd` besides mode and reason. */
+const kept = { commit: 'abc', draw: 0.03, probability: 0.07 };
   mode: 'preprod',
   reason: 'selected',
   branch: 'preprod',
@@ -30,7 +32,7 @@ describe('fleet classifyInfo', () => {
     {
       name: 'a preprod node',
       body: envelope({ version: '8.18.0', preProdNode: true, preProd }),
-      expected: { kind: 'preprod', version: '8.18.0', branch: 'preprod', reason: 'selected' },
+      expected: { kind: 'preprod', version: '8.18.0', branch: 'preprod', reason: 'selected', ...kept },
     },
     {
       name: 'a production node after a crash loop',
@@ -39,7 +41,7 @@ describe('fleet classifyInfo', () => {
         preProdNode: false,
         preProd: { ...preProd, mode: 'production', reason: 'crash-loop', branch: 'master' },
       }),
-      expected: { kind: 'production', version: '8.17.0', branch: 'master', reason: 'crash-loop' },
+      expected: { kind: 'production', version: '8.17.0', branch: 'master', reason: 'crash-loop', ...kept },
     },
     {
       name: 'an older FluxOS without preProdNode',
@@ -97,12 +99,12 @@ describe('fleet classifyInfo', () => {
         preProdNode: true,
         preProd: { ...preProd, branch: 'b'.repeat(1_000_000) },
       }),
-      expected: { kind: 'preprod', version: 'v'.repeat(64), branch: 'b'.repeat(64), reason: 'selected' },
+      expected: { kind: 'preprod', version: 'v'.repeat(64), branch: 'b'.repeat(64), reason: 'selected', ...kept },
     },
     {
       name: 'terminal escapes and line breaks in a version',
       body: envelope({ version: '8.1\u001b[2J\n\u0000é', preProdNode: true, preProd }),
-      expected: { kind: 'preprod', version: '8.1?[2J???', branch: 'preprod', reason: 'selected' },
+      expected: { kind: 'preprod', version: '8.1?[2J???', branch: 'preprod', reason: 'selected', ...kept },
     },
     {
       name: 'preProdNode only on the prototype chain',

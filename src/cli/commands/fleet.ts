@@ -8,6 +8,7 @@
 import type { Command } from 'commander';
 import { readSettings } from '../../config/settings';
 import { PreprodError } from '../../errors';
+import { addRecordOptions, prepareRecord, type RecordOptions } from './record';
 import { type FileReadError, readRegularFileSync } from '../../os/readFile';
 import { shownPath } from '../../text';
 import {
@@ -130,11 +131,15 @@ export function addFleetCommand(program: Command, context: FleetCommandContext):
     .command('fleet')
     .description('Fetch /flux/info from many nodes and count the preprod fleet.')
     .argument('[target...]', 'host[:port] of nodes (default port 16127)');
-  return addFleetOptions(command, context).action(async (args: string[], options: FleetOptions) => {
+  addRecordOptions(addFleetOptions(command, context));
+  return command.action(async (args: string[], options: FleetOptions & RecordOptions) => {
     if (options.json && options.prom) throw usage('Give --json or --prom, not both.');
     const settings = readSettings({ configFile: options.config });
     const { targets, dropped } = await gatherTargets(args, options, context.stderr);
+    // Bad --record/--at usage exits 2 before anything is scanned.
+    const recorder = await prepareRecord(options, context.stderr);
     const summary = await runFleet({
+      onNode: recorder?.collect,
       targets,
       dropped,
       concurrency: options.concurrency,
@@ -144,6 +149,6 @@ export function addFleetCommand(program: Command, context: FleetCommandContext):
     });
     const text = options.json ? formatJson(summary) : options.prom ? formatPrometheus(summary) : formatTable(summary);
     context.stdout.write(text);
-    context.setExit(0);
+    context.setExit(recorder ? await recorder.finish() : 0);
   });
 }

@@ -1,0 +1,98 @@
+/**
+ * The `gate` settings block (docs/gate.md): packaged defaults in
+ * config/default.json, an operator's `--config FILE` merged over them, every
+ * field validated with a one-sentence error. Kept apart from the boot's
+ * settings: a typo here must never stop a node from booting.
+ */
+import defaults from '../../config/default.json';
+import { PreprodError } from '../errors';
+import { describeValue, escapeText, mergeFragments, readConfigFile } from '../config/settings';
+import * as path from 'node:path';
+
+export interface GateSettings {
+  /** Hours since the release reached preprod before it may be promoted. Default 72. */
+  minSoakHours: number;
+  /** Distinct preprod-selected nodes that ran the release. Default 100. */
+  minPreprodNodes: number;
+  /** Node-hours run on the release by preprod-selected nodes. Default 5000. */
+  minNodeHours: number;
+  /** Share of answering preprod-selected nodes on the release at the time judged. Default 0.8. */
+  minUptake: number;
+  /** Scans in a row without an answer, after answering, that make a node dark. Default 3. */
+  darkScans: number;
+  /** One-sided confidence of every bound the health criteria use. Default 0.99. */
+  confidence: number;
+  /** How much larger the dark share of the release's nodes may be than production's (absolute). Default 0.02. */
+  darkMargin: number;
+  /** Ceiling of the share of the release's nodes that fell back from a crash loop. Default 0.02. */
+  maxCrashLoopShare: number;
+  /** Ceiling of the share of selected nodes whose switch to preprod failed. Default 0.02. */
+  maxSwitchFailShare: number;
+}
+
+type Check = (value: unknown, key: string) => number;
+
+function expected(key: string, what: string, value: unknown): PreprodError {
+  return new PreprodError('config-invalid', `Expected \`gate.${key}\` to be ${what}, got ${describeValue(value)}.`);
+}
+
+function numberIn(min: number, max: number, whole = false): Check {
+  const what = `${whole ? 'a whole number' : 'a number'} from ${min} to ${max}`;
+  return (value, key) => {
+    const ok = typeof value === 'number' && Number.isFinite(value) && value >= min && value <= max;
+    if (!ok || (whole && !Number.isInteger(value))) throw expected(key, what, value);
+    return value as number;
+  };
+}
+
+function shareBelowOne(value: unknown, key: string): number {
+  if (typeof value !== 'number' || !(value > 0 && value < 1)) throw expected(key, 'a number between 0 and 1', value);
+  return value;
+}
+
+/** One check per field; the mapped type makes a new field fail to compile until it has one. */
+const FIELDS: { [K in keyof GateSettings]: Check } = {
+  minSoakHours: numberIn(0, 8760),
+  minPreprodNodes: numberIn(0, 1_000_000, true),
+  minNodeHours: numberIn(0, 1e9),
+  minUptake: numberIn(0, 1),
+  darkScans: numberIn(1, 1000, true),
+  confidence: (value, key) => {
+    if (typeof value !== 'number' || !(value >= 0.5 && value < 1))
+      throw expected(key, 'a number from 0.5 to below 1', value);
+    return value;
+  },
+  darkMargin: numberIn(0, 1),
+  maxCrashLoopShare: shareBelowOne,
+  maxSwitchFailShare: shareBelowOne,
+};
+
+/** Validates a merged `gate` block; unknown keys are errors so a typo cannot fall back to a default. */
+export function validateGateSettings(raw: unknown): GateSettings {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new PreprodError('config-invalid', `Expected \`gate\` to be an object, got ${describeValue(raw)}.`);
+  }
+  const section = raw as Record<string, unknown>;
+  for (const key of Object.keys(section)) {
+    if (!Object.hasOwn(FIELDS, key))
+      throw new PreprodError('config-invalid', `Unknown setting \`gate.${escapeText(key, 40)}\`.`);
+  }
+  const out: Record<string, number> = {};
+  for (const key of Object.keys(FIELDS) as (keyof GateSettings)[]) {
+    out[key] = FIELDS[key](Object.hasOwn(section, key) ? section[key] : undefined, key);
+  }
+  return out as unknown as GateSettings;
+}
+
+export function defaultGateSettings(): GateSettings {
+  return validateGateSettings(mergeFragments(defaults.gate));
+}
+
+/** The defaults with the `gate` block of `configFile` (if given) merged over them. */
+export function readGateSettings(configFile?: string, overrides?: Partial<GateSettings>): GateSettings {
+  const fromFile = configFile === undefined ? undefined : readConfigFile(path.resolve(configFile)).gate;
+  if (fromFile !== undefined && (typeof fromFile !== 'object' || fromFile === null || Array.isArray(fromFile))) {
+    throw new PreprodError('config-invalid', `Expected \`gate\` to be an object, got ${describeValue(fromFile)}.`);
+  }
+  return validateGateSettings(mergeFragments(defaults.gate, fromFile, overrides));
+}

@@ -1,0 +1,208 @@
+/**
+ * The file form of a history: one header line, then one line per scan, each
+ * `<JSON>\t<checksum>\n`. A scan is one write; a process killed in the middle
+ * of it leaves a last line without its newline or with a wrong checksum, which
+ * a reader ignores and the next writer cuts off, so earlier scans are never
+ * touched. JSON never holds a raw tab or newline, so the framing is
+ * unambiguous. Pure: bytes in, records out.
+ */
+import { createHash } from 'node:crypto';
+import type { NodeChange } from './observation';
+import type { ScanRecord, ScanTotals } from './scanRecord';
+
+export const HISTORY_FORMAT = 'fluxos-preprod-history';
+export const HISTORY_VERSION = 1;
+
+/** Why a history cannot be read: the line (1-based) and one sentence. */
+export class HistoryFormatError extends Error {
+  constructor(
+    readonly line: number,
+    readonly problem: string,
+  ) {
+    super(`line ${line}: ${problem}`);
+  }
+}
+
+function checksum(json: string): string {
+  return createHash('sha256').update(json).digest('hex').slice(0, 16);
+}
+
+export function encodeLine(value: unknown): string {
+  const json = JSON.stringify(value);
+  return `${json}\t${checksum(json)}\n`;
+}
+
+export function headerLine(): string {
+  return encodeLine({ format: HISTORY_FORMAT, version: HISTORY_VERSION });
+}
+
+/** The JSON of one complete line, or null when its checksum does not match (a torn or damaged line). */
+export function decodeLine(line: string): unknown {
+  const tab = line.lastIndexOf('\t');
+  if (tab < 0) return null;
+  const json = line.slice(0, tab);
+  if (checksum(json) !== line.slice(tab + 1)) return null;
+  try {
+    return JSON.parse(json) as unknown;
+  } catch {
+    return null;
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function checkHeader(value: unknown, line: number): void {
+  if (!isObject(value) || value.format !== HISTORY_FORMAT) {
+    throw new HistoryFormatError(line, 'not a fluxos-preprod history file');
+  }
+  if (value.version !== HISTORY_VERSION) {
+    throw new HistoryFormatError(
+      line,
+      `history format version ${String(value.version)} is not supported (expected ${HISTORY_VERSION})`,
+    );
+  }
+}
+
+const CHANGE_STRINGS = ['f', 'v', 'c', 'r'] as const;
+const MODES = new Set(['preprod', 'production', 'unknown', null]);
+const COHORT_CODES = new Set(['s', 'n', 'u']);
+const MAX_FIELD = 200;
+
+function isNullableString(value: unknown): boolean {
+  return value === null || (typeof value === 'string' && value.length <= MAX_FIELD);
+}
+
+function changeProblem(value: unknown): string | null {
+  if (!isObject(value)) return 'a change is not an object';
+  if (typeof value.n !== 'string' || value.n === '' || value.n.length > MAX_FIELD) return 'a change has no node';
+  for (const key of ['q', 'a'] as const) {
+    if (key in value && value[key] !== 0 && value[key] !== 1) return `a change has a bad \`${key}\``;
+  }
+  for (const key of CHANGE_STRINGS)
+    if (key in value && !isNullableString(value[key])) return `a change has a bad \`${key}\``;
+  if ('m' in value && !MODES.has(value.m as string | null)) return 'a change has a bad `m`';
+  if ('k' in value && !COHORT_CODES.has(value.k as string)) return 'a change has a bad `k`';
+  return null;
+}
+
+function isCounts(value: unknown): boolean {
+  return isObject(value) && Object.values(value).every((n) => Number.isInteger(n) && (n as number) >= 0);
+}
+
+const TOTAL_NUMBERS = ['asked', 'answered', 'preprod', 'production', 'unknown', 'selected', 'notSelected'] as const;
+const TOTAL_COUNTS = ['failed', 'byReason', 'preprodVersions'] as const;
+
+function totalsProblem(value: unknown): string | null {
+  if (!isObject(value)) return 'its totals are not an object';
+  for (const key of TOTAL_NUMBERS) {
+    if (!Number.isInteger(value[key]) || (value[key] as number) < 0) return `its totals have a bad \`${key}\``;
+  }
+  for (const key of TOTAL_COUNTS) if (!isCounts(value[key])) return `its totals have a bad \`${key}\``;
+  return null;
+}
+
+/**
+ * Checks a decoded scan line from the file (which anyone may have edited) and
+ * returns it typed. `previous` is the scan before it: sequence numbers are
+ * consecutive and times strictly increase.
+ */
+export function checkScan(value: unknown, line: number, previous: ScanRecord | null): ScanRecord {
+  const fail = (problem: string): never => {
+    throw new HistoryFormatError(line, problem);
+  };
+  if (!isObject(value)) return fail('a scan is not an object');
+  const expectedSeq = previous === null ? 1 : previous.seq + 1;
+  if (value.seq !== expectedSeq) fail(`expected scan number ${expectedSeq}, got ${String(value.seq).slice(0, 20)}`);
+  const at = typeof value.at === 'string' ? Date.parse(value.at) : Number.NaN;
+  if (!Number.isFinite(at)) fail('the scan has no valid time');
+  if (previous !== null && at <= Date.parse(previous.at)) fail('the scan is not later than the one before');
+  const totals = totalsProblem(value.totals);
+  if (totals !== null) fail(totals);
+  if (!Array.isArray(value.changes)) return fail('the scan has no list of changes');
+  for (const change of value.changes) {
+    const problem = changeProblem(change);
+    if (problem !== null) fail(problem);
+  }
+  return {
+    seq: value.seq as number,
+    at: value.at as string,
+    totals: value.totals as ScanTotals,
+    changes: value.changes as NodeChange[],
+  };
+}
+
+export interface DecodedHistory {
+  scans: ScanRecord[];
+  /** Bytes of complete, valid lines: where the next scan is written (a torn tail beyond it is cut off). */
+  validBytes: number;
+  /** A torn or damaged last line was ignored. */
+  tornTail: boolean;
+}
+
+const NEWLINE = 0x0a;
+
+/**
+ * Decodes a history file fed in chunks (so a long one can show progress). A
+ * last line without its newline, or a last line whose checksum fails, is a
+ * write that did not finish: ignored. A bad line followed by good ones is
+ * damage, and an error. UTF-8 never has a 0x0a byte inside a character, so
+ * lines are cut on bytes.
+ */
+export class HistoryDecoder {
+  readonly scans: ScanRecord[] = [];
+  private pending: Buffer[] = [];
+  private lineNo = 0;
+  private validBytes = 0;
+  private consumed = 0;
+  private damagedLine = 0;
+
+  feed(chunk: Buffer): void {
+    let start = 0;
+    for (let end = chunk.indexOf(NEWLINE); end >= 0; end = chunk.indexOf(NEWLINE, start)) {
+      const piece = chunk.subarray(start, end);
+      const line = this.pending.length === 0 ? piece : Buffer.concat([...this.pending, piece]);
+      this.pending = [];
+      this.line(line.toString('utf8'), line.length + 1);
+      start = end + 1;
+    }
+    if (start < chunk.length) this.pending.push(chunk.subarray(start));
+  }
+
+  private line(text: string, bytes: number): void {
+    this.lineNo += 1;
+    if (this.damagedLine > 0)
+      throw new HistoryFormatError(this.damagedLine, 'the line is damaged (its checksum does not match)');
+    this.consumed += bytes;
+    const decoded = decodeLine(text);
+    if (decoded === null && this.lineNo === 1) throw new HistoryFormatError(1, 'not a fluxos-preprod history file');
+    if (decoded === null) {
+      // Damage only if another line follows; a bad last line is an unfinished write.
+      this.damagedLine = this.lineNo;
+      return;
+    }
+    if (this.lineNo === 1) checkHeader(decoded, 1);
+    else
+      this.scans.push(
+        checkScan(decoded, this.lineNo, this.scans.length > 0 ? this.scans[this.scans.length - 1] : null),
+      );
+    this.validBytes = this.consumed;
+  }
+
+  end(): DecodedHistory {
+    if (this.lineNo === 0 && this.pending.length > 0) {
+      // A first line cut short must be the start of our header; anything else is someone else's file, never cut off.
+      const head = Buffer.concat(this.pending).toString('utf8');
+      if (!headerLine().startsWith(head)) throw new HistoryFormatError(1, 'not a fluxos-preprod history file');
+    }
+    const tornTail = this.pending.length > 0 || this.damagedLine > 0;
+    return { scans: this.scans, validBytes: this.validBytes, tornTail };
+  }
+}
+
+export function decodeHistory(bytes: Buffer): DecodedHistory {
+  const decoder = new HistoryDecoder();
+  decoder.feed(bytes);
+  return decoder.end();
+}

@@ -1,0 +1,167 @@
+/**
+ * A recorded scan: its time, per-scan totals, and the per-node changes since
+ * the scan before (docs/design.md §11). `NodeTable` replays changes into
+ * every node's state. Pure: no I/O, no clock.
+ */
+import {
+  applyChange,
+  changeBetween,
+  EMPTY_STATE,
+  nextState,
+  type NodeChange,
+  type NodeObservation,
+  type NodeState,
+} from './observation';
+
+export type Counts = Record<string, number>;
+
+/** Figures of one scan as a whole, for timelines and metrics without a replay. */
+export interface ScanTotals {
+  asked: number;
+  answered: number;
+  preprod: number;
+  production: number;
+  unknown: number;
+  /** Answering nodes by cohort. */
+  selected: number;
+  notSelected: number;
+  /** Silent nodes by failure kind. */
+  failed: Counts;
+  /** Answering preprod/production nodes by reason. */
+  byReason: Counts;
+  /** Answering preprod nodes by version: the most common ones, the rest under `other`. */
+  preprodVersions: Counts;
+}
+
+export interface ScanRecord {
+  /** 1 for the first scan of a history, then consecutive. */
+  seq: number;
+  /** ISO-8601 time of the scan (its start, or --at). */
+  at: string;
+  totals: ScanTotals;
+  changes: NodeChange[];
+}
+
+/** Versions kept by name in a scan's totals: a hostile fleet must not grow every record by 13,000 names. */
+export const MAX_VERSIONS_IN_TOTALS = 20;
+
+function bump(counts: Counts, key: string): void {
+  counts[key] = (counts[key] ?? 0) + 1;
+}
+
+function topCounts(counts: Counts, max: number): Counts {
+  const entries = Object.entries(counts).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  const out: Counts = {};
+  let other = 0;
+  entries.forEach(([key, value], index) => {
+    if (index < max) out[key] = value;
+    else other += value;
+  });
+  if (other > 0) out.other = (out.other ?? 0) + other;
+  return out;
+}
+
+export function totalsOf(observations: readonly NodeObservation[]): ScanTotals {
+  const totals: ScanTotals = {
+    asked: observations.length,
+    answered: 0,
+    preprod: 0,
+    production: 0,
+    unknown: 0,
+    selected: 0,
+    notSelected: 0,
+    failed: {},
+    byReason: {},
+    preprodVersions: {},
+  };
+  const versions: Counts = {};
+  for (const o of observations) {
+    if (!o.answered) {
+      bump(totals.failed, o.failure ?? 'error');
+      continue;
+    }
+    totals.answered += 1;
+    totals[o.mode ?? 'unknown'] += 1;
+    if (o.cohort === 'selected') totals.selected += 1;
+    else if (o.cohort === 'not-selected') totals.notSelected += 1;
+    if (o.mode !== 'unknown' && o.reason !== null) bump(totals.byReason, o.reason);
+    if (o.mode === 'preprod') bump(versions, o.version ?? 'none');
+  }
+  totals.preprodVersions = topCounts(versions, MAX_VERSIONS_IN_TOTALS);
+  return totals;
+}
+
+/** Every node's state, replayed from the changes of the scans so far. */
+export class NodeTable {
+  readonly keys: string[] = [];
+  readonly states: NodeState[] = [];
+  private readonly index = new Map<string, number>();
+
+  get size(): number {
+    return this.keys.length;
+  }
+
+  indexOf(node: string): number {
+    let i = this.index.get(node);
+    if (i === undefined) {
+      i = this.keys.length;
+      this.index.set(node, i);
+      this.keys.push(node);
+      this.states.push(EMPTY_STATE);
+    }
+    return i;
+  }
+
+  get(node: string): Readonly<NodeState> {
+    const i = this.index.get(node);
+    return i === undefined ? EMPTY_STATE : this.states[i];
+  }
+
+  /** Applies one scan's changes; `onChange` sees each node's state before and after. */
+  apply(
+    scan: Pick<ScanRecord, 'changes'>,
+    onChange?: (index: number, before: NodeState, after: NodeState) => void,
+  ): void {
+    for (const change of scan.changes) {
+      const i = this.indexOf(change.n);
+      const before = this.states[i];
+      const after = applyChange(before, change);
+      this.states[i] = after;
+      onChange?.(i, before, after);
+    }
+  }
+
+  clone(): NodeTable {
+    const copy = new NodeTable();
+    for (let i = 0; i < this.keys.length; i += 1) copy.states[copy.indexOf(this.keys[i])] = this.states[i];
+    return copy;
+  }
+}
+
+/**
+ * The record of a scan taken after the history's `table`: totals over the
+ * observations, a change for every node whose state changed, and `q: 0` for a
+ * node asked last time but not in this scan's targets.
+ */
+export function buildScan(
+  table: NodeTable,
+  observations: readonly NodeObservation[],
+  at: string,
+  seq: number,
+): ScanRecord {
+  const changes: NodeChange[] = [];
+  const seen = new Set<string>();
+  for (const observation of observations) {
+    if (seen.has(observation.node)) continue;
+    seen.add(observation.node);
+    const before = table.get(observation.node);
+    const change = changeBetween(observation.node, before, nextState(before, observation));
+    if (change !== null) changes.push(change);
+  }
+  for (let i = 0; i < table.size; i += 1) {
+    const node = table.keys[i];
+    if (table.states[i].asked && !seen.has(node))
+      changes.push({ n: node, q: 0, ...(table.states[i].answered ? { a: 0 } : {}) });
+  }
+  return { seq, at, totals: totalsOf(observations), changes };
+}

@@ -1,0 +1,134 @@
+import { expect } from 'chai';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { FileHistory } from '../../src/gate/fileHistory';
+import { observe } from '../../src/gate/observation';
+import { buildScan } from '../../src/gate/scanRecord';
+import type { NodeResult } from '../../src/fleet/scan';
+import { describeRun, errorLines, runCli, STACK_LINE } from '../support/cli';
+import { makeTempDir } from '../support/tmp';
+
+const hour = (h: number) => new Date(Date.UTC(2026, 0, 1, h)).toISOString();
+
+/** 40 selected nodes that move to 2.0 at hour 1 and 60 production nodes, scanned hourly for `hours`. */
+async function writeHistory(file: string, hours: number): Promise<void> {
+  const history = new FileHistory(file);
+  for (let h = 0; h < hours; h += 1) {
+    const results: NodeResult[] = Array.from({ length: 100 }, (_, i) => {
+      const selected = i < 40;
+      const version = selected ? (h >= 1 ? '2.0' : '1.0') : '0.9';
+      const kind = selected ? 'preprod' : 'production';
+      const reason = selected ? 'selected' : 'not-selected';
+      return {
+        host: `10.0.0.${i}`,
+        port: 16127,
+        kind,
+        ms: 1,
+        version,
+        commit: `c${version}00000`,
+        reason,
+        draw: selected ? 0 : 0.5,
+        probability: 0.4,
+      };
+    });
+    await history.append((tail) => buildScan(tail.table, results.map(observe), hour(h), tail.seq + 1));
+  }
+}
+
+describe('gate (CLI)', () => {
+  let tmp: ReturnType<typeof makeTempDir>;
+  let store: string;
+  let config: string;
+  before(async () => {
+    tmp = makeTempDir('gate-cli-');
+    store = `file:${path.join(tmp.dir, 'h.log')}`;
+    await writeHistory(path.join(tmp.dir, 'h.log'), 6);
+    config = path.join(tmp.dir, 'gate.json');
+    const gate = {
+      minSoakHours: 4,
+      minPreprodNodes: 10,
+      minNodeHours: 10,
+      maxCrashLoopShare: 0.2,
+      maxSwitchFailShare: 0.2,
+      darkMargin: 0.2,
+    };
+    await fs.writeFile(config, JSON.stringify({ gate }));
+  });
+  after(() => tmp.remove());
+
+  it('--json prints exactly verdict, release and criteria; exit 0 on promote', async () => {
+    const run = await runCli(['gate', '--history', store, '--config', config, '--json']);
+    expect(run.code, describeRun(run)).to.equal(0);
+    const json = JSON.parse(run.stdout);
+    expect(Object.keys(json)).to.deep.equal(['verdict', 'release', 'criteria']);
+    expect(json.verdict).to.equal('promote');
+    expect(json.release).to.deep.equal({ version: '2.0', commit: 'c2.000000' });
+    for (const criterion of json.criteria)
+      expect(Object.keys(criterion)).to.deep.equal(['name', 'met', 'value', 'threshold']);
+  });
+
+  it('exits 3 (wait) during the soak, for a release never seen, and before the first scan', async () => {
+    for (const extra of [
+      ['--at', hour(3)],
+      ['--release', '9.9'],
+      ['--at', '2025-01-01T00:00:00Z'],
+    ]) {
+      const run = await runCli(['gate', '--history', store, '--config', config, ...extra]);
+      expect(run.code, describeRun(run)).to.equal(3);
+      expect(run.stdout).to.match(/^verdict: {3}WAIT/);
+    }
+  });
+
+  it('exits 3 on an empty (missing) history', async () => {
+    const run = await runCli(['gate', '--history', `file:${path.join(tmp.dir, 'none.log')}`, '--json']);
+    expect(run.code, describeRun(run)).to.equal(3);
+    expect(JSON.parse(run.stdout)).to.deep.include({ verdict: 'wait', release: { version: null, commit: null } });
+  });
+
+  it('exits 4 with one sentence when the history cannot be read', async () => {
+    const notHistory = path.join(tmp.dir, 'notes.txt');
+    await fs.writeFile(notHistory, 'hello\nworld\n');
+    for (const file of [notHistory, tmp.dir]) {
+      const run = await runCli(['gate', '--history', `file:${file}`, '--json']);
+      expect(run.code, describeRun(run)).to.equal(4);
+      expect(run.stdout).to.equal('');
+      expect(errorLines(run.stderr)).to.have.length(1);
+      expect(run.stderr).to.match(/^fluxos-preprod: Cannot read the history file /);
+      expect(run.stderr).to.not.match(STACK_LINE);
+    }
+  });
+
+  const usage: [string, string[], RegExp][] = [
+    ['no --history', ['gate'], /Required option '--history <store>' not specified/],
+    [
+      'two formats',
+      ['gate', '--history', 'file:x', '--json', '--markdown'],
+      /Give one of --json, --markdown or --html FILE/,
+    ],
+    ['a bad store', ['gate', '--history', 'x.log'], /Expected `--history` to be file:PATH or mongodb:/],
+    ['a bad --at', ['gate', '--history', 'file:x', '--at', 'yesterday'], /Expected `--at` to be an ISO-8601 time/],
+    [
+      'an empty --release',
+      ['gate', '--history', 'file:x', '--release', ''],
+      /Expected `--release` to be a version or a commit prefix/,
+    ],
+  ];
+  for (const [name, args, sentence] of usage) {
+    it(`exits 2 for ${name}`, async () => {
+      const run = await runCli(args, { cwd: tmp.dir });
+      expect(run.code, describeRun(run)).to.equal(2);
+      expect(errorLines(run.stderr)).to.have.length(1);
+      expect(run.stderr).to.match(sentence);
+    });
+  }
+
+  it('exits 2 for a bad gate setting, naming it', async () => {
+    const bad = path.join(tmp.dir, 'bad.json');
+    await fs.writeFile(bad, JSON.stringify({ gate: { confidence: 2 } }));
+    const run = await runCli(['gate', '--history', store, '--config', bad]);
+    expect(run.code, describeRun(run)).to.equal(2);
+    expect(errorLines(run.stderr)).to.deep.equal([
+      'fluxos-preprod: Expected `gate.confidence` to be a number from 0.5 to below 1, got 2.',
+    ]);
+  });
+});
