@@ -70,6 +70,7 @@ describe('the packed tarball installed into a FluxOS tree', function () {
         mongodbOfPackage: fromPackage,
         mongodbOfFluxos: require.resolve('mongodb'),
         mongodbVersion: require('mongodb/package.json').version,
+        loaded: Object.keys(require.cache),
       }));`);
     expect(loaded.code, loaded.stderr).to.equal(0);
     const seen = JSON.parse(loaded.stdout);
@@ -77,6 +78,9 @@ describe('the packed tarball installed into a FluxOS tree', function () {
     expect(seen.mongodbOfPackage).to.equal(seen.mongodbOfFluxos);
     expect(seen.mongodbOfFluxos.startsWith(path.join(flux, 'node_modules', 'mongodb'))).to.equal(true);
     expect(seen.mongodbVersion).to.match(/^6\.18\./);
+    // The in-process boot path loads only what it needs: no fleet, gate or CLI code, no CLI libraries.
+    const unneeded = /fluxos-preprod\/build\/src\/(fleet|gate|cli)\/|node_modules\/(winston|commander|cli-progress)\//;
+    expect((seen.loaded as string[]).filter((file) => unneeded.test(file))).to.deep.equal([]);
   });
 
   it("keeps its state through FluxOS's MongoDB client (the real MongoDB-protocol server)", async function () {
