@@ -137,6 +137,24 @@ describe('FluxOS with the recipe (stand-in FluxOS, packed tarball, MongoDB-proto
     await client.db(dbName).dropDatabase();
   });
 
+  it('under `exit`, a switch ends the process before FluxOS boots on; the restart runs preprod', async function () {
+    const { dir, port } = await newNode('exit', 'installed');
+    const preProd = { probability: 1, remote: world.upstream, restart: 'exit' };
+    const config = { ...nodeConfig(port, mongoPort, uniqueDbName('exit')), preProd };
+    const first = start(dir, config, path.join(dir, 'clients.txt'));
+    // Either the process ends, or FluxOS goes on booting (and serving) with the old code in memory.
+    await Promise.race([first.exited, first.waitFor(/Flux listening on port/).catch(() => undefined)]);
+    expect(first.output(), 'no old code running over the new checkout').to.not.match(/DNS cache ready|Flux listening/);
+    expect(await first.exited).to.not.equal(0);
+    expect(await world.git(dir, 'rev-parse', '--abbrev-ref', 'HEAD')).to.equal('preprod');
+
+    // What systemd or pm2 does next: start it again, now on preprod's code.
+    const second = start(dir, config, path.join(dir, 'clients.txt'));
+    await second.waitFor(/Flux listening on port/);
+    const info = await getJson(port, '/flux/info');
+    expect(info.data.flux).to.include({ version: '8.18.0', preProdNode: true });
+  });
+
   it('waits a bounded time for a MongoDB not up yet; FluxOS then gets one client once it is', async function () {
     const { dir, port } = await newNode('late-mongo', 'installed');
     const latePort = await freePort();
