@@ -1,4 +1,4 @@
-import * as winston from 'winston';
+import type * as Winston from 'winston';
 
 /**
  * Any logger with these four methods, one string each: FluxOS's own logger
@@ -19,6 +19,8 @@ export const silentLogger: Logger = { error() {}, warn() {}, info() {}, debug() 
  * parseable with --json).
  */
 export function createCliLogger(level: 'error' | 'warn' | 'info' | 'debug' = 'info'): Logger {
+  // Loaded here, not at the top: FluxOS's boot and quick commands never pay for winston (docs/design.md §9).
+  const winston = require('winston') as typeof Winston;
   const logger = winston.createLogger({
     level,
     format: winston.format.combine(

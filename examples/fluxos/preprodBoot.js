@@ -1,55 +1,81 @@
-// The FluxOS side of fluxos-preprod: a new file, ZelBack/src/services/preprodBoot.js.
-// apiServer.js calls runPreprodAtBoot() early in initiate(); fluxService.js adds
-// preprodInfo() to /flux/info. Plain CommonJS, FluxOS's logger, FluxOS's MongoDB.
-// Kept small on purpose: the package does the work and never throws at boot.
+// fluxos-preprod: puts this node on its cohort's branch (master or preprod) at boot, restarts FluxOS onto
+// the new code when it switched, and adds preProdNode and preProd to /flux/info. The package does the work
+// and never throws; this file only hands it FluxOS's own config, logger, userconfig and MongoDB client.
+//
+// FluxOS starts without the package: when `fluxos-preprod` cannot be loaded (not installed yet, or removed
+// by an install on a branch that lacks it), boot goes on as before after one log line, and /flux/info shows
+// no preprod fields.
 const path = require('node:path');
-const { createPreprodService, openStore, PENDING_FLUX_INFO } = require('fluxos-preprod');
+const config = require('config');
+
+const log = require('../lib/log');
+const dbHelper = require('./dbHelper');
+
+/** The FluxOS checkout: this file is ZelBack/src/services/preprodBoot.js. */
+const repoDir = path.join(__dirname, '../../..');
 
 let service = null;
 
-/**
- * deps (all FluxOS's own objects):
- *   config       node-config (ZelBack/config/default.js): database.*, preProd
- *   userconfig   the loaded config/userconfig.js (module.exports)
- *   log          FluxOS's logger (lib/log): error/warn/info/debug
- *   dbHelper     serviceHelper's db helper: databaseConnection() → MongoClient or null
- *   repoDir      the checkout; FluxOS: path.join(__dirname, '../../..')
- */
-async function runPreprodAtBoot({ config, userconfig, log, dbHelper, repoDir }) {
-  const dbName = config.database.local.database; // 'zelfluxlocal'
-  let store;
-  const client = dbHelper.databaseConnection();
-  if (client) {
-    store = undefined; // use FluxOS's own client below
-  } else {
-    // FluxOS connects to MongoDB in the background; don't wait for it here.
-    store = await openStore(`mongodb://${config.database.url}:${config.database.port}/${dbName}`, {
-      serverSelectionTimeoutMS: 3000,
-    }).catch((error) => {
-      log.warn(`preprod: MongoDB not reachable yet (${error.message})`);
-      return undefined; // the service then reports store-unavailable and leaves the node where it is
-    });
+function loadPackage() {
+  try {
+    // eslint-disable-next-line global-require
+    return require('fluxos-preprod');
+  } catch (error) {
+    log.warn(`preprod: fluxos-preprod could not be loaded, this node stays on its branch (${error.code || error.message})`);
+    return null;
   }
-  service = createPreprodService({
-    repoDir: repoDir || path.join(__dirname, '../../..'),
-    db: client ? client.db(dbName) : undefined,
-    store,
-    settings: config.preProd ? { preProd: config.preProd } : undefined,
-    userconfig,
-    logger: log,
-  });
-  // The store stays open: the service marks the boot healthy through it later.
-  return service.runAtBoot();
 }
 
-/** The fields /flux/info adds under data.flux: synchronous, no git, no database. */
+/** A plain copy of the preProd block: node-config's objects carry hidden methods and are frozen. */
+function preProdSettings() {
+  return config.preProd ? { preProd: JSON.parse(JSON.stringify(config.preProd)) } : undefined;
+}
+
+/**
+ * FluxOS's own MongoDB connection is opened only by waitForMongo(), at the end of initiate(). Start it
+ * here so the boot step can use it; the package waits for it a few seconds at most (preProd.storeWaitMs)
+ * and never opens a client of its own. A failure here is waitForMongo()'s to retry and log.
+ */
+function startFluxosConnection() {
+  dbHelper.initiateDB().catch(() => undefined);
+  const dbName = config.database.local.database;
+  return () => {
+    const client = dbHelper.databaseConnection();
+    return client ? client.db(dbName) : null;
+  };
+}
+
+/** Awaited early in apiServer's initiate(). Resolves with the package's decision, or null without it. */
+async function runPreprodAtBoot() {
+  const preprod = loadPackage();
+  if (!preprod) return null;
+  try {
+    service = preprod.createPreprodService({
+      repoDir,
+      db: startFluxosConnection(),
+      settings: preProdSettings(),
+      userconfig: globalThis.userconfig,
+      logger: log,
+    });
+    return await service.runAtBoot();
+  } catch (error) {
+    log.error(`preprod: the boot step failed, this node stays on its branch (${error.message})`);
+    return null;
+  }
+}
+
+/** The fields getFluxInfo() adds under data.flux: synchronous, no git and no database per request. */
 function preprodInfo() {
-  return service ? service.fluxInfo() : PENDING_FLUX_INFO;
+  return service ? service.fluxInfo() : {};
 }
 
-/** Optional: FluxOS calls this once it knows it is healthy (the package also does it by itself after 10 minutes). */
+/** Optional: FluxOS may call this once it knows it is healthy (the package also does it after 10 minutes up). */
 function markPreprodHealthy() {
   return service ? service.markHealthy() : Promise.resolve(false);
 }
 
-module.exports = { runPreprodAtBoot, preprodInfo, markPreprodHealthy };
+module.exports = {
+  markPreprodHealthy,
+  preprodInfo,
+  runPreprodAtBoot,
+};

@@ -16,7 +16,7 @@ import { addFleetCommand } from './commands/fleet';
 import { startFluxInfoServer } from '../boot/fluxInfo';
 import { createCliLogger, type Logger } from '../logger';
 import { createPreprodService, type BootResult } from '../boot/service';
-import { openRepository } from '../checkout/repository';
+import { addTrackedVersionCommand } from './commands/trackedVersion';
 import { simulate } from '../cohort/simulate';
 import { DEFAULT_STORE_URL, openStore, storeKind, type StateStore } from '../state';
 import { BOOT_HEALTH_KEY, type RestartStrategy, type Settings } from '../types';
@@ -261,20 +261,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       setExit(0);
     });
 
-  program
-    .command('tracked-version')
-    .description('The package.json version at the remote tip of the branch this node tracks (for the watchdog).')
-    .option('--repo <dir>', 'the FluxOS checkout (default: $FLUXOS_PATH or ~/zelflux)')
-    .option('--config <file>', 'JSON deep-merged over the defaults')
-    .option('--json', 'print one JSON object')
-    .action(async (options: ReadOptions) => {
-      const settings = loadSettings(options);
-      const repo = openRepository(repoDir(options));
-      const tracked = await repo.trackedVersion(settings.preProd);
-      if (options.json) printJson(tracked);
-      else print(`${tracked.version}\n`);
-      setExit(0);
-    });
+  addTrackedVersionCommand(program, { repoDir, loadSettings, print, printJson, setExit });
 
   program
     .command('demo')

@@ -1,118 +1,181 @@
 /**
- * The FluxOS integration recipe in examples/fluxos, run against a stand-in
- * FluxOS (its config, logger, userconfig and db helper) so the recipe cannot
- * rot: the snippets are executed as written, with their require()s pointed at
- * the example module.
+ * The recipes in examples/ (docs/design.md §9 "Shipping"): lines added at named anchors, nothing changed
+ * or removed. The committed .patch files (for `git apply --unidiff-zero` on FluxOS master v8.17.0 and
+ * fluxnode-watchdog master) must carry exactly the recipe's lines, and apply-recipe.js must refuse a
+ * checkout whose anchors moved instead of inserting in the wrong place. The real repositories are not
+ * here: examples/check-against-mirrors.sh is the manual check against them.
  */
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { MongoClient } from 'mongodb';
-import { createGitBed, type GitBed } from '../support/gitBed';
-import { requireMongo, uniqueDbName } from '../support/mongoServer';
+import { APPLY_RECIPE, REPO_ROOT, run, STANDIN_TREE } from '../support/fluxosStandIn';
+import { runGit } from '../support/gitBed';
+import { makeTempDir } from '../support/tmp';
 
-const exampleDir = path.resolve(__dirname, '../../../examples/fluxos');
-
-function freshExample(): { runPreprodAtBoot: Function; preprodInfo: () => any; markPreprodHealthy: () => Promise<boolean> } {
-  const file = require.resolve(path.join(exampleDir, 'preprodBoot.js'));
-  delete require.cache[file];
-  return require(file);
+interface Insertion {
+  file: string;
+  lines: string[];
 }
 
-/** Runs a snippet file as FluxOS would, with these bindings in scope. */
-async function runSnippet(name: string, bindings: Record<string, unknown>, example: unknown): Promise<void> {
-  const code = readFileSync(path.join(exampleDir, name), 'utf8');
-  const fakeRequire = (id: string) => {
-    if (id === './services/preprodBoot' || id === './preprodBoot') return example;
-    throw new Error(`the snippet requires ${id}, which the stand-in does not provide`);
-  };
-  const names = ['require', ...Object.keys(bindings)];
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  const fn = new Function(...names, `return (async () => {\n${code}\n})();`);
-  await fn(fakeRequire, ...Object.values(bindings));
+const fluxosRecipe = require(path.join(REPO_ROOT, 'examples/fluxos/insertions.js')) as {
+  dependencySpec(version: string): string;
+  insertions(options: { dependency: string }): Insertion[];
+  newFiles: Array<{ file: string; source: string }>;
+};
+const watchdogRecipe = require(path.join(REPO_ROOT, 'examples/watchdog/insertions.js')) as {
+  insertions(options: object): Insertion[];
+};
+
+/** Added lines per file of a `git diff -U0`; throws on any removed line or any context line. */
+function addedLines(patch: string): Map<string, string[]> {
+  const files = new Map<string, string[]>();
+  let current: string[] | null = null;
+  for (const line of patch.split('\n')) {
+    if (line.startsWith('diff --git ')) {
+      current = [];
+      files.set(line.replace(/^diff --git a\/(.*) b\/.*$/, '$1'), current);
+    } else if (line.startsWith('@@')) {
+      expect(line, 'a hunk that removes nothing').to.match(/^@@ -\d+(,0)? \+\d+(,\d+)? @@/);
+    } else if (line.startsWith('+') && !line.startsWith('+++')) {
+      current?.push(line.slice(1));
+    } else if (line.startsWith(' ') || (line.startsWith('-') && !line.startsWith('---'))) {
+      throw new Error(`the patch has a context or removed line: ${line}`);
+    }
+  }
+  return files;
 }
 
-describe('FluxOS integration recipe (examples/fluxos)', function () {
-  let bed: GitBed;
-  let client: MongoClient;
-  let url: string;
+function recipeLines(insertions: Insertion[]): Map<string, string[]> {
+  const files = new Map<string, string[]>();
+  for (const insertion of insertions) {
+    files.set(insertion.file, [...(files.get(insertion.file) ?? []), ...insertion.lines]);
+  }
+  return files;
+}
 
-  before(async function () {
-    url = (await requireMongo(this)).url;
-    client = await new MongoClient(url).connect();
-    bed = await createGitBed();
+/** The anchor line of the boot call in apiServer.js, with its line breaks (its text also occurs in a comment). */
+const DNS_CACHE_LINE = '\n  await createDnsCache();\n';
+
+const sorted = (lines: string[] | undefined) => [...(lines ?? [])].sort();
+
+async function packageVersion(): Promise<string> {
+  return JSON.parse(await fs.readFile(path.join(REPO_ROOT, 'package.json'), 'utf8')).version;
+}
+
+describe('the FluxOS and watchdog recipes (examples/)', function () {
+  this.timeout(60_000);
+  let temp: { dir: string; remove: () => void };
+  beforeEach(function () {
+    temp = makeTempDir('fluxos-recipe-');
   });
-  after(async function () {
-    await client?.close();
-    await bed?.cleanup();
+  afterEach(function () {
+    temp?.remove();
   });
 
-  function standIn(dbName: string, connected: boolean) {
-    const lines: string[] = [];
-    const log = {
-      error: (m: unknown) => lines.push(`error ${m}`),
-      warn: (m: unknown) => lines.push(`warn ${m}`),
-      info: (m: unknown) => lines.push(`info ${m}`),
-      debug: (m: unknown) => lines.push(`debug ${m}`),
-    };
-    const [host, port] = url.replace('mongodb://', '').split(':');
-    const config = {
-      database: { url: host, port: Number(port), local: { database: dbName } },
-      preProd: { probability: 1, remote: bed.upstream, branch: 'preprod', daysToNextEval: 30, restart: 'none' },
-    };
-    const dbHelper = { databaseConnection: () => (connected ? client : null) };
-    const userconfig = { initial: { ipaddress: '127.0.0.1', zelid: 'x', development: false } };
-    return { lines, log, config, dbHelper, userconfig };
+  /** A git checkout of the stand-in FluxOS, optionally edited before the commit. */
+  async function standIn(edit?: (dir: string) => Promise<void>): Promise<string> {
+    const dir = path.join(temp.dir, 'flux');
+    await fs.cp(STANDIN_TREE, dir, { recursive: true });
+    if (edit) await edit(dir);
+    await runGit(dir, ['init', '-q', '-b', 'master']);
+    await runGit(dir, ['add', '-A']);
+    await runGit(dir, ['commit', '-q', '-m', 'stand-in']);
+    return dir;
   }
 
-  for (const connected of [true, false]) {
-    it(`boots a node and fills /flux/info (${connected ? "FluxOS's MongoDB client" : 'no client yet: its own connection'})`, async function () {
-      const dir = await bed.cloneNode();
-      const dbName = uniqueDbName('example');
-      const host = standIn(dbName, connected);
-      const example = freshExample();
-      expect(example.preprodInfo().preProdNode).to.equal(false);
+  it("fluxos-v8.17.0.patch only adds lines: the recipe's, the dependency at this version", async function () {
+    const patch = await fs.readFile(path.join(REPO_ROOT, 'examples/fluxos/fluxos-v8.17.0.patch'), 'utf8');
+    const version = await packageVersion();
+    const expected = recipeLines(fluxosRecipe.insertions({ dependency: fluxosRecipe.dependencySpec(version) }));
+    for (const added of fluxosRecipe.newFiles) {
+      expected.set(added.file, (await fs.readFile(added.source, 'utf8')).replace(/\n$/, '').split('\n'));
+    }
+    const actual = addedLines(patch);
+    expect([...actual.keys()].sort()).to.deep.equal([...expected.keys()].sort());
+    for (const [file, lines] of expected) expect(sorted(actual.get(file)), file).to.deep.equal(sorted(lines));
+    const dependency = `    "fluxos-preprod": "npm:@runonflux/fluxos-preprod@${version}",`;
+    expect(actual.get('package.json')).to.deep.equal([dependency]);
+  });
 
-      const decision = await example.runPreprodAtBoot({ ...host, repoDir: dir });
-      expect(decision).to.include({ mode: 'preprod', reason: 'selected' });
-      expect(await bed.git(dir, 'rev-parse', '--abbrev-ref', 'HEAD')).to.equal('preprod');
-      expect(host.lines.some((l) => /^info \[preprod\] preprod: selected/.test(l))).to.equal(true);
+  it('fluxnode-watchdog-master.patch only adds lines, exactly the recipe\'s', async function () {
+    const patch = await fs.readFile(path.join(REPO_ROOT, 'examples/watchdog/fluxnode-watchdog-master.patch'), 'utf8');
+    const actual = addedLines(patch);
+    const expected = recipeLines(watchdogRecipe.insertions({}));
+    expect([...actual.keys()]).to.deep.equal(['watchdog.js']);
+    expect(sorted(actual.get('watchdog.js'))).to.deep.equal(sorted(expected.get('watchdog.js')));
+  });
 
-      // The record is in FluxOS's database, collection state.
-      const stored = await client.db(dbName).collection('state').findOne({ key: 'isPreProd' });
-      expect(stored).to.include({ value: true });
+  it('applies to the stand-in FluxOS the same lines the patch adds to FluxOS, at the right spots', async function () {
+    const dir = await standIn();
+    const applied = await run(process.execPath, [APPLY_RECIPE, 'fluxos', dir]);
+    expect(applied.code, applied.stderr).to.equal(0);
+    await runGit(dir, ['add', '-A', '-N', '.']);
+    const ours = addedLines(await runGit(dir, ['diff', '-U0']));
+    const fluxos = addedLines(await fs.readFile(path.join(REPO_ROOT, 'examples/fluxos/fluxos-v8.17.0.patch'), 'utf8'));
+    for (const [file, lines] of fluxos) expect(sorted(ours.get(file)), file).to.deep.equal(sorted(lines));
 
-      // fluxService's getFluxInfo() as the snippet changes it.
-      const info = { flux: { version: '1.1.0', ip: '127.0.0.1', staticIp: false } as Record<string, unknown> };
-      await runSnippet('fluxService.snippet.js', { info }, example);
-      expect(info.flux.preProdNode).to.equal(true);
-      expect(info.flux.preProd).to.include({ mode: 'preprod', reason: 'selected', branch: 'preprod' });
-      expect(info.flux.version).to.equal('1.1.0');
-      expect(JSON.stringify(info)).to.not.include(dir);
+    const api = (await fs.readFile(path.join(dir, 'apiServer.js'), 'utf8')).split('\n');
+    const at = (text: string) => api.findIndex((line) => line.trim().startsWith(text));
+    expect(at("process.on('uncaughtException'")).to.be.lessThan(at('await preprodBoot.runPreprodAtBoot();'));
+    expect(at('await preprodBoot.runPreprodAtBoot();')).to.be.lessThan(at('await createDnsCache();'));
+    expect(at("const preprodBoot = require('./ZelBack/src/services/preprodBoot');")).to.equal(
+      at("const dbHelper = require('./ZelBack/src/services/dbHelper');") + 1,
+    );
+    const info = await fs.readFile(path.join(dir, 'ZelBack/src/services/fluxService.js'), 'utf8');
+    const afterStaticIp = /info\.flux\.staticIp = .*\n.*\n\s+Object\.assign\(info\.flux, preprodBoot\.preprodInfo/;
+    expect(info).to.match(afterStaticIp);
+  });
 
-      expect(await example.markPreprodHealthy()).to.equal(true);
-      await client.db(dbName).dropDatabase();
+  const refusals: Array<{ name: string; edit: (dir: string) => Promise<void>; message: RegExp }> = [
+    {
+      name: 'an anchor that moved (createDnsCache renamed)',
+      edit: (dir) => replaceIn(dir, 'apiServer.js', DNS_CACHE_LINE, '\n  await setUpDnsCache();\n'),
+      message: /apiServer\.js: the line "  await createDnsCache\(\);" occurs 0 times/,
+    },
+    {
+      name: 'an anchor that occurs twice',
+      edit: (dir) => replaceIn(dir, 'apiServer.js', DNS_CACHE_LINE, `${DNS_CACHE_LINE}${DNS_CACHE_LINE}`),
+      message: /occurs 2 times/,
+    },
+    {
+      name: 'the boot call no longer after the uncaughtException handler',
+      edit: (dir) => replaceIn(dir, 'apiServer.js', "process.on('uncaughtException'", "process.once('uncaught"),
+      message: /is expected after "  process\.on\('uncaughtException', \(err\) => \{"/,
+    },
+  ];
+  for (const refusal of refusals) {
+    it(`refuses ${refusal.name}, and writes nothing`, async function () {
+      const dir = await standIn(refusal.edit);
+      const applied = await run(process.execPath, [APPLY_RECIPE, 'fluxos', dir]);
+      expect(applied.code).to.equal(1);
+      expect(applied.stderr).to.match(refusal.message);
+      expect(applied.stderr).to.include('Nothing was written.');
+      expect(await runGit(dir, ['status', '--porcelain'])).to.equal('');
     });
   }
 
-  it('runs the apiServer snippet as written: awaited, logged, never throwing', async function () {
-    const dir = await bed.cloneNode();
-    const host = standIn(uniqueDbName('snippet'), true);
-    const example = freshExample();
-    // The snippet resolves repoDir itself in FluxOS; the stand-in's preprodBoot.js lives elsewhere, so bind it.
-    const bound = { ...example, runPreprodAtBoot: (deps: object) => example.runPreprodAtBoot({ ...deps, repoDir: dir }) };
-    const globalThisStandIn = { userconfig: host.userconfig };
-    await runSnippet('apiServer.snippet.js', { config: host.config, log: host.log, dbHelper: host.dbHelper, globalThis: globalThisStandIn }, bound);
-    expect(host.lines.some((l) => l === 'info preprod: preprod (selected)')).to.equal(true);
+  it('refuses a checkout that already has the recipe', async function () {
+    const dir = await standIn();
+    expect((await run(process.execPath, [APPLY_RECIPE, 'fluxos', dir])).code).to.equal(0);
+    const before = await runGit(dir, ['status', '--porcelain']);
+    const again = await run(process.execPath, [APPLY_RECIPE, 'fluxos', dir]);
+    expect(again.code).to.equal(1);
+    expect(again.stderr).to.match(/already has the recipe's lines/);
+    expect(await runGit(dir, ['status', '--porcelain'])).to.equal(before);
   });
 
-  it('survives an unreachable MongoDB: the node stays where it is, store-unavailable', async function () {
-    const dir = await bed.cloneNode();
-    const host = standIn(uniqueDbName('down'), false);
-    host.config.database.port = 1;
-    const example = freshExample();
-    const decision = await example.runPreprodAtBoot({ ...host, repoDir: dir });
-    expect(decision).to.include({ mode: 'production', reason: 'store-unavailable' });
-    expect(example.preprodInfo().preProd.reason).to.equal('store-unavailable');
+  it('answers bad usage with exit 2 and one line', async function () {
+    for (const args of [[], ['fluxos'], ['fluxos', path.join(temp.dir, 'missing')], ['nginx', temp.dir]]) {
+      const result = await run(process.execPath, [APPLY_RECIPE, ...args]);
+      expect(result.code, args.join(' ')).to.equal(2);
+      expect(result.stderr.trim().split('\n'), args.join(' ')).to.have.length(1);
+    }
   });
 });
+
+async function replaceIn(dir: string, file: string, from: string, to: string): Promise<void> {
+  const full = path.join(dir, file);
+  const text = await fs.readFile(full, 'utf8');
+  expect(text.includes(from), `${file} has ${from}`).to.equal(true);
+  await fs.writeFile(full, text.replace(from, to));
+}

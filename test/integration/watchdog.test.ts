@@ -1,143 +1,190 @@
 /**
- * Watchdog compatibility (DESIGN §9, issue 6 item 4). The Flux watchdog, every
- * 1–4 h, compares the node's package.json version with master's and, when they
- * differ, runs `git checkout . && git fetch && git pull -p`, reinstalls and
- * restarts FluxOS. On a preprod node the versions always differ. Played both
- * ways against the git bed: the current check restarts a preprod node on every
- * run; the check fixed with `fluxos-preprod tracked-version` never does; both
- * still update a node whose branch really moved.
+ * The Flux watchdog's FluxOS update check with the recipe of examples/watchdog (docs/design.md §9), on a
+ * stand-in watchdog that runs the real check's commands (curl | jq from raw.githubusercontent.com, stop,
+ * `git checkout . && git fetch && git pull -p`, install on ArcaneOS, start) against a local upstream served
+ * as GitHub's raw host. Nodes are plain checkouts with nothing of the package installed. Today's check
+ * compares every node with master's version, so a preprod node is restarted at every check; the patched
+ * one compares a preprod node with preprod's version and every other node exactly as before.
  */
 import { expect } from 'chai';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { describeRun, runCli, writeSettingsFile } from '../support/cli';
 import { createGitBed, type GitBed } from '../support/gitBed';
+import { installWatchdog, runWatchdog, startRawGithub, writeShims, type RawGithub } from '../support/watchdogStandIn';
 
-/** Rounds of the watchdog played while nothing moves upstream. */
-const ROUNDS = 3;
-
-interface World {
-  bed: GitBed;
-  settings: string;
-}
-
-interface WatchedNode {
-  name: string;
+interface Node {
   dir: string;
-  branch: 'preprod' | 'master';
-  restarts: number;
+  env: NodeJS.ProcessEnv;
+  events: string;
 }
 
-/** The version a check compares the node's own package.json with. */
-type ReferenceVersion = (world: World, node: WatchedNode) => Promise<string>;
+const RESTART = ['pm2 stop flux', 'pm2 start flux'];
 
-/** Today's watchdog: master's package.json (from GitHub; here from the bed's upstream). */
-const mastersVersion: ReferenceVersion = async ({ bed }) => {
-  const text = await bed.git(bed.upstream, 'show', 'refs/heads/master:package.json');
-  return (JSON.parse(text) as { version: string }).version;
-};
+describe('the Flux watchdog with the fluxos-preprod recipe (stand-in watchdog, local GitHub)', function () {
+  this.timeout(120_000);
+  let bed: GitBed;
+  let raw: RawGithub;
+  let patched: string;
+  let today: string;
 
-/** The fixed watchdog: the version at the remote tip of the branch this node tracks. */
-const trackedVersion: ReferenceVersion = async ({ settings }, node) => {
-  const run = await runCli(['tracked-version', '--repo', node.dir, '--config', settings, '--json']);
-  // The watchdog's rule for a failed check is "do nothing"; here a failure is a test failure.
-  expect(run.code, describeRun(run)).to.equal(0);
-  return (JSON.parse(run.stdout) as { version: string }).version;
-};
+  beforeEach(async function () {
+    bed = await createGitBed();
+    raw = await startRawGithub(bed.dir, bed.upstream);
+    patched = await installWatchdog(path.join(bed.dir, 'watchdog-patched'), true);
+    today = await installWatchdog(path.join(bed.dir, 'watchdog-today'), false);
+  });
+  afterEach(async function () {
+    await raw?.close();
+    await bed?.cleanup();
+  });
 
-async function localVersion(dir: string): Promise<string> {
-  return (JSON.parse(await fs.readFile(path.join(dir, 'package.json'), 'utf8')) as { version: string }).version;
-}
-
-/** One watchdog run on one node: check, and when the versions differ, update as the watchdog does and count a restart. */
-async function watchdogRun(world: World, node: WatchedNode, reference: ReferenceVersion): Promise<boolean> {
-  const [mine, theirs] = await Promise.all([localVersion(node.dir), reference(world, node)]);
-  if (mine === theirs) return false;
-  await world.bed.git(node.dir, 'checkout', '.');
-  await world.bed.git(node.dir, 'fetch');
-  await world.bed.git(node.dir, 'pull', '-p');
-  // Reinstall and restart: what costs the node its uptime.
-  node.restarts += 1;
-  return true;
-}
-
-async function bumpVersion(bed: GitBed, branch: string, version: string): Promise<string> {
-  const pkg = JSON.parse(await bed.git(bed.upstream, 'show', `refs/heads/${branch}:package.json`)) as Record<string, unknown>;
-  return bed.commitTo(branch, { 'package.json': `${JSON.stringify({ ...pkg, version }, null, 2)}\n` }, `Release ${version} on ${branch}`);
-}
-
-describe('the Flux watchdog on a preprod fleet (git bed)', function () {
-  this.timeout(60_000);
-
-  const checks: {
-    name: string;
-    reference: ReferenceVersion;
-    /** Restarts over ROUNDS runs while nothing moves upstream. */
-    steady: { preprod: number; master: number };
-    /** Restarts over ROUNDS runs after both branches moved and the nodes were updated. */
-    settled: { preprod: number; master: number };
-  }[] = [
-    { name: "today's check (node version vs master's)", reference: mastersVersion, steady: { preprod: ROUNDS, master: 0 }, settled: { preprod: ROUNDS, master: 0 } },
-    { name: 'the check fixed with `fluxos-preprod tracked-version`', reference: trackedVersion, steady: { preprod: 0, master: 0 }, settled: { preprod: 0, master: 0 } },
-  ];
-
-  for (const check of checks) {
-    describe(check.name, () => {
-      let world: World;
-      let nodes: WatchedNode[];
-
-      before(async () => {
-        const bed = await createGitBed();
-        world = { bed, settings: await writeSettingsFile(bed.dir, 'settings.json', { remote: bed.upstream, probability: 1 }) };
-        const none = await writeSettingsFile(bed.dir, 'none.json', { remote: bed.upstream, probability: 0 });
-        nodes = [];
-        for (const [name, branch, settings] of [['preprod-node', 'preprod', world.settings], ['master-node', 'master', none]] as const) {
-          const dir = await bed.cloneNode(name);
-          const boot = await runCli(['boot', '--repo', dir, '--store', `file:${dir}.state.json`, '--config', settings, '--json']);
-          expect(boot.code, describeRun(boot)).to.equal(0);
-          expect(await bed.git(dir, 'rev-parse', '--abbrev-ref', 'HEAD')).to.equal(branch);
-          nodes.push({ name, dir, branch, restarts: 0 });
-        }
-      });
-      after(async () => {
-        await world?.bed.cleanup();
-      });
-
-      const byBranch = () => ({ preprod: nodes[0], master: nodes[1] });
-      async function playRounds(rounds: number): Promise<{ preprod: number; master: number }> {
-        const before = { preprod: byBranch().preprod.restarts, master: byBranch().master.restarts };
-        for (let round = 0; round < rounds; round += 1) {
-          for (const node of nodes) await watchdogRun(world, node, check.reference);
-        }
-        return { preprod: byBranch().preprod.restarts - before.preprod, master: byBranch().master.restarts - before.master };
-      }
-      async function expectOnTip(): Promise<void> {
-        for (const node of nodes) {
-          expect(await world.bed.git(node.dir, 'rev-parse', '--abbrev-ref', 'HEAD'), `${node.name} stays on its branch`).to.equal(node.branch);
-          expect(await world.bed.git(node.dir, 'rev-parse', 'HEAD'), `${node.name} is at the tip of ${node.branch}`).to.equal(await world.bed.tip(node.branch));
-        }
-      }
-
-      it(`restarts over ${ROUNDS} runs with nothing new upstream: preprod ${check.steady.preprod}, master ${check.steady.master}`, async () => {
-        expect(await playRounds(ROUNDS)).to.deep.equal(check.steady);
-        await expectOnTip();
-        expect(await localVersion(byBranch().preprod.dir)).to.equal('1.1.0');
-        expect(await localVersion(byBranch().master.dir)).to.equal('1.0.0');
-      });
-
-      it('when preprod moves to 1.2.0 and master to 1.0.1, the next run updates both nodes (the pull brings the new commit)', async () => {
-        await bumpVersion(world.bed, 'master', '1.0.1');
-        await bumpVersion(world.bed, 'preprod', '1.2.0');
-        expect(await playRounds(1)).to.deep.equal({ preprod: 1, master: 1 });
-        await expectOnTip();
-        expect(await localVersion(byBranch().preprod.dir)).to.equal('1.2.0');
-        expect(await localVersion(byBranch().master.dir)).to.equal('1.0.1');
-      });
-
-      it(`after the update, ${ROUNDS} more runs restart: preprod ${check.settled.preprod}, master ${check.settled.master}`, async () => {
-        expect(await playRounds(ROUNDS)).to.deep.equal(check.settled);
-        await expectOnTip();
-      });
-    });
+  /** A node checkout on `branch`: ~/zelflux under its own HOME, or $FLUXOS_PATH on ArcaneOS. */
+  async function node(name: string, branch: string, platform: 'legacy' | 'arcane' = 'legacy'): Promise<Node> {
+    const dir = await bed.cloneNode(`${name}/zelflux`, { branch });
+    const events = path.join(bed.dir, `${name}.events`);
+    await fs.writeFile(events, '');
+    const place = platform === 'arcane' ? { FLUXOS_PATH: dir } : { HOME: path.dirname(dir), FLUXOS_PATH: '' };
+    return { dir, events, env: { ...place, PATH: await writeShims(path.join(bed.dir, name), events) } };
   }
+
+  /** One watchdog check on `node`; resolves with the commands it ran to stop, install and start FluxOS. */
+  async function check(script: string, target: Node): Promise<string[]> {
+    const before = (await fs.readFile(target.events, 'utf8')).length;
+    const result = await runWatchdog(script, { ...target.env, ...raw.env });
+    expect(result.code, `${result.stdout}${result.stderr}`).to.equal(0);
+    return (await fs.readFile(target.events, 'utf8')).slice(before).split('\n').filter((line) => line !== '');
+  }
+
+  async function checks(script: string, target: Node, times: number): Promise<string[]> {
+    const all: string[] = [];
+    for (let i = 0; i < times; i += 1) all.push(...(await check(script, target)));
+    return all;
+  }
+
+  async function where(target: Node): Promise<{ branch: string; commit: string; version: string }> {
+    const pkg = JSON.parse(await fs.readFile(path.join(target.dir, 'package.json'), 'utf8')) as { version: string };
+    return {
+      branch: await bed.git(target.dir, 'rev-parse', '--abbrev-ref', 'HEAD'),
+      commit: await bed.git(target.dir, 'rev-parse', 'HEAD'),
+      version: pkg.version,
+    };
+  }
+
+  async function release(branch: string, version: string): Promise<string> {
+    const text = await bed.git(bed.upstream, 'show', `refs/heads/${branch}:package.json`);
+    const pkg = `${JSON.stringify({ ...JSON.parse(text), version }, null, 2)}\n`;
+    return bed.commitTo(branch, { 'package.json': pkg }, `Release ${version} on ${branch}`);
+  }
+
+  it("leaves a preprod node at preprod's version running (today's check restarts it every time)", async function () {
+    const fixed = await node('preprod-fixed', 'preprod');
+    const before = await where(fixed);
+    expect(await checks(patched, fixed, 3)).to.deep.equal([]);
+    expect(await where(fixed)).to.deep.equal(before);
+    expect(raw.requests).to.include('/RunOnFlux/flux/preprod/package.json');
+
+    const old = await node('preprod-today', 'preprod');
+    expect(await checks(today, old, 2)).to.deep.equal([...RESTART, ...RESTART]);
+  });
+
+  it('updates a preprod node when preprod moves, even when its version equals master\'s', async function () {
+    const first = await node('preprod-1', 'preprod');
+    const tip = await release('preprod', '1.2.0');
+    expect(await check(patched, first)).to.deep.equal(RESTART);
+    expect(await where(first)).to.deep.equal({ branch: 'preprod', commit: tip, version: '1.2.0' });
+    expect(await check(patched, first)).to.deep.equal([]);
+
+    // preprod reset to master (same version) before a rollout, then the first preprod release.
+    await bed.deleteBranch('preprod');
+    await bed.commitTo('preprod', { 'README.md': '# reset to master\n' }, 'preprod reset to master');
+    const second = await node('preprod-2', 'preprod');
+    const twin = await node('preprod-2-today', 'preprod');
+    expect((await where(second)).version).to.equal('1.0.0');
+    const next = await release('preprod', '1.1.0');
+    expect(await check(patched, second)).to.deep.equal(RESTART);
+    expect(await where(second)).to.deep.equal({ branch: 'preprod', commit: next, version: '1.1.0' });
+    expect(await check(today, twin), "today's check never sees preprod's release").to.deep.equal([]);
+  });
+
+  it('updates a master node as before: when master moves, and only then', async function () {
+    const fixed = await node('master-fixed', 'master');
+    const old = await node('master-today', 'master');
+    expect(await check(patched, fixed)).to.deep.equal([]);
+    const tip = await release('master', '1.0.1');
+    expect(await check(patched, fixed)).to.deep.equal(RESTART);
+    expect(await where(fixed)).to.deep.equal({ branch: 'master', commit: tip, version: '1.0.1' });
+    expect(await checks(patched, fixed, 2)).to.deep.equal([]);
+    expect(await checks(today, old, 3)).to.deep.equal(RESTART);
+    expect(await where(old)).to.deep.equal(await where(fixed));
+  });
+
+  it('behaves exactly as today on every node not on preprod, nothing of the package installed', async function () {
+    const kinds: Array<{ name: string; branch: string; detach?: boolean }> = [
+      { name: 'master', branch: 'master' },
+      { name: 'custom', branch: 'master' },
+      { name: 'detached', branch: 'master', detach: true },
+    ];
+    const pairs: Array<{ name: string; fixed: Node; old: Node }> = [];
+    for (const kind of kinds) {
+      const fixed = await node(`${kind.name}-fixed`, kind.branch);
+      const pair = { name: kind.name, fixed, old: await node(`${kind.name}-old`, kind.branch) };
+      for (const target of [pair.fixed, pair.old]) {
+        if (kind.name === 'custom') await bed.git(target.dir, 'checkout', '-q', '-b', 'my-fork-work');
+        if (kind.detach) await bed.git(target.dir, 'checkout', '-q', '--detach');
+        const installed = await fs.stat(path.join(target.dir, 'node_modules')).catch(() => null);
+        expect(installed, 'no package installed').to.equal(null);
+      }
+      pairs.push(pair);
+    }
+    const steps: Array<{ name: string; before: () => Promise<unknown> }> = [
+      { name: 'nothing new', before: async () => undefined },
+      { name: 'master moved', before: () => release('master', '1.0.1') },
+      {
+        name: 'GitHub unreachable',
+        before: async () => {
+          raw.reachable = false;
+        },
+      },
+      {
+        name: 'GitHub back, master moved again',
+        before: async () => {
+          raw.reachable = true;
+          await release('master', '1.0.2');
+        },
+      },
+    ];
+    for (const step of steps) {
+      await step.before();
+      for (const pair of pairs) {
+        const fixed = await check(patched, pair.fixed);
+        const old = await check(today, pair.old);
+        expect(fixed, `${pair.name} node, ${step.name}`).to.deep.equal(old);
+        expect(await where(pair.fixed), `${pair.name} node, ${step.name}`).to.deep.equal(await where(pair.old));
+      }
+    }
+  });
+
+  it('skips, without a restart, a preprod node whose preprod version cannot be read', async function () {
+    const target = await node('preprod-skip', 'preprod');
+    const before = await where(target);
+    raw.reachable = false;
+    expect(await check(patched, target), 'GitHub unreachable').to.deep.equal([]);
+    raw.reachable = true;
+    await release('master', '1.0.1');
+    await bed.deleteBranch('preprod');
+    expect(await check(patched, target), 'no preprod branch on GitHub').to.deep.equal([]);
+    expect(await where(target)).to.deep.equal(before);
+  });
+
+  it("on ArcaneOS stops, pulls, installs with the watchdog's flags and starts FluxOS (systemd)", async function () {
+    const target = await node('arcane-preprod', 'preprod', 'arcane');
+    expect(await check(patched, target)).to.deep.equal([]);
+    const tip = await release('preprod', '1.2.0');
+    expect(await check(patched, target)).to.deep.equal([
+      'systemctl stop fluxos.service',
+      'npm install --omit=dev --cache /dat/usr/lib/npm',
+      'systemctl start fluxos.service',
+    ]);
+    expect(await where(target)).to.deep.equal({ branch: 'preprod', commit: tip, version: '1.2.0' });
+  });
 });
