@@ -16,8 +16,6 @@ function envelope(flux: unknown): unknown {
 }
 
 const preProd = {
-/** What the history keeps of `preProd` besides mode and reason. */
-const kept = { commit: 'abc', draw: 0.03, probability: 0.07 };
   mode: 'preprod',
   reason: 'selected',
   branch: 'preprod',
@@ -26,6 +24,8 @@ const kept = { commit: 'abc', draw: 0.03, probability: 0.07 };
   draw: 0.03,
   optedOut: false,
 };
+/** What the history keeps of `preProd` besides mode and reason. */
+const kept = { commit: 'abc', draw: 0.03, probability: 0.07 };
 
 describe('fleet classifyInfo', () => {
   const cases: { name: string; body: unknown; expected: Record<string, unknown> }[] = [
