@@ -24,6 +24,7 @@
  * Usage: node build/bench/switchToRestart.bench.js [--runs 8] [--strict]
  */
 import { watch } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Logger } from '../src/logger';
 import { createPreprodService } from '../src/boot/service';
@@ -38,6 +39,7 @@ const SEED_SLEEPS_MS = 20_000;
 const WARMUP_RUNS = 1;
 const RESTART_WAIT_MS = 10_000;
 const DEADLINE_MS = 180_000;
+const DETACHED_INSTALL_WAIT_MS = 15_000;
 
 type Strategy = 'exit' | 'nodemon';
 
@@ -121,6 +123,16 @@ function watchLikeNodemon(dir: string): { changed: Promise<number>; close(): voi
   return { changed, close: () => watcher.close() };
 }
 
+/** Waits (at most DETACHED_INSTALL_WAIT_MS) for the detached install to log its outcome. */
+async function detachedInstallLogged(checkout: string): Promise<void> {
+  const log = path.join(checkout, '.git', 'fluxos-preprod-install.log');
+  const giveUpAt = performance.now() + DETACHED_INSTALL_WAIT_MS;
+  while (performance.now() < giveUpAt) {
+    if ((await readFile(log, 'utf8').catch(() => '')) !== '') return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 async function oneRun(bed: GitBed, strategy: Strategy, index: number): Promise<RunFigures> {
   const checkout = await bed.cloneNode(`${strategy}-${index}`);
   const storeFile = path.join(bed.dir, `state-${strategy}-${index}.json`);
@@ -180,6 +192,8 @@ async function oneRun(bed: GitBed, strategy: Strategy, index: number): Promise<R
     if (!result.branch.switched || result.branch.after !== 'preprod' || result.restart !== 'nodemon') {
       throw new Error(`The nodemon boot did not switch to preprod with a restart: ${result.reason}, ${result.message}`);
     }
+    // Not timed: let a detached install finish writing into .git/ before the bed is removed.
+    if (lines.some((line) => /outside nodemon/.test(line))) await detachedInstallLogged(checkout);
   } else if (exitedWith !== 1) {
     throw new Error(`Expected the exit strategy to exit with code 1, got ${String(exitedWith)}; log: ${log()}`);
   }
@@ -280,7 +294,8 @@ async function main(): Promise<{ result: BenchResult; strict: boolean }> {
     out('');
     return resultOf(figures, args.strict);
   } finally {
-    await bed.cleanup();
+    // A detached install that outlived its wait may still write into a checkout: retry the removal.
+    await bed.cleanup().catch(() => rm(bed.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 }));
   }
 }
 
