@@ -14,6 +14,10 @@ export type ReasonCode =
   | 'fetch-failed'
   | 'preprod-unavailable'
   | 'store-unavailable'
+  /** A switch began and did not complete; the next boot completes it. */
+  | 'switch-failed'
+  /** git refuses the directory (not a checkout, "dubious ownership"). */
+  | 'repo-unreadable'
   /** In-process only: the settings handed over by the host are invalid; the node is left where it is. */
   | 'config-invalid';
 
@@ -28,6 +32,8 @@ export const REASON_CODES: readonly ReasonCode[] = [
   'fetch-failed',
   'preprod-unavailable',
   'store-unavailable',
+  'switch-failed',
+  'repo-unreadable',
   'config-invalid',
 ];
 
@@ -61,6 +67,10 @@ export interface PreProdSettings {
   installTimeoutMs: number;
   /** How to restart onto new code. Default 'auto' in-process ('none' for the CLI unless --restart). */
   restart: RestartStrategy;
+  /** In-process: how long the boot waits for FluxOS's MongoDB connection before it goes on without a store, in ms. Default 5000. */
+  storeWaitMs: number;
+  /** A long-lived process on preprod checks again every this many hours (±10%) that preprod still has master's tip. Default 6. */
+  recheckHours: number;
 }
 
 export interface Settings {

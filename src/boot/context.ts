@@ -1,4 +1,4 @@
-/** What the boot steps share: the service's dependencies and this boot's phase. */
+/** What the boot steps share: the service's dependencies and this run's phase. */
 import type { Checkout } from '../checkout';
 import type { RandomSource } from '../cohort/random';
 import type { Logger } from '../logger';
@@ -6,14 +6,18 @@ import type { ProcessContext } from '../restart/strategy';
 import type { StateStore } from '../state';
 import type { RestartStrategy, Settings } from '../types';
 import type { BootPhase } from './phase';
-import type { BootResult } from './result';
+import type { BootResult, PendingStep } from './result';
 
 /** The service's dependencies, fixed for its lifetime. */
 export interface BootDeps {
   settings: Settings;
   repoDir: string;
   checkout: Checkout;
-  store: StateStore | null;
+  /**
+   * The state store: waits up to `waitMs` (default storeWaitMs) for FluxOS's
+   * connection; rejects with the reason when there is none.
+   */
+  getStore: (waitMs?: number) => Promise<StateStore>;
   logger: Logger;
   now: () => Date;
   random: RandomSource;
@@ -25,20 +29,39 @@ export interface BootDeps {
   exit?: (code: number) => void;
 }
 
-/** One boot: the dependencies, the deadline's signal, and the phase the deadline reads. */
+/**
+ * What a run does: `boot` decides and moves; `status` takes no step that
+ * draws, writes, fetches or moves and names the first it skipped; `check`
+ * (background) decides and stores but never moves the checkout under a
+ * running FluxOS: it restarts it instead, and the next boot moves.
+ */
+export type RunKind = 'boot' | 'status' | 'check';
+
+/** One run: the dependencies, the deadline, and the phase the deadline reads. */
 export interface BootRun extends BootDeps {
+  kind: RunKind;
   signal: AbortSignal;
+  /** When deciding must be over (ms since the epoch); the fetch gets no more than what is left. */
+  deadlineAt: number;
   phase: BootPhase;
+  /** status: the first step it could not take. */
+  pending: PendingStep | null;
+  /** check: look at the remote although the node is on its branch (the preprod recheck). */
+  lookAgain?: boolean;
+  /** What the run found, for the background work scheduled after a boot. */
+  seen?: { storeless: boolean; markerBy: string | null };
+  /** Called once the checkout moved, before install and restart: /flux/info shows the new branch. */
+  onSwitched?: (result: BootResult) => void;
 }
 
-/** A step either ends the boot with a result or hands the next step what it found. */
+/** A step either ends the run with a result or hands the next step what it found. */
 export type Step<T> = { done: BootResult } | { next: T };
 
 export function done<T>(result: BootResult): Step<T> {
   return { done: result };
 }
 
-/** Stops a boot whose deadline passed before it starts another step that would change something. */
+/** Stops a run whose deadline passed before it starts another step that would change something. */
 export class DeadlineReached extends Error {
   constructor() {
     super('Deadline reached.');
@@ -48,4 +71,9 @@ export class DeadlineReached extends Error {
 
 export function checkDeadline(run: BootRun): void {
   if (run.signal.aborted) throw new DeadlineReached();
+}
+
+/** Notes the first step status could not take. */
+export function notePending(run: BootRun, step: PendingStep): void {
+  run.pending ??= step;
 }

@@ -1,7 +1,9 @@
 /**
- * After the forced checkout (docs/design.md §4, §5): the dependency install
- * when the switch changed them, marking the switch complete, and the restart
- * onto the new code through the strategy in force.
+ * The commit point and after (docs/design.md §4, §5): the forced checkout,
+ * then the dependency install when the switch changed them, marking the switch
+ * complete, and the restart onto the new code through the strategy in force.
+ * Under `exit` the boot never resolves: FluxOS must not go on running old code
+ * over a new checkout.
  */
 import * as path from 'node:path';
 import type { Head, SwitchResult } from '../checkout';
@@ -15,97 +17,180 @@ import {
   triggerRestart,
   type ResolvedRestart,
 } from '../restart/strategy';
-import type { BootRun } from './context';
-import { resultFrom, type BootResult } from './result';
-import type { Chosen } from './steps';
+import { checkDeadline, type BootRun } from './context';
+import { leaveResult } from './persist';
+import { restartMarkerPath, writeRestartMarker } from './restartMarker';
+import type { BootResult } from './result';
+import type { Planned } from './steps';
 
-export interface Switched {
-  chosen: Chosen;
-  switched: SwitchResult;
-  /** Releases the boot lock; called before an exit, so the next boot does not wait for it. */
-  release: () => Promise<void>;
+export function strategyOf(run: BootRun): ResolvedRestart {
+  return resolveRestartStrategy(
+    run.restart ?? run.settings.preProd.restart,
+    run.processContext ?? readProcessContext(),
+  );
 }
 
-function switchedMessage(s: Switched, strategy: ResolvedRestart): string {
-  const { chosen, switched } = s;
-  const changed = chosen.reason !== chosen.decision.reason ? ` (${chosen.reason})` : '';
-  const unfinished = chosen.unfinished ? ', finishing a switch an earlier boot left unfinished' : '';
-  const moved = `switched ${chosen.head.branch} → ${chosen.branch}${changed} at ${switched.to.slice(0, 12)}`;
-  return `${describeDecision(chosen.decision)}; ${moved}${unfinished}; restart: ${strategy}`;
-}
-
-/** Install, complete and restart; resolves with the switch's result once the restart has been triggered. */
-export async function finishSwitch(run: BootRun, s: Switched): Promise<BootResult> {
-  const preProd = run.settings.preProd;
-  const { chosen, switched } = s;
-  const head: Head = { branch: chosen.branch, commit: switched.to };
-  const strategy = resolveRestartStrategy(run.restart ?? preProd.restart, run.processContext ?? readProcessContext());
-  const message = switchedMessage(s, strategy);
-  run.logger.info(message);
-  const result = resultFrom({
+/** What status predicts, or what a background check does instead of moving the checkout under FluxOS. */
+async function withoutMoving(run: BootRun, planned: Planned): Promise<BootResult> {
+  const { head, decision, branch, reason } = planned;
+  const message = `${describeDecision(decision)}; the next boot moves ${head.branch ?? 'HEAD'} → ${branch}`;
+  if (run.kind === 'status')
+    return leaveResult(run, { head, before: head.branch, decision, reason, after: branch, message });
+  const strategy = strategyOf(run);
+  run.logger.info(`${message}; restart: ${strategy}`);
+  await restartFluxos(run, strategy, run.lookAgain ? 'recheck' : 'deferred', run.lookAgain === true);
+  return leaveResult(run, {
     head,
-    before: chosen.head.branch,
-    decision: chosen.decision,
-    reason: chosen.reason,
+    before: head.branch,
+    decision,
+    reason,
     restart: strategy,
-    settings: run.settings,
+    message,
+    restartPending: strategy !== 'none',
+  });
+}
+
+/** The forced checkout: the commit point. A failure is reported as it is, with HEAD read again. */
+export async function switchCheckout(
+  run: BootRun,
+  planned: Planned,
+  release: () => Promise<void>,
+): Promise<BootResult> {
+  checkDeadline(run);
+  if (run.kind !== 'boot') return withoutMoving(run, planned);
+  const { head, decision, branch } = planned;
+  run.phase = { name: 'switch', head, decision };
+  let switched: SwitchResult;
+  try {
+    switched = await run.checkout.switchTo(branch, planned.remote);
+  } catch (error) {
+    // git may have moved HEAD and part of the work tree before failing: the mode is read from HEAD
+    // again. The decision is saved, so the next boot decides the same and finishes the switch.
+    const current = (await run.checkout.head().catch(() => null)) ?? head;
+    const failed = `switch-failed: ${head.branch} → ${branch}: ${describeError(error)}`;
+    const message = `${describeDecision(decision)}; ${failed}; the checkout is on ${current.branch ?? 'a detached HEAD'}, no restart, the next boot finishes the switch`;
+    run.logger.error(message);
+    return leaveResult(run, { head: current, before: head.branch, decision, reason: 'switch-failed', message });
+  }
+  return finishSwitch(run, planned, switched, release);
+}
+
+function switchedMessage(planned: Planned, switched: SwitchResult, strategy: ResolvedRestart): string {
+  const changed = planned.reason !== planned.decision.reason ? ` (${planned.reason})` : '';
+  const unfinished = planned.inputs.unfinished ? ', finishing a switch an earlier boot left unfinished' : '';
+  const moved = `switched ${planned.head.branch} → ${planned.branch}${changed} at ${switched.to.slice(0, 12)}`;
+  return `${describeDecision(planned.decision)}; ${moved}${unfinished}; restart: ${strategy}`;
+}
+
+async function finishSwitch(
+  run: BootRun,
+  planned: Planned,
+  switched: SwitchResult,
+  release: () => Promise<void>,
+): Promise<BootResult> {
+  const head: Head = { branch: planned.branch, commit: switched.to };
+  const strategy = strategyOf(run);
+  const message = switchedMessage(planned, switched, strategy);
+  run.logger.info(message);
+  const before = planned.head.branch;
+  const { decision, reason } = planned;
+  const restartPending = strategy !== 'none';
+  const result = leaveResult(run, {
+    head,
+    before,
+    decision,
+    reason,
+    restart: strategy,
     switched: true,
+    restartPending,
     message,
   });
-  // Install and restart go on even if the deadline cuts the wait short: the checkout is already new.
-  const phase = { head, before: chosen.head.branch, decision: chosen.decision, reason: chosen.reason };
-  run.phase = { name: switched.depsChanged ? 'install' : 'restart', ...phase };
-  try {
-    await installAndRestart(run, s, strategy, phase);
-  } catch (error) {
-    run.logger.error(`restart failed: ${describeError(error)}`);
+  run.onSwitched?.(result);
+  run.phase = { name: switched.depsChanged ? 'install' : 'restart', head, before, decision, reason };
+  if (strategy === 'nodemon' && switched.depsChanged) {
+    await installDetached(run);
+  } else {
+    if (strategy === 'exit')
+      run.logger.warn(
+        'restart pending: FluxOS exits once the switch is complete, for its supervisor to start it on the new code',
+      );
+    if (switched.depsChanged) await install(run);
+    // Only now: a boot killed before this point (install included) finds the marker and switches again.
+    await run.checkout
+      .completeSwitch()
+      .catch((error: unknown) => run.logger.warn(`could not mark the switch complete: ${describeError(error)}`));
   }
+  run.phase = { name: 'restart', head, before, decision, reason };
+  // The lock goes first: an exit must not leave it for the next boot to take over.
+  await release();
+  await restartFluxos(run, strategy, 'switch');
+  run.phase = { name: 'done' };
   return result;
 }
 
-async function installAndRestart(
-  run: BootRun,
-  s: Switched,
-  strategy: ResolvedRestart,
-  phase: Omit<Extract<BootRun['phase'], { name: 'restart' }>, 'name'>,
-): Promise<void> {
-  const preProd = run.settings.preProd;
-  if (s.switched.depsChanged && strategy === 'nodemon') {
-    // nodemon restarts us a few seconds after the checkout and would kill an install
-    // running under us; this one outlives the restart and touches app.js when done.
-    startDetachedInstall({
-      dir: run.repoDir,
-      argv: preProd.installCommand,
-      timeoutMs: preProd.installTimeoutMs,
-      touchFile: path.join(run.repoDir, NODEMON_TOUCH_FILES[0]),
-      logFile: path.join(run.repoDir, '.git', 'fluxos-preprod-install.log'),
-    });
-    // From here the install belongs to the detached runner, which outlives this boot.
-    await run.checkout.completeSwitch().catch(() => undefined);
-    run.logger.info(
-      "dependencies changed: installing outside nodemon's process tree; nodemon restarts FluxOS again when it ends",
+async function install(run: BootRun): Promise<void> {
+  const { installCommand, installTimeoutMs } = run.settings.preProd;
+  try {
+    const ran = await runInstall(run.repoDir, installCommand, installTimeoutMs, run.logger);
+    run.logger.info(`dependencies installed in ${ran.ms} ms`);
+  } catch (error) {
+    run.logger.error(
+      `dependency install failed (${describeError(error)}); restarting anyway, FluxOS's own start script installs again`,
     );
-    run.phase = { name: 'done' };
-    return;
   }
-  if (s.switched.depsChanged) {
-    try {
-      const ran = await runInstall(run.repoDir, preProd.installCommand, preProd.installTimeoutMs, run.logger);
-      run.logger.info(`dependencies installed in ${ran.ms} ms`);
-    } catch (error) {
-      run.logger.error(
-        `dependency install failed (${describeError(error)}); ` +
-          "restarting anyway, FluxOS's own start script installs again",
-      );
+}
+
+/**
+ * nodemon restarts us a few seconds after the checkout and would kill an
+ * install running under us; this one outlives the restart, writes the restart
+ * marker (the boot it ends is the package's doing) and touches app.js when done.
+ */
+async function installDetached(run: BootRun): Promise<void> {
+  const { installCommand, installTimeoutMs } = run.settings.preProd;
+  startDetachedInstall({
+    dir: run.repoDir,
+    argv: installCommand,
+    timeoutMs: installTimeoutMs,
+    touchFile: path.join(run.repoDir, NODEMON_TOUCH_FILES[0]),
+    logFile: path.join(run.repoDir, '.git', 'fluxos-preprod-install.log'),
+    restartMarker: restartMarkerPath(run.repoDir) ?? undefined,
+  });
+  // From here the install belongs to the detached runner, which outlives this boot.
+  await run.checkout.completeSwitch().catch(() => undefined);
+  run.logger.info(
+    "dependencies changed: installing outside nodemon's process tree; nodemon restarts FluxOS again when it ends",
+  );
+}
+
+/**
+ * Restarts FluxOS through the strategy, the restart marker written first. Under
+ * `exit` this resolves only if the exit function returns (a test's or the CLI's).
+ */
+export async function restartFluxos(
+  run: BootRun,
+  strategy: ResolvedRestart,
+  cause: 'switch' | 'recheck' | 'deferred',
+  recheck = false,
+): Promise<void> {
+  if (strategy !== 'none') await writeRestartMarker(run.repoDir, cause, run.now(), recheck);
+  try {
+    if (strategy !== 'exit') {
+      await triggerRestart(strategy, { repoDir: run.repoDir, logger: run.logger, exit: run.exit });
+      return;
     }
+    const exited = new Promise<void>((resolve) => {
+      const exit = run.exit ?? ((code: number) => process.exit(code));
+      void triggerRestart('exit', {
+        repoDir: run.repoDir,
+        logger: run.logger,
+        exit: (code) => {
+          exit(code);
+          resolve();
+        },
+      });
+    });
+    await exited;
+  } catch (error) {
+    run.logger.error(`restart failed: ${describeError(error)}`);
   }
-  // Only now: a boot killed before this point (install included) finds the marker and switches again.
-  await run.checkout
-    .completeSwitch()
-    .catch((error: unknown) => run.logger.warn(`could not mark the switch complete: ${describeError(error)}`));
-  run.phase = { name: 'restart', ...phase };
-  // The lock goes first: an exit must not leave it for the next boot to take over.
-  await s.release();
-  await triggerRestart(strategy, { repoDir: run.repoDir, logger: run.logger, exit: run.exit });
-  run.phase = { name: 'done' };
 }

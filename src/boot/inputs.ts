@@ -1,10 +1,11 @@
-/** The boot's inputs: the operator's flags and the stored documents (docs/design.md §3). */
+/** The boot's inputs (docs/design.md §3): the operator's flags, HEAD, the stored documents, the restart marker. */
 import * as path from 'node:path';
+import type { Head } from '../checkout';
 import { parseUserFlags, readUserFlags } from '../config/userconfig';
-import { describeError, PreprodError } from '../errors';
-import type { Logger } from '../logger';
+import { describeError } from '../errors';
 import type { StateStore } from '../state';
 import { BOOT_HEALTH_KEY, COHORT_KEY, OPT_OUT_KEY, type StoredDocument, type UserFlags } from '../types';
+import type { RestartMarker } from './restartMarker';
 
 /** The cohort, opt-out and crash-loop documents. */
 export interface StateDocs {
@@ -15,30 +16,49 @@ export interface StateDocs {
 
 export const NO_STATE_DOCS: StateDocs = Object.freeze({ cohortDoc: null, optOutDoc: null, healthDoc: null });
 
-export async function readStateDocs(store: StateStore | null): Promise<StateDocs> {
-  if (!store) throw new PreprodError('store-unavailable', 'No state store was given.');
+/** The flags, and why they could not be read (then the node is opted out for this boot only). */
+export interface FlagsRead {
+  flags: UserFlags;
+  problem: string | null;
+}
+
+/** Everything the decision and the plan read, before anything is written. */
+export interface Inputs extends FlagsRead {
+  head: Head | null;
+  /** Why HEAD could not be read: git's own words. */
+  headProblem: string | null;
+  docs: StateDocs;
+  /** Why the store could not be read; null when it was. */
+  storeProblem: string | null;
+  /** An earlier boot began a switch and did not finish it. */
+  unfinished: boolean;
+  marker: RestartMarker | null;
+}
+
+/**
+ * Reads the three documents. `readOnly` (status) uses the store's side-effect-free
+ * read when it has one, so not even a dead writer's lock is removed.
+ */
+export async function readStateDocs(store: StateStore, readOnly = false): Promise<StateDocs> {
+  const read = (key: string) => (readOnly && store.peek ? store.peek(key) : store.get(key));
   const [cohortDoc, optOutDoc, healthDoc] = await Promise.all([
-    store.get(COHORT_KEY),
-    store.get(OPT_OUT_KEY),
-    store.get(BOOT_HEALTH_KEY),
+    read(COHORT_KEY),
+    read(OPT_OUT_KEY),
+    read(BOOT_HEALTH_KEY),
   ]);
   return { cohortDoc, optOutDoc, healthDoc };
 }
 
 /** The flags of userconfig.js: the path given, the object FluxOS passed, or `<repoDir>/config/userconfig.js`. */
-export function readFlags(
-  userconfig: string | Record<string, unknown> | undefined,
-  repoDir: string,
-  logger: Logger,
-): UserFlags {
+export function readFlags(userconfig: string | Record<string, unknown> | undefined, repoDir: string): FlagsRead {
   try {
     if (userconfig !== undefined && typeof userconfig === 'object' && userconfig !== null) {
-      return parseUserFlags(userconfig, 'the userconfig object FluxOS passed in');
+      return { flags: parseUserFlags(userconfig, 'the userconfig object FluxOS passed in'), problem: null };
     }
-    return readUserFlags(typeof userconfig === 'string' ? userconfig : path.join(repoDir, 'config', 'userconfig.js'));
+    const file = typeof userconfig === 'string' ? userconfig : path.join(repoDir, 'config', 'userconfig.js');
+    return { flags: readUserFlags(file), problem: null };
   } catch (error) {
-    // The operator said something we cannot read: take it as an opt-out, the safer mistake.
-    logger.error(`${describeError(error)} Treating this node as opted out until it is fixed.`);
-    return { development: false, disablePreProd: true };
+    // The operator said something we cannot read: an opt-out for this boot, the safer mistake (rule 8).
+    return { flags: { development: false, disablePreProd: undefined }, problem: describeError(error) };
   }
 }

@@ -7,15 +7,19 @@ import type { Head } from '../checkout';
 import type { BranchDecision } from '../cohort/decide';
 import type { ReasonCode } from '../types';
 
-/** The boot's phase, in order. Each step sets the next one as it begins. */
+/** The boot's phase, in order. Each step sets its phase as it begins. */
 export type BootPhase =
-  /** Reading userconfig, taking the boot lock, reading HEAD and the store. */
-  | { name: 'inputs'; head: Head | null }
-  /** Decided; looking for the remote and an unfinished switch. */
-  | { name: 'plan'; head: Head | null; decision: BranchDecision }
+  /** Waiting for the boot lock (another boot of this checkout runs). */
+  | { name: 'lock' }
+  /** Reading HEAD, the store (waiting for it up to storeWaitMs) and the restart marker. */
+  | { name: 'read'; head: Head | null }
+  /** Decided; looking for the remote and an unfinished switch in the local checkout. */
+  | { name: 'plan'; head: Head; decision: BranchDecision }
   /** Fetching the managed branches and choosing preprod or production. */
   | { name: 'fetch'; head: Head; decision: BranchDecision }
-  /** The forced checkout has begun. */
+  /** Saving the decision before anything moves. */
+  | { name: 'persist'; head: Head; decision: BranchDecision }
+  /** The forced checkout has begun: the commit point. */
   | { name: 'switch'; head: Head; decision: BranchDecision }
   /** Switched; installing dependencies. */
   | { name: 'install'; head: Head; before: string | null; decision: BranchDecision; reason: ReasonCode }
@@ -25,52 +29,55 @@ export type BootPhase =
 
 export type PhaseName = BootPhase['name'];
 
-/** What the boot reports when its deadline passes in `phase`. */
-export interface DeadlineOutcome {
-  reason: ReasonCode;
-  /** The checkout already moved; what is left (install, restart) finishes in the background. */
-  switched: boolean;
-}
-
 /**
- * The deadline's outcome in each phase. Before the checkout moves, the node
- * is left where it is, with the reason of the step that ran out of time; past
- * it the switch is committed and finishes in the background.
+ * What the boot does when its deadline passes:
+ * - `leave`: nothing has moved; resolve now, the node where it is, with the
+ *   reason of what ran out of time;
+ * - `finish-step`: a fetch runs, bounded by what was left of the deadline, and
+ *   ends the boot itself as soon as it returns (no git child outlives it);
+ * - `commit`: the checkout has begun; the boot runs to its end (a checkout is
+ *   seconds) and reports what really happened.
  */
+export type DeadlineOutcome =
+  { kind: 'leave'; reason: ReasonCode } | { kind: 'finish-step'; reason: ReasonCode } | { kind: 'commit' };
+
 export function deadlineOutcome(phase: BootPhase): DeadlineOutcome {
   switch (phase.name) {
-    case 'inputs':
+    case 'lock':
+    case 'read':
+    case 'persist':
+      return { kind: 'leave', reason: 'store-unavailable' };
     case 'plan':
-      return { reason: 'store-unavailable', switched: false };
+      return { kind: 'leave', reason: 'repo-unreadable' };
     case 'fetch':
-      return { reason: 'fetch-failed', switched: false };
+      return { kind: 'finish-step', reason: 'fetch-failed' };
     case 'switch':
-      return { reason: phase.decision.reason, switched: false };
     case 'install':
     case 'restart':
-      return { reason: phase.reason, switched: true };
     case 'done':
-      return { reason: 'fetch-failed', switched: false };
+      return { kind: 'commit' };
   }
 }
 
-/** The checkout the deadline leaves behind, and the branch before the boot. */
+/** The checkout as the phase last saw it, the branch before the boot, and the decision. */
 export function phaseHead(phase: BootPhase): {
   head: Head | null;
   before: string | null;
   decision: BranchDecision | null;
 } {
   switch (phase.name) {
-    case 'inputs':
+    case 'lock':
+    case 'done':
+      return { head: null, before: null, decision: null };
+    case 'read':
       return { head: phase.head, before: phase.head?.branch ?? null, decision: null };
     case 'plan':
     case 'fetch':
+    case 'persist':
     case 'switch':
-      return { head: phase.head, before: phase.head?.branch ?? null, decision: phase.decision };
+      return { head: phase.head, before: phase.head.branch, decision: phase.decision };
     case 'install':
     case 'restart':
       return { head: phase.head, before: phase.before, decision: phase.decision };
-    case 'done':
-      return { head: null, before: null, decision: null };
   }
 }

@@ -8,6 +8,9 @@ import type { ResolvedRestart } from '../restart/strategy';
 import type { Mode, ReasonCode, Settings } from '../types';
 import type { FluxInfoFields } from './fluxInfo';
 
+/** The step whose outcome `status` could not know without taking it (docs/design.md §8). */
+export type PendingStep = 'draw' | 'fetch' | 'store-write';
+
 /** The outcome of a boot (or of a read-only status), as the CLI's JSON prints it (docs/design.md §8). */
 export interface BootResult {
   mode: Mode;
@@ -18,6 +21,10 @@ export interface BootResult {
   cohort: { draw: number | null; probability: number; rolledAt: string; nextRollAt: string; rolled: boolean } | null;
   optedOut: boolean;
   restart: ResolvedRestart;
+  /** The package is restarting FluxOS onto the new code (exit, or nodemon's restart): nothing else should run. */
+  restartPending: boolean;
+  /** status only: the first step it could not take, on which boot's outcome depends; absent when exact. */
+  pending?: PendingStep;
   /** The one readable line that was logged. */
   message: string;
 }
@@ -32,6 +39,10 @@ export interface ResultParts {
   restart?: ResolvedRestart;
   settings: Settings | null;
   switched?: boolean;
+  restartPending?: boolean;
+  /** status: where a boot would put the checkout, when not where it is. */
+  after?: string | null;
+  pending?: PendingStep | null;
   message: string;
 }
 
@@ -53,15 +64,18 @@ export function resultFrom(parts: ResultParts): BootResult {
   // The mode says what the node runs, not what it was told to run.
   const skipped = decision?.mode === 'skipped' || reason === 'config-invalid';
   const mode: Mode = skipped ? 'skipped' : onPreprod ? 'preprod' : 'production';
+  const after = parts.after !== undefined ? parts.after : (head?.branch ?? null);
   return {
     mode,
     preProdNode: onPreprod,
     reason,
-    branch: { before: parts.before, after: head?.branch ?? null, switched: parts.switched ?? false },
+    branch: { before: parts.before, after, switched: parts.switched ?? false },
     commit: head?.commit ?? null,
     cohort: cohortOf(decision),
     optedOut: decision?.optedOut ?? false,
     restart: parts.restart ?? 'none',
+    restartPending: parts.restartPending ?? false,
+    ...(parts.pending ? { pending: parts.pending } : {}),
     message,
   };
 }

@@ -2,36 +2,38 @@
  * The boot step FluxOS runs once at startup (docs/design.md §3–§5, §9):
  * decide the cohort, put the checkout on the matching branch, restart onto
  * it, and keep the outcome in memory for /flux/info. This file wires the
- * service together and races the boot steps (steps.ts) against the deadline;
- * its one promise is that runAtBoot() never throws.
+ * service together; run.ts races the steps against the deadline. Its one
+ * promise is that runAtBoot() never throws.
  */
 import * as path from 'node:path';
-import type { Db } from 'mongodb';
 import type { Checkout } from '../checkout';
 import { openRepository } from '../checkout/repository';
-import { markHealthyWrite } from '../cohort/decide';
 import { cryptoRandom, type RandomSource } from '../cohort/random';
 import { readSettings } from '../config/settings';
 import { describeError } from '../errors';
 import { safeLogger, type Logger } from '../logger';
 import type { ProcessContext } from '../restart/strategy';
-import { MongoStateStore, type StateStore } from '../state';
-import { BOOT_HEALTH_KEY, type ReasonCode, type RestartStrategy, type Settings } from '../types';
-import type { BootDeps, BootRun } from './context';
+import type { StateStore } from '../state';
+import type { ReasonCode, RestartStrategy, Settings } from '../types';
+import type { BackgroundTimings } from './background';
+import type { BootDeps } from './context';
 import { PENDING_FLUX_INFO, type FluxInfoFields } from './fluxInfo';
-import { deadlineOutcome, phaseHead } from './phase';
+import { markHealthyLogged, type HealthyReport } from './healthy';
 import { resultFrom, toFluxInfo, type BootResult } from './result';
-import { predictBoot } from './status';
-import { runBoot } from './steps';
+import { runBackground, runWithDeadline, runStatus } from './run';
+import { storeGetter, type DbSource } from './storeWait';
 
-export type { BootResult } from './result';
+export type { BootResult, PendingStep } from './result';
+export type { HealthyReport } from './healthy';
+export type { DbSource } from './storeWait';
 
 export interface PreprodServiceOptions {
   /** The FluxOS checkout (~/zelflux, or $FLUXOS_PATH on ArcaneOS). */
   repoDir: string;
-  /** Where the cohort lives. Give `store`, or `db` (FluxOS's `zelfluxlocal` Db handle). */
+  /** Where the cohort lives. Give `store`, or `db`: FluxOS's `zelfluxlocal` Db, or a getter or promise of it. */
   store?: StateStore;
-  db?: Db;
+  /** Waited for up to settings.preProd.storeWaitMs; the service never opens a MongoDB client itself. */
+  db?: DbSource;
   /** Validated settings, or a raw object deep-merged over config/default.json and validated. */
   settings?: Settings | Record<string, unknown>;
   /** Path of userconfig.js, or what it exports. Default `<repoDir>/config/userconfig.js`. */
@@ -42,26 +44,37 @@ export interface PreprodServiceOptions {
   restart?: RestartStrategy;
   /** Mark the boot healthy after settings.preProd.healthyAfterMs if still up. Default true. */
   armHealthyTimer?: boolean;
+  /** The preprod recheck and the deferred check of a long-lived process. Default true; the one-shot CLI boot says false. */
+  backgroundChecks?: boolean;
   /** Test seams. */
+  backgroundTimings?: Partial<BackgroundTimings>;
   now?: () => Date;
   random?: RandomSource;
   exit?: (code: number) => void;
   processContext?: ProcessContext;
-  /** The checkout port; default the git adapter on repoDir. */
+  /** The checkout port; default the git adapter on repoDir, logging to `logger`. */
   repository?: Checkout;
 }
 
 export interface PreprodService {
-  /** Decide, switch, restart. Never throws; resolves within settings.preProd.bootDeadlineMs. */
+  /**
+   * Decide, switch, restart. Never throws. Resolves within
+   * settings.preProd.bootDeadlineMs unless a checkout has begun (it then resolves
+   * when the checkout ends); after a switch under `exit` it never resolves.
+   */
   runAtBoot(): Promise<BootResult>;
-  /** The decision a boot would make now, without drawing, writing or touching git. Never throws. */
+  /** What a boot would do now, without drawing, writing, fetching or moving anything. Never throws. */
   status(): Promise<BootResult>;
   /** This boot is healthy: clear the crash-loop count. Resolves true when a count was cleared. Never throws. */
   markHealthy(): Promise<boolean>;
+  /** markHealthy() with the sentence that says what it did (or why it changed nothing). Never throws. */
+  markHealthyReport(): Promise<HealthyReport>;
   /** What /flux/info shows: synchronous, no I/O. */
   fluxInfo(): FluxInfoFields;
   /** The last result, or null before runAtBoot() resolved. */
   lastResult(): BootResult | null;
+  /** Stops the background checks and the healthy timer. */
+  stop(): void;
 }
 
 function loadSettings(raw: PreprodServiceOptions['settings']): { settings: Settings | null; error: string | null } {
@@ -73,26 +86,20 @@ function loadSettings(raw: PreprodServiceOptions['settings']): { settings: Setti
   }
 }
 
-function storeFrom(options: PreprodServiceOptions, logger: Logger): StateStore | null {
-  if (options.store) return options.store;
-  if (!options.db) return null;
-  try {
-    return new MongoStateStore(options.db);
-  } catch (error) {
-    logger.error(`cannot use the MongoDB handle: ${describeError(error)}`);
-    return null;
-  }
-}
-
-/** Everything a boot needs except the settings, which may be invalid. */
-function sharedDeps(options: PreprodServiceOptions, logger: Logger, now: () => Date): Omit<BootDeps, 'settings'> {
+/** Everything a run needs except the settings, which may be invalid. */
+function sharedDeps(
+  options: PreprodServiceOptions,
+  logger: Logger,
+  settings: Settings | null,
+): Omit<BootDeps, 'settings'> {
   const repoDir = path.resolve(options.repoDir ?? '.');
+  const storeWaitMs = () => settings?.preProd.storeWaitMs ?? 0;
   return {
     repoDir,
-    checkout: options.repository ?? openRepository(repoDir),
-    store: storeFrom(options, logger),
+    checkout: options.repository ?? openRepository(repoDir, { logger }),
+    getStore: storeGetter(options.store, options.db, storeWaitMs, logger),
     logger,
-    now,
+    now: options.now ?? (() => new Date()),
     random: options.random ?? cryptoRandom,
     userconfig: options.userconfig,
     restart: options.restart,
@@ -103,14 +110,13 @@ function sharedDeps(options: PreprodServiceOptions, logger: Logger, now: () => D
 
 export function createPreprodService(options: PreprodServiceOptions): PreprodService {
   const logger = safeLogger(options.logger, '[preprod] ');
-  const now = options.now ?? (() => new Date());
   // Nothing here may throw to the host: every bad input becomes a result.
   const { settings, error: settingsError } = loadSettings(options.settings);
-  const shared = sharedDeps(options, logger, now);
-  const { checkout, store } = shared;
+  const shared = sharedDeps(options, logger, settings);
   let result: BootResult | null = null;
   let info: FluxInfoFields = PENDING_FLUX_INFO;
-  let healthyTimer: NodeJS.Timeout | null = null;
+  const timers: Array<{ stop(): void }> = [];
+  const stop = (): void => timers.splice(0).forEach((timer) => timer.stop());
 
   const remember = (next: BootResult): BootResult => {
     result = next;
@@ -118,15 +124,12 @@ export function createPreprodService(options: PreprodServiceOptions): PreprodSer
     return next;
   };
   const leftAlone = async (reason: ReasonCode, message: string): Promise<BootResult> => {
-    const head = await checkout.head().catch(() => null);
+    const head = await shared.checkout.head().catch(() => null);
     return resultFrom({ head, before: head?.branch ?? null, decision: null, reason, settings, message });
   };
-  const depsFor = (active: Settings): BootDeps => ({ ...shared, settings: active });
-
-  const markHealthy = async (): Promise<boolean> => {
-    if (healthyTimer) clearTimeout(healthyTimer);
-    healthyTimer = null;
-    return markBootHealthy(store, now(), logger);
+  const markHealthyReport = async (): Promise<HealthyReport> => {
+    if (settings === null) return { cleared: false, message: `config-invalid: ${settingsError}` };
+    return markHealthyLogged({ ...shared, settings }, result);
   };
 
   const runAtBoot = async (): Promise<BootResult> => {
@@ -134,76 +137,46 @@ export function createPreprodService(options: PreprodServiceOptions): PreprodSer
       logger.error(`settings are invalid, the node is left where it is: ${settingsError}`);
       return remember(await leftAlone('config-invalid', `skipped: config-invalid (${settingsError})`));
     }
-    const outcome = await raceDeadline(depsFor(settings));
+    const deps: BootDeps = { ...shared, settings };
+    const { outcome, seen } = await runWithDeadline(deps, remember);
     remember(outcome);
-    if (outcome.mode === 'preprod' && options.armHealthyTimer !== false && settings.preProd.healthyAfterMs > 0) {
-      healthyTimer = setTimeout(() => void markHealthy(), settings.preProd.healthyAfterMs);
-      healthyTimer.unref();
+    const preProd = settings.preProd;
+    if (
+      outcome.mode === 'preprod' &&
+      !outcome.branch.switched &&
+      options.armHealthyTimer !== false &&
+      preProd.healthyAfterMs > 0
+    ) {
+      const timer = setTimeout(() => void markHealthyReport(), preProd.healthyAfterMs);
+      timer.unref();
+      timers.push({ stop: () => clearTimeout(timer) });
+    }
+    if (options.backgroundChecks !== false) {
+      timers.push(
+        ...runBackground(
+          deps,
+          outcome,
+          seen,
+          options.db !== undefined && options.store === undefined,
+          options.backgroundTimings,
+        ),
+      );
     }
     return outcome;
   };
 
   const status = async (): Promise<BootResult> => {
     if (settings === null) return leftAlone('config-invalid', `config-invalid: ${settingsError}`);
-    return predictBoot(depsFor(settings));
+    return runStatus({ ...shared, settings });
   };
 
-  return { runAtBoot, status, markHealthy, fluxInfo: () => info, lastResult: () => result };
-}
-
-/** Clears the crash-loop count of this period. Never throws. */
-async function markBootHealthy(store: StateStore | null, now: Date, logger: Logger): Promise<boolean> {
-  try {
-    if (!store) return false;
-    const write = markHealthyWrite(await store.get(BOOT_HEALTH_KEY), now);
-    if (!write || 'delete' in write) return false;
-    await store.set(write.key, write.value);
-    logger.info('this boot is healthy; the crash-loop count is cleared');
-    return true;
-  } catch (error) {
-    logger.warn(`could not mark this boot healthy: ${describeError(error)}`);
-    return false;
-  }
-}
-
-/** The boot steps against the deadline: whichever ends first gives the result. */
-async function raceDeadline(deps: BootDeps): Promise<BootResult> {
-  const deadlineMs = deps.settings.preProd.bootDeadlineMs;
-  const controller = new AbortController();
-  const run: BootRun = { ...deps, signal: controller.signal, phase: { name: 'inputs', head: null } };
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<BootResult>((resolve) => {
-    timer = setTimeout(() => {
-      controller.abort();
-      resolve(onDeadline(run, deadlineMs));
-    }, deadlineMs);
-  });
-  const work = runBoot(run).catch((error: unknown) => {
-    // A bug, not an expected failure: still leave the node where it is.
-    deps.logger.error(`boot step failed unexpectedly, the node is left where it is: ${describeError(error)}`);
-    const { head, before, decision } = phaseHead(run.phase);
-    const message = `left alone after an unexpected error: ${describeError(error)}`;
-    return resultFrom({
-      head,
-      before,
-      decision,
-      settings: deps.settings,
-      reason: decision?.reason ?? 'store-unavailable',
-      message,
-    });
-  });
-  try {
-    return await Promise.race([work, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function onDeadline(run: BootRun, deadlineMs: number): BootResult {
-  const { reason, switched } = deadlineOutcome(run.phase);
-  const where = switched ? 'the switch finishes in the background' : 'the node is left where it is';
-  const message = `boot step reached its ${deadlineMs} ms deadline during ${run.phase.name}; ${where} (${reason})`;
-  run.logger.warn(message);
-  const { head, before, decision } = phaseHead(run.phase);
-  return resultFrom({ head, before, decision, reason, settings: run.settings, switched, message });
+  return {
+    runAtBoot,
+    status,
+    markHealthy: async () => (await markHealthyReport()).cleared,
+    markHealthyReport,
+    fluxInfo: () => info,
+    lastResult: () => result,
+    stop,
+  };
 }

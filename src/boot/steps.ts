@@ -1,222 +1,158 @@
 /**
  * The boot as named steps (docs/design.md §3–§5): read inputs → plan → fetch
- * and choose → switch → finish and restart. Each step either ends the boot
- * with a result or hands the next one what it found; the phase it sets is what
- * the deadline reads. The steps talk to git through the Checkout port only.
+ * and choose → persist → switch → finish and restart. Each step either ends the
+ * run with a result or hands the next one what it found; the phase it sets is
+ * what the deadline reads. The steps reach git through the Checkout port only.
+ * `status` runs the same steps without taking the ones that write or move.
  */
-import type { Head, SwitchResult } from '../checkout';
-import { choosePreprodOrFallback, planSwitch, planWithoutRemote } from '../checkout/plan';
-import { decide, describeDecision, type BranchDecision } from '../cohort/decide';
-import { writesForLanding } from '../cohort/landing';
-import type { StoreWrite } from '../cohort/records';
+import type { Head } from '../checkout';
+import { planSwitch, planWithoutRemote } from '../checkout/plan';
+import { decide, decideWithoutStore, describeDecision, type BranchDecision, type Decision } from '../cohort/decide';
 import { describeError } from '../errors';
-import type { Mode, ReasonCode, UserFlags } from '../types';
-import { checkDeadline, done, type BootRun, type Step } from './context';
-import { finishSwitch } from './finish';
-import { readFlags, readStateDocs, type StateDocs } from './inputs';
+import type { ReasonCode } from '../types';
 import { lockBoot, releaseOnce } from './bootLock';
-import { resultFrom, type BootResult, type ResultParts } from './result';
+import { fetchAndChoose } from './choose';
+import { checkDeadline, done, notePending, type BootRun, type Step } from './context';
+import { switchCheckout } from './finish';
+import { readFlags, readStateDocs, NO_STATE_DOCS, type FlagsRead, type Inputs, type StateDocs } from './inputs';
+import { leaveResult, persistDecision, stayResult } from './persist';
+import { readRestartMarker } from './restartMarker';
+import type { BootResult } from './result';
 
-interface Inputs {
-  flags: UserFlags;
-  head: Head | null;
-  docs: StateDocs;
-}
-
-interface Planned {
+/** Where a switch is planned to: handed from step to step. */
+export interface Planned {
+  inputs: Inputs;
   head: Head;
   decision: BranchDecision;
-  target: string;
   remote: string;
-  /** An earlier boot began a switch and did not finish it. */
-  unfinished: boolean;
-}
-
-interface Chosen extends Planned {
+  /** The branch the checkout goes to (the decision's, or production when preprod is unusable). */
   branch: string;
   reason: ReasonCode;
-  mode: Mode;
 }
 
-/** The whole boot; the service races it against the deadline. */
+/** The whole run; the service races a boot against the deadline. */
 export async function runBoot(run: BootRun): Promise<BootResult> {
-  const flags = readFlags(run.userconfig, run.repoDir, run.logger);
-  if (flags.development) return developmentResult(run, flags);
-  const release = releaseOnce(await lockBoot(run.repoDir, run.settings.preProd.bootDeadlineMs, run.logger));
+  const flags = readFlags(run.userconfig, run.repoDir);
+  if (flags.problem) run.logger.error(`${flags.problem} Opted out for this boot only, until the file is fixed.`);
+  if (flags.flags.development) return developmentResult(run, flags);
+  run.phase = { name: 'lock' };
+  const locked =
+    run.kind === 'status'
+      ? async () => undefined
+      : await lockBoot(run.repoDir, run.settings.preProd.bootDeadlineMs, run.logger);
+  const release = releaseOnce(locked);
   try {
     const inputs = await readInputs(run, flags);
-    if ('done' in inputs) return inputs.done;
-    const planned = await planCheckout(run, inputs.next);
+    const planned = await planCheckout(run, inputs);
     if ('done' in planned) return planned.done;
     const chosen = await fetchAndChoose(run, planned.next);
     if ('done' in chosen) return chosen.done;
-    return await switchCheckout(run, chosen.next, release);
+    const stored = await persistDecision(run, chosen.next);
+    if ('done' in stored) return stored.done;
+    return await switchCheckout(run, stored.next, release);
   } finally {
     await release();
   }
 }
 
-function developmentResult(run: BootRun, flags: UserFlags): BootResult {
-  const decision = decide({
+function developmentResult(run: BootRun, flags: FlagsRead): BootResult {
+  const input = {
     settings: run.settings.preProd,
-    flags,
-    cohortDoc: null,
-    optOutDoc: null,
-    healthDoc: null,
+    flags: flags.flags,
+    ...NO_STATE_DOCS,
     now: run.now(),
     random: run.random,
-  });
+  };
+  const decision = decide(input);
   const message = describeDecision(decision);
   run.logger.info(message);
-  return resultFrom({ head: null, before: null, decision, reason: 'development', settings: run.settings, message });
+  return leaveResult(run, { head: null, before: null, decision, reason: 'development', message });
 }
 
-function result(run: BootRun, parts: Omit<ResultParts, 'settings'>): BootResult {
-  return resultFrom({ ...parts, settings: run.settings });
+async function readDocs(run: BootRun): Promise<{ docs: StateDocs; storeProblem: string | null }> {
+  try {
+    const store = await run.getStore();
+    return { docs: await readStateDocs(store, run.kind === 'status'), storeProblem: null };
+  } catch (error) {
+    return { docs: NO_STATE_DOCS, storeProblem: describeError(error) };
+  }
 }
 
-/** HEAD and the stored documents, read side by side. */
-async function readInputs(run: BootRun, flags: UserFlags): Promise<Step<Inputs>> {
-  run.phase = { name: 'inputs', head: null };
-  // Read HEAD while the store answers, and keep it where the deadline can see it.
+/** HEAD, the stored documents, an unfinished switch and the restart marker, read side by side. */
+async function readInputs(run: BootRun, flags: FlagsRead): Promise<Inputs> {
+  run.phase = { name: 'read', head: null };
   const headRead = run.checkout.head().then(
     (head) => {
-      if (run.phase.name === 'inputs') run.phase = { name: 'inputs', head };
-      return head;
+      if (run.phase.name === 'read') run.phase = { name: 'read', head };
+      return { head, headProblem: null };
     },
-    () => null,
+    (error: unknown) => ({ head: null, headProblem: describeError(error) }),
   );
-  let docs: StateDocs;
-  try {
-    docs = await readStateDocs(run.store);
-  } catch (error) {
-    const head = await headRead;
-    const message = `store-unavailable: ${describeError(error)}; the node is left where it is`;
-    run.logger.warn(message);
-    return done(
-      result(run, { head, before: head?.branch ?? null, decision: null, reason: 'store-unavailable', message }),
-    );
-  }
-  const head = await headRead;
+  const [{ head, headProblem }, { docs, storeProblem }, pending, marker] = await Promise.all([
+    headRead,
+    readDocs(run),
+    run.checkout.pendingSwitch().catch(() => null),
+    readRestartMarker(run.repoDir),
+  ]);
   checkDeadline(run);
-  return { next: { flags, head, docs } };
+  run.seen = { storeless: storeProblem !== null, markerBy: marker?.by ?? null };
+  return { ...flags, head, headProblem, docs, storeProblem, unfinished: pending !== null, marker };
 }
 
-/** The decision, then where the checkout should go: nowhere (done), or a switch to plan for. */
+/** The decision; status never draws: it decides with the draw that leaves the node where it is. */
+function decideFrom(run: BootRun, inputs: Inputs): Decision | null {
+  const settings = run.settings.preProd;
+  const base = { settings, flags: inputs.flags, now: run.now(), userconfigProblem: inputs.problem };
+  if (inputs.storeProblem !== null) return decideWithoutStore({ ...base, random: run.random }, inputs.storeProblem);
+  const counting = { restartMarkerAt: inputs.marker?.at ?? null, countPreviousBoot: run.kind !== 'check' };
+  if (run.kind !== 'status') return decide({ ...base, ...inputs.docs, random: run.random, ...counting });
+  const stay = inputs.head?.branch === settings.branch ? 0 : 1 - Number.EPSILON;
+  const decision = decide({ ...base, ...inputs.docs, random: () => stay, ...counting });
+  if (decision.cohort?.rolled) {
+    decision.cohort = { ...decision.cohort, draw: null };
+    notePending(run, 'draw');
+  }
+  return decision;
+}
+
+function unreadable(run: BootRun, inputs: Inputs, decision: Decision | null): BootResult {
+  const fix = `run FluxOS as the checkout's owner, or trust it with \`git config --global --add safe.directory ${run.repoDir}\``;
+  const message = `repo-unreadable: ${inputs.headProblem ?? 'HEAD cannot be read'}; the node is left as it is (${fix})`;
+  run.logger.error(message);
+  return leaveResult(run, { head: null, before: null, decision, reason: 'repo-unreadable', message });
+}
+
+function storeUnavailable(run: BootRun, inputs: Inputs, head: Head): BootResult {
+  const message = `store-unavailable: ${inputs.storeProblem}; the node is left where it is`;
+  run.logger.warn(message);
+  return leaveResult(run, { head, before: head.branch, decision: null, reason: 'store-unavailable', message });
+}
+
+/** The decision, then where the checkout should go: nowhere (the run ends), or a switch to fetch for. */
 async function planCheckout(run: BootRun, inputs: Inputs): Promise<Step<Planned>> {
   const preProd = run.settings.preProd;
-  const decision = decide({
-    settings: preProd,
-    flags: inputs.flags,
-    ...inputs.docs,
-    now: run.now(),
-    random: run.random,
-  });
-  if (decision.mode === 'skipped') return done(developmentResult(run, inputs.flags));
+  const decision = decideFrom(run, inputs);
   const { head } = inputs;
+  if (head === null) return done(unreadable(run, inputs, decision));
+  if (decision === null) return done(storeUnavailable(run, inputs, head));
+  if (decision.mode === 'skipped') return done(developmentResult(run, inputs));
   run.phase = { name: 'plan', head, decision };
   const target = decision.targetBranch;
-  if (head === null) {
-    await persist(run, writesForLanding(decision, null, preProd));
-    const where = `${run.repoDir} is not a git checkout, left alone (unmanaged-branch)`;
-    const message = `${describeDecision(decision)}; ${where}`;
-    run.logger.warn(message);
-    return done(result(run, { head: null, before: null, decision, reason: 'unmanaged-branch', message }));
-  }
   // Cheap checks first: a node already on its branch costs one git process and no network.
   const planInput = { current: { branch: head.branch }, targetBranch: target, settings: preProd };
   let plan =
     planWithoutRemote(planInput) ??
     planSwitch({ ...planInput, remoteName: await run.checkout.findRemote(preProd.remote) });
-  // A switch that an earlier boot began and did not finish (killed, disk full, read-only) may have
-  // moved HEAD already: "already on it" is not done, so it is switched again. One file read, no git.
-  const unfinished = (await run.checkout.pendingSwitch().catch(() => null)) !== null;
-  if (plan.action === 'none' && unfinished && head.branch !== null) {
+  // "Already on it" is not done when an earlier boot's switch was cut short (HEAD may name the branch
+  // over a half-old work tree), nor when a background recheck found preprod unusable: look again.
+  const lookAgain = inputs.unfinished || (inputs.marker?.recheck ?? false) || run.lookAgain === true;
+  if (plan.action === 'none' && lookAgain && head.branch !== null) {
     const remote = await run.checkout.findRemote(preProd.remote);
     if (remote !== null) plan = { action: 'switch', from: head.branch, to: target, remote };
   }
-  if (plan.action !== 'switch') {
-    await persist(run, writesForLanding(decision, head.branch, preProd));
-    const reason = plan.action === 'leave' ? plan.reason : decision.reason;
-    const where = plan.action === 'none' ? 'already on it' : `left alone (${reason})`;
-    const message = `${describeDecision(decision)}; ${where}`;
-    run.logger.info(message);
-    return done(result(run, { head, before: head.branch, decision, reason, message }));
-  }
-  return { next: { head, decision, target, remote: plan.remote, unfinished } };
-}
-
-/** Fetch both managed branches, then preprod or, when it lacks master's tip, production. */
-async function fetchAndChoose(run: BootRun, planned: Planned): Promise<Step<Chosen>> {
-  const preProd = run.settings.preProd;
-  const { head, decision, target, remote } = planned;
-  run.phase = { name: 'fetch', head, decision };
-  try {
-    await run.checkout.fetch(remote, [preProd.productionBranch, preProd.branch], preProd.fetchTimeoutMs);
-  } catch (error) {
-    await persist(run, writesForLanding(decision, head.branch, preProd));
-    const why = `fetch-failed: ${describeError(error)}`;
-    const message = `${describeDecision(decision)}; ${why}; the node is left where it is`;
-    run.logger.warn(message);
-    return done(result(run, { head, before: head.branch, decision, reason: 'fetch-failed', message }));
-  }
   checkDeadline(run);
-  let branch = target;
-  let reason: ReasonCode = decision.reason;
-  if (target === preProd.branch) {
-    const preprodTip = await run.checkout.remoteTip(remote, preProd.branch);
-    const productionTip = await run.checkout.remoteTip(remote, preProd.productionBranch);
-    const contained =
-      preprodTip !== null && productionTip !== null && (await run.checkout.isAncestor(productionTip, preprodTip));
-    const choice = choosePreprodOrFallback({ target, settings: preProd, preprodTip, productionContained: contained });
-    branch = choice.branch;
-    if (choice.reason) reason = choice.reason;
-  }
-  if (branch === head.branch && !planned.unfinished) {
-    await persist(run, writesForLanding(decision, branch, preProd));
-    const message = `${describeDecision(decision)}; ${reason}: staying on ${branch}`;
-    run.logger.warn(message);
-    return done(result(run, { head, before: head.branch, decision, reason, message }));
-  }
-  checkDeadline(run);
-  const mode: Mode = branch === preProd.branch ? 'preprod' : 'production';
-  return { next: { ...planned, branch, reason, mode } };
+  if (plan.action === 'leave')
+    return done(await stayResult(run, { inputs, head, decision, reason: plan.reason, leave: true }));
+  if (plan.action === 'none') return done(await stayResult(run, { inputs, head, decision, reason: decision.reason }));
+  return { next: { inputs, head, decision, remote: plan.remote, branch: target, reason: decision.reason } };
 }
-
-/** The forced checkout: the commit point. Then install and restart. */
-async function switchCheckout(run: BootRun, chosen: Chosen, release: () => Promise<void>): Promise<BootResult> {
-  const preProd = run.settings.preProd;
-  const { head, decision, branch, reason } = chosen;
-  run.phase = { name: 'switch', head, decision };
-  let switched: SwitchResult;
-  try {
-    switched = await run.checkout.switchTo(branch, chosen.remote);
-  } catch (error) {
-    // git may have moved HEAD and part of the work tree before failing: the result reads HEAD
-    // again, and the draw is kept so the next boot, which finishes the switch, does not re-draw.
-    const current = (await run.checkout.head().catch(() => null)) ?? head;
-    await persist(run, writesForLanding(decision, current.branch, preProd));
-    const why = describeError(error).replace(/\.$/, '');
-    const failed = `switching ${head.branch} → ${branch} failed: ${why}`;
-    const message = `${describeDecision(decision)}; ${failed}; no restart, the next boot finishes the switch`;
-    run.logger.error(message);
-    return result(run, { head: current, before: head.branch, decision, reason, message });
-  }
-  await persist(run, writesForLanding(decision, branch, preProd));
-  return finishSwitch(run, { chosen, switched, release });
-}
-
-/** Applies writes in order; a failure is logged and the boot goes on (the next boot decides again). */
-export async function persist(run: BootRun, writes: StoreWrite[]): Promise<void> {
-  if (!run.store || writes.length === 0) return;
-  try {
-    for (const write of writes) {
-      if ('delete' in write) await run.store.delete(write.key);
-      else await run.store.set(write.key, write.value);
-    }
-  } catch (error) {
-    run.logger.warn(`could not save the decision (${describeError(error)}); the next boot decides again`);
-  }
-}
-
-export type { Chosen };

@@ -17,6 +17,7 @@ import { startFluxInfoServer } from '../boot/fluxInfo';
 import { createCliLogger, type Logger } from '../logger';
 import { createPreprodService, type BootResult } from '../boot/service';
 import { addTrackedVersionCommand } from './commands/trackedVersion';
+import { exitCodeForReason } from '../cohort/reasons';
 import { simulate } from '../cohort/simulate';
 import { DEFAULT_STORE_URL, openStore, storeKind, type StateStore } from '../state';
 import { BOOT_HEALTH_KEY, type RestartStrategy, type Settings } from '../types';
@@ -123,8 +124,7 @@ function userconfigPath(options: ReadOptions, repo: string): string {
 
 /** Exit code of a boot or status result: 1 when something outside the node failed, else 0. */
 export function exitCodeFor(result: BootResult): number {
-  if (result.reason === 'config-invalid') return 2;
-  return result.reason === 'store-unavailable' || result.reason === 'fetch-failed' ? 1 : 0;
+  return exitCodeForReason(result.reason);
 }
 
 function addReadOptions(command: Command): Command {
@@ -157,7 +157,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .choices(['none', 'nodemon', 'exit', 'auto'])
     .default('none');
 
-  const bootLike = async (options: ReadOptions & { restart?: RestartStrategy }) => {
+  const bootLike = async (options: ReadOptions & { restart?: RestartStrategy }, serving = false) => {
     const storeUrl = options.store ?? DEFAULT_STORE_URL;
     storeKind(storeUrl); // usage errors first, before anything is read
     const settings = loadSettings(options);
@@ -173,6 +173,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       logger,
       restart: options.restart ?? 'none',
       armHealthyTimer: false,
+      backgroundChecks: serving, // a one-shot boot schedules nothing; serve is a long-lived process
       exit: () => undefined, // the CLI is not FluxOS: report the restart, never exit for it
     });
     return { service, store };
@@ -208,8 +209,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
         // markHealthy() never throws (FluxOS calls it); here a store that cannot be read is an operational failure (exit 1), not "nothing to clear".
         await store.get(BOOT_HEALTH_KEY);
         const service = createPreprodService({ repoDir: repoDir(options), store, logger: loggerFor(options), armHealthyTimer: false });
-        const cleared = await service.markHealthy();
-        print(cleared ? 'marked healthy: the crash-loop count is cleared\n' : 'nothing to clear: no unhealthy preprod boots are counted\n');
+        print(`${(await service.markHealthyReport()).message}\n`);
       } finally {
         await store.close();
       }
@@ -220,7 +220,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on', wholeNumber('--port', 0, 65535), 16127)
     .action(async (options: ReadOptions & { restart: RestartStrategy; host: string; port: number }) => {
-      const { service, store } = await bootLike(options);
+      const { service, store } = await bootLike(options, true);
       const stop = waitForSignal(); // before anything is printed: see runDemo
       const result = await service.runAtBoot();
       await store.close();

@@ -15,9 +15,10 @@ import {
   type StoredDocument,
   type UserFlags,
 } from '../types';
-import { evaluateHealth, type HealthInfo } from './health';
+import { evaluateHealth, healthWrite, type HealthInfo } from './health';
 import {
   isStoredOptOut,
+  type BootHealthRecord,
   nextRollAt,
   parseCohortRecord,
   redrawReason,
@@ -43,6 +44,15 @@ export interface DecisionInput {
   now: Date;
   /** Consulted only when a new draw is needed. */
   random: RandomSource;
+  /**
+   * Why userconfig.js could not be read or its disablePreProd understood: the
+   * node is opted out for this boot only, and nothing is remembered (rule 8).
+   */
+  userconfigProblem?: string | null;
+  /** When the package last ended the process itself; the boot it ended does not count as unhealthy. */
+  restartMarkerAt?: Date | null;
+  /** False for a background check of a running process: the previous boot is that process. Default true. */
+  countPreviousBoot?: boolean;
 }
 
 export interface CohortInfo {
@@ -68,10 +78,18 @@ interface DecisionFields {
   optedOut: boolean;
   /** The crash-loop counter of this cohort period after this boot; null unless the cohort selected the node. */
   health: HealthInfo | null;
-  /** What to persist, in order. Empty when nothing changed. */
+  /**
+   * What to persist, in order, when the node runs the target branch's code at
+   * this boot; landing.ts derives the writes of every other landing. Empty when
+   * nothing changed.
+   */
   writes: StoreWrite[];
-  /** Replaces the usual words of a `disabled` line (an opt-out for this boot only, a storeless boot). */
-  optOutNote?: string;
+  /** The crash-loop counter after counting the previous boot; null when the cohort was not consulted. */
+  counter: { record: BootHealthRecord; changed: boolean } | null;
+  /** Opt-out and the kill switch need no store (rule 7): such a decision moves the node even if nothing is saved. */
+  needsStore: boolean;
+  /** Said in the log line: an opt-out for this boot only, a store that could not be read. */
+  note?: string;
 }
 
 /** A developer's node: never moved, so it has no target branch. */
@@ -121,66 +139,109 @@ const SKIPPED: SkippedDecision = Object.freeze({
   optedOut: false,
   health: null,
   writes: [] as StoreWrite[],
+  counter: null,
+  needsStore: false,
 }) as SkippedDecision;
+
+function production(
+  settings: PreProdSettings,
+  reason: ReasonCode,
+  fields: Partial<DecisionFields> & Pick<DecisionFields, 'writes'>,
+): BranchDecision {
+  return {
+    mode: 'production',
+    reason,
+    targetBranch: settings.productionBranch,
+    cohort: null,
+    optedOut: false,
+    health: null,
+    counter: null,
+    needsStore: true,
+    ...fields,
+  };
+}
+
+/** Rule 2 and 8: an opt-out from userconfig.js, remembered unless it could not be read. */
+function optOutDecision(input: DecisionInput, writes: StoreWrite[]): BranchDecision {
+  const { settings, now } = input;
+  if (input.userconfigProblem) {
+    const note = `${input.userconfigProblem}; opted out for this boot only, not remembered`;
+    return production(settings, 'disabled', { optedOut: true, needsStore: false, note, writes: [] });
+  }
+  // Remembered because FluxOS rewrites userconfig.js from a fixed key list and may drop the key.
+  if (!isStoredOptOut(input.optOutDoc)) {
+    writes.push({ key: OPT_OUT_KEY, value: { key: OPT_OUT_KEY, optedOut: true, updatedAt: new Date(now.getTime()) } });
+  }
+  return production(settings, 'disabled', { optedOut: true, needsStore: false, writes });
+}
 
 /** The whole boot decision of docs/design.md §3 and the crash-loop fallback of §9. */
 export function decide(input: DecisionInput): Decision {
   const { settings, flags, now } = input;
   if (flags.development) return { ...SKIPPED, writes: [] };
-
   const writes: StoreWrite[] = [];
-  const production = (
-    reason: ReasonCode,
-    cohort: CohortInfo | null,
-    optedOut: boolean,
-    health: HealthInfo | null,
-  ): BranchDecision => ({
-    mode: 'production',
-    reason,
-    targetBranch: settings.productionBranch,
-    cohort,
-    optedOut,
-    health,
-    writes,
-  });
-
-  const flag = optOutFlag(flags.disablePreProd);
-  if (flag === 'opt-out') {
-    // Remembered because FluxOS rewrites userconfig.js from a fixed key list and may drop the key.
-    if (!isStoredOptOut(input.optOutDoc)) {
-      writes.push({
-        key: OPT_OUT_KEY,
-        value: { key: OPT_OUT_KEY, optedOut: true, updatedAt: new Date(now.getTime()) },
-      });
-    }
-    return production('disabled', null, true, null);
-  }
+  const flag = input.userconfigProblem ? 'opt-out' : optOutFlag(flags.disablePreProd);
+  if (flag === 'opt-out') return optOutDecision(input, writes);
   if (flag === 'clear') {
     if (input.optOutDoc !== null && input.optOutDoc !== undefined) writes.push({ key: OPT_OUT_KEY, delete: true });
   } else if (isStoredOptOut(input.optOutDoc)) {
-    return production('disabled', null, true, null);
+    return production(settings, 'disabled', { optedOut: true, writes });
   }
 
   const cohort = evaluateCohort(input, writes);
-  if (!cohort.selected) return production('not-selected', cohort, false, null);
-
+  const needsStore = settings.probability > 0;
+  // Most nodes: not selected and no counter, so nothing to count (and a fleet simulation stays cheap).
+  if (!cohort.selected && input.healthDoc === null)
+    return production(settings, 'not-selected', { cohort, needsStore, writes });
   const health = evaluateHealth({
     healthDoc: input.healthDoc,
     rolledAt: cohort.rolledAt,
     maxUnhealthyBoots: settings.maxUnhealthyBoots,
     now,
+    restartMarkerAt: input.restartMarkerAt ?? null,
+    countPreviousBoot: input.countPreviousBoot ?? true,
   });
-  if (health.write !== null) writes.push(health.write);
-  if (health.fellBack) return production('crash-loop', cohort, false, health.info);
-  return {
-    mode: 'preprod',
-    reason: 'selected',
-    targetBranch: settings.branch,
-    cohort,
-    optedOut: false,
-    health: health.info,
-    writes,
-  };
+  const counter = { record: health.record, changed: health.changed };
+  const preprod = cohort.selected && !health.fellBack;
+  const write = healthWrite(health.record, health.changed, preprod, now);
+  if (write !== null) writes.push(write);
+  if (!cohort.selected) return production(settings, 'not-selected', { cohort, counter, needsStore, writes });
+  if (health.fellBack) return production(settings, 'crash-loop', { cohort, health: health.info, counter, writes });
+  const fields = { cohort, optedOut: false, health: health.info, counter, needsStore: true, writes };
+  return { mode: 'preprod', reason: 'selected', targetBranch: settings.branch, ...fields };
+}
+
+/**
+ * Rule 7: the decision when the store cannot be read. Opt-out and the kill
+ * switch need no store; anything else cannot be decided (null: the node stays
+ * where it is, reason store-unavailable).
+ */
+export function decideWithoutStore(
+  input: Omit<DecisionInput, 'cohortDoc' | 'optOutDoc' | 'healthDoc'>,
+  storeProblem: string,
+): Decision | null {
+  const { settings, flags } = input;
+  if (flags.development) return { ...SKIPPED, writes: [] };
+  const unread = `the store could not be read: ${storeProblem}`;
+  if (input.userconfigProblem || optOutFlag(flags.disablePreProd) === 'opt-out') {
+    const why = input.userconfigProblem
+      ? `${input.userconfigProblem}; opted out for this boot only`
+      : 'the operator opted out with disablePreProd';
+    return production(settings, 'disabled', {
+      optedOut: true,
+      needsStore: false,
+      note: `${why}; ${unread}`,
+      writes: [],
+    });
+  }
+  if (settings.probability === 0) {
+    return production(settings, 'not-selected', {
+      needsStore: false,
+      note: `kill switch: probability 0; ${unread}`,
+      writes: [],
+    });
+  }
+  return null;
 }
 
 /** A stored draw that stands. One literal shape for every CohortInfo: the fleet simulation runs millions. */

@@ -57,11 +57,12 @@ export function describeDecision(d: Decision): string {
     case 'development':
       return `${d.mode}: development (a developer's node is never moved) → ${branch}`;
     case 'disabled':
-      return `${d.mode}: disabled (${d.optOutNote ?? OPTED_OUT_WORDS}) → ${branch}`;
+      return `${d.mode}: disabled (${d.note ?? OPTED_OUT_WORDS}) → ${branch}`;
     case 'crash-loop':
       return `${d.mode}: crash-loop (${crashLoopDetail(d)}) → ${branch}`;
     default: {
-      const detail = d.cohort === null ? '' : ` (${cohortDetail(d.cohort)})`;
+      const details = [d.cohort === null ? null : cohortDetail(d.cohort), d.note ?? null].filter((x) => x !== null);
+      const detail = details.length === 0 ? '' : ` (${details.join('; ')})`;
       return `${d.mode}: ${d.reason}${detail} → ${branch}`;
     }
   }

@@ -1,6 +1,10 @@
 /**
- * The crash-loop fallback of docs/design.md §9, pure: the stored counter, the
- * cohort period and the time come in; the counter's state and its write go out.
+ * The crash-loop fallback of docs/design.md §9, pure. A boot that runs
+ * preprod code marks itself open in the counter; marking it healthy closes it.
+ * The next boot finds an open mark and counts it as an unhealthy preprod boot,
+ * unless the package ended that boot itself (its restart marker is newer than
+ * the mark). So the boot that performs a switch (old code) and the package's
+ * own restarts never count, and a hung boot counts once it ends.
  */
 import { BOOT_HEALTH_KEY, type StoredDocument } from '../types';
 import { parseBootHealth, type BootHealthRecord, type StoreWrite } from './records';
@@ -18,58 +22,79 @@ export interface HealthInput {
   rolledAt: Date;
   maxUnhealthyBoots: number;
   now: Date;
+  /** When the package last ended the process itself (its restart marker); null when it did not. */
+  restartMarkerAt: Date | null;
+  /** False for a background check: the open mark is the running boot's own, not a boot that ended. */
+  countPreviousBoot: boolean;
 }
 
-/** What the counter says about a node the cohort selected. */
-export type HealthOutcome =
-  | { fellBack: true; info: HealthInfo; write: StoreWrite | null }
-  | { fellBack: false; info: HealthInfo; write: StoreWrite };
+export interface HealthOutcome {
+  fellBack: boolean;
+  info: HealthInfo;
+  /** The counter after counting the previous boot, with no open mark. */
+  record: BootHealthRecord;
+  /** The record differs from the stored one (a boot was counted, a fallback dated, a new period). */
+  changed: boolean;
+}
+
+function counted(health: BootHealthRecord, restartMarkerAt: Date | null): number {
+  if (health.openSince === undefined) return health.unhealthyBoots;
+  const endedByPackage = restartMarkerAt !== null && restartMarkerAt.getTime() >= health.openSince.getTime();
+  return endedByPackage ? health.unhealthyBoots : health.unhealthyBoots + 1;
+}
 
 /**
- * A selected node falls back once `maxUnhealthyBoots` preprod boots in a row
- * were not marked healthy; the fallback is dated when it happens and holds for
- * the rest of the period. Otherwise this boot is counted before it is known to
- * be good: a boot that crashes never gets to count itself.
+ * The counter at this boot: the previous boot counted if it ran preprod code
+ * and ended unhealthy; a fallback once `maxUnhealthyBoots` are counted in a
+ * row, dated when it happens and kept for the rest of the period.
  */
 export function evaluateHealth(input: HealthInput): HealthOutcome {
   const { rolledAt, maxUnhealthyBoots: max, now } = input;
-  const health = parseBootHealth(input.healthDoc);
-  const samePeriod = health !== null && health.cohortRolledAt.getTime() === rolledAt.getTime();
-  if (samePeriod && (health.fellBackAt !== undefined || health.unhealthyBoots >= max)) {
-    const fellBackAt = health.fellBackAt ?? new Date(now.getTime());
-    const write: StoreWrite | null =
-      health.fellBackAt === undefined
-        ? { key: BOOT_HEALTH_KEY, value: { ...health, fellBackAt, updatedAt: new Date(now.getTime()) } }
-        : null;
-    return {
-      fellBack: true,
-      info: { unhealthyBoots: health.unhealthyBoots, maxUnhealthyBoots: max, fellBackAt },
-      write,
-    };
-  }
-  const unhealthyBoots = samePeriod ? health.unhealthyBoots + 1 : 1;
-  const counter: BootHealthRecord = {
+  const stored = parseBootHealth(input.healthDoc);
+  const samePeriod = stored !== null && stored.cohortRolledAt.getTime() === rolledAt.getTime();
+  const count = input.countPreviousBoot ? counted : (health: BootHealthRecord) => health.unhealthyBoots;
+  const unhealthyBoots = samePeriod ? count(stored, input.restartMarkerAt) : 0;
+  const previousFall = samePeriod ? stored.fellBackAt : undefined;
+  const fellBack = previousFall !== undefined || unhealthyBoots >= max;
+  const record: BootHealthRecord = {
     key: BOOT_HEALTH_KEY,
     cohortRolledAt: new Date(rolledAt.getTime()),
     unhealthyBoots,
     updatedAt: new Date(now.getTime()),
   };
-  return {
-    fellBack: false,
-    info: { unhealthyBoots, maxUnhealthyBoots: max, fellBackAt: null },
-    write: { key: BOOT_HEALTH_KEY, value: { ...counter } },
-  };
+  if (fellBack) record.fellBackAt = previousFall ?? new Date(now.getTime());
+  // A counter of another period (or none) starts at 0 and is worth no write of its own.
+  const newlyFallen = previousFall === undefined && fellBack;
+  const closed = input.countPreviousBoot && stored?.openSince !== undefined;
+  const changed = samePeriod && (stored.unhealthyBoots !== unhealthyBoots || closed || newlyFallen);
+  const info = { unhealthyBoots, maxUnhealthyBoots: max, fellBackAt: record.fellBackAt ?? null };
+  return { fellBack, info, record, changed };
 }
 
 /**
- * The write that marks this boot healthy: the counter of the period goes back
- * to 0. Null when there is nothing to write (no counter, already 0, or the
- * node already fell back: it stays on production for the rest of the period).
- * Apply it only after a boot on preprod; a production boot says nothing about
- * preprod's health.
+ * The counter write of a boot: with an open mark when this boot runs preprod
+ * code, else the counted record when it changed, else nothing.
+ */
+export function healthWrite(
+  record: BootHealthRecord,
+  changed: boolean,
+  runsPreprodCode: boolean,
+  now: Date,
+): StoreWrite | null {
+  if (runsPreprodCode) return { key: BOOT_HEALTH_KEY, value: { ...record, openSince: new Date(now.getTime()) } };
+  return changed ? { key: BOOT_HEALTH_KEY, value: { ...record } } : null;
+}
+
+/**
+ * The write that marks this boot healthy: the open mark goes and the count of
+ * the period goes back to 0. Null when there is nothing to write (no counter,
+ * nothing counted or open, or the node already fell back: it stays on
+ * production for the rest of the period).
  */
 export function markHealthyWrite(healthDoc: StoredDocument | null, now: Date): StoreWrite | null {
   const health = parseBootHealth(healthDoc);
-  if (health === null || health.fellBackAt !== undefined || health.unhealthyBoots === 0) return null;
-  return { key: BOOT_HEALTH_KEY, value: { ...health, unhealthyBoots: 0, updatedAt: new Date(now.getTime()) } };
+  if (health === null || health.fellBackAt !== undefined) return null;
+  if (health.unhealthyBoots === 0 && health.openSince === undefined) return null;
+  const { openSince: _closed, ...rest } = health;
+  return { key: BOOT_HEALTH_KEY, value: { ...rest, unhealthyBoots: 0, updatedAt: new Date(now.getTime()) } };
 }

@@ -186,6 +186,8 @@ const PRE_PROD_FIELDS: { [K in keyof PreProdSettings]: FieldValidator<PreProdSet
   installCommand: installCommandField,
   installTimeoutMs: millisecondsField(86_400_000),
   restart: restartField,
+  storeWaitMs: millisecondsField(600_000),
+  recheckHours: numberField('a number of hours from 0.01 to 720', (n) => n >= 0.01 && n <= 720),
 };
 
 const PRE_PROD_KEYS = Object.keys(PRE_PROD_FIELDS) as (keyof PreProdSettings)[];

@@ -100,6 +100,8 @@ export interface DetachedInstall {
   touchFile: string | null;
   /** One line per outcome is appended here. */
   logFile: string;
+  /** Written just before the touch: the restart it causes is the package's own (docs/design.md §9). */
+  restartMarker?: string;
 }
 
 /**

@@ -5,7 +5,7 @@
  * FluxOS and nodemon's restart does not kill it.
  */
 import { spawn } from 'node:child_process';
-import { appendFileSync, utimesSync } from 'node:fs';
+import { appendFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { describeError } from '../errors';
 import { runInstall, type DetachedInstall } from './install';
 
@@ -18,7 +18,8 @@ function parseJob(text: string | undefined): DetachedInstall | null {
       job.argv.every((a) => typeof a === 'string') &&
       typeof job.timeoutMs === 'number' &&
       typeof job.logFile === 'string' &&
-      (job.touchFile === null || typeof job.touchFile === 'string');
+      (job.touchFile === null || typeof job.touchFile === 'string') &&
+      (job.restartMarker === undefined || typeof job.restartMarker === 'string');
     return ok ? job : null;
   } catch {
     return null;
@@ -50,6 +51,14 @@ async function main(): Promise<number> {
     note(job, `install finished in ${ms} ms`);
   } catch (error) {
     note(job, `install failed: ${describeError(error)}`);
+  }
+  if (job.touchFile && job.restartMarker) {
+    try {
+      // The same shape the boot writes (boot/restartMarker.ts): the boot the touch ends is not counted.
+      writeFileSync(job.restartMarker, `${JSON.stringify({ by: 'install', at: new Date().toISOString() })}\n`, { mode: 0o600 });
+    } catch (error) {
+      note(job, `could not write ${job.restartMarker}: ${describeError(error)}`);
+    }
   }
   if (job.touchFile) {
     try {

@@ -67,6 +67,11 @@ export class FileStateStore implements StateStore {
     if (!(await this.checkDirectory())) return null;
     // A boot that only reads must still clear the lock of a writer that was killed.
     await removeStaleLock(this.lockFile, this.options.staleLockMs);
+    return this.peek(key);
+  }
+
+  /** get() without clearing a dead writer's lock: for `status`, which never writes. */
+  async peek(key: string): Promise<StoredDocument | null> {
     const documents = await this.readAll();
     const found = Object.prototype.hasOwnProperty.call(documents, key) ? documents[key] : undefined;
     if (found === undefined || found === null || typeof found !== 'object') return null;

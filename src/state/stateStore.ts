@@ -13,6 +13,12 @@ export interface StateStore {
   readonly description: string;
   /** The document stored under key, or null when there is none. */
   get(key: string): Promise<StoredDocument | null>;
+  /**
+   * The document stored under key, read with no side effect at all (no lock
+   * recovery, no index work): for `status`, which never writes. Stores whose
+   * get() has none may leave it out.
+   */
+  peek?(key: string): Promise<StoredDocument | null>;
   /** Replace the document stored under key (one record per key, always). */
   set(key: string, value: StoredDocument): Promise<void>;
   /** Remove the document stored under key; absent keys are fine. */

@@ -28,7 +28,12 @@ describe('boot step safety nets', function () {
 
   const storeFile = () => path.join(tmp.dir, `state-${++n}.json`);
 
-  function service(dir: string, store: StateStore | undefined, preProd: Record<string, unknown>, extra: Partial<PreprodServiceOptions> = {}) {
+  function service(
+    dir: string,
+    store: StateStore | undefined,
+    preProd: Record<string, unknown>,
+    extra: Partial<PreprodServiceOptions> = {},
+  ) {
     const lines: string[] = [];
     const logger = {
       error: (m: string) => lines.push(`error ${m}`),
@@ -39,7 +44,9 @@ describe('boot step safety nets', function () {
     const svc = createPreprodService({
       repoDir: dir,
       store,
-      settings: { preProd: { remote: bed.upstream, restart: 'none', fetchTimeoutMs: 3000, installCommand: ['true'], ...preProd } },
+      settings: {
+        preProd: { remote: bed.upstream, restart: 'none', fetchTimeoutMs: 3000, installCommand: ['true'], ...preProd },
+      },
       logger,
       armHealthyTimer: false,
       random: () => 0.03,
@@ -53,11 +60,18 @@ describe('boot step safety nets', function () {
       const dir = await bed.cloneNode();
       const store = new FileStateStore(storeFile());
       const reasons: string[] = [];
-      for (let boot = 1; boot <= 4; boot++) {
+      // The first boot switches (it runs master's code and never counts); three preprod boots are never marked healthy.
+      for (let boot = 1; boot <= 5; boot++) {
         const result = await service(dir, store, { probability: 1, maxUnhealthyBoots: 3 }).svc.runAtBoot();
         reasons.push(`${result.mode}/${result.reason}`);
       }
-      expect(reasons).to.deep.equal(['preprod/selected', 'preprod/selected', 'preprod/selected', 'production/crash-loop']);
+      expect(reasons).to.deep.equal([
+        'preprod/selected',
+        'preprod/selected',
+        'preprod/selected',
+        'preprod/selected',
+        'production/crash-loop',
+      ]);
       expect(await bed.git(dir, 'rev-parse', '--abbrev-ref', 'HEAD')).to.equal('master');
       expect(await bed.git(dir, 'rev-parse', 'master')).to.equal(await bed.masterTip());
 
@@ -69,34 +83,38 @@ describe('boot step safety nets', function () {
       expect(svc.fluxInfo().preProdNode).to.equal(false);
     });
 
-    it('never falls back while boots are marked healthy', async function () {
+    it('never falls back while preprod boots are marked healthy', async function () {
       const dir = await bed.cloneNode();
       const store = new FileStateStore(storeFile());
       for (let boot = 1; boot <= 5; boot++) {
         const { svc } = service(dir, store, { probability: 1, maxUnhealthyBoots: 2 });
         const result = await svc.runAtBoot();
         expect(result.reason, `boot ${boot}`).to.equal('selected');
-        expect(await svc.markHealthy()).to.equal(true);
+        // The switching boot runs master's code: healthy changes nothing there.
+        expect(await svc.markHealthy(), `boot ${boot}`).to.equal(boot > 1);
       }
       expect((await store.get(BOOT_HEALTH_KEY))!.unhealthyBoots).to.equal(0);
     });
 
-    it('marks the boot healthy by itself when the process stays up (unref-ed timer)', async function () {
+    it('marks a preprod boot healthy by itself when the process stays up (unref-ed timer)', async function () {
       const dir = await bed.cloneNode();
       const store = new FileStateStore(storeFile());
+      await service(dir, store, { probability: 1 }).svc.runAtBoot(); // the switch
       const { svc } = service(dir, store, { probability: 1, healthyAfterMs: 50 }, { armHealthyTimer: true });
       await svc.runAtBoot();
-      expect((await store.get(BOOT_HEALTH_KEY))!.unhealthyBoots).to.equal(1);
+      expect((await store.get(BOOT_HEALTH_KEY))!.openSince).to.be.instanceOf(Date);
       await new Promise((resolve) => setTimeout(resolve, 200));
-      expect((await store.get(BOOT_HEALTH_KEY))!.unhealthyBoots).to.equal(0);
+      expect(await store.get(BOOT_HEALTH_KEY)).not.to.have.property('openSince');
     });
 
     it('starts a new cohort period clean', async function () {
       const dir = await bed.cloneNode();
       const store = new FileStateStore(storeFile());
       let clock = Date.parse('2026-01-01T00:00:00Z');
-      const boot = () => service(dir, store, { probability: 1, maxUnhealthyBoots: 1 }, { now: () => new Date(clock) }).svc.runAtBoot();
-      expect((await boot()).reason).to.equal('selected');
+      const boot = () =>
+        service(dir, store, { probability: 1, maxUnhealthyBoots: 1 }, { now: () => new Date(clock) }).svc.runAtBoot();
+      expect((await boot()).reason).to.equal('selected'); // switches
+      expect((await boot()).reason).to.equal('selected'); // runs preprod, never marked healthy
       expect((await boot()).reason).to.equal('crash-loop');
       clock += 31 * 86_400_000; // the draw expires; a new period begins
       const fresh = await boot();
@@ -155,7 +173,7 @@ describe('boot step safety nets', function () {
       const dir = await bed.cloneNode(undefined, { branch: 'preprod' });
       const file = storeFile();
       await fs.writeFile(file, '{"isPreProd": {"value": tr');
-      const { svc, lines } = service(dir, new FileStateStore(file), { probability: 0 });
+      const { svc, lines } = service(dir, new FileStateStore(file), { probability: 0.07 });
       const result = await svc.runAtBoot();
       expect(result).to.include({ mode: 'preprod', preProdNode: true, reason: 'store-unavailable' });
       expect(await fs.readFile(file, 'utf8')).to.equal('{"isPreProd": {"value": tr');
@@ -197,7 +215,9 @@ describe('boot step safety nets', function () {
       expect(a.mode).to.equal(b.mode);
       const raw = JSON.parse(await fs.readFile(file, 'utf8'));
       expect(raw.isPreProd.draw).to.equal(a.cohort!.draw);
-      expect(await bed.git(dir, 'rev-parse', '--abbrev-ref', 'HEAD')).to.equal(a.mode === 'preprod' ? 'preprod' : 'master');
+      expect(await bed.git(dir, 'rev-parse', '--abbrev-ref', 'HEAD')).to.equal(
+        a.mode === 'preprod' ? 'preprod' : 'master',
+      );
       expect(await fs.stat(path.join(dir, '.git', 'fluxos-preprod.lock')).catch(() => null)).to.equal(null);
     });
   });
@@ -205,16 +225,21 @@ describe('boot step safety nets', function () {
   describe('settings the host got wrong', function () {
     it('never throws on invalid settings: skipped, config-invalid, the node left where it is', async function () {
       const dir = await bed.cloneNode(undefined, { branch: 'preprod' });
-      const svc = createPreprodService({ repoDir: dir, store: new FileStateStore(storeFile()), settings: { preProd: { probability: 'lots' } }, logger: noopLogger });
+      const svc = createPreprodService({
+        repoDir: dir,
+        store: new FileStateStore(storeFile()),
+        settings: { preProd: { probability: 'lots' } },
+        logger: noopLogger,
+      });
       const result = await svc.runAtBoot();
       expect(result).to.include({ mode: 'skipped', reason: 'config-invalid', preProdNode: true });
       expect(result.message).to.include('Expected `preProd.probability`');
       expect(await bed.git(dir, 'rev-parse', '--abbrev-ref', 'HEAD')).to.equal('preprod');
     });
 
-    it('never throws for a repoDir that is not a git checkout', async function () {
+    it('never throws for a repoDir that is not a git checkout: repo-unreadable', async function () {
       const result = await service(tmp.dir, new FileStateStore(storeFile()), { probability: 1 }).svc.runAtBoot();
-      expect(result.reason).to.equal('unmanaged-branch');
+      expect(result.reason).to.equal('repo-unreadable');
     });
   });
 
@@ -250,7 +275,12 @@ describe('boot step safety nets', function () {
       try {
         const dir = await bed.cloneNode();
         const started = Date.now();
-        const result = await service(dir, undefined, { probability: 1 }, { db: client.db('zelfluxlocaltest') }).svc.runAtBoot();
+        const result = await service(
+          dir,
+          undefined,
+          { probability: 1 },
+          { db: client.db('zelfluxlocaltest') },
+        ).svc.runAtBoot();
         expect(Date.now() - started).to.be.below(3000);
         expect(result).to.include({ mode: 'production', reason: 'store-unavailable' });
       } finally {
@@ -265,13 +295,21 @@ describe('boot step safety nets', function () {
       try {
         const dir = await bed.cloneNode();
         const boots = [0.03, 0.9].map((draw) =>
-          service(dir, new MongoStateStore(client.db(dbName)), { probability: 0.07 }, { random: () => draw }).svc.runAtBoot(),
+          service(
+            dir,
+            new MongoStateStore(client.db(dbName)),
+            { probability: 0.07 },
+            { random: () => draw },
+          ).svc.runAtBoot(),
         );
         const [a, b] = await Promise.all(boots);
         expect(a.cohort!.draw).to.equal(b.cohort!.draw);
         expect(await client.db(dbName).collection('state').countDocuments({ key: COHORT_KEY })).to.equal(1);
       } finally {
-        await client.db(dbName).dropDatabase().catch(() => undefined);
+        await client
+          .db(dbName)
+          .dropDatabase()
+          .catch(() => undefined);
         await client.close();
       }
     });

@@ -72,7 +72,8 @@ export class FakeCheckout implements Checkout {
   async fetch(remote: string, branches: string[], timeoutMs: number): Promise<void> {
     this.calls.push(`fetch ${remote} ${branches.join(',')} ${timeoutMs}`);
     const how = this.setup.fetch ?? 'ok';
-    if (how === 'hang') await this.hang();
+    // A stalled remote: the adapter gives up at its timeout, as the real one kills git then.
+    if (how === 'hang') await Promise.race([this.hang(), new Promise((resolve) => setTimeout(resolve, timeoutMs))]);
     if (how !== 'ok')
       throw new PreprodError('fetch-failed', `Fetching ${branches.join(', ')} from ${remote} failed: unreachable.`);
     this.tracking = { ...(this.setup.remoteTips ?? { master: TIPS.master, preprod: TIPS.preprod }) };

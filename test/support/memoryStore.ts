@@ -13,6 +13,8 @@ export class MemoryStore implements StateStore {
   readonly docs = new Map<string, StoredDocument>();
   /** Every write, in order: `set <key>` or `delete <key>`. */
   readonly writes: string[] = [];
+  /** Every read, in order: `get <key>` or `peek <key>`. */
+  readonly readLog: string[] = [];
   reads: StoreFault = 'none';
   writesFault: StoreFault = 'none';
 
@@ -21,6 +23,17 @@ export class MemoryStore implements StateStore {
   }
 
   async get(key: string): Promise<StoredDocument | null> {
+    this.readLog.push(`get ${key}`);
+    return this.read(key);
+  }
+
+  /** The side-effect-free read `status` must use. */
+  async peek(key: string): Promise<StoredDocument | null> {
+    this.readLog.push(`peek ${key}`);
+    return this.read(key);
+  }
+
+  private async read(key: string): Promise<StoredDocument | null> {
     await this.fault(this.reads, 'read');
     const doc = this.docs.get(key);
     return doc === undefined ? null : { ...doc };

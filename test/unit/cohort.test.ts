@@ -39,6 +39,8 @@ const SETTINGS: PreProdSettings = {
   installCommand: ['npm', 'install', '--omit=dev', '--legacy-peer-deps'],
   installTimeoutMs: 600_000,
   restart: 'auto',
+  storeWaitMs: 5_000,
+  recheckHours: 6,
 };
 
 const ROLLED = at(-5 * DAY);
@@ -81,8 +83,16 @@ function newRecord(draw: number, probability = 0.07): StoreWrite {
   return { key: COHORT_KEY, value: { key: COHORT_KEY, value: draw < probability, draw, rolledAt: NOW, probability, updatedAt: NOW } };
 }
 
+/** The counter a boot that runs preprod code writes: its count, and its own open mark. */
 function counterWrite(unhealthyBoots: number, cohortRolledAt: Date): StoreWrite {
-  return { key: BOOT_HEALTH_KEY, value: { key: BOOT_HEALTH_KEY, cohortRolledAt, unhealthyBoots, updatedAt: NOW } };
+  return { key: BOOT_HEALTH_KEY, value: { key: BOOT_HEALTH_KEY, cohortRolledAt, unhealthyBoots, updatedAt: NOW, openSince: NOW } };
+}
+
+/** The counter a boot writes without opening a mark (a fallback, a count on the way to production). */
+function countedWrite(unhealthyBoots: number, cohortRolledAt: Date, fellBackAt?: Date): StoreWrite {
+  const value: StoredDocument = { key: BOOT_HEALTH_KEY, cohortRolledAt, unhealthyBoots, updatedAt: NOW };
+  if (fellBackAt) value.fellBackAt = fellBackAt;
+  return { key: BOOT_HEALTH_KEY, value };
 }
 
 function deepFreeze<T>(value: T): T {
@@ -297,7 +307,7 @@ describe('cohort', () => {
         mode: 'preprod',
         reason: 'selected',
         optedOut: false,
-        writes: [counterWrite(1, ROLLED)],
+        writes: [counterWrite(0, ROLLED)],
       },
       {
         name: 'disablePreProd false explicitly clears a remembered opt-out, then the cohort decides',
@@ -305,7 +315,7 @@ describe('cohort', () => {
         mode: 'preprod',
         reason: 'selected',
         optedOut: false,
-        writes: [{ key: OPT_OUT_KEY, delete: true }, counterWrite(1, ROLLED)],
+        writes: [{ key: OPT_OUT_KEY, delete: true }, counterWrite(0, ROLLED)],
       },
       {
         name: 'disablePreProd false with nothing remembered: nothing to clear',
@@ -323,7 +333,7 @@ describe('cohort', () => {
         reason: 'selected',
         targetBranch: 'preprod',
         cohort: { draw: 0.03, probability: 0.07, rolledAt: NOW, nextRollAt: at(30 * DAY), rolled: true, redrawReason: 'missing', legacy: false },
-        writes: [newRecord(0.03), counterWrite(1, NOW)],
+        writes: [newRecord(0.03), counterWrite(0, NOW)],
       },
       {
         name: 'no record, draw 0.5: production, the draw is stored',
@@ -346,7 +356,7 @@ describe('cohort', () => {
         input: input({ random: fixed(0) }),
         mode: 'preprod',
         reason: 'selected',
-        writes: [newRecord(0), counterWrite(1, NOW)],
+        writes: [newRecord(0), counterWrite(0, NOW)],
       },
       {
         name: 'an expired record is drawn anew',
@@ -362,7 +372,7 @@ describe('cohort', () => {
         mode: 'preprod',
         reason: 'selected',
         cohort: { draw: 0.04, rolled: true, redrawReason: 'future-dated' },
-        writes: [newRecord(0.04), counterWrite(1, NOW)],
+        writes: [newRecord(0.04), counterWrite(0, NOW)],
       },
       {
         name: 'a record within the clock-skew allowance stands',
@@ -370,7 +380,7 @@ describe('cohort', () => {
         mode: 'preprod',
         reason: 'selected',
         cohort: { rolled: false, rolledAt: at(10 * MINUTE) },
-        writes: [counterWrite(1, at(10 * MINUTE))],
+        writes: [counterWrite(0, at(10 * MINUTE))],
       },
       // Rule 4: the stored draw against the current probability.
       {
@@ -394,7 +404,7 @@ describe('cohort', () => {
         mode: 'preprod',
         reason: 'selected',
         cohort: { draw: 0.03, rolled: false, legacy: false, selected: true },
-        writes: [counterWrite(1, ROLLED)],
+        writes: [counterWrite(0, ROLLED)],
       },
       {
         name: 'probability raised 0.07 → 0.10: a draw of 0.08 joins preprod, same draw and rolledAt',
@@ -404,7 +414,7 @@ describe('cohort', () => {
         cohort: { draw: 0.08, probability: 0.1, rolled: false },
         writes: [
           { key: COHORT_KEY, value: { key: COHORT_KEY, value: true, draw: 0.08, rolledAt: ROLLED, probability: 0.1, updatedAt: NOW } },
-          counterWrite(1, ROLLED),
+          counterWrite(0, ROLLED),
         ],
       },
       {
@@ -428,7 +438,7 @@ describe('cohort', () => {
         reason: 'selected',
         writes: [
           { key: COHORT_KEY, value: { key: COHORT_KEY, value: true, draw: 0.01, rolledAt: ROLLED, probability: 0.03, updatedAt: NOW } },
-          counterWrite(1, ROLLED),
+          counterWrite(0, ROLLED),
         ],
       },
       {
@@ -447,7 +457,7 @@ describe('cohort', () => {
         reason: 'selected',
         writes: [
           { key: COHORT_KEY, value: { key: COHORT_KEY, value: true, draw: 0.0001, rolledAt: ROLLED, probability: 0.07, updatedAt: NOW } },
-          counterWrite(1, ROLLED),
+          counterWrite(0, ROLLED),
         ],
       },
       {
@@ -455,7 +465,7 @@ describe('cohort', () => {
         input: input({ probability: 1, cohortDoc: cohortDoc({ value: true, draw: 0.999, probability: 1 }) }),
         mode: 'preprod',
         reason: 'selected',
-        writes: [counterWrite(1, ROLLED)],
+        writes: [counterWrite(0, ROLLED)],
       },
       // Rule 5: seed records.
       {
@@ -464,7 +474,7 @@ describe('cohort', () => {
         mode: 'preprod',
         reason: 'selected',
         cohort: { draw: null, legacy: true, rolled: false, rolledAt: at(-10 * DAY), nextRollAt: at(20 * DAY) },
-        writes: [counterWrite(1, at(-10 * DAY))],
+        writes: [counterWrite(0, at(-10 * DAY))],
       },
       {
         name: 'a valid seed record saying false: production, nothing written',
@@ -496,7 +506,7 @@ describe('cohort', () => {
         mode: 'preprod',
         reason: 'selected',
         cohort: { draw: 0.01, legacy: false, rolled: true, redrawReason: 'legacy-expired' },
-        writes: [newRecord(0.01), counterWrite(1, NOW)],
+        writes: [newRecord(0.01), counterWrite(0, NOW)],
       },
       // Branch names come from the settings.
       {
@@ -505,7 +515,7 @@ describe('cohort', () => {
         mode: 'preprod',
         reason: 'selected',
         targetBranch: 'canary',
-        writes: [counterWrite(1, ROLLED)],
+        writes: [counterWrite(0, ROLLED)],
       },
     ];
 
@@ -536,39 +546,65 @@ describe('cohort', () => {
       }
     });
 
-    describe('crash-loop fallback', () => {
+    describe('crash-loop fallback (only boots that ran preprod code count)', () => {
+      const HOUR = 3_600_000;
+      const open = at(-HOUR);
       const cases: { name: string; input: DecisionInput; mode: Decision['mode']; reason: Decision['reason']; writes: StoreWrite[]; health: Decision['health'] }[] = [
         {
-          name: 'the first preprod boot of a period counts 1',
+          name: 'the first preprod boot of a period opens its mark and counts nothing',
           input: input({ cohortDoc: cohortDoc() }),
+          mode: 'preprod',
+          reason: 'selected',
+          writes: [counterWrite(0, ROLLED)],
+          health: { unhealthyBoots: 0, maxUnhealthyBoots: 3, fellBackAt: null },
+        },
+        {
+          name: 'a previous boot marked healthy (no open mark) is not counted',
+          input: input({ cohortDoc: cohortDoc(), healthDoc: healthDoc({ unhealthyBoots: 0 }) }),
+          mode: 'preprod',
+          reason: 'selected',
+          writes: [counterWrite(0, ROLLED)],
+          health: { unhealthyBoots: 0, maxUnhealthyBoots: 3, fellBackAt: null },
+        },
+        {
+          name: 'an open mark left by the previous boot counts it',
+          input: input({ cohortDoc: cohortDoc(), healthDoc: healthDoc({ unhealthyBoots: 0, openSince: open }) }),
           mode: 'preprod',
           reason: 'selected',
           writes: [counterWrite(1, ROLLED)],
           health: { unhealthyBoots: 1, maxUnhealthyBoots: 3, fellBackAt: null },
         },
         {
-          name: 'a boot after an unhealthy one counts 2',
-          input: input({ cohortDoc: cohortDoc(), healthDoc: healthDoc({ unhealthyBoots: 1 }) }),
+          name: 'one counted and an open mark: two, and the node tries again',
+          input: input({ cohortDoc: cohortDoc(), healthDoc: healthDoc({ unhealthyBoots: 1, openSince: open }) }),
           mode: 'preprod',
           reason: 'selected',
           writes: [counterWrite(2, ROLLED)],
           health: { unhealthyBoots: 2, maxUnhealthyBoots: 3, fellBackAt: null },
         },
         {
-          name: 'two unhealthy boots still allow a third try',
-          input: input({ cohortDoc: cohortDoc(), healthDoc: healthDoc({ unhealthyBoots: 2 }) }),
-          mode: 'preprod',
-          reason: 'selected',
-          writes: [counterWrite(3, ROLLED)],
-          health: { unhealthyBoots: 3, maxUnhealthyBoots: 3, fellBackAt: null },
-        },
-        {
-          name: 'three unhealthy boots: production, reason crash-loop, and the fallback is dated',
-          input: input({ cohortDoc: cohortDoc(), healthDoc: healthDoc({ unhealthyBoots: 3 }) }),
+          name: 'two counted and an open mark: three, production, reason crash-loop, and the fallback is dated',
+          input: input({ cohortDoc: cohortDoc(), healthDoc: healthDoc({ unhealthyBoots: 2, openSince: open }) }),
           mode: 'production',
           reason: 'crash-loop',
-          writes: [{ key: BOOT_HEALTH_KEY, value: { key: BOOT_HEALTH_KEY, cohortRolledAt: ROLLED, unhealthyBoots: 3, fellBackAt: NOW, updatedAt: NOW } }],
+          writes: [countedWrite(3, ROLLED, NOW)],
           health: { unhealthyBoots: 3, maxUnhealthyBoots: 3, fellBackAt: NOW },
+        },
+        {
+          name: 'an open mark of a boot the package ended itself (restart marker newer) is not counted',
+          input: input({ cohortDoc: cohortDoc(), healthDoc: healthDoc({ unhealthyBoots: 1, openSince: open }), restartMarkerAt: at(-MINUTE) }),
+          mode: 'preprod',
+          reason: 'selected',
+          writes: [counterWrite(1, ROLLED)],
+          health: { unhealthyBoots: 1, maxUnhealthyBoots: 3, fellBackAt: null },
+        },
+        {
+          name: 'a restart marker older than the open mark excuses nothing',
+          input: input({ cohortDoc: cohortDoc(), healthDoc: healthDoc({ unhealthyBoots: 1, openSince: open }), restartMarkerAt: at(-2 * HOUR) }),
+          mode: 'preprod',
+          reason: 'selected',
+          writes: [counterWrite(2, ROLLED)],
+          health: { unhealthyBoots: 2, maxUnhealthyBoots: 3, fellBackAt: null },
         },
         {
           name: 'already fallen back in this period: production without writing',
@@ -587,31 +623,31 @@ describe('cohort', () => {
           health: { unhealthyBoots: 0, maxUnhealthyBoots: 3, fellBackAt: at(-DAY) },
         },
         {
-          name: 'a lower maxUnhealthyBoots falls back sooner',
-          input: input({ settings: { ...SETTINGS, maxUnhealthyBoots: 1 }, cohortDoc: cohortDoc(), healthDoc: healthDoc({ unhealthyBoots: 1 }) }),
+          name: 'maxUnhealthyBoots 1: one crashing preprod boot falls back',
+          input: input({ settings: { ...SETTINGS, maxUnhealthyBoots: 1 }, cohortDoc: cohortDoc(), healthDoc: healthDoc({ unhealthyBoots: 0, openSince: open }) }),
           mode: 'production',
           reason: 'crash-loop',
-          writes: [{ key: BOOT_HEALTH_KEY, value: { key: BOOT_HEALTH_KEY, cohortRolledAt: ROLLED, unhealthyBoots: 1, fellBackAt: NOW, updatedAt: NOW } }],
+          writes: [countedWrite(1, ROLLED, NOW)],
           health: { unhealthyBoots: 1, maxUnhealthyBoots: 1, fellBackAt: NOW },
         },
         {
-          name: 'a fallback of another period does not count: preprod again, from 1',
+          name: 'a fallback of another period does not count: preprod again, from 0',
           input: input({ cohortDoc: cohortDoc(), healthDoc: healthDoc({ cohortRolledAt: at(-40 * DAY), unhealthyBoots: 7, fellBackAt: at(-35 * DAY) }) }),
           mode: 'preprod',
           reason: 'selected',
-          writes: [counterWrite(1, ROLLED)],
-          health: { unhealthyBoots: 1, maxUnhealthyBoots: 3, fellBackAt: null },
+          writes: [counterWrite(0, ROLLED)],
+          health: { unhealthyBoots: 0, maxUnhealthyBoots: 3, fellBackAt: null },
         },
         {
           name: 'a new draw starts a clean period even over a fallback of the old one',
           input: input({ cohortDoc: cohortDoc({ rolledAt: at(-30 * DAY) }), healthDoc: healthDoc({ cohortRolledAt: at(-30 * DAY), unhealthyBoots: 3, fellBackAt: at(-29 * DAY) }), random: fixed(0.02) }),
           mode: 'preprod',
           reason: 'selected',
-          writes: [newRecord(0.02), counterWrite(1, NOW)],
-          health: { unhealthyBoots: 1, maxUnhealthyBoots: 3, fellBackAt: null },
+          writes: [newRecord(0.02), counterWrite(0, NOW)],
+          health: { unhealthyBoots: 0, maxUnhealthyBoots: 3, fellBackAt: null },
         },
         {
-          name: 'a node the cohort does not select ignores its counter',
+          name: 'a node the cohort does not select ignores a fallback',
           input: input({ cohortDoc: cohortDoc({ value: false, draw: 0.5 }), healthDoc: healthDoc({ unhealthyBoots: 3, fellBackAt: at(-DAY) }) }),
           mode: 'production',
           reason: 'not-selected',
@@ -619,12 +655,28 @@ describe('cohort', () => {
           health: null,
         },
         {
+          name: 'a node no longer selected closes the open mark of its last preprod boot, counting it once',
+          input: input({ cohortDoc: cohortDoc({ value: false, draw: 0.5 }), healthDoc: healthDoc({ unhealthyBoots: 1, openSince: open }) }),
+          mode: 'production',
+          reason: 'not-selected',
+          writes: [countedWrite(2, ROLLED)],
+          health: null,
+        },
+        {
           name: 'a seed-record period counts against its ObjectId time',
-          input: input({ cohortDoc: { key: COHORT_KEY, value: true, _idTime: ROLLED }, healthDoc: healthDoc({ unhealthyBoots: 3 }) }),
+          input: input({ cohortDoc: { key: COHORT_KEY, value: true, _idTime: ROLLED }, healthDoc: healthDoc({ unhealthyBoots: 2, openSince: open }) }),
           mode: 'production',
           reason: 'crash-loop',
-          writes: [{ key: BOOT_HEALTH_KEY, value: { key: BOOT_HEALTH_KEY, cohortRolledAt: ROLLED, unhealthyBoots: 3, fellBackAt: NOW, updatedAt: NOW } }],
+          writes: [countedWrite(3, ROLLED, NOW)],
           health: { unhealthyBoots: 3, maxUnhealthyBoots: 3, fellBackAt: NOW },
+        },
+        {
+          name: 'a malformed open mark counts nothing',
+          input: input({ cohortDoc: cohortDoc(), healthDoc: healthDoc({ unhealthyBoots: 1, openSince: 'an hour ago' }) }),
+          mode: 'preprod',
+          reason: 'selected',
+          writes: [counterWrite(1, ROLLED)],
+          health: { unhealthyBoots: 1, maxUnhealthyBoots: 3, fellBackAt: null },
         },
       ];
       const malformedCounters: { name: string; doc: unknown }[] = [
@@ -641,12 +693,12 @@ describe('cohort', () => {
       ];
       for (const m of malformedCounters) {
         cases.push({
-          name: `a malformed counter (${m.name}) starts over at 1`,
+          name: `a malformed counter (${m.name}) starts over at 0`,
           input: input({ cohortDoc: cohortDoc(), healthDoc: m.doc as StoredDocument }),
           mode: 'preprod',
           reason: 'selected',
-          writes: [counterWrite(1, ROLLED)],
-          health: { unhealthyBoots: 1, maxUnhealthyBoots: 3, fellBackAt: null },
+          writes: [counterWrite(0, ROLLED)],
+          health: { unhealthyBoots: 0, maxUnhealthyBoots: 3, fellBackAt: null },
         });
       }
       for (const c of cases) {
@@ -659,11 +711,12 @@ describe('cohort', () => {
         });
       }
 
-      it('boots through a crash loop with a store: three unhealthy tries, then production until the next roll', () => {
+      it('boots through a crash loop with a store: three crashing preprod boots, then production until the next roll', () => {
         const store = new Map<string, StoredDocument>();
         const apply = (writes: StoreWrite[]): void => {
           for (const w of writes) if ('delete' in w) store.delete(w.key); else store.set(w.key, w.value);
         };
+        // Every boot here runs preprod code when it is decided preprod (decide's own writes assume so).
         const boot = (now: Date, random: RandomSource = mustNotDraw): Decision => {
           const decision = decide({
             settings: SETTINGS,
@@ -687,17 +740,17 @@ describe('cohort', () => {
         const trace: string[] = [];
         trace.push(boot(hour(0), fixed(0.01)).reason); // drawn: preprod
         markHealthy(hour(0));
-        trace.push(boot(hour(1)).reason); // healthy before, counts 1
-        trace.push(boot(hour(2)).reason); // 2
-        trace.push(boot(hour(3)).reason); // 3
-        trace.push(boot(hour(4)).reason); // falls back
+        trace.push(boot(hour(1)).reason); // the healthy boot is not counted; this one crashes
+        trace.push(boot(hour(2)).reason); // counts 1, crashes
+        trace.push(boot(hour(3)).reason); // counts 2, crashes
+        trace.push(boot(hour(4)).reason); // counts 3: falls back
         markHealthy(hour(4)); // a healthy production boot must not lift the fallback
         trace.push(boot(hour(5)).reason);
         trace.push(boot(new Date(start.getTime() + 29 * DAY)).reason);
         // The next period starts clean (a new draw of 0.02 selects the node again).
         trace.push(boot(new Date(start.getTime() + 30 * DAY), fixed(0.02)).reason);
         expect(trace).to.deep.equal(['selected', 'selected', 'selected', 'selected', 'crash-loop', 'crash-loop', 'crash-loop', 'selected']);
-        expect(store.get(BOOT_HEALTH_KEY)).to.deep.include({ unhealthyBoots: 1, cohortRolledAt: new Date(start.getTime() + 30 * DAY) });
+        expect(store.get(BOOT_HEALTH_KEY)).to.deep.include({ unhealthyBoots: 0, cohortRolledAt: new Date(start.getTime() + 30 * DAY) });
       });
     });
   });
@@ -706,14 +759,16 @@ describe('cohort', () => {
     const cases: { name: string; doc: unknown; expected: StoreWrite | null }[] = [
       { name: 'no counter', doc: null, expected: null },
       { name: 'a malformed counter', doc: { unhealthyBoots: 'x' }, expected: null },
-      { name: 'a counter already at 0', doc: healthDoc({ unhealthyBoots: 0 }), expected: null },
+      { name: 'a counter at 0 with no open mark', doc: healthDoc({ unhealthyBoots: 0 }), expected: null },
       { name: 'a fallen-back period', doc: healthDoc({ unhealthyBoots: 3, fellBackAt: at(-DAY) }), expected: null },
-      { name: 'one unhealthy boot', doc: healthDoc({ unhealthyBoots: 1 }), expected: counterWrite(0, ROLLED) },
-      { name: 'a count at the limit, not yet fallen back (that boot was good after all)', doc: healthDoc({ unhealthyBoots: 3 }), expected: counterWrite(0, ROLLED) },
-      { name: 'a counter without updatedAt', doc: { key: BOOT_HEALTH_KEY, cohortRolledAt: ROLLED, unhealthyBoots: 2 }, expected: counterWrite(0, ROLLED) },
+      { name: 'a fallen-back period with an open mark', doc: healthDoc({ unhealthyBoots: 3, fellBackAt: at(-DAY), openSince: at(-MINUTE) }), expected: null },
+      { name: 'one unhealthy boot', doc: healthDoc({ unhealthyBoots: 1 }), expected: countedWrite(0, ROLLED) },
+      { name: 'the open mark of this boot', doc: healthDoc({ unhealthyBoots: 0, openSince: at(-MINUTE) }), expected: countedWrite(0, ROLLED) },
+      { name: 'a count at the limit, not yet fallen back (that boot was good after all)', doc: healthDoc({ unhealthyBoots: 3 }), expected: countedWrite(0, ROLLED) },
+      { name: 'a counter without updatedAt', doc: { key: BOOT_HEALTH_KEY, cohortRolledAt: ROLLED, unhealthyBoots: 2 }, expected: countedWrite(0, ROLLED) },
     ];
     for (const c of cases) {
-      it(`${c.expected === null ? 'writes nothing' : 'resets the count'} for ${c.name}`, () => {
+      it(`${c.expected === null ? 'writes nothing' : 'resets the count and closes the mark'} for ${c.name}`, () => {
         expect(markHealthyWrite(c.doc as StoredDocument, NOW)).to.deep.equal(c.expected);
       });
     }

@@ -28,6 +28,8 @@ const DOCUMENTED_DEFAULTS: Settings = {
     installCommand: ['npm', 'install', '--omit=dev', '--legacy-peer-deps'],
     installTimeoutMs: 600000,
     restart: 'auto',
+    storeWaitMs: 5000,
+    recheckHours: 6,
   },
 };
 

@@ -1,4 +1,7 @@
 /** Boots the real service on a FakeCheckout and a MemoryStore: no git, no disk, milliseconds. */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { createPreprodService, type PreprodService, type PreprodServiceOptions } from '../../../src/boot/service';
 import { COHORT_KEY, type StoredDocument } from '../../../src/types';
 import { FakeCheckout, type FakeCheckoutSetup } from '../../support/fakeCheckout';
@@ -22,6 +25,8 @@ export interface BootSetup {
   options?: Partial<PreprodServiceOptions>;
   storeReads?: StoreFault;
   storeWrites?: StoreFault;
+  /** Give the fake checkout a real temp dir with an empty `.git` (for the lock and the restart marker). */
+  gitDir?: boolean;
   /** The random source's one answer; the default fails the test if a draw is made. */
   draw?: number;
 }
@@ -34,8 +39,23 @@ export interface Booted {
   exits: number[];
 }
 
+const tempDirs: string[] = [];
+
+/** Removes the temp dirs of every boot so far (an after() hook). */
+export function removeTempDirs(): void {
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+function repoDirFor(setup: BootSetup): string | undefined {
+  if (!setup.gitDir) return undefined;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'fluxos-preprod-unit-'));
+  mkdirSync(path.join(dir, '.git'));
+  tempDirs.push(dir);
+  return dir;
+}
+
 export function bootWith(setup: BootSetup = {}): Booted {
-  const checkout = new FakeCheckout(setup.checkout);
+  const checkout = new FakeCheckout(setup.checkout, repoDirFor(setup));
   const store = new MemoryStore(setup.stored);
   store.reads = setup.storeReads ?? 'none';
   store.writesFault = setup.storeWrites ?? 'none';
@@ -50,6 +70,7 @@ export function bootWith(setup: BootSetup = {}): Booted {
     userconfig: { initial: setup.initial ?? {} },
     logger: { error: log('error'), warn: log('warn'), info: log('info'), debug: () => undefined },
     armHealthyTimer: false,
+    backgroundChecks: false,
     now: () => new Date(NOW.getTime()),
     random: () => {
       if (setup.draw === undefined) throw new Error('the boot drew although a stored draw should stand');

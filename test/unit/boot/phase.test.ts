@@ -18,21 +18,24 @@ const moved = { branch: 'preprod', commit: 'b'.repeat(40) };
 
 describe('deadlineOutcome (the boot deadline, by phase)', function () {
   const cases: { phase: BootPhase; expected: DeadlineOutcome }[] = [
-    { phase: { name: 'inputs', head: null }, expected: { reason: 'store-unavailable', switched: false } },
-    { phase: { name: 'plan', head, decision }, expected: { reason: 'store-unavailable', switched: false } },
-    { phase: { name: 'fetch', head, decision }, expected: { reason: 'fetch-failed', switched: false } },
-    { phase: { name: 'switch', head, decision }, expected: { reason: 'selected', switched: false } },
+    { phase: { name: 'lock' }, expected: { kind: 'leave', reason: 'store-unavailable' } },
+    { phase: { name: 'read', head: null }, expected: { kind: 'leave', reason: 'store-unavailable' } },
+    { phase: { name: 'plan', head, decision }, expected: { kind: 'leave', reason: 'repo-unreadable' } },
+    { phase: { name: 'fetch', head, decision }, expected: { kind: 'finish-step', reason: 'fetch-failed' } },
+    { phase: { name: 'persist', head, decision }, expected: { kind: 'leave', reason: 'store-unavailable' } },
+    { phase: { name: 'switch', head, decision }, expected: { kind: 'commit' } },
     {
-      phase: { name: 'install', head: moved, before: 'master', decision, reason: 'preprod-unavailable' },
-      expected: { reason: 'preprod-unavailable', switched: true },
+      phase: { name: 'install', head: moved, before: 'master', decision, reason: 'selected' },
+      expected: { kind: 'commit' },
     },
     {
       phase: { name: 'restart', head: moved, before: 'master', decision, reason: 'selected' },
-      expected: { reason: 'selected', switched: true },
+      expected: { kind: 'commit' },
     },
+    { phase: { name: 'done' }, expected: { kind: 'commit' } },
   ];
   for (const c of cases) {
-    it(`${c.phase.name}: ${c.expected.reason}${c.expected.switched ? ', switched' : ', left where it is'}`, function () {
+    it(`${c.phase.name}: ${c.expected.kind}${'reason' in c.expected ? ` (${c.expected.reason})` : ''}`, function () {
       expect(deadlineOutcome(c.phase)).to.deep.equal(c.expected);
     });
   }

@@ -1,14 +1,16 @@
 import { expect } from 'chai';
 import type { BootResult } from '../../../src/boot/service';
-import { BOOT_HEALTH_KEY, COHORT_KEY, OPT_OUT_KEY } from '../../../src/types';
 import { PreprodError } from '../../../src/errors';
+import { BOOT_HEALTH_KEY, COHORT_KEY, OPT_OUT_KEY } from '../../../src/types';
 import { TIPS } from '../../support/fakeCheckout';
-import { bootWith, cohortDoc, type BootSetup, type Booted } from './harness';
+import { bootWith, cohortDoc, removeTempDirs, type BootSetup, type Booted } from './harness';
 
 interface Case {
   name: string;
   setup: BootSetup;
-  expected: Partial<Pick<BootResult, 'mode' | 'reason' | 'preProdNode'>> & { branch?: BootResult['branch'] };
+  expected: Partial<Pick<BootResult, 'mode' | 'reason' | 'preProdNode' | 'restartPending'>> & {
+    branch?: BootResult['branch'];
+  };
   /** Checkout calls that must not happen. */
   never?: string[];
   check?: (booted: Booted, result: BootResult) => void;
@@ -16,6 +18,8 @@ interface Case {
 
 const selected = { [COHORT_KEY]: cohortDoc(0.03) };
 const notSelected = { [COHORT_KEY]: cohortDoc(0.5) };
+const stays = (branch: string | null) => ({ before: branch, after: branch, switched: false });
+const moves = (before: string, after: string) => ({ before, after, switched: true });
 
 const cases: Case[] = [
   {
@@ -34,33 +38,37 @@ const cases: Case[] = [
     never: ['fetch', 'switchTo'],
   },
   {
-    name: 'a store that cannot be read: store-unavailable, left where it is',
-    setup: { stored: selected, storeReads: 'fail' },
-    expected: { reason: 'store-unavailable', branch: { before: 'master', after: 'master', switched: false } },
+    name: "a directory git refuses: repo-unreadable with git's words and the fix",
+    setup: {
+      stored: selected,
+      checkout: { headError: new PreprodError('git-failed', 'detected dubious ownership in repository') },
+    },
+    expected: { reason: 'repo-unreadable', branch: stays(null) },
     never: ['findRemote', 'fetch', 'switchTo'],
+    check: (_booted, result) => expect(result.message).to.include('dubious ownership').and.to.include('safe.directory'),
   },
   {
-    name: 'a directory git refuses: left alone',
-    setup: { stored: selected, checkout: { headError: new PreprodError('git-failed', 'not a git repository') } },
-    expected: { reason: 'unmanaged-branch', branch: { before: null, after: null, switched: false } },
-    never: ['fetch', 'switchTo'],
+    name: 'a store that cannot be read: store-unavailable, left where it is',
+    setup: { stored: selected, storeReads: 'fail' },
+    expected: { reason: 'store-unavailable', branch: stays('master') },
+    never: ['findRemote', 'fetch', 'switchTo'],
   },
   {
     name: 'already on the target branch: no network',
     setup: { stored: selected, checkout: { branch: 'preprod' } },
-    expected: { mode: 'preprod', reason: 'selected', branch: { before: 'preprod', after: 'preprod', switched: false } },
+    expected: { mode: 'preprod', reason: 'selected', branch: stays('preprod') },
     never: ['findRemote', 'fetch', 'switchTo'],
   },
   {
     name: 'a custom branch is left alone',
     setup: { stored: selected, checkout: { branch: 'my-feature' } },
-    expected: { reason: 'unmanaged-branch', branch: { before: 'my-feature', after: 'my-feature', switched: false } },
+    expected: { reason: 'unmanaged-branch', branch: stays('my-feature') },
     never: ['fetch', 'switchTo'],
   },
   {
     name: 'a detached HEAD is left alone',
     setup: { stored: selected, checkout: { branch: null } },
-    expected: { reason: 'unmanaged-branch', branch: { before: null, after: null, switched: false } },
+    expected: { reason: 'unmanaged-branch', branch: stays(null) },
     never: ['fetch', 'switchTo'],
   },
   {
@@ -72,21 +80,24 @@ const cases: Case[] = [
   {
     name: 'a fetch that fails: fetch-failed, left where it is',
     setup: { stored: selected, checkout: { fetch: 'fail' } },
-    expected: {
-      mode: 'production',
-      reason: 'fetch-failed',
-      branch: { before: 'master', after: 'master', switched: false },
-    },
+    expected: { mode: 'production', reason: 'fetch-failed', branch: stays('master') },
+    never: ['switchTo'],
+  },
+  {
+    name: 'a failed fetch going to production uses the local remote-tracking ref',
+    setup: { stored: notSelected, checkout: { branch: 'preprod', fetch: 'fail', localTips: { master: TIPS.master } } },
+    expected: { mode: 'production', reason: 'not-selected', branch: moves('preprod', 'master') },
+  },
+  {
+    name: 'a failed fetch going to production without a local ref: fetch-failed',
+    setup: { stored: notSelected, checkout: { branch: 'preprod', fetch: 'fail' } },
+    expected: { mode: 'preprod', reason: 'fetch-failed', branch: stays('preprod') },
     never: ['switchTo'],
   },
   {
     name: 'preprod missing on the remote: preprod-unavailable, stays on master',
     setup: { stored: selected, checkout: { remoteTips: { master: TIPS.master } } },
-    expected: {
-      mode: 'production',
-      reason: 'preprod-unavailable',
-      branch: { before: 'master', after: 'master', switched: false },
-    },
+    expected: { mode: 'production', reason: 'preprod-unavailable', branch: stays('master') },
     never: ['switchTo'],
   },
   {
@@ -98,7 +109,7 @@ const cases: Case[] = [
   {
     name: 'selected on master: switches to preprod and completes the switch',
     setup: { stored: selected },
-    expected: { mode: 'preprod', reason: 'selected', branch: { before: 'master', after: 'preprod', switched: true } },
+    expected: { mode: 'preprod', reason: 'selected', branch: moves('master', 'preprod'), restartPending: false },
     check: ({ checkout }, result) => {
       expect(checkout.callNames).to.include.members(['fetch', 'switchTo', 'completeSwitch']);
       expect(result.commit).to.equal(TIPS.preprod);
@@ -107,23 +118,38 @@ const cases: Case[] = [
   {
     name: 'not selected on preprod: back to master',
     setup: { stored: notSelected, checkout: { branch: 'preprod' } },
-    expected: {
-      mode: 'production',
-      reason: 'not-selected',
-      branch: { before: 'preprod', after: 'master', switched: true },
-    },
+    expected: { mode: 'production', reason: 'not-selected', branch: moves('preprod', 'master') },
   },
   {
     name: 'an unfinished switch of an earlier boot is switched again although HEAD names the branch',
     setup: { stored: selected, checkout: { branch: 'preprod', pending: { branch: 'preprod', depsChanged: false } } },
-    expected: { mode: 'preprod', reason: 'selected', branch: { before: 'preprod', after: 'preprod', switched: true } },
+    expected: { mode: 'preprod', reason: 'selected', branch: moves('preprod', 'preprod') },
     check: ({ checkout }) => expect(checkout.pending).to.equal(null),
   },
   {
-    name: 'a new draw is stored with the decision',
-    setup: { draw: 0.5 },
-    expected: { mode: 'production', reason: 'not-selected' },
-    check: ({ store }) => expect(store.docs.get(COHORT_KEY)).to.deep.include({ draw: 0.5, value: false }),
+    name: 'a switch that fails before HEAD moved: switch-failed, mode from HEAD (production)',
+    setup: { stored: selected, checkout: { switchTo: 'fail-before' } },
+    expected: { mode: 'production', reason: 'switch-failed', branch: stays('master') },
+    never: ['completeSwitch'],
+  },
+  {
+    name: 'a switch that fails after HEAD moved: switch-failed, mode from HEAD (preprod)',
+    setup: { stored: selected, checkout: { switchTo: 'fail-after' } },
+    expected: {
+      mode: 'preprod',
+      reason: 'switch-failed',
+      branch: { before: 'master', after: 'preprod', switched: false },
+    },
+    never: ['completeSwitch'],
+  },
+  {
+    name: 'a new draw is stored before the checkout moves',
+    setup: { draw: 0.01 },
+    expected: { mode: 'preprod', reason: 'selected' },
+    check: ({ store, checkout }) => {
+      expect(store.docs.get(COHORT_KEY)).to.deep.include({ draw: 0.01, value: true });
+      expect(checkout.callNames.indexOf('switchTo')).to.be.above(-1);
+    },
   },
   {
     name: 'an opt-out is remembered',
@@ -134,6 +160,8 @@ const cases: Case[] = [
 ];
 
 describe('boot steps on a fake checkout and an in-memory store', function () {
+  after(removeTempDirs);
+
   for (const c of cases) {
     it(c.name, async function () {
       const booted = bootWith(c.setup);
@@ -145,25 +173,21 @@ describe('boot steps on a fake checkout and an in-memory store', function () {
     });
   }
 
-  it('a switch that fails before HEAD moved leaves the node on its branch', async function () {
-    const booted = bootWith({ stored: selected, checkout: { switchTo: 'fail-before' } });
-    const result = await booted.svc.runAtBoot();
-    expect(result.branch).to.deep.equal({ before: 'master', after: 'master', switched: false });
-    expect(result.mode).to.equal('production');
-    expect(booted.lines.some((l) => l.startsWith('error') && l.includes('failed'))).to.equal(true);
+  it('the boot after a failed switch finishes it', async function () {
+    const first = bootWith({ stored: selected, checkout: { switchTo: 'fail-after' } });
+    await first.svc.runAtBoot();
+    const pending = first.checkout.pending;
+    const second = bootWith({ stored: selected, checkout: { branch: 'preprod', pending } });
+    const result = await second.svc.runAtBoot();
+    expect(result).to.deep.include({ reason: 'selected', branch: moves('preprod', 'preprod') });
+    expect(second.checkout.pending).to.equal(null);
   });
 
-  it('a switch that fails after HEAD moved reports the branch HEAD is on', async function () {
-    const booted = bootWith({ stored: selected, checkout: { switchTo: 'fail-after' } });
-    const result = await booted.svc.runAtBoot();
-    expect(result.branch.after).to.equal('preprod');
-    expect(result.mode).to.equal('preprod');
-  });
-
-  it('counts a preprod boot in the crash-loop counter', async function () {
+  it('a preprod boot opens its mark in the crash-loop counter', async function () {
     const booted = bootWith({ stored: selected, checkout: { branch: 'preprod' } });
     await booted.svc.runAtBoot();
-    expect(booted.store.docs.get(BOOT_HEALTH_KEY)).to.deep.include({ unhealthyBoots: 1 });
+    expect(booted.store.docs.get(BOOT_HEALTH_KEY)).to.deep.include({ unhealthyBoots: 0 });
+    expect(booted.store.docs.get(BOOT_HEALTH_KEY)?.openSince).to.be.instanceOf(Date);
   });
 
   it('a bug in a step leaves the node where it is, with a result', async function () {
@@ -172,42 +196,7 @@ describe('boot steps on a fake checkout and an in-memory store', function () {
       throw new PreprodError('git-failed', 'broken');
     };
     const result = await booted.svc.runAtBoot();
-    expect(result).to.deep.include({
-      reason: 'selected',
-      branch: { before: 'master', after: 'master', switched: false },
-    });
+    expect(result).to.deep.include({ reason: 'selected', branch: stays('master') });
     expect(booted.lines.some((l) => l.includes('failed unexpectedly'))).to.equal(true);
-  });
-
-  describe('the deadline', function () {
-    const deadline = { bootDeadlineMs: 40 };
-    it('while the store does not answer: store-unavailable, left where it is', async function () {
-      const booted = bootWith({ stored: selected, preProd: deadline, storeReads: 'hang' });
-      const result = await booted.svc.runAtBoot();
-      expect(result).to.deep.include({
-        reason: 'store-unavailable',
-        branch: { before: 'master', after: 'master', switched: false },
-      });
-    });
-
-    it('while the remote does not answer: fetch-failed, and no switch afterwards', async function () {
-      const booted = bootWith({ stored: selected, preProd: deadline, checkout: { fetch: 'hang' } });
-      const result = await booted.svc.runAtBoot();
-      expect(result).to.deep.include({
-        reason: 'fetch-failed',
-        branch: { before: 'master', after: 'master', switched: false },
-      });
-      booted.checkout.release();
-      await new Promise((resolve) => setImmediate(resolve));
-      expect(booted.checkout.callNames).not.to.include('switchTo');
-    });
-  });
-
-  it('exit strategy: exits with 1 after the switch, the lock released first', async function () {
-    const booted = bootWith({ stored: selected, options: { restart: 'exit' } });
-    const result = await booted.svc.runAtBoot();
-    expect(result.restart).to.equal('exit');
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(booted.exits).to.deep.equal([1]);
   });
 });

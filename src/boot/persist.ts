@@ -1,0 +1,107 @@
+/**
+ * Saving a decision (docs/design.md §3 rule 6): the writes for where the
+ * checkout lands are stored before anything moves; when they must be and
+ * cannot be, nothing moves for a cohort reason (store-unavailable).
+ */
+import type { Head } from '../checkout';
+import { describeDecision, type BranchDecision } from '../cohort/decide';
+import { storeWritesRequired, writesForLanding, type Landing } from '../cohort/landing';
+import type { StoreWrite } from '../cohort/records';
+import { describeError } from '../errors';
+import type { ReasonCode } from '../types';
+import { checkDeadline, done, notePending, type BootRun, type Step } from './context';
+import type { Inputs } from './inputs';
+import { removeRestartMarker } from './restartMarker';
+import { resultFrom, type BootResult, type ResultParts } from './result';
+import type { Planned } from './steps';
+
+/** A result of this run (status carries what it could not know). */
+export function leaveResult(run: BootRun, parts: Omit<ResultParts, 'settings'>): BootResult {
+  return resultFrom({ pending: run.pending, ...parts, settings: run.settings });
+}
+
+/** Applies writes in order; resolves with the error that stopped them, null when all were saved. */
+async function applyWrites(run: BootRun, writes: readonly StoreWrite[]): Promise<string | null> {
+  if (writes.length === 0) return null;
+  try {
+    const store = await run.getStore();
+    for (const write of writes) {
+      if ('delete' in write) await store.delete(write.key);
+      else await store.set(write.key, write.value);
+    }
+    return null;
+  } catch (error) {
+    return describeError(error);
+  }
+}
+
+/**
+ * Saves the writes of `decision` for `landing`. Returns null when the run
+ * may go on, or why it may not (the writes were required and not saved).
+ * status saves nothing and notes the step instead.
+ */
+async function save(
+  run: BootRun,
+  decision: BranchDecision,
+  landing: Omit<Landing, 'boot'>,
+  moves: boolean,
+): Promise<string | null> {
+  const writes = writesForLanding(
+    decision,
+    { ...landing, boot: run.kind !== 'check' },
+    run.settings.preProd,
+    run.now(),
+  );
+  const required = storeWritesRequired(decision, writes, moves);
+  if (run.kind === 'status') {
+    if (required) notePending(run, 'store-write');
+    return null;
+  }
+  const failed = await applyWrites(run, writes);
+  // The marker has done its job once the counter that it exempted is saved.
+  if (failed === null && run.kind === 'boot') await removeRestartMarker(run.repoDir);
+  if (failed === null) return null;
+  if (required) return failed;
+  run.logger.warn(`could not save the decision (${failed}); it needs no store, the boot goes on`);
+  return null;
+}
+
+function notSaved(run: BootRun, decision: BranchDecision, head: Head, why: string): BootResult {
+  const message = `${describeDecision(decision)}; store-unavailable: the decision could not be saved (${why}); nothing moves until it can be`;
+  run.logger.warn(message);
+  return leaveResult(run, { head, before: head.branch, decision, reason: 'store-unavailable', message });
+}
+
+export interface Stay {
+  inputs: Inputs;
+  head: Head;
+  decision: BranchDecision;
+  reason: ReasonCode;
+  /** Left alone (unmanaged branch, no remote, fetch failed): the decision's writes are kept if they can be. */
+  leave?: boolean;
+  /** What the log line says after the decision. */
+  why?: string;
+}
+
+/** The checkout stays where it is: save what this landing needs, and say why. */
+export async function stayResult(run: BootRun, stay: Stay): Promise<BootResult> {
+  const { head, decision, reason } = stay;
+  const failed = await save(run, decision, { branch: head.branch, switched: false }, false);
+  if (failed !== null && !stay.leave) return notSaved(run, decision, head, failed);
+  if (failed !== null) run.logger.warn(`could not save the decision (${failed}); the next boot decides again`);
+  const where = stay.why ?? (stay.leave ? `left alone (${reason})` : 'already on it');
+  const message = `${describeDecision(decision)}; ${where}`;
+  if (stay.leave || reason !== decision.reason) run.logger.warn(message);
+  else run.logger.info(message);
+  return leaveResult(run, { head, before: head.branch, decision, reason, message });
+}
+
+/** Before the checkout moves: the decision is saved, or nothing moves. */
+export async function persistDecision(run: BootRun, planned: Planned): Promise<Step<Planned>> {
+  const { head, decision } = planned;
+  run.phase = { name: 'persist', head, decision };
+  const failed = await save(run, decision, { branch: planned.branch, switched: true }, true);
+  if (failed !== null) return done(notSaved(run, decision, head, failed));
+  checkDeadline(run);
+  return { next: planned };
+}
