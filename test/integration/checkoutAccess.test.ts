@@ -59,7 +59,7 @@ describe('Checkout access and logging (real git)', () => {
     // The fix it names works.
     await fs.writeFile(path.join(home, '.gitconfig'), `[safe]\n\tdirectory = ${node}\n`);
     const head = await withHome(home, () => openRepository(node).head());
-    expect(head).to.deep.equal({ branch: 'master', commit: await bed.masterTip() });
+    expect(head).to.include({ branch: 'master', commit: await bed.masterTip() });
   });
 
   it('sends its own lines (a stale lock removed, a branch missing upstream) to the logger it is given', async () => {
