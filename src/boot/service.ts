@@ -12,7 +12,7 @@ import { decide, describeDecision, markHealthyWrite, type Decision, type StoreWr
 import { readSettings } from '../config/settings';
 import { describeError, isPreprodError, PreprodError } from '../errors';
 import { PENDING_FLUX_INFO, type FluxInfoFields } from './fluxInfo';
-import { runInstall, startDetachedInstall } from '../restart/install';
+import { installCommandFor, runInstall, startDetachedInstall } from '../restart/install';
 import { acquireLock } from '../os/lockFile';
 import { safeLogger, type Logger } from '../logger';
 import { cryptoRandom, type RandomSource } from '../cohort/random';
@@ -317,7 +317,7 @@ export function createPreprodService(options: PreprodServiceOptions): PreprodSer
           // running under us; this one outlives the restart and touches app.js when done.
           startDetachedInstall({
             dir: repoDir,
-            argv: preProd.installCommand,
+            argv: installCommandFor(preProd),
             timeoutMs: preProd.installTimeoutMs,
             touchFile: path.join(repoDir, NODEMON_TOUCH_FILES[0]),
             logFile: path.join(repoDir, '.git', 'fluxos-preprod-install.log'),
@@ -330,7 +330,7 @@ export function createPreprodService(options: PreprodServiceOptions): PreprodSer
         }
         if (switched.depsChanged) {
           try {
-            const ran = await runInstall(repoDir, preProd.installCommand, preProd.installTimeoutMs, logger);
+            const ran = await runInstall(repoDir, installCommandFor(preProd), preProd.installTimeoutMs, logger);
             logger.info(`dependencies installed in ${ran.ms} ms`);
           } catch (error) {
             logger.error(`dependency install failed (${describeError(error)}); restarting anyway, FluxOS's own start script installs again`);
