@@ -13,10 +13,16 @@ import { type DiffEntry, parseNameStatusZ } from './localWork';
 import { dependencyChanges, dependencyFieldsDiffer } from './dependencies';
 import { assertName, assertRevision, refNameProblem } from './refName';
 import { absoluteRemoteUrl, remoteUrlsMatch } from './remoteUrl';
-import { unreadableCheckout } from './repoAccess';
+import { type CheckoutOwner, checkoutOwner, giveToOwner, ownerEnv, unreadableCheckout } from './repoAccess';
 import { saveLocalWork } from './saveLocalWork';
 import { FETCH_LOCKS, GIT_DIR_LOCKS, recoverStaleLocks } from './staleLocks';
-import { readSwitchMarker, removeSwitchMarker, writeSwitchMarker, type PendingSwitch } from './switchMarker';
+import {
+  type PendingSwitch,
+  readSwitchMarker,
+  removeSwitchMarker,
+  SWITCH_MARKER,
+  writeSwitchMarker,
+} from './switchMarker';
 import { readTrackedVersion, type TrackedVersion, type TrackedVersionSettings } from './trackedVersion';
 
 export type { Head, PendingSwitch, SwitchResult, TrackedVersion };
@@ -57,6 +63,11 @@ export interface RepositoryOptions {
    * boot converge. Default 5000; a fetch waits at most its own timeout.
    */
   waitForGitMs?: number;
+  /**
+   * Run as root on a checkout another user owns, run every git command as
+   * that owner (docs/design.md §4). Default true; false runs git as we are.
+   */
+  runAsOwner?: boolean;
 }
 
 /** Per-call options of switchTo(). */
@@ -67,7 +78,6 @@ export interface SwitchOptions {
 
 const DEFAULT_WAIT_FOR_GIT_MS = 5000;
 
-
 export class Repository implements Checkout {
   readonly dir: string;
   private readonly logger: Logger;
@@ -76,6 +86,8 @@ export class Repository implements Checkout {
   private readonly waitForGitMs: number;
   private readonly env: Record<string, string>;
   private readonly git: LocalGit;
+  /** Who git runs as: the checkout's owner when we are root (repoAccess.ts); null: as we do. */
+  readonly owner: CheckoutOwner | null;
   private gitDirPromise: Promise<string> | null = null;
 
   constructor(dir: string, options: RepositoryOptions = {}) {
@@ -84,8 +96,11 @@ export class Repository implements Checkout {
     this.onGitSpawn = options.onGitSpawn;
     this.staleLockAgeMs = options.staleLockAgeMs ?? 0;
     this.waitForGitMs = Math.max(0, options.waitForGitMs ?? DEFAULT_WAIT_FOR_GIT_MS);
-    this.env = gitProcessEnv(this.dir);
-    this.git = new LocalGit({ dir: this.dir, env: this.env, logger: this.logger, onGitSpawn: options.onGitSpawn });
+    this.owner = options.runAsOwner === false ? null : checkoutOwner(this.dir);
+    this.env = ownerEnv(gitProcessEnv(this.dir), this.owner);
+    const runAs = this.owner === null ? {} : { uid: this.owner.uid, gid: this.owner.gid };
+    const { logger, env } = this;
+    this.git = new LocalGit({ dir: this.dir, env, logger, onGitSpawn: options.onGitSpawn, ...runAs });
   }
 
   /**
@@ -140,6 +155,7 @@ export class Repository implements Checkout {
       git: this.git,
       logger: this.logger,
       onGitSpawn: this.onGitSpawn,
+      runAs: this.owner === null ? undefined : { uid: this.owner.uid, gid: this.owner.gid },
       recoverFetchLocks: () => this.recoverLocks(FETCH_LOCKS, Math.min(this.waitForGitMs, timeoutMs)),
     };
     return fetchBranches(context, remote, branches, timeoutMs);
@@ -194,7 +210,9 @@ export class Repository implements Checkout {
     const depsChanged = (unfinished?.depsChanged ?? false) || (await this.dependenciesChanged(from, to, diff));
     const gitDir = await this.gitDir();
     await writeSwitchMarker(gitDir, { branch, depsChanged });
-    await saveLocalWork({ dir: this.dir, gitDir, git: this.git, logger: this.logger }, { branch, remote, to, diff });
+    await giveToOwner(this.owner, [path.join(gitDir, SWITCH_MARKER)]);
+    const saveContext = { dir: this.dir, gitDir, git: this.git, logger: this.logger, owner: this.owner };
+    await saveLocalWork(saveContext, { branch, remote, to, diff });
 
     // Upstream first: if it fails, nothing about the checkout has changed yet.
     await this.git.run(['config', `branch.${branch}.remote`, remote]);
