@@ -61,8 +61,13 @@ export interface PreProdSettings {
   bootDeadlineMs: number;
   /** Deadline of one git fetch, in ms. Default 8000. */
   fetchTimeoutMs: number;
-  /** Command run (no shell) when package.json or package-lock.json changed in a switch. Default ['npm','install','--omit=dev','--legacy-peer-deps']. */
+  /**
+   * Command run (no shell) when a switch changes the dependency fields of package.json or a tracked
+   * lockfile. Default ['npm','install','--omit=dev','--legacy-peer-deps'], as FluxOS's own updater.
+   */
   installCommand: string[];
+  /** Appended to installCommand on ArcaneOS (FLUXOS_PATH set). Default ['--cache', '/dat/usr/lib/npm']. */
+  arcaneOsInstallArgs: string[];
   /** Deadline of the install command, in ms. Default 600000 (10 min). */
   installTimeoutMs: number;
   /** How to restart onto new code. Default 'auto' in-process ('none' for the CLI unless --restart). */

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import type { Head, SwitchResult } from '../checkout';
 import { describeDecision } from '../cohort/decide';
 import { describeError } from '../errors';
-import { runInstall, startDetachedInstall } from '../restart/install';
+import { installCommandFor, runInstall, startDetachedInstall } from '../restart/install';
 import {
   NODEMON_TOUCH_FILES,
   readProcessContext,
@@ -129,9 +129,9 @@ async function finishSwitch(
 }
 
 async function install(run: BootRun): Promise<void> {
-  const { installCommand, installTimeoutMs } = run.settings.preProd;
+  const { installTimeoutMs } = run.settings.preProd;
   try {
-    const ran = await runInstall(run.repoDir, installCommand, installTimeoutMs, run.logger);
+    const ran = await runInstall(run.repoDir, installCommandFor(run.settings.preProd), installTimeoutMs, run.logger);
     run.logger.info(`dependencies installed in ${ran.ms} ms`);
   } catch (error) {
     run.logger.error(
@@ -146,10 +146,10 @@ async function install(run: BootRun): Promise<void> {
  * marker (the boot it ends is the package's doing) and touches app.js when done.
  */
 async function installDetached(run: BootRun): Promise<void> {
-  const { installCommand, installTimeoutMs } = run.settings.preProd;
+  const { installTimeoutMs } = run.settings.preProd;
   startDetachedInstall({
     dir: run.repoDir,
-    argv: installCommand,
+    argv: installCommandFor(run.settings.preProd),
     timeoutMs: installTimeoutMs,
     touchFile: path.join(run.repoDir, NODEMON_TOUCH_FILES[0]),
     logFile: path.join(run.repoDir, '.git', 'fluxos-preprod-install.log'),

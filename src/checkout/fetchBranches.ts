@@ -21,6 +21,8 @@ export interface FetchContext {
   git: LocalGit;
   logger: Logger;
   onGitSpawn?: (args: readonly string[]) => void;
+  /** Run git as this user and group (the checkout's owner when we are root). */
+  runAs?: { uid: number; gid: number };
   /** Clears the lock files a fetch takes when a killed git left them (staleLocks.ts). */
   recoverFetchLocks(): Promise<void>;
 }
@@ -77,7 +79,7 @@ function runNetwork(ctx: FetchContext, args: string[], timeoutMs: number): Promi
   ctx.logger.debug(`git ${args.join(' ')}`);
   if (timeoutMs > 0) ctx.onGitSpawn?.(args);
   const options = { cwd: ctx.dir, env: ctx.env, timeoutMs, graceMs: NETWORK_KILL_GRACE_MS, captureStdout: true };
-  return runGroup('git', args, options);
+  return runGroup('git', args, { ...options, ...ctx.runAs });
 }
 
 /** stdout of a network git run that succeeded; otherwise throws the fetch-failed sentence. */

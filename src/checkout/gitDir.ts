@@ -1,6 +1,8 @@
+import { realpathSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { parseRepoConfig, type RepoConfig } from './gitConfigFile';
+import { filteredEnv } from './gitEnv';
 import { parseGitDirPointer } from './gitOutput';
 import type { LocalGit } from './localGit';
 
@@ -53,6 +55,31 @@ export async function readRepoConfig(dir: string): Promise<RepoConfig | null> {
 export async function realpathOr(p: string): Promise<string> {
   try {
     return await fs.realpath(p);
+  } catch {
+    return p;
+  }
+}
+
+/**
+ * filteredEnv() plus a ceiling: git also looks for a repository in the
+ * parent directories, and a repoDir that is a sub-directory of another
+ * checkout (or of a home directory under git) must not act on that checkout.
+ * git compares real paths here, so the ceiling is one too.
+ */
+export function gitProcessEnv(dir: string): Record<string, string> {
+  const env = filteredEnv();
+  // git's messages in English: gitOutput.ts recognises a refusal by its words.
+  env.LC_ALL = 'C';
+  delete env.LANGUAGE;
+  const ceiling = path.dirname(realpathOrSelf(dir));
+  const hostCeilings = env.GIT_CEILING_DIRECTORIES;
+  env.GIT_CEILING_DIRECTORIES = hostCeilings ? `${hostCeilings}${path.delimiter}${ceiling}` : ceiling;
+  return env;
+}
+
+function realpathOrSelf(p: string): string {
+  try {
+    return realpathSync(p);
   } catch {
     return p;
   }

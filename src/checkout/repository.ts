@@ -1,23 +1,28 @@
-import { realpathSync } from 'node:fs';
 import * as path from 'node:path';
 import { readSettings } from '../config/settings';
 import { PreprodError } from '../errors';
 import { safeLogger, type Logger } from '../logger';
 import type { PreProdSettings } from '../types';
-import { filteredEnv } from './gitEnv';
 import { fetchBranches } from './fetchBranches';
 import { upstreamOf } from './gitConfigFile';
-import { findGitDir, readRepoConfig, realpathOr } from './gitDir';
+import { findGitDir, gitProcessEnv, readRepoConfig, realpathOr } from './gitDir';
 import { parseHead, remoteUrlsFromConfig } from './gitOutput';
 import type { Checkout, Head, SwitchResult } from './index';
 import { LocalGit } from './localGit';
-import { parseNameStatusZ } from './localWork';
+import { type DiffEntry, parseNameStatusZ } from './localWork';
+import { dependencyChanges, dependencyFieldsDiffer } from './dependencies';
 import { assertName, assertRevision, refNameProblem } from './refName';
 import { absoluteRemoteUrl, remoteUrlsMatch } from './remoteUrl';
-import { unreadableCheckout } from './repoAccess';
+import { type CheckoutOwner, checkoutOwner, giveToOwner, ownerEnv, unreadableCheckout } from './repoAccess';
 import { saveLocalWork } from './saveLocalWork';
 import { FETCH_LOCKS, GIT_DIR_LOCKS, recoverStaleLocks } from './staleLocks';
-import { readSwitchMarker, removeSwitchMarker, writeSwitchMarker, type PendingSwitch } from './switchMarker';
+import {
+  type PendingSwitch,
+  readSwitchMarker,
+  removeSwitchMarker,
+  SWITCH_MARKER,
+  writeSwitchMarker,
+} from './switchMarker';
 import { readTrackedVersion, type TrackedVersion, type TrackedVersionSettings } from './trackedVersion';
 
 export type { Head, PendingSwitch, SwitchResult, TrackedVersion };
@@ -58,6 +63,11 @@ export interface RepositoryOptions {
    * boot converge. Default 5000; a fetch waits at most its own timeout.
    */
   waitForGitMs?: number;
+  /**
+   * Run as root on a checkout another user owns, run every git command as
+   * that owner (docs/design.md §4). Default true; false runs git as we are.
+   */
+  runAsOwner?: boolean;
 }
 
 /** Per-call options of switchTo(). */
@@ -68,8 +78,6 @@ export interface SwitchOptions {
 
 const DEFAULT_WAIT_FOR_GIT_MS = 5000;
 
-const DEPENDENCY_FILES = ['package.json', 'package-lock.json'];
-
 export class Repository implements Checkout {
   readonly dir: string;
   private readonly logger: Logger;
@@ -78,6 +86,8 @@ export class Repository implements Checkout {
   private readonly waitForGitMs: number;
   private readonly env: Record<string, string>;
   private readonly git: LocalGit;
+  /** Who git runs as: the checkout's owner when we are root (repoAccess.ts); null: as we do. */
+  readonly owner: CheckoutOwner | null;
   private gitDirPromise: Promise<string> | null = null;
 
   constructor(dir: string, options: RepositoryOptions = {}) {
@@ -86,8 +96,11 @@ export class Repository implements Checkout {
     this.onGitSpawn = options.onGitSpawn;
     this.staleLockAgeMs = options.staleLockAgeMs ?? 0;
     this.waitForGitMs = Math.max(0, options.waitForGitMs ?? DEFAULT_WAIT_FOR_GIT_MS);
-    this.env = gitProcessEnv(this.dir);
-    this.git = new LocalGit({ dir: this.dir, env: this.env, logger: this.logger, onGitSpawn: options.onGitSpawn });
+    this.owner = options.runAsOwner === false ? null : checkoutOwner(this.dir);
+    this.env = ownerEnv(gitProcessEnv(this.dir), this.owner);
+    const runAs = this.owner === null ? {} : { uid: this.owner.uid, gid: this.owner.gid };
+    const { logger, env } = this;
+    this.git = new LocalGit({ dir: this.dir, env, logger, onGitSpawn: options.onGitSpawn, ...runAs });
   }
 
   /**
@@ -142,6 +155,7 @@ export class Repository implements Checkout {
       git: this.git,
       logger: this.logger,
       onGitSpawn: this.onGitSpawn,
+      runAs: this.owner === null ? undefined : { uid: this.owner.uid, gid: this.owner.gid },
       recoverFetchLocks: () => this.recoverLocks(FETCH_LOCKS, Math.min(this.waitForGitMs, timeoutMs)),
     };
     return fetchBranches(context, remote, branches, timeoutMs);
@@ -193,10 +207,12 @@ export class Repository implements Checkout {
     const diffArgs = ['diff', '--name-status', '-z', '--no-renames', from, to, '--'];
     const diff = parseNameStatusZ((await this.git.run(diffArgs)).stdout);
     const unfinished = await this.pendingSwitch();
-    const depsChanged = diff.some((e) => DEPENDENCY_FILES.includes(e.path)) || (unfinished?.depsChanged ?? false);
+    const depsChanged = (unfinished?.depsChanged ?? false) || (await this.dependenciesChanged(from, to, diff));
     const gitDir = await this.gitDir();
     await writeSwitchMarker(gitDir, { branch, depsChanged });
-    await saveLocalWork({ dir: this.dir, gitDir, git: this.git, logger: this.logger }, { branch, remote, to, diff });
+    await giveToOwner(this.owner, [path.join(gitDir, SWITCH_MARKER)]);
+    const saveContext = { dir: this.dir, gitDir, git: this.git, logger: this.logger, owner: this.owner };
+    await saveLocalWork(saveContext, { branch, remote, to, diff });
 
     // Upstream first: if it fails, nothing about the checkout has changed yet.
     await this.git.run(['config', `branch.${branch}.remote`, remote]);
@@ -205,6 +221,16 @@ export class Repository implements Checkout {
     await this.git.run(['checkout', '--force', '--no-track', '-B', branch, to, '--']);
     this.logger.info(`${this.dir}: switched to ${branch} at ${to.slice(0, 12)} (was ${from.slice(0, 12)}).`);
     return { from, to, depsChanged };
+  }
+
+  /** The install must run: a tracked lockfile or the dependency fields of package.json differ (dependencies.ts). */
+  private async dependenciesChanged(from: string, to: string, diff: readonly DiffEntry[]): Promise<boolean> {
+    const changes = dependencyChanges(diff.map((entry) => entry.path));
+    if (changes.lockfile) return true;
+    if (!changes.packageJson) return false;
+    const read = (commit: string): Promise<string | null> => this.readFileAt(commit, 'package.json');
+    const [before, after] = await Promise.all([read(from), read(to)]);
+    return dependencyFieldsDiffer(before, after);
   }
 
   /** The switch a previous boot left unfinished, null when there is none. Reads one file, no git process. */
@@ -251,23 +277,6 @@ export class Repository implements Checkout {
     return this.gitDirPromise;
   }
 }
-/**
- * filteredEnv() plus a ceiling: git also looks for a repository in the
- * parent directories, and a repoDir that is a sub-directory of another
- * checkout (or of a home directory under git) must not act on that checkout.
- * git compares real paths here, so the ceiling is one too.
- */
-function gitProcessEnv(dir: string): Record<string, string> {
-  const env = filteredEnv();
-  // git's messages in English: gitOutput.ts recognises a refusal by its words.
-  env.LC_ALL = 'C';
-  delete env.LANGUAGE;
-  const ceiling = path.dirname(realpathOrSelf(dir));
-  const hostCeilings = env.GIT_CEILING_DIRECTORIES;
-  env.GIT_CEILING_DIRECTORIES = hostCeilings ? `${hostCeilings}${path.delimiter}${ceiling}` : ceiling;
-  return env;
-}
-
 /** Open the checkout at `dir`. Lazy: nothing runs (and nothing throws) until a method is called. */
 export function openRepository(dir: string, options: RepositoryOptions = {}): Repository {
   return new Repository(dir, options);
@@ -286,12 +295,4 @@ export function trackedVersion(
   return Promise.resolve()
     .then(() => readSettings({ overrides: { preProd: settings } }).preProd)
     .then((preProd) => openRepository(repoDir, options).trackedVersion(preProd));
-}
-
-function realpathOrSelf(p: string): string {
-  try {
-    return realpathSync(p);
-  } catch {
-    return p;
-  }
 }

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { describeError, PreprodError } from '../errors';
 import type { Logger } from '../logger';
 import type { LocalGit } from './localGit';
+import { type CheckoutOwner, giveToOwner } from './repoAccess';
 import {
   backupIdFor,
   backupsToPrune,
@@ -39,6 +40,8 @@ export interface SaveContext {
   gitDir: string;
   git: LocalGit;
   logger: Logger;
+  /** The checkout's owner when git runs as them: what we create in the git dir is handed to them. */
+  owner?: CheckoutOwner | null;
   now?: () => Date;
 }
 
@@ -76,6 +79,7 @@ export async function saveLocalWork(ctx: SaveContext, request: SaveRequest): Pro
   if (hasCommits) await keepCommits(ctx, backup, request);
   if (collisions.length > 0) await moveAside(ctx, backup, request, collisions);
   await writeManifest(backup, request);
+  await handOver(ctx, backup);
   await pruneBackups(ctx).catch((error: unknown) => {
     ctx.logger.warn(`Could not prune old backups: ${describeError(error)}.`);
   });
@@ -173,6 +177,24 @@ async function moveFile(source: string, target: string): Promise<void> {
     await fs.cp(source, target, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
     await fs.rm(source, { recursive: true, force: true });
   }
+}
+
+/** Our folders (and the manifest) to the checkout's owner, so a later git as the owner can prune them. */
+async function handOver(ctx: SaveContext, backup: Backup): Promise<void> {
+  const owner = ctx.owner ?? null;
+  if (owner === null) return;
+  const root = path.join(ctx.gitDir, BACKUP_FOLDER);
+  const ours = [path.dirname(root), root, backup.folder, path.join(backup.folder, 'manifest.json')];
+  const walk = async (dir: string): Promise<void> => {
+    for (const entry of await fs.readdir(dir, { withFileTypes: true }).catch(() => [])) {
+      if (!entry.isDirectory()) continue;
+      const full = path.join(dir, entry.name);
+      if ((await fs.lstat(full)).uid === 0) ours.push(full);
+      await walk(full);
+    }
+  };
+  await walk(backup.folder);
+  await giveToOwner(owner, ours);
 }
 
 async function writeManifest(backup: Backup, request: SaveRequest): Promise<void> {

@@ -134,6 +134,10 @@ const installCommandField: FieldValidator<string[]> = (value, keyPath) => {
   });
 };
 
+// Like installCommand, but may be empty: no extra arguments.
+const installArgsField: FieldValidator<string[]> = (value, keyPath) =>
+  Array.isArray(value) && value.length === 0 ? [] : installCommandField(value, keyPath);
+
 const REMOTE_SCHEMES = new Set(['http:', 'https:', 'ssh:', 'git:', 'file:']);
 // git's scp-like syntax: [user@]host:path, with no '/' before the first ':'.
 const SCP_LIKE = /^(?:[^@/:\s]+@)?(?:\[[^\]/\s]+\]|[^@/:\s[\]]+):.+$/s;
@@ -184,6 +188,7 @@ const PRE_PROD_FIELDS: { [K in keyof PreProdSettings]: FieldValidator<PreProdSet
   bootDeadlineMs: millisecondsField(3_600_000),
   fetchTimeoutMs: millisecondsField(3_600_000),
   installCommand: installCommandField,
+  arcaneOsInstallArgs: installArgsField,
   installTimeoutMs: millisecondsField(86_400_000),
   restart: restartField,
   storeWaitMs: millisecondsField(600_000),

@@ -124,3 +124,15 @@ export function startDetachedInstall(job: DetachedInstall): void {
   child.on('error', () => undefined);
   child.unref();
 }
+
+/**
+ * The install command for this host: settings.installCommand, plus
+ * settings.arcaneOsInstallArgs on ArcaneOS (FLUXOS_PATH set), as the FluxOS
+ * updaters do (docs/design.md §4). Pure.
+ */
+export function installCommandFor(
+  settings: { installCommand: string[]; arcaneOsInstallArgs: string[] },
+  env: NodeJS.ProcessEnv = process.env,
+): string[] {
+  return env.FLUXOS_PATH ? [...settings.installCommand, ...settings.arcaneOsInstallArgs] : [...settings.installCommand];
+}

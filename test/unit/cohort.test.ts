@@ -37,6 +37,7 @@ const SETTINGS: PreProdSettings = {
   bootDeadlineMs: 15_000,
   fetchTimeoutMs: 8_000,
   installCommand: ['npm', 'install', '--omit=dev', '--legacy-peer-deps'],
+  arcaneOsInstallArgs: ['--cache', '/dat/usr/lib/npm'],
   installTimeoutMs: 600_000,
   restart: 'auto',
   storeWaitMs: 5_000,

@@ -26,6 +26,7 @@ const DOCUMENTED_DEFAULTS: Settings = {
     bootDeadlineMs: 15000,
     fetchTimeoutMs: 8000,
     installCommand: ['npm', 'install', '--omit=dev', '--legacy-peer-deps'],
+    arcaneOsInstallArgs: ['--cache', '/dat/usr/lib/npm'],
     installTimeoutMs: 600000,
     restart: 'auto',
     storeWaitMs: 5000,
