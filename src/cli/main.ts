@@ -9,7 +9,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { formatBootResult, formatSimulation } from './format';
-import { escapeText, readSettings, shownPath } from '../config/settings';
+import { readSettings } from '../config/settings';
+import { escapeText, redact, redactUrls, shownPath } from '../text';
 import { runDemo } from './demo';
 import { describeError, PreprodError } from '../errors';
 import { formatJson, formatPrometheus, formatTable, parseTargetArg, parseTargets, runFleet, uniqueTargets, type Target } from '../fleet';
@@ -109,7 +110,7 @@ async function openStoreOrReport(url: string, logger: Logger): Promise<StateStor
   } catch (error) {
     if (error instanceof PreprodError && error.kind === 'usage') throw error;
     logger.warn(describeError(error));
-    return unavailableStore(error, url);
+    return unavailableStore(error, redact(url));
   }
 }
 
@@ -150,7 +151,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       writeOut: (s) => void io.stdout.write(s),
       writeErr: (s) => void io.stderr.write(s),
       // commander's own errors ("error: unknown option '--x'") take the same one-sentence form as ours.
-      outputError: (s, write) => write(`fluxos-preprod: ${commanderSentence(s)}\n`),
+      outputError: (s, write) => write(`fluxos-preprod: ${redactUrls(commanderSentence(s))}\n`),
     })
     .exitOverride();
   program.version(readPackageVersion(), '--version');
@@ -401,7 +402,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
       return 2;
     }
     const message = error instanceof PreprodError ? error.message : `Unexpected error: ${describeError(error)}`;
-    io.stderr.write(`fluxos-preprod: ${message}\n`);
+    io.stderr.write(`fluxos-preprod: ${redactUrls(message)}\n`);
     if (process.env.FLUXOS_PREPROD_DEBUG && error instanceof Error) io.stderr.write(`${error.stack}\n`);
     return error instanceof PreprodError ? error.exitCode : 1;
   }
