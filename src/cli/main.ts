@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { formatBootResult, formatSimulation } from './format';
 import { readSettings } from '../config/settings';
-import { escapeText, redact, redactUrls, shownPath } from '../text';
+import { escapeText, quoted, redact, redactUrls, shownPath } from '../text';
 import { runDemo } from './demo';
 import { describeError, PreprodError } from '../errors';
 import { formatJson, formatPrometheus, formatTable, parseTargetArg, parseTargets, runFleet, uniqueTargets, type Target } from '../fleet';
@@ -65,16 +65,13 @@ function usage(message: string): PreprodError {
   return new PreprodError('usage', message);
 }
 
-function shown(value: string): string {
-  return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-}
 
 /** A strict whole-number option parser: "12abc", "1e3", "" and out-of-range values are usage errors. */
 export function wholeNumber(name: string, min: number, max: number) {
   return (raw: string): number => {
     const value = /^\d{1,10}$/.test(raw) ? Number(raw) : Number.NaN;
     if (!Number.isInteger(value) || value < min || value > max) {
-      throw usage(`Expected \`${name}\` to be a whole number from ${min} to ${max}, got ${shown(raw)}.`);
+      throw usage(`Expected \`${name}\` to be a whole number from ${min} to ${max}, got ${quoted(raw)}.`);
     }
     return value;
   };
@@ -83,7 +80,7 @@ export function wholeNumber(name: string, min: number, max: number) {
 function fraction(name: string) {
   return (raw: string): number => {
     const value = /^(0(\.\d+)?|1(\.0+)?|\.\d+)$/.test(raw) ? Number(raw) : Number.NaN;
-    if (!(value >= 0 && value <= 1)) throw usage(`Expected \`${name}\` to be a number from 0 to 1, got ${shown(raw)}.`);
+    if (!(value >= 0 && value <= 1)) throw usage(`Expected \`${name}\` to be a number from 0 to 1, got ${quoted(raw)}.`);
     return value;
   };
 }
@@ -91,7 +88,7 @@ function fraction(name: string) {
 function positiveNumber(name: string, min: number, max: number) {
   return (raw: string): number => {
     const value = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : Number.NaN;
-    if (!(value >= min && value <= max)) throw usage(`Expected \`${name}\` to be a number from ${min} to ${max}, got ${shown(raw)}.`);
+    if (!(value >= min && value <= max)) throw usage(`Expected \`${name}\` to be a number from ${min} to ${max}, got ${quoted(raw)}.`);
     return value;
   };
 }
