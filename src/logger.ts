@@ -1,4 +1,5 @@
 import type * as Winston from 'winston';
+import { redactUrls } from './text';
 
 /**
  * Any logger with these four methods, one string each: FluxOS's own logger
@@ -29,23 +30,24 @@ export function createCliLogger(level: 'error' | 'warn' | 'info' | 'debug' = 'in
     ),
     transports: [new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'debug'] })],
   });
+  // Every line loses URL credentials, whoever built the message (a driver's error, say).
   return {
-    error: (m) => void logger.error(m),
-    warn: (m) => void logger.warn(m),
-    info: (m) => void logger.info(m),
-    debug: (m) => void logger.debug(m),
+    error: (m) => void logger.error(redactUrls(m)),
+    warn: (m) => void logger.warn(redactUrls(m)),
+    info: (m) => void logger.info(redactUrls(m)),
+    debug: (m) => void logger.debug(redactUrls(m)),
   };
 }
 
 /**
- * Wraps a host logger so a logger that throws cannot break boot, and so every
- * line says where it comes from.
+ * Wraps a host logger so a logger that throws cannot break boot, so every
+ * line says where it comes from, and so no line carries URL credentials.
  */
 export function safeLogger(logger: Partial<Logger> | undefined, prefix = ''): Logger {
   const call = (method: keyof Logger) => (message: string) => {
     try {
       const fn = logger?.[method];
-      if (typeof fn === 'function') fn.call(logger, prefix + message);
+      if (typeof fn === 'function') fn.call(logger, redactUrls(prefix + message));
     } catch {
       // A broken logger must never take boot down with it.
     }

@@ -1,5 +1,6 @@
 import * as http from 'node:http';
 import type { Mode, ReasonCode } from '../types';
+import { capConnections, connectionCap, openFileLimit } from './connectionCap';
 
 /** The detail block FluxOS adds under `data.flux.preProd` (DESIGN §6). No paths, nothing secret. */
 export interface PreProdInfo {
@@ -91,8 +92,15 @@ function send(res: http.ServerResponse, status: number, body: Buffer, headOnly =
   res.end(headOnly ? undefined : body);
 }
 
+/** Connections the standalone server keeps open at most (lowered to fit the open-file limit). */
+export const DEFAULT_MAX_CONNECTIONS = 1024;
+
 export interface FluxInfoServer {
   server: http.Server;
+  /** The connection cap in force. */
+  maxConnections: number;
+  /** Idle connections closed to make room for new ones so far. */
+  evicted: () => number;
   url: string;
   refresh: () => void;
   close: () => Promise<void>;
@@ -100,11 +108,12 @@ export interface FluxInfoServer {
 
 /**
  * The standalone server of `serve` and `demo`. Bounded against slow or
- * hostile clients: small header limit, header and request timeouts, and
- * errors never reach the wire as stack traces.
+ * hostile clients: small header limit, header, request and idle timeouts, a
+ * connection cap that evicts idle sockets (capConnections), and errors never
+ * reach the wire as stack traces.
  */
 export async function startFluxInfoServer(
-  options: FluxInfoServerOptions & { host: string; port: number },
+  options: FluxInfoServerOptions & { host: string; port: number; maxConnections?: number },
 ): Promise<FluxInfoServer> {
   const { handle, refresh } = createFluxInfoHandler(options);
   const server = http.createServer(
@@ -119,6 +128,9 @@ export async function startFluxInfoServer(
       }
     },
   );
+  server.setTimeout(15_000, (socket) => socket.destroy()); // a socket silent this long is dropped
+  const maxConnections = connectionCap(options.maxConnections ?? DEFAULT_MAX_CONNECTIONS, openFileLimit());
+  const { evicted } = capConnections(server, maxConnections);
   server.on('clientError', (_error, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
     else socket.destroy();
@@ -127,6 +139,8 @@ export async function startFluxInfoServer(
     server.once('error', reject);
     server.listen(options.port, options.host, () => {
       server.off('error', reject);
+      // Once listening, an error is a failed accept (EMFILE under a flood): the server stays up.
+      server.on('error', () => undefined);
       resolve();
     });
   });
@@ -135,6 +149,8 @@ export async function startFluxInfoServer(
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   return {
     server,
+    maxConnections,
+    evicted,
     url: `http://${host}:${port}/flux/info`,
     refresh,
     close: () =>

@@ -9,7 +9,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { formatBootResult, formatSimulation } from './format';
-import { escapeText, readSettings, shownPath } from '../config/settings';
+import { readSettings } from '../config/settings';
+import { escapeText, quoted, redact, redactUrls, shownPath } from '../text';
 import { runDemo } from './demo';
 import { describeError, PreprodError } from '../errors';
 import { addFleetCommand } from './commands/fleet';
@@ -63,16 +64,13 @@ function usage(message: string): PreprodError {
   return new PreprodError('usage', message);
 }
 
-function shown(value: string): string {
-  return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-}
 
 /** A strict whole-number option parser: "12abc", "1e3", "" and out-of-range values are usage errors. */
 export function wholeNumber(name: string, min: number, max: number) {
   return (raw: string): number => {
     const value = /^\d{1,10}$/.test(raw) ? Number(raw) : Number.NaN;
     if (!Number.isInteger(value) || value < min || value > max) {
-      throw usage(`Expected \`${name}\` to be a whole number from ${min} to ${max}, got ${shown(raw)}.`);
+      throw usage(`Expected \`${name}\` to be a whole number from ${min} to ${max}, got ${quoted(raw)}.`);
     }
     return value;
   };
@@ -81,7 +79,7 @@ export function wholeNumber(name: string, min: number, max: number) {
 function fraction(name: string) {
   return (raw: string): number => {
     const value = /^(0(\.\d+)?|1(\.0+)?|\.\d+)$/.test(raw) ? Number(raw) : Number.NaN;
-    if (!(value >= 0 && value <= 1)) throw usage(`Expected \`${name}\` to be a number from 0 to 1, got ${shown(raw)}.`);
+    if (!(value >= 0 && value <= 1)) throw usage(`Expected \`${name}\` to be a number from 0 to 1, got ${quoted(raw)}.`);
     return value;
   };
 }
@@ -89,7 +87,7 @@ function fraction(name: string) {
 function positiveNumber(name: string, min: number, max: number) {
   return (raw: string): number => {
     const value = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : Number.NaN;
-    if (!(value >= min && value <= max)) throw usage(`Expected \`${name}\` to be a number from ${min} to ${max}, got ${shown(raw)}.`);
+    if (!(value >= min && value <= max)) throw usage(`Expected \`${name}\` to be a number from ${min} to ${max}, got ${quoted(raw)}.`);
     return value;
   };
 }
@@ -108,7 +106,7 @@ async function openStoreOrReport(url: string, logger: Logger): Promise<StateStor
   } catch (error) {
     if (error instanceof PreprodError && error.kind === 'usage') throw error;
     logger.warn(describeError(error));
-    return unavailableStore(error, url);
+    return unavailableStore(error, redact(url));
   }
 }
 
@@ -148,7 +146,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       writeOut: (s) => void io.stdout.write(s),
       writeErr: (s) => void io.stderr.write(s),
       // commander's own errors ("error: unknown option '--x'") take the same one-sentence form as ours.
-      outputError: (s, write) => write(`fluxos-preprod: ${commanderSentence(s)}\n`),
+      outputError: (s, write) => write(`fluxos-preprod: ${redactUrls(commanderSentence(s))}\n`),
     })
     .exitOverride();
   program.version(readPackageVersion(), '--version');
@@ -352,7 +350,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
       return 2;
     }
     const message = error instanceof PreprodError ? error.message : `Unexpected error: ${describeError(error)}`;
-    io.stderr.write(`fluxos-preprod: ${message}\n`);
+    io.stderr.write(`fluxos-preprod: ${redactUrls(message)}\n`);
     if (process.env.FLUXOS_PREPROD_DEBUG && error instanceof Error) io.stderr.write(`${error.stack}\n`);
     return error instanceof PreprodError ? error.exitCode : 1;
   }

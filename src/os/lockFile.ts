@@ -1,6 +1,7 @@
 import { constants, promises as fs } from 'node:fs';
 import { PreprodError, describeError } from '../errors';
 import { shownPath } from '../text';
+import { formatIdentity, holderIsRunning, ownIdentity, parseIdentity } from './processIdentity';
 import { FileReadError, readRegularFile } from './readFile';
 
 /** A lock file holds a pid and a few fields; anything larger was not written by us. */
@@ -18,9 +19,11 @@ export interface LockOptions {
 }
 
 /**
- * An exclusive lock file holding the owner's pid (O_EXCL create). A lock whose
- * process is gone, or that is older than `staleMs` (pids get recycled), is
- * taken over, so a killed process never wedges the node. Returns the release.
+ * An exclusive lock file (O_EXCL create) naming its holder by PID, process start time and
+ * boot id. A lock whose process is gone, whose PID now belongs to a process that started
+ * later (containers reuse PIDs: FluxOS may be PID 1 on every start), that was written
+ * before a reboot, or that is older than `staleMs`, is taken over, so a killed process
+ * never wedges the node. Returns the release.
  */
 export async function acquireLock(lockFile: string, options: LockOptions): Promise<() => Promise<void>> {
   const started = Date.now();
@@ -29,7 +32,7 @@ export async function acquireLock(lockFile: string, options: LockOptions): Promi
     try {
       const handle = await fs.open(lockFile, CREATE_FLAGS, 0o600);
       try {
-        await handle.writeFile(String(process.pid));
+        await handle.writeFile(formatIdentity(ownIdentity()));
       } finally {
         await handle.close();
       }
@@ -89,15 +92,19 @@ async function lockState(lockFile: string, staleMs: number): Promise<'held' | 's
   }
   const age = Date.now() - mtimeMs;
   if (age > staleMs) return 'stale';
-  const pid = Number.parseInt(text, 10);
-  // Empty: the owner is between create and write; give it a moment.
-  if (!Number.isInteger(pid) || pid <= 0) return age > 1000 ? 'stale' : 'held';
-  if (pid === process.pid) return 'held';
+  const holder = parseIdentity(text);
+  // Empty or unreadable: the owner is between create and write; give it a moment.
+  if (holder === null) return age > 1000 ? 'stale' : 'held';
+  return holderIsRunning(holder, isAlive) ? 'held' : 'stale';
+}
+
+/** kill(pid, 0): ESRCH means no such process; EPERM means one runs that we may not signal. */
+function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return 'held';
+    return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH' ? 'stale' : 'held';
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
   }
 }
 

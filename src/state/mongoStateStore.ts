@@ -1,6 +1,6 @@
 import type { Collection, Db, MongoClient } from 'mongodb';
 import { PreprodError, describeError } from '../errors';
-import { redact } from '../text';
+import { quoted, redact, redactUrls } from '../text';
 import { safeLogger, type Logger } from '../logger';
 import type { StoredDocument } from '../types';
 import type { StateStore } from './stateStore';
@@ -68,19 +68,16 @@ export class MongoStateStore implements StateStore {
         socketTimeoutMS: timeout * 3,
       });
     } catch (error) {
-      throw new PreprodError(
-        'usage',
-        `Expected a MongoDB URL like mongodb://127.0.0.1:27017/zelfluxlocal, got ${JSON.stringify(url)}.`,
-        {
-          cause: error,
-        },
-      );
+      const shown = quoted(redact(url), 60);
+      throw new PreprodError('usage', `Expected a MongoDB URL like mongodb://127.0.0.1:27017/zelfluxlocal, got ${shown}.`, {
+        cause: error,
+      });
     }
     try {
       await client.connect();
     } catch (error) {
       await client.close().catch(() => undefined);
-      throw new PreprodError('store-unavailable', `Cannot reach MongoDB at ${redact(url)}: ${describeError(error)}.`, {
+      throw new PreprodError('store-unavailable', `Cannot reach MongoDB at ${redact(url)}: ${redactUrls(describeError(error))}.`, {
         cause: error,
       });
     }

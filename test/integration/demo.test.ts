@@ -225,7 +225,7 @@ describe('demo: the local fleet a newcomer starts', function () {
     it('bad usage exits 2 before building anything', async () => {
       const run = await runCli(['demo', '--nodes', '0']);
       expect(run.code, describeRun(run)).to.equal(2);
-      expect(run.stderr).to.equal('fluxos-preprod: Expected `--nodes` to be a whole number from 1 to 500, got "0".\n');
+      expect(run.stderr).to.equal("fluxos-preprod: Expected `--nodes` to be a whole number from 1 to 500, got '0'.\n");
       expect(run.stderr).not.to.match(BUILDING);
     });
   });
