@@ -6,12 +6,12 @@
  * FAIL, as markdown tables that paste into the README.
  *
  * Our benches end with a `BENCH_RESULT <json>` line (bench/support/report.ts).
- * fleetScan and simulate print one JSON object with `--json` instead; they are
- * run with it and their JSON is mapped to the same shape here.
+ * simulate prints one JSON object with `--json` instead; it is run with it
+ * and its JSON is mapped to the same shape here.
  *
  * Usage: node build/bench/run.js [--only NAME[,NAME...]]... [--strict]
  * NAME is the file name without `.bench.js` (bootPath, fleetScan, fluxInfo,
- * simulate, switchToRestart, trackedVersion). Exit code: 1 when a bench fails to run or
+ * realisticFleet, simulate, switchToRestart, trackedVersion). Exit code: 1 when a bench fails to run or
  * gives no result; with --strict also when a target is missed; else 0.
  */
 import { spawn } from 'node:child_process';
@@ -46,21 +46,6 @@ function parseArgs(argv: string[]): Args {
 
 /** Benches that print their own JSON with --json rather than a BENCH_RESULT line. */
 const JSON_ADAPTERS: Partial<Record<string, (json: Record<string, unknown>) => BenchResult>> = {
-  fleetScan: (j) => {
-    const t = j.targets as { rate: boolean; rss: boolean; ratio: boolean };
-    return {
-      bench: 'fleetScan',
-      headline:
-        `${j.oursNodesPerSecond} nodes/s over ${j.nodes} nodes (curl ${j.curlNodesPerSecond} nodes/s, ${j.ratio}x), ` +
-        `peak RSS ${j.peakRssMb} MB`,
-      figures: j,
-      targets: [
-        { label: '>= 3000 nodes/s with every node answering', measured: `${j.oursNodesPerSecond} nodes/s, ${j.answered}/${j.nodes} answered`, pass: t.rate },
-        { label: 'peak RSS < 200 MB', measured: `${j.peakRssMb} MB`, pass: t.rss },
-        { label: '>= 10x curl (xargs -P 64)', measured: `${j.ratio}x`, pass: t.ratio },
-      ],
-    };
-  },
   simulate: (j) => ({
     bench: 'simulate',
     headline:

@@ -16,13 +16,13 @@ export * from './screen';
 
 export interface RunFleetOptions {
   targets: readonly Target[];
-  /** Fetches asked to be in flight at once (the byte budget may allow fewer). Default 1024. */
+  /** Fetches asked to be in flight at once (the byte budget may allow fewer). Default 2048. */
   concurrency?: number;
   /** Deadline per node (connect, whole body and parsing), ms. Default 5000. */
   timeoutMs?: number;
   /** Response size cap per node, bytes. Default 64 KiB. */
   maxBytes?: number;
-  /** Reply bytes the scan may buffer at once. Default 64 MiB. */
+  /** Reply bytes the scan may buffer at once. Default 128 MiB. */
   budgetBytes?: number;
   /** The configured preprod probability the observed share is compared with. */
   probability: number;

@@ -8,6 +8,7 @@
  * slowness (docs/design.md §7).
  */
 import * as http from 'node:http';
+import * as net from 'node:net';
 import { classifyBody, classifyError, failure, withinDeadline, type Classified, type NodeResult } from './classify';
 import { fetchSlots, scanLimits, type ScanLimits } from './limits';
 import { formatTarget, type Target } from './targets';
@@ -62,7 +63,12 @@ class AbortHub {
 interface FetchOptions {
   timeoutMs: number;
   maxBytes: number;
-  agent: http.Agent;
+  /**
+   * An agent for the request. Without one, each fetch opens its own
+   * connection directly: an agent only adds bookkeeping when nothing is kept
+   * alive, and a request it queued would wait inside its node's deadline.
+   */
+  agent?: http.Agent;
 }
 
 /** One node's fetch: resolves exactly once, never rejects, and leaves no socket behind. */
@@ -113,7 +119,10 @@ class NodeFetch {
     // A node-list name was resolved and checked once; connect to that address, not to a second lookup's.
     if (target.address !== undefined) headers.host = formatTarget({ host: target.host, port: target.port });
     const host = target.address ?? target.host;
-    return { host, port: target.port, path: '/flux/info', method: 'GET', agent: this.options.agent, headers };
+    const request: http.RequestOptions = { host, port: target.port, path: '/flux/info', method: 'GET', headers };
+    if (this.options.agent) request.agent = this.options.agent;
+    else request.createConnection = connectDirectly;
+    return request;
   }
 
   private onResponse(response: http.IncomingMessage): void {
@@ -170,6 +179,10 @@ class NodeFetch {
   }
 }
 
+function connectDirectly(options: http.ClientRequestArgs): net.Socket {
+  return net.createConnection({ host: options.host ?? undefined, port: Number(options.port) });
+}
+
 function fetchNode(target: Target, options: FetchOptions, hub: AbortHub): Promise<NodeResult> {
   return new Promise((resolve) => new NodeFetch(target, options, hub, resolve).start());
 }
@@ -190,10 +203,8 @@ export async function scanNode(target: Target, options: FetchOptions & { signal?
  */
 export async function scanFleet(targets: readonly Target[], options: ScanOptions = {}): Promise<NodeResult[]> {
   const limits = scanLimits(options);
-  // No keep-alive (each node is asked once) and no socket limit in the agent: a request the agent
-  // queued would be waiting inside its node's deadline. The workers below are the only bound.
-  const agent = new http.Agent({ keepAlive: false });
-  const fetchOptions: FetchOptions = { timeoutMs: limits.timeoutMs, maxBytes: limits.maxBytes, agent };
+  // No agent: each node is asked once over its own connection, and the workers below are the only bound.
+  const fetchOptions: FetchOptions = { timeoutMs: limits.timeoutMs, maxBytes: limits.maxBytes };
   const hub = new AbortHub(options.signal);
   const total = targets.length;
   const results: NodeResult[] = new Array(total);
@@ -218,7 +229,6 @@ export async function scanFleet(targets: readonly Target[], options: ScanOptions
     await Promise.all(Array.from({ length: Math.min(fetchSlots(limits), total) }, worker));
   } finally {
     hub.detach();
-    agent.destroy();
   }
   return results;
 }

@@ -7,10 +7,10 @@ const MiB = 1024 * KiB;
 describe('fleet scan limits', () => {
   describe('fetchSlots: the byte budget bounds fetches in flight whatever the concurrency', () => {
     const cases: [string, Partial<ScanLimits>, number][] = [
-      ['the defaults', {}, 1024],
+      ['the defaults', {}, 2048],
       ['a concurrency within the budget', { concurrency: 100 }, 100],
-      ['--concurrency 4096 at the default budget', { concurrency: 4096 }, 1024],
-      ['a larger budget', { concurrency: 4096, budgetBytes: 128 * MiB }, 2048],
+      ['--concurrency 4096 at the default budget', { concurrency: 4096 }, 2048],
+      ['a smaller budget', { concurrency: 4096, budgetBytes: 64 * MiB }, 1024],
       ['a smaller reply cap', { concurrency: 4096, maxBytes: 16 * KiB }, 4096],
       ['a budget of one reply', { budgetBytes: 64 * KiB }, 1],
       ['a budget smaller than one reply still scans', { budgetBytes: 1000 }, 1],
@@ -52,12 +52,12 @@ describe('fleet scan limits', () => {
       expect(scanLimits({ maxBytes: MiB, budgetBytes: 100 * KiB }).maxBytes).to.equal(100 * KiB);
     });
 
-    it('defaults: 64 KiB per reply, 64 MiB in all, 5 s per node', () => {
+    it('defaults: 64 KiB per reply, 128 MiB in all, 5 s per node', () => {
       expect(SCAN_DEFAULTS).to.deep.equal({
-        concurrency: 1024,
+        concurrency: 2048,
         timeoutMs: 5000,
         maxBytes: 64 * KiB,
-        budgetBytes: 64 * MiB,
+        budgetBytes: 128 * MiB,
       });
     });
   });

@@ -54,7 +54,7 @@ export function addFleetOptions(command: Command, context: FleetCommandContext):
     .option('--targets <file>', 'a file of host[:port] lines, or the JSON node list with `ip` fields')
     .option(
       '--concurrency <n>',
-      'requests in flight (at most 1024: the scan buffers at most 64 KiB per reply and 64 MiB in all)',
+      'requests in flight (at most 2048: the scan buffers at most 64 KiB per reply and 128 MiB in all)',
       wholeNumber('--concurrency', 1, 10000),
       SCAN_DEFAULTS.concurrency,
     )
