@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { parseRepoConfig, upstreamOf } from '../../src/checkout/gitConfigFile';
+import { parseRepoConfig, tracksAlready, upstreamOf } from '../../src/checkout/gitConfigFile';
 
 const CLONE = [
   '[core]',
@@ -53,4 +53,16 @@ describe('gitConfigFile (the repository config, read without git)', () => {
       expect(upstreamOf(parseRepoConfig(text), branch)).to.deep.equal(expected);
     });
   }
+
+  it('tracksAlready: the upstream a switch would write is there already (no git config call)', () => {
+    const config = parseRepoConfig(CLONE);
+    expect(tracksAlready(config, 'master', 'origin')).to.equal(true);
+    expect(tracksAlready(config, 'master', 'fork')).to.equal(false);
+    expect(tracksAlready(config, 'preprod', 'origin')).to.equal(false);
+    expect(tracksAlready(parseRepoConfig(CLONE.replace('refs/heads/master', 'refs/heads/other')), 'master', 'origin')).to.equal(
+      false,
+    );
+    expect(tracksAlready(parseRepoConfig(`${CLONE}[include]\npath = x\n`), 'master', 'origin')).to.equal(false);
+    expect(tracksAlready(null, 'master', 'origin')).to.equal(false);
+  });
 });
