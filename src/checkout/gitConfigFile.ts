@@ -16,6 +16,8 @@
 export interface RepoConfig {
   /** branch name → branch.<name>.remote (the last one wins, as in git). */
   branchRemotes: Map<string, string>;
+  /** branch name → branch.<name>.merge. */
+  branchMerges: Map<string, string>;
   /** remote name → remote.<name>.url values, in order (git fetches from the first). */
   remoteUrls: Map<string, string[]>;
   /** The file includes others, or enables per-worktree config: values may be elsewhere. */
@@ -29,7 +31,12 @@ export interface Upstream {
 }
 
 export function parseRepoConfig(text: string): RepoConfig {
-  const config: RepoConfig = { branchRemotes: new Map(), remoteUrls: new Map(), incomplete: false };
+  const config: RepoConfig = {
+    branchRemotes: new Map(),
+    branchMerges: new Map(),
+    remoteUrls: new Map(),
+    incomplete: false,
+  };
   let section = '';
   let subsection: string | null = null;
   for (const line of logicalLines(text)) {
@@ -61,9 +68,16 @@ function record(config: RepoConfig, section: string, subsection: string | null, 
   if (section === 'extensions' && key === 'worktreeconfig' && value !== 'false') config.incomplete = true;
   if (subsection === null || value === null) return;
   if (section === 'branch' && key === 'remote') config.branchRemotes.set(subsection, value);
+  if (section === 'branch' && key === 'merge') config.branchMerges.set(subsection, value);
   if (section === 'remote' && key === 'url') {
     config.remoteUrls.set(subsection, [...(config.remoteUrls.get(subsection) ?? []), value]);
   }
+}
+
+/** Whether `branch` already tracks `refs/heads/<branch>` of `remote` (nothing to write). */
+export function tracksAlready(config: RepoConfig | null, branch: string, remote: string): boolean {
+  if (config === null || config.incomplete) return false;
+  return config.branchRemotes.get(branch) === remote && config.branchMerges.get(branch) === `refs/heads/${branch}`;
 }
 
 /** Physical lines joined where one ends in an unescaped backslash (a continuation). */

@@ -3,7 +3,7 @@ import type { Upstream } from './gitConfigFile';
 import { remoteUrlsMatch } from './remoteUrl';
 
 /**
- * Pure decisions about the checkout's branch (DESIGN §4). No git here: the
+ * Pure decisions about the checkout's branch (docs/design.md §4). No git here: the
  * repository adapter gathers facts, these functions decide, the caller acts.
  */
 

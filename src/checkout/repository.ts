@@ -4,7 +4,7 @@ import { PreprodError } from '../errors';
 import { safeLogger, type Logger } from '../logger';
 import type { PreProdSettings } from '../types';
 import { fetchBranches } from './fetchBranches';
-import { upstreamOf } from './gitConfigFile';
+import { tracksAlready, upstreamOf } from './gitConfigFile';
 import { findGitDir, gitProcessEnv, readRepoConfig, realpathOr } from './gitDir';
 import { parseHead, remoteUrlsFromConfig } from './gitOutput';
 import type { Checkout, Head, SwitchResult } from './index';
@@ -14,6 +14,7 @@ import { dependencyChanges, dependencyFieldsDiffer } from './dependencies';
 import { assertName, assertRevision, refNameProblem } from './refName';
 import { absoluteRemoteUrl, remoteUrlsMatch } from './remoteUrl';
 import { type CheckoutOwner, checkoutOwner, giveToOwner, ownerEnv, unreadableCheckout } from './repoAccess';
+import { DEFAULT_WAIT_FOR_GIT_MS, type RepositoryOptions, type SwitchOptions } from './repositoryOptions';
 import { saveLocalWork } from './saveLocalWork';
 import { FETCH_LOCKS, GIT_DIR_LOCKS, recoverStaleLocks } from './staleLocks';
 import {
@@ -26,6 +27,7 @@ import {
 import { readTrackedVersion, type TrackedVersion, type TrackedVersionSettings } from './trackedVersion';
 
 export type { Head, PendingSwitch, SwitchResult, TrackedVersion };
+export type { RepositoryOptions, SwitchOptions } from './repositoryOptions';
 export { gitEnvironment } from './gitEnv';
 export { gitProcessesIn } from './staleLocks';
 
@@ -42,41 +44,6 @@ export { gitProcessesIn } from './staleLocks';
  * `git check-ref-format` rules before it reaches git, and revisions are passed
  * where git cannot take them for options or paths (full ref names, `--`).
  */
-
-export interface RepositoryOptions {
-  logger?: Partial<Logger>;
-  /** Called once per git process spawned, with its arguments: counts processes for benchmarks and tests. */
-  onGitSpawn?: (args: readonly string[]) => void;
-  /**
-   * How old a `.lock` file must be, while no git process works in the
-   * repository, before it counts as left by a killed git and is removed.
-   * Default 0: after a kill no git runs here, and waiting would only leave
-   * the node on the wrong branch until a later boot. Raise it when git may
-   * run in the repository from a PID namespace that /proc does not show.
-   */
-  staleLockAgeMs?: number;
-  /**
-   * How long a fetch or a switch waits for git processes still working in
-   * the repository to end before it treats their lock files as held. A boot
-   * killed with SIGKILL alone (an OOM kill, `kill -9` of FluxOS) leaves its
-   * git child running and holding index.lock; waiting for it lets the next
-   * boot converge. Default 5000; a fetch waits at most its own timeout.
-   */
-  waitForGitMs?: number;
-  /**
-   * Run as root on a checkout another user owns, run every git command as
-   * that owner (docs/design.md §4). Default true; false runs git as we are.
-   */
-  runAsOwner?: boolean;
-}
-
-/** Per-call options of switchTo(). */
-export interface SwitchOptions {
-  /** Overrides RepositoryOptions.waitForGitMs for this switch (e.g. what is left of the boot deadline). */
-  waitForGitMs?: number;
-}
-
-const DEFAULT_WAIT_FOR_GIT_MS = 5000;
 
 export class Repository implements Checkout {
   readonly dir: string;
@@ -214,9 +181,11 @@ export class Repository implements Checkout {
     const saveContext = { dir: this.dir, gitDir, git: this.git, logger: this.logger, owner: this.owner };
     await saveLocalWork(saveContext, { branch, remote, to, diff });
 
-    // Upstream first: if it fails, nothing about the checkout has changed yet.
-    await this.git.run(['config', `branch.${branch}.remote`, remote]);
-    await this.git.run(['config', `branch.${branch}.merge`, `refs/heads/${branch}`]);
+    // Upstream first: if it fails, nothing about the checkout has changed yet. Read from the file: no process.
+    if (!tracksAlready(await readRepoConfig(this.dir), branch, remote)) {
+      await this.git.run(['config', `branch.${branch}.remote`, remote]);
+      await this.git.run(['config', `branch.${branch}.merge`, `refs/heads/${branch}`]);
+    }
     // The commit id, not the ref: depsChanged was computed for exactly this commit.
     await this.git.run(['checkout', '--force', '--no-track', '-B', branch, to, '--']);
     this.logger.info(`${this.dir}: switched to ${branch} at ${to.slice(0, 12)} (was ${from.slice(0, 12)}).`);

@@ -73,7 +73,7 @@ describe('Checkout access and logging (real git)', () => {
     expect(await headAsNobody(node, home)).to.deep.include({ branch: 'master', commit: await bed.masterTip() });
   });
 
-  it('run as root on a checkout another user owns: git runs as the owner, nothing root-owned is left in .git', async function () {
+  it('as root on a checkout of another user: git runs as its owner, nothing root-owned in .git', async function () {
     if (process.getuid?.() !== 0) this.skip(); // handing the checkout to another owner needs root (CI runs as root)
     const node = await bed.cloneNode();
     await fs.writeFile(path.join(node, 'README.md'), 'an operator edit\n');
@@ -91,7 +91,18 @@ describe('Checkout access and logging (real git)', () => {
     expect(await fs.readdir(path.join(node, '.git', 'fluxos-preprod', 'backups'))).to.have.length(1);
     expect(await notOwnedBy(NOBODY, node)).to.deep.equal([]);
     // The owner's own git still works on it, and so does the next switch.
-    await run('setpriv', ['--reuid', `${NOBODY}`, '--regid', `${NOBODY}`, '--clear-groups', 'git', '-C', node, 'gc', '--quiet']);
+    await run('setpriv', [
+      '--reuid',
+      `${NOBODY}`,
+      '--regid',
+      `${NOBODY}`,
+      '--clear-groups',
+      'git',
+      '-C',
+      node,
+      'gc',
+      '--quiet',
+    ]);
     await repo.completeSwitch();
     await repo.switchTo('master', 'origin');
     expect(await notOwnedBy(NOBODY, node)).to.deep.equal([]);
@@ -110,5 +121,4 @@ describe('Checkout access and logging (real git)', () => {
     const removed = lines.some((l) => /^git: Removed .*index\.lock, left by a git process that died/.test(l));
     expect(removed, lines.join('\n')).to.equal(true);
   });
-
 });

@@ -64,7 +64,11 @@ describe('Switches keep every operator file (real git)', () => {
   it('five switches back and forth leave userconfig.js, untracked, ignored and edited files recoverable', async () => {
     bed = await createGitBed();
     await bed.commitTo('master', { '.gitignore': MASTER_IGNORE }, 'ignore rules');
-    await bed.commitTo('preprod', { '.gitignore': PREPROD_IGNORE, 'ZelBack/src/newFeature.js': 'exports.x = 1;\n' }, 'rc');
+    await bed.commitTo(
+      'preprod',
+      { '.gitignore': PREPROD_IGNORE, 'ZelBack/src/newFeature.js': 'exports.x = 1;\n' },
+      'rc',
+    );
     const node = await bed.cloneNode();
     const file = (p: string): string => path.join(node, p);
     const userconfig = (await read(file('config/userconfig.js'))) as string;
@@ -80,9 +84,13 @@ describe('Switches keep every operator file (real git)', () => {
 
     for (const branch of ['preprod', 'master', 'preprod', 'master', 'preprod']) {
       await switchTo(repo, branch);
-      expect(await read(file('config/userconfig.js')), `userconfig.js after the switch to ${branch}`).to.equal(userconfig);
+      expect(await read(file('config/userconfig.js')), `userconfig.js after the switch to ${branch}`).to.equal(
+        userconfig,
+      );
       expect(await read(file('NOTES.txt')), `NOTES.txt after the switch to ${branch}`).to.equal('my notes\n');
-      expect(await read(file('appdata/db/data.json')), `appdata after the switch to ${branch}`).to.equal('{"apps":1}\n');
+      expect(await read(file('appdata/db/data.json')), `appdata after the switch to ${branch}`).to.equal(
+        '{"apps":1}\n',
+      );
     }
     expect(await read(file('ZelBack/src/newFeature.js'))).to.equal('exports.x = 1;\n');
     expect(await read(file('README.md'))).to.equal('# Flux test bed\n');

@@ -58,9 +58,9 @@ describe('Checkout converges and leaves forks alone (real git)', () => {
     const head = await openRepository(node, { onGitSpawn: (args) => spawned.push(args) }).head();
     expect(spawned).to.have.length(1);
     expect(head.upstream).to.deep.equal({ remote: 'origin', url: 'https://github.com/runonflux/flux' });
-    expect(planSwitch({ current: head, targetBranch: 'preprod', settings: SETTINGS, remoteName: 'origin' })).to.deep.equal(
-      { action: 'switch', from: 'master', to: 'preprod', remote: 'origin' },
-    );
+    expect(
+      planSwitch({ current: head, targetBranch: 'preprod', settings: SETTINGS, remoteName: 'origin' }),
+    ).to.deep.equal({ action: 'switch', from: 'master', to: 'preprod', remote: 'origin' });
   });
 
   it("leaves alone a managed branch name that tracks an operator's fork: unmanaged-branch, not reset", async () => {
@@ -90,5 +90,4 @@ describe('Checkout converges and leaves forks alone (real git)', () => {
     await bed.git(node, 'remote', 'add', 'gitproto', 'git://github.com/RunOnFlux/flux');
     expect(await openRepository(node).findRemote(CONFIGURED)).to.equal(null);
   });
-
 });

@@ -21,7 +21,11 @@ describe('Install only when dependencies change (real git, real boot)', () => {
     const master = JSON.parse(await bed.git(bed.upstream, 'show', 'master:package.json')) as { version: string };
     await bed.deleteBranch('preprod');
     const release = `${JSON.stringify({ ...master, version: '1.1.0' }, null, 2)}\n`;
-    await bed.commitTo('preprod', { 'package.json': release, 'app.js': "console.log('flux preprod');\n" }, 'release 1.1.0');
+    await bed.commitTo(
+      'preprod',
+      { 'package.json': release, 'app.js': "console.log('flux preprod');\n" },
+      'release 1.1.0',
+    );
   });
   afterEach(async () => {
     await bed.cleanup();
@@ -34,7 +38,12 @@ describe('Install only when dependencies change (real git, real boot)', () => {
       repoDir: node,
       store,
       settings: {
-        preProd: { remote: bed.upstream, restart: 'none', probability, installCommand: [process.execPath, '-e', append] },
+        preProd: {
+          remote: bed.upstream,
+          restart: 'none',
+          probability,
+          installCommand: [process.execPath, '-e', append],
+        },
       },
       armHealthyTimer: false,
       random: () => 0.03,
@@ -56,12 +65,18 @@ describe('Install only when dependencies change (real git, real boot)', () => {
     const toPreprod = await boot(node, counter, 0.07);
     expect(toPreprod.branch).to.deep.equal({ before: 'master', after: 'preprod', switched: true });
     const versions = await bed.git(node, 'diff', 'origin/master', 'origin/preprod', '--', 'package.json');
-    expect(versions).to.match(/^-\s+"version": "1\.0\.0",$/m).and.match(/^\+\s+"version": "1\.1\.0",$/m);
+    expect(versions)
+      .to.match(/^-\s+"version": "1\.0\.0",$/m)
+      .and.match(/^\+\s+"version": "1\.1\.0",$/m);
     expect(await installs(counter), 'installs after a version-only switch').to.equal(0);
 
     // A release on master adds a dependency; the kill switch takes the node back to master.
     const withDependency = { name: 'zelflux', version: '1.2.0', dependencies: { 'left-pad': '1.3.0' } };
-    await bed.commitTo('master', { 'package.json': `${JSON.stringify(withDependency, null, 2)}\n` }, 'add a dependency');
+    await bed.commitTo(
+      'master',
+      { 'package.json': `${JSON.stringify(withDependency, null, 2)}\n` },
+      'add a dependency',
+    );
     const back = await boot(node, counter, 0);
     expect(back.branch).to.deep.equal({ before: 'preprod', after: 'master', switched: true });
     expect(await installs(counter), 'installs after a switch that changes dependencies').to.equal(1);

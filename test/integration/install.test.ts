@@ -39,7 +39,8 @@ describe('runInstall', () => {
   });
 
   it('runs the command in the checkout, without a shell, and reports its duration', async () => {
-    const script = "require('fs').writeFileSync('ran.json', JSON.stringify({ cwd: process.cwd(), args: process.argv.slice(1) }))";
+    const script =
+      "require('fs').writeFileSync('ran.json', JSON.stringify({ cwd: process.cwd(), args: process.argv.slice(1) }))";
     const result = await runInstall(dir, [process.execPath, '-e', script, '$HOME', 'a b;echo x'], 10_000);
     expect(result.ms).to.be.a('number').and.at.least(0);
     const ran = JSON.parse(await fs.readFile(path.join(dir, 'ran.json'), 'utf8'));
@@ -48,7 +49,7 @@ describe('runInstall', () => {
     expect(ran.args).to.deep.equal(['$HOME', 'a b;echo x']);
   });
 
-  it('gets the same filtered environment as git: no GIT_DIR, GIT_CONFIG_*, GIT_EXTERNAL_DIFF or npm_config_*', async () => {
+  it('gets the filtered environment git gets: no GIT_DIR, GIT_CONFIG_*, GIT_EXTERNAL_DIFF, npm_config_*', async () => {
     const hostile: Record<string, string> = {
       GIT_DIR: '/elsewhere/.git',
       GIT_CONFIG_COUNT: '1',
@@ -75,7 +76,8 @@ describe('runInstall', () => {
   });
 
   it('fails with install-failed, the exit code and the last stderr line', async () => {
-    const script = "console.error('npm WARN something'); console.error('\\u001b[31mnpm ERR! code E404\\u001b[0m'); process.exit(3)";
+    const script =
+      "console.error('npm WARN something'); console.error('\\u001b[31mnpm ERR! code E404\\u001b[0m'); process.exit(3)";
     const error = await rejection(runInstall(dir, [process.execPath, '-e', script], 10_000));
     expect(error.kind).to.equal('install-failed');
     expect(error.message).to.match(/failed with exit code 3: npm ERR! code E404\.$/);
@@ -112,7 +114,9 @@ describe('runInstall', () => {
 
   it('escalates to SIGKILL for a group that ignores SIGTERM', async () => {
     const pidFile = path.join(dir, 'stubborn.pid');
-    const script = `process.on('SIGTERM', () => {}); require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setInterval(() => {}, 1000);`;
+    const script =
+      "process.on('SIGTERM', () => {}); " +
+      `require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setInterval(() => {}, 1000);`;
     const error = await rejection(runInstall(dir, [process.execPath, '-e', script], 800));
     expect(error.message).to.match(/timed out after 800 ms/);
     expect(await isRunning(Number(await fs.readFile(pidFile, 'utf8')))).to.equal(false);
@@ -120,13 +124,18 @@ describe('runInstall', () => {
 
   it('takes the install along when the host process exits mid-install', async () => {
     const pidFile = path.join(dir, 'install.pid');
-    const install = `require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setInterval(() => {}, 1000);`;
+    const install =
+      `require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); ` + 'setInterval(() => {}, 1000);';
     // A host that starts the install and then exits (as a restart would), without awaiting it.
+    const installModule = JSON.stringify(path.resolve(__dirname, '../../src/restart/install.js'));
     const host = [
-      `const { runInstall } = require(${JSON.stringify(path.resolve(__dirname, '../../src/restart/install.js'))});`,
-      `runInstall(${JSON.stringify(dir)}, [process.execPath, '-e', ${JSON.stringify(install)}], 60000).catch(() => {});`,
+      `const { runInstall } = require(${installModule});`,
+      `runInstall(${JSON.stringify(dir)}, [process.execPath, '-e', ${JSON.stringify(install)}], 60000)`,
+      '  .catch(() => {});',
       `const fs = require('fs');`,
-      `const wait = setInterval(() => { if (fs.existsSync(${JSON.stringify(pidFile)})) { clearInterval(wait); process.exit(0); } }, 20);`,
+      'const wait = setInterval(() => {',
+      `  if (fs.existsSync(${JSON.stringify(pidFile)})) { clearInterval(wait); process.exit(0); }`,
+      '}, 20);',
     ].join('\n');
     await new Promise<void>((resolve, reject) => {
       const child = spawn(process.execPath, ['-e', host], { stdio: 'ignore' });

@@ -4,7 +4,13 @@ import * as fs from 'node:fs/promises';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { ErrorKind, PreprodError } from '../../src/errors';
-import { gitEnvironment, gitProcessesIn, openRepository, Repository, trackedVersion } from '../../src/checkout/repository';
+import {
+  gitEnvironment,
+  gitProcessesIn,
+  openRepository,
+  Repository,
+  trackedVersion,
+} from '../../src/checkout/repository';
 import { bedEnv, createGitBed, GitBed, GitBedOptions } from '../support/gitBed';
 
 const GITHUB_CLONE_URL = 'https://github.com/runonflux/flux';
@@ -184,9 +190,14 @@ describe('Repository (real git)', () => {
       expect(await repo.remoteTip('origin', 'master')).to.equal(master);
       expect(await repo.remoteTip('origin', 'preprod')).to.equal(preprod);
       expect(await repo.isAncestor(master, preprod)).to.equal(false);
-      expect(await repo.isAncestor(await repo.remoteTip('origin', 'master') as string, 'refs/remotes/origin/master')).to.equal(true);
+      expect(
+        await repo.isAncestor((await repo.remoteTip('origin', 'master')) as string, 'refs/remotes/origin/master'),
+      ).to.equal(true);
       // Fetching touches neither the checkout nor local branches.
-      expect(await headOf(repo)).to.deep.equal({ branch: 'master', commit: (await bed.git(node, 'rev-parse', 'refs/heads/master')) });
+      expect(await headOf(repo)).to.deep.equal({
+        branch: 'master',
+        commit: await bed.git(node, 'rev-parse', 'refs/heads/master'),
+      });
       expect(await bed.git(node, 'status', '--porcelain')).to.equal('');
     });
 
@@ -200,11 +211,12 @@ describe('Repository (real git)', () => {
       expect(await repo.remoteTip('origin', 'preprod')).to.equal(next);
     });
 
-    const shapes: Array<{ name: string; options: GitBedOptions; preprod: 'present' | 'missing'; contained: boolean }> = [
-      { name: 'a preprod that contains master', options: {}, preprod: 'present', contained: true },
-      { name: 'a lagging preprod', options: { lagging: true }, preprod: 'present', contained: false },
-      { name: 'no preprod on the remote', options: { noPreprod: true }, preprod: 'missing', contained: false },
-    ];
+    const shapes: Array<{ name: string; options: GitBedOptions; preprod: 'present' | 'missing'; contained: boolean }> =
+      [
+        { name: 'a preprod that contains master', options: {}, preprod: 'present', contained: true },
+        { name: 'a lagging preprod', options: { lagging: true }, preprod: 'present', contained: false },
+        { name: 'no preprod on the remote', options: { noPreprod: true }, preprod: 'missing', contained: false },
+      ];
     for (const shape of shapes) {
       it(`detects ${shape.name}`, async () => {
         await setUp(shape.options);
@@ -253,7 +265,9 @@ describe('Repository (real git)', () => {
       const before = await headOf(repo);
       await bed.git(node, 'remote', 'set-url', 'origin', path.join(bed.dir, 'nowhere.git'));
       const error = await rejection(repo.fetch('origin', ['master', 'preprod'], 5000), 'fetch-failed');
-      expect(error.message).to.match(/^Fetching master, preprod from origin failed: .*nowhere\.git.* does not appear to be a git repository\.$/);
+      expect(error.message).to.match(
+        /^Fetching master, preprod from origin failed: .*nowhere\.git.* does not appear to be a git repository\.$/,
+      );
       expect(await headOf(repo)).to.deep.equal(before);
     });
 
@@ -310,7 +324,9 @@ describe('Repository (real git)', () => {
       expect(there).to.deep.equal({ from: masterTip, to: preprodTip, depsChanged: true });
       expect(await headOf(repo)).to.deep.equal({ branch: 'preprod', commit: preprodTip });
       expect(await bed.git(node, 'rev-parse', 'refs/heads/master')).to.equal(masterTip);
-      expect(await bed.git(node, 'rev-parse', '--symbolic-full-name', 'preprod@{upstream}')).to.equal('refs/remotes/origin/preprod');
+      expect(await bed.git(node, 'rev-parse', '--symbolic-full-name', 'preprod@{upstream}')).to.equal(
+        'refs/remotes/origin/preprod',
+      );
       expect(await fs.readFile(path.join(node, 'app.js'), 'utf8')).to.equal("console.log('flux preprod');\n");
 
       // A fix lands on master while the node is on preprod.
@@ -321,7 +337,9 @@ describe('Repository (real git)', () => {
       expect(await headOf(repo)).to.deep.equal({ branch: 'master', commit: fixed });
       expect(await bed.git(node, 'rev-parse', 'refs/heads/preprod')).to.equal(preprodTip);
       expect(await bed.git(node, 'rev-parse', 'refs/heads/feature')).to.equal(masterTip);
-      expect(await bed.git(node, 'rev-parse', '--symbolic-full-name', 'master@{upstream}')).to.equal('refs/remotes/origin/master');
+      expect(await bed.git(node, 'rev-parse', '--symbolic-full-name', 'master@{upstream}')).to.equal(
+        'refs/remotes/origin/master',
+      );
       expect(await bed.git(node, 'status', '--porcelain')).to.equal('');
     });
 
@@ -371,11 +389,32 @@ describe('Repository (real git)', () => {
       expect(await bed.git(node, 'config', 'branch.preprod.merge')).to.equal('refs/heads/preprod');
     });
 
-    const depsCases: Array<{ name: string; options?: GitBedOptions; upstream?: Record<string, string>; branch: string; depsChanged: boolean }> = [
+    const depsCases: Array<{
+      name: string;
+      options?: GitBedOptions;
+      upstream?: Record<string, string>;
+      branch: string;
+      depsChanged: boolean;
+    }> = [
       { name: 'package.json differs between master and preprod', branch: 'preprod', depsChanged: true },
-      { name: 'same package files on both branches', options: { packageJson: { preprod: { version: '1.0.0' } } }, branch: 'preprod', depsChanged: false },
-      { name: 'package-lock.json changed upstream', upstream: { 'package-lock.json': '{"lockfileVersion":3}\n' }, branch: 'master', depsChanged: true },
-      { name: 'only code changed upstream', upstream: { 'app.js': "console.log('v2');\n" }, branch: 'master', depsChanged: false },
+      {
+        name: 'same package files on both branches',
+        options: { packageJson: { preprod: { version: '1.0.0' } } },
+        branch: 'preprod',
+        depsChanged: false,
+      },
+      {
+        name: 'package-lock.json changed upstream',
+        upstream: { 'package-lock.json': '{"lockfileVersion":3}\n' },
+        branch: 'master',
+        depsChanged: true,
+      },
+      {
+        name: 'only code changed upstream',
+        upstream: { 'app.js': "console.log('v2');\n" },
+        branch: 'master',
+        depsChanged: false,
+      },
     ];
     for (const c of depsCases) {
       it(`depsChanged is ${c.depsChanged} when ${c.name}`, async () => {
@@ -414,7 +453,11 @@ describe('Repository (real git)', () => {
 
     const runningGits: Array<{ name: string; args: (node: string) => string[]; cwd: (node: string) => string }> = [
       { name: 'in the checkout', args: () => ['cat-file', '--batch'], cwd: (node) => node },
-      { name: 'with -C from elsewhere', args: (node) => ['-C', node, 'cat-file', '--batch'], cwd: (node) => path.dirname(node) },
+      {
+        name: 'with -C from elsewhere',
+        args: (node) => ['-C', node, 'cat-file', '--batch'],
+        cwd: (node) => path.dirname(node),
+      },
     ];
     for (const running of runningGits) {
       it(`leaves index.lock alone while a git process runs ${running.name}`, async () => {
@@ -422,7 +465,11 @@ describe('Repository (real git)', () => {
         const node = await bed.cloneNode();
         const repo = openRepository(node);
         await repo.fetch('origin', ['master', 'preprod'], 5000);
-        const git = spawn('git', running.args(node), { cwd: running.cwd(node), env: bedEnv(), stdio: ['pipe', 'ignore', 'ignore'] });
+        const git = spawn('git', running.args(node), {
+          cwd: running.cwd(node),
+          env: bedEnv(),
+          stdio: ['pipe', 'ignore', 'ignore'],
+        });
         children.push(git);
         await new Promise((resolve) => git.once('spawn', resolve));
         const lock = path.join(node, '.git', 'index.lock');
@@ -436,7 +483,7 @@ describe('Repository (real git)', () => {
       });
     }
 
-    it('removes a fresh index.lock at once when no git runs (a SIGKILL leaves one), unless an age guard is asked for', async () => {
+    it('removes a fresh index.lock at once when no git runs (a SIGKILL leaves one), unless asked to wait', async () => {
       await setUp();
       const node = await bed.cloneNode();
       const lock = path.join(node, '.git', 'index.lock');
@@ -450,7 +497,13 @@ describe('Repository (real git)', () => {
       expect(await exists(lock)).to.equal(false);
     });
 
-    const gitDirLocks = ['HEAD.lock', 'config.lock', 'packed-refs.lock', 'refs/heads/preprod.lock', 'refs/heads/master.lock'];
+    const gitDirLocks = [
+      'HEAD.lock',
+      'config.lock',
+      'packed-refs.lock',
+      'refs/heads/preprod.lock',
+      'refs/heads/master.lock',
+    ];
     for (const name of gitDirLocks) {
       it(`removes a ${name} left by a killed git before switching (it would fail every later switch)`, async () => {
         await setUp();
@@ -512,13 +565,22 @@ describe('Repository (real git)', () => {
       expect(await repo.readFileAt('refs/remotes/origin/nope', 'package.json')).to.equal(null);
     });
 
-    const settings = (remote: string) => ({ branch: 'preprod', productionBranch: 'master', remote, fetchTimeoutMs: 5000 });
+    const settings = (remote: string) => ({
+      branch: 'preprod',
+      productionBranch: 'master',
+      remote,
+      fetchTimeoutMs: 5000,
+    });
 
     it('gives the version at the remote tip of the branch the node is on, fetched fresh', async () => {
       await setUp();
       const master = await bed.cloneNode('m');
       const preprod = await bed.cloneNode('p', { branch: 'preprod' });
-      const bumped = await bed.commitTo('preprod', { 'package.json': '{"name":"zelflux","version":"1.2.0"}\n' }, '1.2.0');
+      const bumped = await bed.commitTo(
+        'preprod',
+        { 'package.json': '{"name":"zelflux","version":"1.2.0"}\n' },
+        '1.2.0',
+      );
       expect(await openRepository(master).trackedVersion(settings(bed.upstream))).to.deep.equal({
         branch: 'master',
         remote: 'origin',
@@ -546,7 +608,10 @@ describe('Repository (real git)', () => {
     it('fails with one sentence when no remote matches', async () => {
       await setUp();
       const node = await bed.cloneNode();
-      const error = await rejection(openRepository(node).trackedVersion(settings('https://github.com/someone/else')), 'git-failed');
+      const error = await rejection(
+        openRepository(node).trackedVersion(settings('https://github.com/someone/else')),
+        'git-failed',
+      );
       expect(error.message).to.match(/^No remote of .* fetches from https:\/\/github\.com\/someone\/else\.$/);
     });
   });
@@ -570,7 +635,12 @@ describe('Repository (real git)', () => {
         GIT_CONFIG_PARAMETERS: "'core.pager'='evil'",
         GIT_TERMINAL_PROMPT: '1',
       });
-      expect(env).to.deep.equal({ PATH: '/usr/bin', HOME: '/home/flux', HTTPS_PROXY: 'http://proxy:3128', GIT_TERMINAL_PROMPT: '0' });
+      expect(env).to.deep.equal({
+        PATH: '/usr/bin',
+        HOME: '/home/flux',
+        HTTPS_PROXY: 'http://proxy:3128',
+        GIT_TERMINAL_PROMPT: '0',
+      });
     });
   });
 });

@@ -21,8 +21,16 @@ describe('localWork (what a switch must save)', () => {
         ' M README.md\0M  a b.js\0MM ünïcode\nname.js\0',
         { changed: ['README.md', 'a b.js', 'ünïcode\nname.js'], indexDeleted: [] },
       ],
-      ['a file removed from the index', 'D  config/x.js\0 D gone.js\0', { changed: ['config/x.js', 'gone.js'], indexDeleted: ['config/x.js'] }],
-      ['untracked and ignored entries are not changes', '?? new.txt\0!! node_modules/\0', { changed: [], indexDeleted: [] }],
+      [
+        'a file removed from the index',
+        'D  config/x.js\0 D gone.js\0',
+        { changed: ['config/x.js', 'gone.js'], indexDeleted: ['config/x.js'] },
+      ],
+      [
+        'untracked and ignored entries are not changes',
+        '?? new.txt\0!! node_modules/\0',
+        { changed: [], indexDeleted: [] },
+      ],
       ['a malformed entry is skipped', 'XYZ\0 M ok.js\0', { changed: ['ok.js'], indexDeleted: [] }],
     ];
     for (const [name, stdout, expected] of cases) {
@@ -54,7 +62,10 @@ describe('localWork (what a switch must save)', () => {
       expect(collisionCandidates(diff, none)).to.deep.equal(['ZelBack/new.js', 'helpers', 'helpers/x.js']);
     });
     it('adds files removed from the index that the target keeps, once each', () => {
-      const status = { changed: ['gone.js', 'kept.js', 'ZelBack/new.js'], indexDeleted: ['gone.js', 'kept.js', 'ZelBack/new.js'] };
+      const status = {
+        changed: ['gone.js', 'kept.js', 'ZelBack/new.js'],
+        indexDeleted: ['gone.js', 'kept.js', 'ZelBack/new.js'],
+      };
       expect(collisionCandidates(diff, status)).to.deep.equal(['ZelBack/new.js', 'helpers', 'helpers/x.js', 'kept.js']);
     });
     it('knows which diff paths the current commit tracks', () => {
@@ -100,7 +111,11 @@ describe('localWork (what a switch must save)', () => {
         [...Array.from({ length: 10 }, (_, i) => daysAgo(i)), daysAgo(91), daysAgo(95)],
         [daysAgo(91), daysAgo(95)],
       ],
-      ['foreign folders are never pruned', [...Array.from({ length: 11 }, (_, i) => daysAgo(200 + i)), 'keep-me'], [daysAgo(210)]],
+      [
+        'foreign folders are never pruned',
+        [...Array.from({ length: 11 }, (_, i) => daysAgo(200 + i)), 'keep-me'],
+        [daysAgo(210)],
+      ],
     ];
     for (const [name, ids, expected] of cases) {
       it(name, () => {

@@ -9,11 +9,7 @@ describe('procfs.parseProcStat', () => {
   };
   const cases: Array<[string, string, ProcStat | null]> = [
     ['a plain name', full('git'), stat('git')],
-    [
-      'a name with spaces and parentheses',
-      full('my (odd) ) name'),
-      stat('my (odd) ) name'),
-    ],
+    ['a name with spaces and parentheses', full('my (odd) ) name'), stat('my (odd) ) name')],
     ['a zombie', full('npm').replace(') S ', ') Z '), stat('npm', 'Z')],
     [
       'a short line has no start time',

@@ -100,7 +100,8 @@ describe('refNameProblem', () => {
     ];
 
     for (const name of names) {
-      const shown = name.length > 40 ? `${JSON.stringify(name.slice(0, 20))}… (${name.length} chars)` : JSON.stringify(name);
+      const shown =
+        name.length > 40 ? `${JSON.stringify(name.slice(0, 20))}… (${name.length} chars)` : JSON.stringify(name);
       it(`${shown}`, () => {
         const git = gitAccepts(name, cwd);
         const problem = refNameProblem(name);

@@ -62,8 +62,18 @@ describe('remoteUrl', () => {
       { a: 'https://www.github.com/RunOnFlux/flux', b: CONFIGURED, match: true, why: 'www.' },
       { a: 'git@github.com:RunOnFlux/flux.git', b: CONFIGURED, match: true, why: 'scp-like ssh' },
       { a: 'ssh://git@github.com/runonflux/flux', b: CONFIGURED, match: true, why: 'ssh URL' },
-      { a: 'https://token@github.com/RUNONFLUX/FLUX/', b: CONFIGURED, match: true, why: 'user info, upper case, slash' },
-      { a: 'http://github.com/RunOnFlux/flux', b: 'git://github.com/runonflux/flux', match: true, why: 'two plain transports' },
+      {
+        a: 'https://token@github.com/RUNONFLUX/FLUX/',
+        b: CONFIGURED,
+        match: true,
+        why: 'user info, upper case, slash',
+      },
+      {
+        a: 'http://github.com/RunOnFlux/flux',
+        b: 'git://github.com/runonflux/flux',
+        match: true,
+        why: 'two plain transports',
+      },
       { a: '/srv/upstream.git', b: '/srv/upstream', match: true, why: 'local path with and without .git' },
       { a: '/srv/upstream/', b: 'file:///srv/upstream.git', match: true, why: 'local path and file URL' },
       { a: 'http://github.com/RunOnFlux/flux', b: CONFIGURED, match: false, why: 'http never matches https' },
@@ -83,7 +93,12 @@ describe('remoteUrl', () => {
       { a: '/srv/github.com/runonflux/flux', b: CONFIGURED, match: false, why: 'a local path is never a hosted URL' },
       { a: 'github.com/runonflux/flux', b: CONFIGURED, match: false, why: 'a relative path is never a hosted URL' },
       { a: '', b: '', match: false, why: 'empty URLs never match' },
-      { a: 'https://evil#@x/y', b: 'https://evil#@x/y', match: false, why: 'a URL in doubt never matches, even itself' },
+      {
+        a: 'https://evil#@x/y',
+        b: 'https://evil#@x/y',
+        match: false,
+        why: 'a URL in doubt never matches, even itself',
+      },
     ];
     for (const { a, b, match, why } of cases) {
       it(`${match ? 'matches' : 'does not match'}: ${why}`, () => {

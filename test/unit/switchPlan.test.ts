@@ -12,34 +12,113 @@ const settings = { branch: 'preprod', productionBranch: 'master' };
 
 describe('switchPlan', () => {
   describe('planSwitch', () => {
-    const cases: Array<{ name: string; branch: string | null; target: string; remote: string | null; plan: SwitchPlan }> = [
-      { name: 'master → preprod', branch: 'master', target: 'preprod', remote: 'origin', plan: { action: 'switch', from: 'master', to: 'preprod', remote: 'origin' } },
-      { name: 'preprod → master', branch: 'preprod', target: 'master', remote: 'upstream', plan: { action: 'switch', from: 'preprod', to: 'master', remote: 'upstream' } },
-      { name: 'already on preprod', branch: 'preprod', target: 'preprod', remote: 'origin', plan: { action: 'none', branch: 'preprod' } },
-      { name: 'already on master', branch: 'master', target: 'master', remote: 'origin', plan: { action: 'none', branch: 'master' } },
-      { name: 'already there beats a missing remote', branch: 'master', target: 'master', remote: null, plan: { action: 'none', branch: 'master' } },
-      { name: 'a switch with no matching remote', branch: 'master', target: 'preprod', remote: null, plan: { action: 'leave', reason: 'remote-not-found', branch: 'master' } },
-      { name: 'detached HEAD', branch: null, target: 'preprod', remote: 'origin', plan: { action: 'leave', reason: 'unmanaged-branch', branch: null } },
-      { name: 'detached HEAD to master (the seed forced it)', branch: null, target: 'master', remote: 'origin', plan: { action: 'leave', reason: 'unmanaged-branch', branch: null } },
-      { name: "a developer's branch", branch: 'feature/x', target: 'master', remote: 'origin', plan: { action: 'leave', reason: 'unmanaged-branch', branch: 'feature/x' } },
-      { name: 'unmanaged beats a missing remote', branch: 'development', target: 'preprod', remote: null, plan: { action: 'leave', reason: 'unmanaged-branch', branch: 'development' } },
-      { name: 'branch names are case-sensitive', branch: 'Master', target: 'master', remote: 'origin', plan: { action: 'leave', reason: 'unmanaged-branch', branch: 'Master' } },
+    const cases: Array<{
+      name: string;
+      branch: string | null;
+      target: string;
+      remote: string | null;
+      plan: SwitchPlan;
+    }> = [
+      {
+        name: 'master → preprod',
+        branch: 'master',
+        target: 'preprod',
+        remote: 'origin',
+        plan: { action: 'switch', from: 'master', to: 'preprod', remote: 'origin' },
+      },
+      {
+        name: 'preprod → master',
+        branch: 'preprod',
+        target: 'master',
+        remote: 'upstream',
+        plan: { action: 'switch', from: 'preprod', to: 'master', remote: 'upstream' },
+      },
+      {
+        name: 'already on preprod',
+        branch: 'preprod',
+        target: 'preprod',
+        remote: 'origin',
+        plan: { action: 'none', branch: 'preprod' },
+      },
+      {
+        name: 'already on master',
+        branch: 'master',
+        target: 'master',
+        remote: 'origin',
+        plan: { action: 'none', branch: 'master' },
+      },
+      {
+        name: 'already there beats a missing remote',
+        branch: 'master',
+        target: 'master',
+        remote: null,
+        plan: { action: 'none', branch: 'master' },
+      },
+      {
+        name: 'a switch with no matching remote',
+        branch: 'master',
+        target: 'preprod',
+        remote: null,
+        plan: { action: 'leave', reason: 'remote-not-found', branch: 'master' },
+      },
+      {
+        name: 'detached HEAD',
+        branch: null,
+        target: 'preprod',
+        remote: 'origin',
+        plan: { action: 'leave', reason: 'unmanaged-branch', branch: null },
+      },
+      {
+        name: 'detached HEAD to master (the seed forced it)',
+        branch: null,
+        target: 'master',
+        remote: 'origin',
+        plan: { action: 'leave', reason: 'unmanaged-branch', branch: null },
+      },
+      {
+        name: "a developer's branch",
+        branch: 'feature/x',
+        target: 'master',
+        remote: 'origin',
+        plan: { action: 'leave', reason: 'unmanaged-branch', branch: 'feature/x' },
+      },
+      {
+        name: 'unmanaged beats a missing remote',
+        branch: 'development',
+        target: 'preprod',
+        remote: null,
+        plan: { action: 'leave', reason: 'unmanaged-branch', branch: 'development' },
+      },
+      {
+        name: 'branch names are case-sensitive',
+        branch: 'Master',
+        target: 'master',
+        remote: 'origin',
+        plan: { action: 'leave', reason: 'unmanaged-branch', branch: 'Master' },
+      },
     ];
     for (const c of cases) {
       it(c.name, () => {
-        expect(planSwitch({ current: { branch: c.branch }, targetBranch: c.target, settings, remoteName: c.remote })).to.deep.equal(c.plan);
+        expect(
+          planSwitch({ current: { branch: c.branch }, targetBranch: c.target, settings, remoteName: c.remote }),
+        ).to.deep.equal(c.plan);
       });
     }
 
     it('uses the configured branch names, not master/preprod', () => {
       const custom = { branch: 'rc', productionBranch: 'main' };
-      expect(planSwitch({ current: { branch: 'main' }, targetBranch: 'rc', settings: custom, remoteName: 'origin' })).to.deep.equal({
+      expect(
+        planSwitch({ current: { branch: 'main' }, targetBranch: 'rc', settings: custom, remoteName: 'origin' }),
+      ).to.deep.equal({
         action: 'switch',
         from: 'main',
         to: 'rc',
         remote: 'origin',
       });
-      expect(planSwitch({ current: { branch: 'master' }, targetBranch: 'rc', settings: custom, remoteName: 'origin' }).action).to.equal('leave');
+      expect(
+        planSwitch({ current: { branch: 'master' }, targetBranch: 'rc', settings: custom, remoteName: 'origin' })
+          .action,
+      ).to.equal('leave');
     });
   });
 
@@ -75,8 +154,20 @@ describe('switchPlan', () => {
 
   describe('choosePreprodOrFallback', () => {
     const tip = 'a'.repeat(40);
-    const cases: Array<{ name: string; target: string; preprodTip: string | null; contained: boolean; expected: object }> = [
-      { name: 'preprod present and up to date', target: 'preprod', preprodTip: tip, contained: true, expected: { branch: 'preprod' } },
+    const cases: Array<{
+      name: string;
+      target: string;
+      preprodTip: string | null;
+      contained: boolean;
+      expected: object;
+    }> = [
+      {
+        name: 'preprod present and up to date',
+        target: 'preprod',
+        preprodTip: tip,
+        contained: true,
+        expected: { branch: 'preprod' },
+      },
       {
         name: 'preprod missing on the remote',
         target: 'preprod',
@@ -98,17 +189,36 @@ describe('switchPlan', () => {
         contained: false,
         expected: { branch: 'master', reason: 'preprod-unavailable', detail: 'lacks-production-tip' },
       },
-      { name: 'production target is never redirected', target: 'master', preprodTip: null, contained: false, expected: { branch: 'master' } },
-      { name: 'production target with a healthy preprod', target: 'master', preprodTip: tip, contained: true, expected: { branch: 'master' } },
+      {
+        name: 'production target is never redirected',
+        target: 'master',
+        preprodTip: null,
+        contained: false,
+        expected: { branch: 'master' },
+      },
+      {
+        name: 'production target with a healthy preprod',
+        target: 'master',
+        preprodTip: tip,
+        contained: true,
+        expected: { branch: 'master' },
+      },
     ];
     for (const c of cases) {
       it(c.name, () => {
-        expect(choosePreprodOrFallback({ target: c.target, settings, preprodTip: c.preprodTip, productionContained: c.contained })).to.deep.equal(c.expected);
+        expect(
+          choosePreprodOrFallback({
+            target: c.target,
+            settings,
+            preprodTip: c.preprodTip,
+            productionContained: c.contained,
+          }),
+        ).to.deep.equal(c.expected);
       });
     }
   });
 
-  describe('a managed name that tracks another remote (an operator\'s fork)', () => {
+  describe("a managed name that tracks another remote (an operator's fork)", () => {
     const withRemote = { ...settings, remote: 'https://github.com/RunOnFlux/flux.git' };
     const cases: Array<[string, { remote: string; url: string | null } | null | undefined, boolean]> = [
       ['the configured upstream, another spelling', { remote: 'origin', url: 'git@github.com:runonflux/flux' }, false],
@@ -124,9 +234,12 @@ describe('switchPlan', () => {
         expect(tracksAnotherRemote({ current, settings: withRemote })).to.equal(fork);
         const plan = planSwitch({ current, targetBranch: 'preprod', settings: withRemote, remoteName: 'origin' });
         expect(plan.action).to.equal(fork ? 'leave' : 'switch');
-        if (fork) expect(planWithoutRemote({ current, targetBranch: 'master', settings: withRemote })).to.deep.equal(
-          { action: 'leave', reason: 'unmanaged-branch', branch: 'master' },
-        );
+        if (fork)
+          expect(planWithoutRemote({ current, targetBranch: 'master', settings: withRemote })).to.deep.equal({
+            action: 'leave',
+            reason: 'unmanaged-branch',
+            branch: 'master',
+          });
       });
     }
     it('without a configured remote in the settings, the upstream is not judged', () => {
