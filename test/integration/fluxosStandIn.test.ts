@@ -90,6 +90,11 @@ describe('FluxOS with the recipe (stand-in FluxOS, packed tarball, MongoDB-proto
     return fluxos;
   }
 
+  /** Where a node's MongoDB clients are counted: outside the checkout, which a switch may tidy. */
+  function clientLog(dir: string): string {
+    return `${dir}.clients.txt`;
+  }
+
   async function clientEvents(file: string): Promise<string[]> {
     return (await fs.readFile(file, 'utf8').catch(() => '')).split('\n').filter((line) => line !== '');
   }
@@ -97,7 +102,7 @@ describe('FluxOS with the recipe (stand-in FluxOS, packed tarball, MongoDB-proto
   for (const state of ['missing', 'broken'] as const) {
     it(`boots as before when fluxos-preprod is ${state}: one log line, no preprod fields`, async function () {
       const { dir, port } = await newNode(`no-package-${state}`, state);
-      const fluxos = start(dir, nodeConfig(port, mongoPort, uniqueDbName('nopkg')), path.join(dir, 'clients.txt'));
+      const fluxos = start(dir, nodeConfig(port, mongoPort, uniqueDbName('nopkg')), clientLog(dir));
       await fluxos.waitFor(/Flux functions started/);
 
       const mentions = fluxos.output().split('\n').filter((line) => /fluxos-preprod|preprod:/.test(line));
@@ -110,14 +115,14 @@ describe('FluxOS with the recipe (stand-in FluxOS, packed tarball, MongoDB-proto
       expect(info.data.flux).to.include({ version: '8.17.0', staticIp: false, dbConnected: true });
       expect(info.data.flux).to.not.have.any.keys('preProdNode', 'preProd');
       expect(await world.git(dir, 'rev-parse', '--abbrev-ref', 'HEAD')).to.equal('master');
-      expect(await clientEvents(path.join(dir, 'clients.txt'))).to.deep.equal(['start 1', 'ok 1']);
+      expect(await clientEvents(clientLog(dir))).to.deep.equal(['start 1', 'ok 1']);
     });
   }
 
   it("boots through FluxOS's own MongoDB client, started early, and opens no client of its own", async function () {
     const { dir, port } = await newNode('selected', 'installed');
     const dbName = uniqueDbName('standin');
-    const clients = path.join(dir, 'clients.txt');
+    const clients = clientLog(dir);
     const fluxos = start(dir, nodeConfig(port, mongoPort, dbName), clients);
     await fluxos.waitFor(/Flux functions started/);
 
@@ -141,7 +146,7 @@ describe('FluxOS with the recipe (stand-in FluxOS, packed tarball, MongoDB-proto
     const { dir, port } = await newNode('exit', 'installed');
     const preProd = { probability: 1, remote: world.upstream, restart: 'exit' };
     const config = { ...nodeConfig(port, mongoPort, uniqueDbName('exit')), preProd };
-    const first = start(dir, config, path.join(dir, 'clients.txt'));
+    const first = start(dir, config, clientLog(dir));
     // Either the process ends, or FluxOS goes on booting (and serving) with the old code in memory.
     await Promise.race([first.exited, first.waitFor(/Flux listening on port/).catch(() => undefined)]);
     expect(first.output(), 'no old code running over the new checkout').to.not.match(/DNS cache ready|Flux listening/);
@@ -149,7 +154,7 @@ describe('FluxOS with the recipe (stand-in FluxOS, packed tarball, MongoDB-proto
     expect(await world.git(dir, 'rev-parse', '--abbrev-ref', 'HEAD')).to.equal('preprod');
 
     // What systemd or pm2 does next: start it again, now on preprod's code.
-    const second = start(dir, config, path.join(dir, 'clients.txt'));
+    const second = start(dir, config, clientLog(dir));
     await second.waitFor(/Flux listening on port/);
     const info = await getJson(port, '/flux/info');
     expect(info.data.flux).to.include({ version: '8.18.0', preProdNode: true });
@@ -158,7 +163,7 @@ describe('FluxOS with the recipe (stand-in FluxOS, packed tarball, MongoDB-proto
   it('waits a bounded time for a MongoDB not up yet; FluxOS then gets one client once it is', async function () {
     const { dir, port } = await newNode('late-mongo', 'installed');
     const latePort = await freePort();
-    const clients = path.join(dir, 'clients.txt');
+    const clients = clientLog(dir);
     const fluxos = start(dir, nodeConfig(port, latePort, uniqueDbName('late')), clients);
     await fluxos.waitFor(/Flux listening on port/);
 
