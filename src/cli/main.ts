@@ -4,12 +4,11 @@
  * 2 bad usage or bad config. Errors are one sentence on stderr; with --json
  * stdout holds exactly one JSON document.
  */
-import { readFileSync, statSync } from 'node:fs';
-import * as os from 'node:os';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { formatBootResult, formatSimulation } from './format';
-import { escapeText, readSettings, shownPath } from '../config/settings';
+import { escapeText } from '../config/settings';
 import { runDemo } from './demo';
 import { describeError, PreprodError } from '../errors';
 import { addFleetCommand } from './commands/fleet';
@@ -19,78 +18,24 @@ import { createPreprodService, type BootResult } from '../boot/service';
 import { addTrackedVersionCommand } from './commands/trackedVersion';
 import { simulate } from '../cohort/simulate';
 import { DEFAULT_STORE_URL, openStore, storeKind, type StateStore } from '../state';
-import { BOOT_HEALTH_KEY, type RestartStrategy, type Settings } from '../types';
+import { BOOT_HEALTH_KEY, type RestartStrategy } from '../types';
 import { readUserFlags } from '../config/userconfig';
 import { readRegularFileSync } from '../os/readFile';
 import { addGateCommand } from './commands/gate';
+import {
+  addReadOptions,
+  defaultRepo,
+  fraction,
+  loadSettings,
+  positiveNumber,
+  type ReadOptions,
+  repoDir,
+  wholeNumber,
+} from './options';
 
 export interface CliIo {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WriteStream | NodeJS.WritableStream;
-}
-
-interface ReadOptions {
-  repo?: string;
-  store?: string;
-  config?: string;
-  userconfig?: string;
-  json?: boolean;
-  verbose?: boolean;
-}
-
-function defaultRepo(): string {
-  return process.env.FLUXOS_PATH || path.join(os.homedir(), 'zelflux');
-}
-
-/** The checkout to act on: --repo or the default, which must be an existing directory. */
-function repoDir(options: { repo?: string }): string {
-  const dir = path.resolve(options.repo ?? defaultRepo());
-  let problem: string | null = null;
-  try {
-    if (!statSync(dir).isDirectory()) problem = 'not a directory';
-  } catch {
-    problem = 'no such directory';
-  }
-  if (problem) {
-    const given = options.repo === undefined ? ' (the default: $FLUXOS_PATH or ~/zelflux)' : '';
-    throw usage(`Expected \`--repo\` to be the FluxOS checkout directory${given}, got ${shownPath(dir)} (${problem}).`);
-  }
-  return dir;
-}
-
-function usage(message: string): PreprodError {
-  return new PreprodError('usage', message);
-}
-
-function shown(value: string): string {
-  return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-}
-
-/** A strict whole-number option parser: "12abc", "1e3", "" and out-of-range values are usage errors. */
-export function wholeNumber(name: string, min: number, max: number) {
-  return (raw: string): number => {
-    const value = /^\d{1,10}$/.test(raw) ? Number(raw) : Number.NaN;
-    if (!Number.isInteger(value) || value < min || value > max) {
-      throw usage(`Expected \`${name}\` to be a whole number from ${min} to ${max}, got ${shown(raw)}.`);
-    }
-    return value;
-  };
-}
-
-function fraction(name: string) {
-  return (raw: string): number => {
-    const value = /^(0(\.\d+)?|1(\.0+)?|\.\d+)$/.test(raw) ? Number(raw) : Number.NaN;
-    if (!(value >= 0 && value <= 1)) throw usage(`Expected \`${name}\` to be a number from 0 to 1, got ${shown(raw)}.`);
-    return value;
-  };
-}
-
-function positiveNumber(name: string, min: number, max: number) {
-  return (raw: string): number => {
-    const value = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : Number.NaN;
-    if (!(value >= min && value <= max)) throw usage(`Expected \`${name}\` to be a number from ${min} to ${max}, got ${shown(raw)}.`);
-    return value;
-  };
 }
 
 /** A store that answers every call with the error that opening it gave, so boot reports store-unavailable. */
@@ -111,10 +56,6 @@ async function openStoreOrReport(url: string, logger: Logger): Promise<StateStor
   }
 }
 
-function loadSettings(options: ReadOptions): Settings {
-  return readSettings({ configFile: options.config });
-}
-
 function userconfigPath(options: ReadOptions, repo: string): string {
   const file = path.resolve(options.userconfig ?? path.join(repo, 'config', 'userconfig.js'));
   readUserFlags(file); // a broken file is bad input: exit 2 here, before anything runs
@@ -125,15 +66,6 @@ function userconfigPath(options: ReadOptions, repo: string): string {
 export function exitCodeFor(result: BootResult): number {
   if (result.reason === 'config-invalid') return 2;
   return result.reason === 'store-unavailable' || result.reason === 'fetch-failed' ? 1 : 0;
-}
-
-function addReadOptions(command: Command): Command {
-  return command
-    .option('--repo <dir>', 'the FluxOS checkout (default: $FLUXOS_PATH or ~/zelflux)')
-    .option('--store <url>', `state store: mongodb://host:port[/db] or file:PATH (default: ${DEFAULT_STORE_URL})`)
-    .option('--config <file>', 'JSON deep-merged over the defaults, e.g. {"preProd":{"probability":0.1}}')
-    .option('--userconfig <file>', "the operator's userconfig.js (default: <repo>/config/userconfig.js)")
-    .option('--verbose', 'log debug lines to stderr');
 }
 
 export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
