@@ -5,7 +5,7 @@
 import { statSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { readSettings, shownPath } from '../config/settings';
 import { PreprodError } from '../errors';
 import { DEFAULT_STORE_URL } from '../state';
@@ -86,4 +86,11 @@ export function addReadOptions(command: Command): Command {
     .option('--config <file>', 'JSON deep-merged over the defaults, e.g. {"preProd":{"probability":0.1}}')
     .option('--userconfig <file>', "the operator's userconfig.js (default: <repo>/config/userconfig.js)")
     .option('--verbose', 'log debug lines to stderr');
+}
+
+/** --restart of boot and serve: how to restart FluxOS onto new code (default none: report only). */
+export function restartOption(): Option {
+  return new Option('--restart <strategy>', 'how to restart FluxOS onto new code')
+    .choices(['none', 'nodemon', 'exit', 'auto'])
+    .default('none');
 }
