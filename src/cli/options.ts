@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { type Command, Option } from 'commander';
 import { readSettings, shownPath } from '../config/settings';
 import { PreprodError } from '../errors';
-import { DEFAULT_STORE_URL } from '../state';
+import { DEFAULT_STORE_URL } from '../state/storeUrl';
 import type { Settings } from '../types';
 
 export interface ReadOptions {

@@ -2,15 +2,16 @@
  * `fluxos-preprod boot` and `status` (docs/design.md §8): the same options, output and exit codes; only the
  * call differs. boot runs the boot step now (decide, switch the checkout, restart if asked); status says
  * whether this node is preprod, why and until when, and never writes. `openService` builds the service
- * the way these two and `serve` need it.
+ * the way these two and `serve` need it. The boot code is loaded when a command runs: `--help` and the
+ * quick commands do not pay for it.
  */
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { createPreprodService, type BootResult, type PreprodService } from '../../boot/service';
-import { readUserFlags } from '../../config/userconfig';
+import type { BootResult, PreprodService } from '../../boot/service';
 import { describeError, PreprodError } from '../../errors';
 import { createCliLogger, type Logger } from '../../logger';
-import { DEFAULT_STORE_URL, openStore, storeKind, type StateStore } from '../../state';
+import type { StateStore } from '../../state';
+import { DEFAULT_STORE_URL, storeKind } from '../../state/storeUrl';
 import type { RestartStrategy } from '../../types';
 import type { CliContext } from '../context';
 import { formatBootResult } from '../format';
@@ -39,6 +40,7 @@ function unavailableStore(error: unknown, description: string): StateStore {
 }
 
 async function openStoreOrReport(url: string, logger: Logger): Promise<StateStore> {
+  const { openStore } = await import('../../state');
   try {
     return await openStore(url);
   } catch (error) {
@@ -48,7 +50,8 @@ async function openStoreOrReport(url: string, logger: Logger): Promise<StateStor
   }
 }
 
-function userconfigPath(options: ReadOptions, repo: string): string {
+async function userconfigPath(options: ReadOptions, repo: string): Promise<string> {
+  const { readUserFlags } = await import('../../config/userconfig');
   const file = path.resolve(options.userconfig ?? path.join(repo, 'config', 'userconfig.js'));
   readUserFlags(file); // a broken file is bad input: exit 2 here, before anything runs
   return file;
@@ -60,9 +63,10 @@ export async function openService(options: BootOptions): Promise<{ service: Prep
   storeKind(storeUrl); // usage errors first, before anything is read
   const settings = loadSettings(options);
   const repo = repoDir(options);
-  const userconfig = userconfigPath(options, repo);
+  const userconfig = await userconfigPath(options, repo);
   const logger = loggerFor(options);
   const store = await openStoreOrReport(storeUrl, logger);
+  const { createPreprodService } = await import('../../boot/service');
   const service = createPreprodService({
     repoDir: repo,
     store,

@@ -1,9 +1,8 @@
 /**
  * `fluxos-preprod demo`, what `npm start` runs (docs/design.md §8): a throw-away local fleet booted for real
- * (the fleet itself is built in ../demo.ts). Runs until SIGINT or SIGTERM.
+ * (the fleet itself is built in ../demo.ts, loaded when the command runs). Runs until SIGINT or SIGTERM.
  */
 import type { Command } from 'commander';
-import { runDemo } from '../demo';
 import { type CliContext, waitForSignal } from '../context';
 import { fraction, wholeNumber } from '../options';
 
@@ -25,6 +24,7 @@ export function addDemoCommand(program: Command, context: CliContext): Command {
     .option('--probability <p>', 'probability of the demo fleet', fraction('--probability'), 0.07)
     .option('--keep', 'keep the temp files on exit')
     .action(async (options: DemoCommandOptions) => {
+      const { runDemo } = await import('../demo');
       await runDemo({ ...options, stdout: context.stdout, stderr: context.stderr, waitForStop: waitForSignal });
       context.exitWhenDone();
       context.setExit(0);

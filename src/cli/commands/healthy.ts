@@ -3,8 +3,7 @@
  * of a preprod node. What FluxOS does once it runs well, for an operator to do by hand.
  */
 import type { Command } from 'commander';
-import { createPreprodService } from '../../boot/service';
-import { DEFAULT_STORE_URL, openStore } from '../../state';
+import { DEFAULT_STORE_URL } from '../../state/storeUrl';
 import { BOOT_HEALTH_KEY } from '../../types';
 import type { CliContext } from '../context';
 import { type ReadOptions, repoDir } from '../options';
@@ -17,6 +16,10 @@ export function addHealthyCommand(program: Command, context: CliContext): Comman
     .option('--repo <dir>', 'the FluxOS checkout (default: $FLUXOS_PATH or ~/zelflux)')
     .option('--store <url>', `state store (default: ${DEFAULT_STORE_URL})`)
     .action(async (options: ReadOptions) => {
+      const [{ openStore }, { createPreprodService }] = await Promise.all([
+        import('../../state'),
+        import('../../boot/service'),
+      ]);
       const store = await openStore(options.store ?? DEFAULT_STORE_URL);
       try {
         // markHealthy() never throws (FluxOS calls it); here a store that cannot be read is an operational

@@ -4,7 +4,6 @@
  */
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { startFluxInfoServer } from '../../boot/fluxInfo';
 import { readRegularFileSync } from '../../os/readFile';
 import type { RestartStrategy } from '../../types';
 import { type CliContext, waitForSignal } from '../context';
@@ -39,6 +38,7 @@ export function addServeCommand(program: Command, context: CliContext): Command 
       const stop = waitForSignal(); // before anything is printed: see runDemo
       const result = await service.runAtBoot();
       await store.close();
+      const { startFluxInfoServer } = await import('../../boot/fluxInfo');
       const server = await startFluxInfoServer({
         host: options.host,
         port: options.port,

@@ -3,7 +3,6 @@
  * to see how many nodes sit on preprod and how much that wanders before the rules meet the real fleet.
  */
 import type { Command } from 'commander';
-import { simulate } from '../../cohort/simulate';
 import type { CliContext } from '../context';
 import { formatSimulation } from '../format';
 import { fraction, positiveNumber, wholeNumber } from '../options';
@@ -29,7 +28,8 @@ export function addSimulateCommand(program: Command, context: CliContext): Comma
     .option('--restart-days <d>', 'mean days between restarts', positiveNumber('--restart-days', 0.1, 3650), 7)
     .option('--opt-out <share>', 'share of nodes opted out', fraction('--opt-out'), 0.02)
     .option('--json', 'print one JSON object')
-    .action((options: SimulateOptions) => {
+    .action(async (options: SimulateOptions) => {
+      const { simulate } = await import('../../cohort/simulate');
       const report = simulate({
         nodes: options.nodes,
         months: options.months,
