@@ -67,7 +67,9 @@ export function commanderSentence(text: string): string {
     .map((line) => line.trim())
     .filter((line) => line !== '');
   const joined = lines
-    .map((line, i) => (i > 0 && line.startsWith('(') ? line.charAt(0) + line.charAt(1).toLowerCase() + line.slice(2) : line))
+    .map((line, i) =>
+      i > 0 && line.startsWith('(') ? line.charAt(0) + line.charAt(1).toLowerCase() + line.slice(2) : line,
+    )
     .join(' ');
   // An unknown option is echoed whole: a 100 KB argument must not become a 100 KB error.
   const sentence = escapeText(joined.charAt(0).toUpperCase() + joined.slice(1), 300);

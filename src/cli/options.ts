@@ -70,7 +70,8 @@ export function fraction(name: string) {
 export function positiveNumber(name: string, min: number, max: number) {
   return (raw: string): number => {
     const value = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : Number.NaN;
-    if (!(value >= min && value <= max)) throw usage(`Expected \`${name}\` to be a number from ${min} to ${max}, got ${shown(raw)}.`);
+    if (!(value >= min && value <= max))
+      throw usage(`Expected \`${name}\` to be a number from ${min} to ${max}, got ${shown(raw)}.`);
     return value;
   };
 }

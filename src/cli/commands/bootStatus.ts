@@ -97,9 +97,19 @@ function addBootOrStatus(program: Command, context: CliContext, name: 'boot' | '
 }
 
 export function addBootCommand(program: Command, context: CliContext): Command {
-  return addBootOrStatus(program, context, 'boot', 'Run the boot step now: decide, switch the checkout, restart if asked.');
+  return addBootOrStatus(
+    program,
+    context,
+    'boot',
+    'Run the boot step now: decide, switch the checkout, restart if asked.',
+  );
 }
 
 export function addStatusCommand(program: Command, context: CliContext): Command {
-  return addBootOrStatus(program, context, 'status', 'Say whether this node is preprod, why, and until when. Never writes.');
+  return addBootOrStatus(
+    program,
+    context,
+    'status',
+    'Say whether this node is preprod, why, and until when. Never writes.',
+  );
 }

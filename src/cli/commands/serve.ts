@@ -20,8 +20,7 @@ interface ServeOptions extends ReadOptions {
 function repoVersion(repo: string | undefined): string | null {
   try {
     const file = path.join(path.resolve(repo ?? defaultRepo()), 'package.json');
-    const version = (JSON.parse(readRegularFileSync(file, { maxBytes: 1024 * 1024 })) as { version?: unknown })
-      .version;
+    const version = (JSON.parse(readRegularFileSync(file, { maxBytes: 1024 * 1024 })) as { version?: unknown }).version;
     return typeof version === 'string' ? version.slice(0, 64) : null;
   } catch {
     return null;
