@@ -11,7 +11,6 @@ import {
   describeRun,
   errorLines,
   exists,
-  nodeStartMs,
   runCli,
   STACK_LINE,
   startCli,
@@ -323,25 +322,17 @@ describe('CLI end to end (node build/src/cli.js)', function () {
   });
 
   describe('simulate', () => {
-    it('13,000 nodes over 12 months: fast, byte-identical across runs, about 910 ± 120 on preprod every month', async function () {
+    // Its speed is measured by bench/simulate.bench.ts, not asserted here: CI is a shared machine.
+    it('13,000 nodes over 12 months: byte-identical across runs, about 910 ± 120 on preprod every month', async () => {
       const args = ['simulate', '--nodes', '13000', '--months', '12', '--seed', '1', '--json'];
-      const floor = await nodeStartMs();
       const first = await runCli(args);
       const second = await runCli(args);
       expect(first.code, describeRun(first)).to.equal(0);
       expect(second.code, describeRun(second)).to.equal(0);
-      // Reported for the record; the bound is on the whole process, node start included.
-      console.log(`      simulate 13000×12: ${first.ms} ms and ${second.ms} ms wall (node start alone: ${floor} ms)`);
-      expect(Math.min(first.ms, second.ms)).to.be.below(2500);
       expect(second.stdout).to.equal(first.stdout);
       const report = jsonOf<SimulationReport>(first);
       expect(report.months).to.have.length(12);
-      for (const month of report.months as {
-        month: number;
-        preprod: number;
-        preprodMin: number;
-        preprodMax: number;
-      }[]) {
+      for (const month of report.months) {
         for (const value of [month.preprod, month.preprodMin, month.preprodMax]) {
           expect(value, `month ${month.month}`).to.be.within(790, 1030);
         }

@@ -6,17 +6,11 @@ import { isPreprodError } from '../../src/errors';
 import { simulate, type SimulationOptions, type SimulationReport } from '../../src/cohort/simulate';
 
 describe('simulate', () => {
-  describe('the fleet of the issue: 13,000 nodes, 12 months, seed 1', () => {
+  // How fast this runs is measured by bench/simulate.bench.ts, not asserted here: CI is a shared machine.
+  describe('a fleet the size of FluxOS: 13,000 nodes, 12 months, seed 1', () => {
     let report: SimulationReport;
-    let elapsedMs: number;
     before(() => {
-      const start = process.hrtime.bigint();
       report = simulate({ nodes: 13_000, months: 12, seed: 1 });
-      elapsedMs = Number(process.hrtime.bigint() - start) / 1e6;
-    });
-
-    it('runs well under 2 s', () => {
-      expect(elapsedMs).to.be.below(2_000);
     });
 
     it('keeps every month-end, daily minimum and daily maximum within 910 ± 120 preprod nodes', () => {
