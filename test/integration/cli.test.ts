@@ -11,6 +11,7 @@ import {
   describeRun,
   errorLines,
   exists,
+  modulesLoadedBy,
   runCli,
   STACK_LINE,
   startCli,
@@ -430,6 +431,39 @@ describe('CLI end to end (node build/src/cli.js)', function () {
         version: string;
       };
       expect(version.stdout).to.equal(`${pkg.version}\n`);
+    });
+  });
+
+  describe('start cost: what a command loads', () => {
+    // Paths the quick commands must not load: the scan (fleet/limits only holds the defaults shown in
+    // help), the gate, the boot, the store adapters, the demo, and the libraries behind them.
+    const heavy = [
+      /\/build\/src\/fleet\/(?!limits\.js$)/,
+      /\/build\/src\/gate\//,
+      /\/build\/src\/boot\//,
+      /\/build\/src\/state\/(?!storeUrl\.js$)/,
+      /\/build\/src\/cli\/demo\.js$/,
+      /\/node_modules\/(mongodb|cli-progress|winston|acorn)\//,
+    ];
+    const gitAdapter = [/\/build\/src\/checkout\/repository\.js$/, /\/node_modules\/simple-git\//];
+
+    function loadedOf(modules: string[], patterns: RegExp[]): string[] {
+      return modules.filter((file) => patterns.some((pattern) => pattern.test(file.split(path.sep).join('/'))));
+    }
+
+    it('--help loads no command code: no scan, gate, boot, store adapter, demo, git adapter or MongoDB', async () => {
+      const probe = await modulesLoadedBy(['--help']);
+      expect(probe.code).to.equal(0);
+      expect(probe.modules.some((file) => file.endsWith(`${path.sep}main.js`))).to.equal(true);
+      expect(loadedOf(probe.modules, [...heavy, ...gitAdapter])).to.deep.equal([]);
+    });
+
+    it('tracked-version loads the git adapter, and nothing of the scan, gate, boot, stores or MongoDB', async () => {
+      const node = await freshNode('tracked-cost');
+      const probe = await modulesLoadedBy(['tracked-version', '--repo', node.dir, '--config', selectNone]);
+      expect(probe.code).to.equal(0);
+      expect(loadedOf(probe.modules, gitAdapter)).to.have.length(2);
+      expect(loadedOf(probe.modules, heavy)).to.deep.equal([]);
     });
   });
 

@@ -188,6 +188,25 @@ export async function nodeStartMs(): Promise<number> {
   return Date.now() - started;
 }
 
+/** build/test/support → build/src/cli/main.js: the program, run in-process by `modulesLoadedBy`. */
+const CLI_MAIN_PATH = path.resolve(__dirname, '..', '..', 'src', 'cli', 'main.js');
+
+/**
+ * Runs `main(args)` of the built CLI in a fresh node process (its output discarded) and returns its exit
+ * code and every module that process loaded (absolute paths): what starting that command costs.
+ */
+export async function modulesLoadedBy(args: string[]): Promise<{ code: number; modules: string[] }> {
+  const script = [
+    `const sink = { write: () => true };`,
+    `require(${JSON.stringify(CLI_MAIN_PATH)})`,
+    `  .main(JSON.parse(process.argv[1]), { stdout: sink, stderr: sink })`,
+    `  .then((code) => process.stdout.write(JSON.stringify({ code, modules: Object.keys(require.cache) })));`,
+  ].join('\n');
+  const run = await startProcess(process.execPath, ['-e', script, JSON.stringify(args)]).exited;
+  if (run.code !== 0) throw new Error(`The module probe failed: ${describeRun(run)}`);
+  return JSON.parse(run.stdout) as { code: number; modules: string[] };
+}
+
 /** Lines of a stack trace ("    at fn (file:1:2)"): never on a CLI's stderr. */
 export const STACK_LINE = /^\s+at /m;
 
