@@ -9,17 +9,26 @@ export function formatBootResult(result: BootResult, command: 'boot' | 'status')
   lines.push(`preprod:     ${node}${result.optedOut ? ', opted out by the operator' : ''}`);
   const { before, after, switched } = result.branch;
   if (switched) lines.push(`branch:      ${before ?? '(detached)'} → ${after} (switched)`);
-  else if (command === 'status' && after !== null && after !== before) lines.push(`branch:      ${before ?? '(detached)'} (the next boot moves it to ${after})`);
+  else if (command === 'status' && after !== null && after !== before)
+    lines.push(`branch:      ${before ?? '(detached)'} (the next boot moves it to ${after})`);
   else lines.push(`branch:      ${before ?? after ?? '(unknown)'}`);
   if (result.commit) lines.push(`commit:      ${result.commit}`);
   if (result.cohort) {
     const c = result.cohort;
-    const draw = c.draw === null ? 'seed record (no draw)' : `draw ${c.draw.toFixed(4)} ${c.draw < c.probability ? '<' : '>='} ${c.probability}`;
+    const draw =
+      c.draw === null
+        ? 'seed record (no draw)'
+        : `draw ${c.draw.toFixed(4)} ${c.draw < c.probability ? '<' : '>='} ${c.probability}`;
     lines.push(`cohort:      ${draw}${c.probability === 0 ? ' (kill switch)' : ''}`);
-    lines.push(`rolled:      ${c.rolledAt.slice(0, 10)}${c.rolled ? ' (drawn at this boot)' : ''}; next roll ${c.nextRollAt.slice(0, 10)}`);
+    const rolled = `${c.rolledAt.slice(0, 10)}${c.rolled ? ' (drawn at this boot)' : ''}`;
+    lines.push(`rolled:      ${rolled}; next roll ${c.nextRollAt.slice(0, 10)}`);
   }
   if (command === 'boot' && switched) {
-    lines.push(result.restart === 'none' ? 'restart:     required (restart FluxOS to run the new code)' : `restart:     ${result.restart}`);
+    lines.push(
+      result.restart === 'none'
+        ? 'restart:     required (restart FluxOS to run the new code)'
+        : `restart:     ${result.restart}`,
+    );
   }
   lines.push(`why:         ${result.message}`);
   return `${lines.join('\n')}\n`;
@@ -27,16 +36,25 @@ export function formatBootResult(result: BootResult, command: 'boot' | 'status')
 
 export function formatSimulation(report: SimulationReport): string {
   const p = report.parameters;
+  const { expected } = report;
   const out = [
-    `${p.nodes} nodes, ${p.months} months, probability ${p.probability}, seed ${p.seed}, restarts every ${p.meanRestartDays} days on average, ${(p.optOutShare * 100).toFixed(1)}% opted out`,
-    `expected preprod: ${report.expected.preprod.toFixed(0)} (95% of the time ${report.expected.low}–${report.expected.high})`,
+    `${p.nodes} nodes, ${p.months} months, probability ${p.probability}, seed ${p.seed}, ` +
+      `restarts every ${p.meanRestartDays} days on average, ${(p.optOutShare * 100).toFixed(1)}% opted out`,
+    `expected preprod: ${expected.preprod.toFixed(0)} (95% of the time ${expected.low}–${expected.high})`,
     '',
     'month  preprod  min    max    distinct-ever  boots    switches',
   ];
   for (const m of report.months) {
     out.push(
-      [String(m.month).padEnd(6), String(m.preprod).padEnd(8), String(m.preprodMin).padEnd(6), String(m.preprodMax).padEnd(6),
-        String(m.distinctEver).padEnd(14), String(m.boots).padEnd(8), String(m.switches)].join(' '),
+      [
+        String(m.month).padEnd(6),
+        String(m.preprod).padEnd(8),
+        String(m.preprodMin).padEnd(6),
+        String(m.preprodMax).padEnd(6),
+        String(m.distinctEver).padEnd(14),
+        String(m.boots).padEnd(8),
+        String(m.switches),
+      ].join(' '),
     );
   }
   return `${out.join('\n')}\n`;

@@ -1,144 +1,34 @@
 /**
- * The `fluxos-preprod` command (DESIGN §8). Exit codes: 0 done (including
- * skipped or left alone), 1 an operational failure the output explains,
- * 2 bad usage or bad config. Errors are one sentence on stderr; with --json
- * stdout holds exactly one JSON document.
+ * The `fluxos-preprod` command (docs/design.md §8): the program, its error handling and the registration of
+ * the commands, each in its own file under commands/. Exit codes: 0 done (including skipped or left alone),
+ * 1 an operational failure the output explains, 2 bad usage or bad config. Errors are one sentence on
+ * stderr; with --json stdout holds exactly one JSON document.
  */
-import { readFileSync, statSync } from 'node:fs';
-import * as os from 'node:os';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { Command, CommanderError, Option } from 'commander';
-import { formatBootResult, formatSimulation } from './format';
-import { readSettings } from '../config/settings';
-import { escapeText, quoted, redact, redactUrls, shownPath } from '../text';
-import { runDemo } from './demo';
+import { Command, CommanderError } from 'commander';
 import { describeError, PreprodError } from '../errors';
+import { escapeText, redactUrls } from '../text';
+import { addBootCommand, addStatusCommand } from './commands/bootStatus';
+import { addDemoCommand } from './commands/demoCommand';
 import { addFleetCommand } from './commands/fleet';
-import { startFluxInfoServer } from '../boot/fluxInfo';
-import { createCliLogger, type Logger } from '../logger';
-import { createPreprodService, type BootResult } from '../boot/service';
-import { addTrackedVersionCommand } from './commands/trackedVersion';
-import { exitCodeForReason } from '../cohort/reasons';
-import { simulate } from '../cohort/simulate';
-import { DEFAULT_STORE_URL, openStore, storeKind, type StateStore } from '../state';
-import { BOOT_HEALTH_KEY, type RestartStrategy, type Settings } from '../types';
-import { readUserFlags } from '../config/userconfig';
-import { readRegularFileSync } from '../os/readFile';
 import { addGateCommand } from './commands/gate';
+import { addHealthyCommand } from './commands/healthy';
+import { addServeCommand } from './commands/serve';
+import { addSimulateCommand } from './commands/simulate';
+import { addTrackedVersionCommand } from './commands/trackedVersion';
+import { type CliIo, createContext } from './context';
+import { loadSettings, repoDir, wholeNumber } from './options';
 
-export interface CliIo {
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WriteStream | NodeJS.WritableStream;
-}
+export type { CliIo } from './context';
 
-interface ReadOptions {
-  repo?: string;
-  store?: string;
-  config?: string;
-  userconfig?: string;
-  json?: boolean;
-  verbose?: boolean;
-}
+/**
+ * Set by the long-running commands (serve, demo) once they have cleaned up; runAsProgram then leaves
+ * through process.exit() (see CliContext.exitWhenDone).
+ */
+let exitWhenDone = false;
 
-function defaultRepo(): string {
-  return process.env.FLUXOS_PATH || path.join(os.homedir(), 'zelflux');
-}
-
-/** The checkout to act on: --repo or the default, which must be an existing directory. */
-function repoDir(options: { repo?: string }): string {
-  const dir = path.resolve(options.repo ?? defaultRepo());
-  let problem: string | null = null;
-  try {
-    if (!statSync(dir).isDirectory()) problem = 'not a directory';
-  } catch {
-    problem = 'no such directory';
-  }
-  if (problem) {
-    const given = options.repo === undefined ? ' (the default: $FLUXOS_PATH or ~/zelflux)' : '';
-    throw usage(`Expected \`--repo\` to be the FluxOS checkout directory${given}, got ${shownPath(dir)} (${problem}).`);
-  }
-  return dir;
-}
-
-function usage(message: string): PreprodError {
-  return new PreprodError('usage', message);
-}
-
-
-/** A strict whole-number option parser: "12abc", "1e3", "" and out-of-range values are usage errors. */
-export function wholeNumber(name: string, min: number, max: number) {
-  return (raw: string): number => {
-    const value = /^\d{1,10}$/.test(raw) ? Number(raw) : Number.NaN;
-    if (!Number.isInteger(value) || value < min || value > max) {
-      throw usage(`Expected \`${name}\` to be a whole number from ${min} to ${max}, got ${quoted(raw)}.`);
-    }
-    return value;
-  };
-}
-
-function fraction(name: string) {
-  return (raw: string): number => {
-    const value = /^(0(\.\d+)?|1(\.0+)?|\.\d+)$/.test(raw) ? Number(raw) : Number.NaN;
-    if (!(value >= 0 && value <= 1)) throw usage(`Expected \`${name}\` to be a number from 0 to 1, got ${quoted(raw)}.`);
-    return value;
-  };
-}
-
-function positiveNumber(name: string, min: number, max: number) {
-  return (raw: string): number => {
-    const value = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : Number.NaN;
-    if (!(value >= min && value <= max)) throw usage(`Expected \`${name}\` to be a number from ${min} to ${max}, got ${quoted(raw)}.`);
-    return value;
-  };
-}
-
-/** A store that answers every call with the error that opening it gave, so boot reports store-unavailable. */
-function unavailableStore(error: unknown, description: string): StateStore {
-  const fail = async (): Promise<never> => {
-    throw error;
-  };
-  return { description, get: fail, set: fail, delete: fail, close: async () => undefined };
-}
-
-async function openStoreOrReport(url: string, logger: Logger): Promise<StateStore> {
-  try {
-    return await openStore(url);
-  } catch (error) {
-    if (error instanceof PreprodError && error.kind === 'usage') throw error;
-    logger.warn(describeError(error));
-    return unavailableStore(error, redact(url));
-  }
-}
-
-function loadSettings(options: ReadOptions): Settings {
-  return readSettings({ configFile: options.config });
-}
-
-function userconfigPath(options: ReadOptions, repo: string): string {
-  const file = path.resolve(options.userconfig ?? path.join(repo, 'config', 'userconfig.js'));
-  readUserFlags(file); // a broken file is bad input: exit 2 here, before anything runs
-  return file;
-}
-
-/** Exit code of a boot or status result: 1 when something outside the node failed, else 0. */
-export function exitCodeFor(result: BootResult): number {
-  return exitCodeForReason(result.reason);
-}
-
-function addReadOptions(command: Command): Command {
-  return command
-    .option('--repo <dir>', 'the FluxOS checkout (default: $FLUXOS_PATH or ~/zelflux)')
-    .option('--store <url>', `state store: mongodb://host:port[/db] or file:PATH (default: ${DEFAULT_STORE_URL})`)
-    .option('--config <file>', 'JSON deep-merged over the defaults, e.g. {"preProd":{"probability":0.1}}')
-    .option('--userconfig <file>', "the operator's userconfig.js (default: <repo>/config/userconfig.js)")
-    .option('--verbose', 'log debug lines to stderr');
-}
-
-export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
-  const print = (text: string): void => void io.stdout.write(text);
-  const printJson = (value: unknown): void => print(`${JSON.stringify(value, null, 2)}\n`);
-  const loggerFor = (options: { json?: boolean; verbose?: boolean }): Logger => createCliLogger(options.verbose ? 'debug' : 'info');
-
+function newProgram(io: CliIo): Command {
   const program = new Command('fluxos-preprod')
     .description('Puts a share of FluxOS nodes on the preprod branch first, safely, and counts them.')
     .showHelpAfterError(false)
@@ -149,138 +39,38 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       outputError: (s, write) => write(`fluxos-preprod: ${redactUrls(commanderSentence(s))}\n`),
     })
     .exitOverride();
-  program.version(readPackageVersion(), '--version');
+  return program.version(readPackageVersion(), '--version');
+}
 
-  const restartOption = new Option('--restart <strategy>', 'how to restart FluxOS onto new code')
-    .choices(['none', 'nodemon', 'exit', 'auto'])
-    .default('none');
-
-  const bootLike = async (options: ReadOptions & { restart?: RestartStrategy }, serving = false) => {
-    const storeUrl = options.store ?? DEFAULT_STORE_URL;
-    storeKind(storeUrl); // usage errors first, before anything is read
-    const settings = loadSettings(options);
-    const repo = repoDir(options);
-    const userconfig = userconfigPath(options, repo);
-    const logger = loggerFor(options);
-    const store = await openStoreOrReport(storeUrl, logger);
-    const service = createPreprodService({
-      repoDir: repo,
-      store,
-      settings,
-      userconfig,
-      logger,
-      restart: options.restart ?? 'none',
-      armHealthyTimer: false,
-      backgroundChecks: serving, // a one-shot boot schedules nothing; serve is a long-lived process
-      exit: () => undefined, // the CLI is not FluxOS: report the restart, never exit for it
-    });
-    return { service, store };
-  };
-
-  // boot and status share options, output and exit codes; only the call differs.
-  const bootOrStatus = (name: 'boot' | 'status', description: string) => {
-    const command = addReadOptions(program.command(name).description(description));
-    if (name === 'boot') command.addOption(restartOption);
-    return command.option('--json', 'print one JSON object').action(async (options: ReadOptions & { restart?: RestartStrategy }) => {
-      const { service, store } = await bootLike(options);
-      try {
-        const result = name === 'boot' ? await service.runAtBoot() : await service.status();
-        if (options.json) printJson(result);
-        else print(formatBootResult(result, name));
-        setExit(exitCodeFor(result));
-      } finally {
-        await store.close();
-      }
-    });
-  };
-  bootOrStatus('boot', 'Run the boot step now: decide, switch the checkout, restart if asked.');
-  bootOrStatus('status', 'Say whether this node is preprod, why, and until when. Never writes.');
-
-  program
-    .command('healthy')
-    .description('Mark this boot healthy: clears the crash-loop count of a preprod node.')
-    .option('--repo <dir>', 'the FluxOS checkout (default: $FLUXOS_PATH or ~/zelflux)')
-    .option('--store <url>', `state store (default: ${DEFAULT_STORE_URL})`)
-    .action(async (options: ReadOptions) => {
-      const store = await openStore(options.store ?? DEFAULT_STORE_URL);
-      try {
-        // markHealthy() never throws (FluxOS calls it); here a store that cannot be read is an operational failure (exit 1), not "nothing to clear".
-        await store.get(BOOT_HEALTH_KEY);
-        const service = createPreprodService({ repoDir: repoDir(options), store, logger: loggerFor(options), armHealthyTimer: false });
-        print(`${(await service.markHealthyReport()).message}\n`);
-      } finally {
-        await store.close();
-      }
-    });
-
-  addReadOptions(program.command('serve').description('Boot, then answer GET /flux/info until SIGINT/SIGTERM.'))
-    .addOption(restartOption)
-    .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('--port <port>', 'port to listen on', wholeNumber('--port', 0, 65535), 16127)
-    .action(async (options: ReadOptions & { restart: RestartStrategy; host: string; port: number }) => {
-      const { service, store } = await bootLike(options, true);
-      const stop = waitForSignal(); // before anything is printed: see runDemo
-      const result = await service.runAtBoot();
-      await store.close();
-      const server = await startFluxInfoServer({ host: options.host, port: options.port, info: service.fluxInfo, version: repoVersion(options.repo) });
-      io.stderr.write(`${result.message}\n`);
-      print(`serving ${server.url}\n`);
-      await stop;
-      await server.close();
-      exitWhenDone = true;
-      setExit(0);
-    });
-
-  addFleetCommand(program, { stdout: io.stdout, stderr: io.stderr, setExit, wholeNumber });
-
+export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
+  const program = newProgram(io);
+  const context = createContext(io, setExit, () => {
+    exitWhenDone = true;
+  });
+  addBootCommand(program, context);
+  addStatusCommand(program, context);
+  addHealthyCommand(program, context);
+  addServeCommand(program, context);
+  addFleetCommand(program, { ...context, wholeNumber });
   addGateCommand(program, io, setExit);
-
-  program
-    .command('simulate')
-    .description('Monte Carlo of the real cohort rules over months.')
-    .requiredOption('--nodes <n>', 'nodes in the fleet', wholeNumber('--nodes', 1, 1_000_000))
-    .requiredOption('--months <m>', 'months to simulate', wholeNumber('--months', 1, 120))
-    .option('--probability <p>', 'configured probability', fraction('--probability'), 0.07)
-    .option('--seed <s>', 'random seed (same seed, same report)', wholeNumber('--seed', 0, 0xffffffff))
-    .option('--restart-days <d>', 'mean days between restarts', positiveNumber('--restart-days', 0.1, 3650), 7)
-    .option('--opt-out <share>', 'share of nodes opted out', fraction('--opt-out'), 0.02)
-    .option('--json', 'print one JSON object')
-    .action((options: { nodes: number; months: number; probability: number; seed?: number; restartDays: number; optOut: number; json?: boolean }) => {
-      const report = simulate({
-        nodes: options.nodes,
-        months: options.months,
-        probability: options.probability,
-        seed: options.seed,
-        meanRestartDays: options.restartDays,
-        optOutShare: options.optOut,
-      });
-      if (options.json) printJson(report);
-      else print(formatSimulation(report));
-      setExit(0);
-    });
-
-  addTrackedVersionCommand(program, { repoDir, loadSettings, print, printJson, setExit });
-
-  program
-    .command('demo')
-    .description('A throw-away local fleet: boots N nodes for real, serves their /flux/info, scans them. What `npm start` runs.')
-    .option('--nodes <n>', 'nodes in the local fleet', wholeNumber('--nodes', 1, 500), 50)
-    .option('--store <url>', 'file (default, one file per node) or mongodb://host:port (one database per node)')
-    .option('--probability <p>', 'probability of the demo fleet', fraction('--probability'), 0.07)
-    .option('--keep', 'keep the temp files on exit')
-    .action(async (options: { nodes: number; store?: string; probability: number; keep?: boolean }) => {
-      await runDemo({ ...options, stdout: io.stdout, stderr: io.stderr, waitForStop: waitForSignal });
-      exitWhenDone = true;
-      setExit(0);
-    });
-
+  addSimulateCommand(program, context);
+  addTrackedVersionCommand(program, { ...context, repoDir, loadSettings });
+  addDemoCommand(program, context);
   return program;
 }
 
 /** "error: unknown option '--jsn'\n(Did you mean --json?)" → "Unknown option '--jsn' (did you mean --json?)." */
 export function commanderSentence(text: string): string {
-  const lines = text.replace(/^error:\s*/i, '').split('\n').map((line) => line.trim()).filter((line) => line !== '');
-  const joined = lines.map((line, i) => (i > 0 && line.startsWith('(') ? line.charAt(0) + line.charAt(1).toLowerCase() + line.slice(2) : line)).join(' ');
+  const lines = text
+    .replace(/^error:\s*/i, '')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
+  const joined = lines
+    .map((line, i) =>
+      i > 0 && line.startsWith('(') ? line.charAt(0) + line.charAt(1).toLowerCase() + line.slice(2) : line,
+    )
+    .join(' ');
   // An unknown option is echoed whole: a 100 KB argument must not become a 100 KB error.
   const sentence = escapeText(joined.charAt(0).toUpperCase() + joined.slice(1), 300);
   return /[.!?]$/.test(sentence) ? sentence : `${sentence}.`;
@@ -288,54 +78,21 @@ export function commanderSentence(text: string): string {
 
 function readPackageVersion(): string {
   try {
-    return (JSON.parse(readFileSync(path.resolve(__dirname, '../../../package.json'), 'utf8')) as { version: string }).version;
+    const file = path.resolve(__dirname, '../../../package.json');
+    return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
   } catch {
     return 'unknown';
   }
 }
 
-/** FluxOS's version as /flux/info reports it: the checkout's package.json. */
-function repoVersion(repo: string | undefined): string | null {
-  try {
-    const file = path.join(path.resolve(repo ?? defaultRepo()), 'package.json');
-    const version = (JSON.parse(readRegularFileSync(file, { maxBytes: 1024 * 1024 })) as { version?: unknown }).version;
-    return typeof version === 'string' ? version.slice(0, 64) : null;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * Resolves on the first SIGINT or SIGTERM. The handlers stay installed: a
- * second signal during shutdown (Ctrl-C pressed twice, or npm forwarding the
- * signal the process group already got) must not kill the process half-way
- * through its cleanup.
- */
-/**
- * Set by the long-running commands (serve, demo) once they have cleaned up.
- * Leaving through process.exit() then, rather than letting the event loop
- * drain, shrinks the window in which node has already closed its signal
- * watchers (putting SIGINT/SIGTERM back to their default, fatal action) but
- * not yet exited, so a second Ctrl-C during shutdown does not turn a clean
- * exit 0 into death by signal.
- */
-let exitWhenDone = false;
-
-export function waitForSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    let first: NodeJS.Signals | null = null;
-    const done = (signal: NodeJS.Signals) => {
-      if (first !== null) return;
-      first = signal;
-      resolve(signal);
-    };
-    process.on('SIGINT', done);
-    process.on('SIGTERM', done);
-  });
-}
+/** Help and version end in a CommanderError too; they are not errors. */
+const COMMANDER_SUCCESS = new Set(['commander.helpDisplayed', 'commander.version', 'commander.help']);
 
 /** Runs the CLI; resolves with the exit code. Never throws. */
-export async function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+export async function main(
+  argv: string[],
+  io: CliIo = { stdout: process.stdout, stderr: process.stderr },
+): Promise<number> {
   let exitCode = 0;
   const program = buildProgram(io, (code) => {
     exitCode = code;
@@ -344,11 +101,8 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
   } catch (error) {
-    if (error instanceof CommanderError) {
-      // Help and version are not errors; commander already printed its one line otherwise.
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
-      return 2;
-    }
+    // commander already printed its one line.
+    if (error instanceof CommanderError) return COMMANDER_SUCCESS.has(error.code) ? 0 : 2;
     const message = error instanceof PreprodError ? error.message : `Unexpected error: ${describeError(error)}`;
     io.stderr.write(`fluxos-preprod: ${redactUrls(message)}\n`);
     if (process.env.FLUXOS_PREPROD_DEBUG && error instanceof Error) io.stderr.write(`${error.stack}\n`);

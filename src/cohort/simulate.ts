@@ -7,7 +7,14 @@
  */
 import { defaultSettings, describeValue } from '../config/settings';
 import { PreprodError } from '../errors';
-import { BOOT_HEALTH_KEY, COHORT_KEY, OPT_OUT_KEY, type PreProdSettings, type StoredDocument, type UserFlags } from '../types';
+import {
+  BOOT_HEALTH_KEY,
+  COHORT_KEY,
+  OPT_OUT_KEY,
+  type PreProdSettings,
+  type StoredDocument,
+  type UserFlags,
+} from '../types';
 import { decide, markHealthyWrite, type StoreWrite } from './decide';
 import { cryptoRandom, seededRandom } from './random';
 
@@ -93,7 +100,46 @@ export function simulationParameters(options: SimulationOptions): SimulationRepo
   const meanRestartDays = numberIn('meanRestartDays', pick('meanRestartDays') ?? 7, 0.1, 3650);
   const optOutShare = numberIn('optOutShare', pick('optOutShare') ?? 0.02, 0, 1);
   const daysToNextEval = numberIn('daysToNextEval', pick('daysToNextEval') ?? 30, 1, 3650);
-  return { nodes, months, probability, seed, meanRestartDays, optOutShare, daysToNextEval, daysPerMonth: DAYS_PER_MONTH };
+  const daysPerMonth = DAYS_PER_MONTH;
+  return { nodes, months, probability, seed, meanRestartDays, optOutShare, daysToNextEval, daysPerMonth };
+}
+
+type Parameters = SimulationReport['parameters'];
+
+/** What the nodes add up to, filled in node by node. */
+interface Tally {
+  totalDays: number;
+  /**
+   * preprodDelta[k] changes the count sampled at the end of day k (1..totalDays): a difference array,
+   * so each node adds its preprod spells in O(1) instead of touching every day.
+   */
+  preprodDelta: Float64Array;
+  /** Per month: nodes on preprod for the first time, boots, boots that changed the branch. */
+  firstPreprodByMonth: Float64Array;
+  boots: Float64Array;
+  switches: Float64Array;
+  optedOut: number;
+}
+
+function newTally(months: number): Tally {
+  const totalDays = months * DAYS_PER_MONTH;
+  return {
+    totalDays,
+    preprodDelta: new Float64Array(totalDays + 2),
+    firstPreprodByMonth: new Float64Array(months),
+    boots: new Float64Array(months),
+    switches: new Float64Array(months),
+    optedOut: 0,
+  };
+}
+
+/** Counts a node on preprod from day `from` until day `to` (Infinity: until the end). */
+function addSpell(tally: Tally, from: number, to: number): void {
+  const first = Math.max(1, Math.ceil(from));
+  const last = Number.isFinite(to) ? Math.min(tally.totalDays, Math.ceil(to) - 1) : tally.totalDays;
+  if (first > last) return;
+  tally.preprodDelta[first] += 1;
+  tally.preprodDelta[last + 1] -= 1;
 }
 
 function apply(store: Map<string, StoredDocument>, writes: readonly StoreWrite[]): void {
@@ -103,75 +149,65 @@ function apply(store: Map<string, StoredDocument>, writes: readonly StoreWrite[]
   }
 }
 
-/** Runs the simulation; the same options (seed included) give the same report. */
-export function simulate(options: SimulationOptions): SimulationReport {
-  const parameters = simulationParameters(options);
-  const { nodes, months, probability, seed, meanRestartDays, optOutShare, daysToNextEval } = parameters;
-  const settings: PreProdSettings = { ...defaultSettings().preProd, probability, daysToNextEval };
-  const random = seededRandom(seed);
-  const totalDays = months * DAYS_PER_MONTH;
-
-  // preprodDelta[k] changes the count sampled at the end of day k (1..totalDays): a difference array,
-  // so each node adds its preprod spells in O(1) instead of touching every day.
-  const preprodDelta = new Float64Array(totalDays + 2);
-  const firstPreprodByMonth = new Float64Array(months);
-  const boots = new Float64Array(months);
-  const switches = new Float64Array(months);
-  let optedOut = 0;
-
-  const addSpell = (from: number, to: number): void => {
-    const first = Math.max(1, Math.ceil(from));
-    const last = Number.isFinite(to) ? Math.min(totalDays, Math.ceil(to) - 1) : totalDays;
-    if (first > last) return;
-    preprodDelta[first] += 1;
-    preprodDelta[last + 1] -= 1;
-  };
-
-  for (let node = 0; node < nodes; node += 1) {
-    const optsOut = random() < optOutShare;
-    if (optsOut) optedOut += 1;
-    const flags: UserFlags = { development: false, disablePreProd: optsOut ? true : undefined };
-    const store = new Map<string, StoredDocument>();
-    let onPreprod = false;
-    let spellStart = 0;
-    let everPreprod = false;
-
-    // The release reaches every node within about a day (the watchdog checks every 1–4 h), hence the first boot.
-    for (let t = random(); t < totalDays; t += -meanRestartDays * Math.log(1 - random())) {
-      const now = new Date(EPOCH_MS + t * MS_PER_DAY);
-      const decision = decide({
-        settings,
-        flags,
-        cohortDoc: store.get(COHORT_KEY) ?? null,
-        optOutDoc: store.get(OPT_OUT_KEY) ?? null,
-        healthDoc: store.get(BOOT_HEALTH_KEY) ?? null,
-        now,
-        random,
-      });
-      apply(store, decision.writes);
-      const month = Math.floor(t / DAYS_PER_MONTH);
-      boots[month] += 1;
-      const preprod = decision.mode === 'preprod';
-      if (preprod) {
-        // Simulated boots are healthy.
-        const healthy = markHealthyWrite(store.get(BOOT_HEALTH_KEY) ?? null, now);
-        if (healthy !== null) apply(store, [healthy]);
-      }
-      if (preprod === onPreprod) continue;
-      switches[month] += 1;
-      if (preprod) {
-        spellStart = t;
-        if (!everPreprod) firstPreprodByMonth[month] += 1;
-        everPreprod = true;
-      } else {
-        addSpell(spellStart, t);
-      }
-      onPreprod = preprod;
-    }
-    if (onPreprod) addSpell(spellStart, Infinity);
+/** One boot of a node: the real decide() on its store, its writes applied. Whether it lands on preprod. */
+function boot(
+  store: Map<string, StoredDocument>,
+  flags: UserFlags,
+  settings: PreProdSettings,
+  now: Date,
+  random: () => number,
+): boolean {
+  const decision = decide({
+    settings,
+    flags,
+    cohortDoc: store.get(COHORT_KEY) ?? null,
+    optOutDoc: store.get(OPT_OUT_KEY) ?? null,
+    healthDoc: store.get(BOOT_HEALTH_KEY) ?? null,
+    now,
+    random,
+  });
+  apply(store, decision.writes);
+  const preprod = decision.mode === 'preprod';
+  if (preprod) {
+    // Simulated boots are healthy.
+    const healthy = markHealthyWrite(store.get(BOOT_HEALTH_KEY) ?? null, now);
+    if (healthy !== null) apply(store, [healthy]);
   }
+  return preprod;
+}
 
-  const report: SimulationMonth[] = [];
+/** One node over the whole run: an opt-out draw, then boots at random intervals, each tallied. */
+function simulateNode(tally: Tally, parameters: Parameters, settings: PreProdSettings, random: () => number): void {
+  const optsOut = random() < parameters.optOutShare;
+  if (optsOut) tally.optedOut += 1;
+  const flags: UserFlags = { development: false, disablePreProd: optsOut ? true : undefined };
+  const store = new Map<string, StoredDocument>();
+  let onPreprod = false;
+  let spellStart = 0;
+  let everPreprod = false;
+
+  // The release reaches every node within about a day (the watchdog checks every 1–4 h), hence the first boot.
+  for (let t = random(); t < tally.totalDays; t += -parameters.meanRestartDays * Math.log(1 - random())) {
+    const preprod = boot(store, flags, settings, new Date(EPOCH_MS + t * MS_PER_DAY), random);
+    const month = Math.floor(t / DAYS_PER_MONTH);
+    tally.boots[month] += 1;
+    if (preprod === onPreprod) continue;
+    tally.switches[month] += 1;
+    if (preprod) {
+      spellStart = t;
+      if (!everPreprod) tally.firstPreprodByMonth[month] += 1;
+      everPreprod = true;
+    } else {
+      addSpell(tally, spellStart, t);
+    }
+    onPreprod = preprod;
+  }
+  if (onPreprod) addSpell(tally, spellStart, Infinity);
+}
+
+/** The report's rows: the preprod count sampled at the end of each day, summed up per month. */
+function monthlyRows(tally: Tally, months: number): SimulationMonth[] {
+  const rows: SimulationMonth[] = [];
   let count = 0;
   let distinctEver = 0;
   for (let month = 0; month < months; month += 1) {
@@ -179,36 +215,48 @@ export function simulate(options: SimulationOptions): SimulationReport {
     let max = -Infinity;
     let sum = 0;
     for (let k = month * DAYS_PER_MONTH + 1; k <= (month + 1) * DAYS_PER_MONTH; k += 1) {
-      count += preprodDelta[k];
+      count += tally.preprodDelta[k];
       if (count < min) min = count;
       if (count > max) max = count;
       sum += count;
     }
-    distinctEver += firstPreprodByMonth[month];
-    report.push({
+    distinctEver += tally.firstPreprodByMonth[month];
+    rows.push({
       month: month + 1,
       preprod: count,
       preprodMin: min,
       preprodMax: max,
       preprodMean: Math.round((sum / DAYS_PER_MONTH) * 10) / 10,
       distinctEver,
-      optedOut,
-      boots: boots[month],
-      switches: switches[month],
+      optedOut: tally.optedOut,
+      boots: tally.boots[month],
+      switches: tally.switches[month],
     });
   }
+  return rows;
+}
 
+/** nodes × probability × (1 − optOutShare), and the range that holds the count 95% of the time. */
+function expectedCount(parameters: Parameters): SimulationReport['expected'] {
+  const { nodes, probability, optOutShare } = parameters;
   const share = probability * (1 - optOutShare);
   const mean = nodes * share;
   // Each node is on preprod independently with probability `share` at any instant: a binomial count.
   const spread = 1.96 * Math.sqrt(nodes * share * (1 - share));
   return {
-    parameters,
-    months: report,
-    expected: {
-      preprod: Math.round(mean * 10) / 10,
-      low: Math.max(0, Math.floor(mean - spread)),
-      high: Math.min(nodes, Math.ceil(mean + spread)),
-    },
+    preprod: Math.round(mean * 10) / 10,
+    low: Math.max(0, Math.floor(mean - spread)),
+    high: Math.min(nodes, Math.ceil(mean + spread)),
   };
+}
+
+/** Runs the simulation; the same options (seed included) give the same report. */
+export function simulate(options: SimulationOptions): SimulationReport {
+  const parameters = simulationParameters(options);
+  const { probability, daysToNextEval } = parameters;
+  const settings: PreProdSettings = { ...defaultSettings().preProd, probability, daysToNextEval };
+  const random = seededRandom(parameters.seed);
+  const tally = newTally(parameters.months);
+  for (let node = 0; node < parameters.nodes; node += 1) simulateNode(tally, parameters, settings, random);
+  return { parameters, months: monthlyRows(tally, parameters.months), expected: expectedCount(parameters) };
 }

@@ -49,7 +49,10 @@ export interface RunningCli {
   stderr(): string;
   /** Resolves with the first match of `pattern` in stdout (or stderr), rejects on exit or after timeoutMs. */
   waitFor(pattern: RegExp, options?: { stream?: 'stdout' | 'stderr'; timeoutMs?: number }): Promise<RegExpMatchArray>;
-  /** Resolves when the process has exited and its output pipes are closed (by it and by every child that inherited them). */
+  /**
+   * Resolves when the process has exited and its output pipes are closed (by it and by every child that
+   * inherited them).
+   */
   exited: Promise<CliResult>;
   /** Resolves as soon as the process itself has exited, even while a child it left behind still holds its pipes. */
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -58,7 +61,11 @@ export interface RunningCli {
 }
 
 /** Starts `command args` without a shell and keeps its output; for long-running commands (serve, demo). */
-export function startProcess(command: string, args: string[], options: CliOptions & { detached?: boolean } = {}): RunningCli {
+export function startProcess(
+  command: string,
+  args: string[],
+  options: CliOptions & { detached?: boolean } = {},
+): RunningCli {
   const started = Date.now();
   const spawnOptions: SpawnOptions = {
     cwd: options.cwd ?? PACKAGE_ROOT,
@@ -118,7 +125,11 @@ export function startProcess(command: string, args: string[], options: CliOption
           resolve(match);
         } else if (closed) {
           finish();
-          reject(new Error(`The process exited before printing ${pattern}; stdout: ${out.slice(-2000)} stderr: ${err.slice(-2000)}`));
+          reject(
+            new Error(
+              `The process exited before printing ${pattern}; stdout: ${out.slice(-2000)} stderr: ${err.slice(-2000)}`,
+            ),
+          );
         }
       };
       const finish = () => {
@@ -127,7 +138,12 @@ export function startProcess(command: string, args: string[], options: CliOption
       };
       timer = setTimeout(() => {
         finish();
-        reject(new Error(`No ${pattern} within ${waitOptions.timeoutMs ?? 20_000} ms; stdout: ${out.slice(-2000)} stderr: ${err.slice(-2000)}`));
+        reject(
+          new Error(
+            `No ${pattern} within ${waitOptions.timeoutMs ?? 20_000} ms; ` +
+              `stdout: ${out.slice(-2000)} stderr: ${err.slice(-2000)}`,
+          ),
+        );
       }, waitOptions.timeoutMs ?? 20_000);
       listeners.add(check);
       void exited.then(check, check);
@@ -172,6 +188,25 @@ export async function nodeStartMs(): Promise<number> {
   return Date.now() - started;
 }
 
+/** build/test/support → build/src/cli/main.js: the program, run in-process by `modulesLoadedBy`. */
+const CLI_MAIN_PATH = path.resolve(__dirname, '..', '..', 'src', 'cli', 'main.js');
+
+/**
+ * Runs `main(args)` of the built CLI in a fresh node process (its output discarded) and returns its exit
+ * code and every module that process loaded (absolute paths): what starting that command costs.
+ */
+export async function modulesLoadedBy(args: string[]): Promise<{ code: number; modules: string[] }> {
+  const script = [
+    `const sink = { write: () => true };`,
+    `require(${JSON.stringify(CLI_MAIN_PATH)})`,
+    `  .main(JSON.parse(process.argv[1]), { stdout: sink, stderr: sink })`,
+    `  .then((code) => process.stdout.write(JSON.stringify({ code, modules: Object.keys(require.cache) })));`,
+  ].join('\n');
+  const run = await startProcess(process.execPath, ['-e', script, JSON.stringify(args)]).exited;
+  if (run.code !== 0) throw new Error(`The module probe failed: ${describeRun(run)}`);
+  return JSON.parse(run.stdout) as { code: number; modules: string[] };
+}
+
 /** Lines of a stack trace ("    at fn (file:1:2)"): never on a CLI's stderr. */
 export const STACK_LINE = /^\s+at /m;
 
@@ -188,7 +223,8 @@ export function errorLines(stderr: string): string[] {
  * tail of both streams.
  */
 export function describeRun(run: CliResult): string {
-  return `exit ${run.code} (signal ${run.signal}) after ${run.ms} ms\n--- stdout ---\n${run.stdout.slice(-3000)}\n--- stderr ---\n${run.stderr.slice(-3000)}`;
+  const exit = `exit ${run.code} (signal ${run.signal}) after ${run.ms} ms`;
+  return `${exit}\n--- stdout ---\n${run.stdout.slice(-3000)}\n--- stderr ---\n${run.stderr.slice(-3000)}`;
 }
 
 /**
@@ -215,21 +251,31 @@ export function httpRequest(
   options: { method?: string; headers?: Record<string, string>; body?: string; timeoutMs?: number } = {},
 ): Promise<HttpReply> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: options.method ?? 'GET', headers: options.headers, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-      res.on('error', reject);
-    });
-    req.setTimeout(options.timeoutMs ?? 5000, () => req.destroy(new Error(`No answer from ${url} within ${options.timeoutMs ?? 5000} ms.`)));
+    const req = http.request(
+      url,
+      { method: options.method ?? 'GET', headers: options.headers, agent: false },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+        res.on('error', reject);
+      },
+    );
+    req.setTimeout(options.timeoutMs ?? 5000, () =>
+      req.destroy(new Error(`No answer from ${url} within ${options.timeoutMs ?? 5000} ms.`)),
+    );
     req.on('error', reject);
     req.end(options.body);
   });
 }
 
 /** Sends raw bytes and collects what comes back until the server closes (or the deadline). */
-export function rawExchange(port: number, payload: string | Buffer, timeoutMs = 5000): Promise<{ reply: string; closedByServer: boolean }> {
+export function rawExchange(
+  port: number,
+  payload: string | Buffer,
+  timeoutMs = 5000,
+): Promise<{ reply: string; closedByServer: boolean }> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, '127.0.0.1');
     let reply = '';

@@ -6,17 +6,11 @@ import { isPreprodError } from '../../src/errors';
 import { simulate, type SimulationOptions, type SimulationReport } from '../../src/cohort/simulate';
 
 describe('simulate', () => {
-  describe('the fleet of the issue: 13,000 nodes, 12 months, seed 1', () => {
+  // How fast this runs is measured by bench/simulate.bench.ts, not asserted here: CI is a shared machine.
+  describe('a fleet the size of FluxOS: 13,000 nodes, 12 months, seed 1', () => {
     let report: SimulationReport;
-    let elapsedMs: number;
     before(() => {
-      const start = process.hrtime.bigint();
       report = simulate({ nodes: 13_000, months: 12, seed: 1 });
-      elapsedMs = Number(process.hrtime.bigint() - start) / 1e6;
-    });
-
-    it('runs well under 2 s', () => {
-      expect(elapsedMs).to.be.below(2_000);
     });
 
     it('keeps every month-end, daily minimum and daily maximum within 910 ± 120 preprod nodes', () => {
@@ -91,14 +85,16 @@ describe('simulate', () => {
       name: 'probability 0 (kill switch) puts nobody on preprod',
       options: { nodes: 500, months: 2, seed: 4, probability: 0 },
       check: (report) => {
-        for (const m of report.months) expect([m.preprod, m.preprodMax, m.distinctEver, m.switches]).to.deep.equal([0, 0, 0, 0]);
+        for (const m of report.months)
+          expect([m.preprod, m.preprodMax, m.distinctEver, m.switches]).to.deep.equal([0, 0, 0, 0]);
       },
     },
     {
       name: 'probability 1 without opt-outs puts every node on preprod from the first day on',
       options: { nodes: 500, months: 2, seed: 5, probability: 1, optOutShare: 0 },
       check: (report) => {
-        for (const m of report.months) expect([m.preprod, m.preprodMin, m.preprodMax, m.distinctEver]).to.deep.equal([500, 500, 500, 500]);
+        for (const m of report.months)
+          expect([m.preprod, m.preprodMin, m.preprodMax, m.distinctEver]).to.deep.equal([500, 500, 500, 500]);
         expect(report.months.map((m) => m.switches)).to.deep.equal([500, 0]);
       },
     },
@@ -131,25 +127,64 @@ describe('simulate', () => {
 
   const invalid: { options: unknown; message: string }[] = [
     { options: { nodes: 0, months: 12 }, message: 'Expected `nodes` to be a whole number from 1 to 1000000, got 0.' },
-    { options: { nodes: 1_000_001, months: 12 }, message: 'Expected `nodes` to be a whole number from 1 to 1000000, got 1000001.' },
-    { options: { nodes: 12.5, months: 12 }, message: 'Expected `nodes` to be a whole number from 1 to 1000000, got 12.5.' },
-    { options: { nodes: '100', months: 12 }, message: "Expected `nodes` to be a whole number from 1 to 1000000, got '100'." },
+    {
+      options: { nodes: 1_000_001, months: 12 },
+      message: 'Expected `nodes` to be a whole number from 1 to 1000000, got 1000001.',
+    },
+    {
+      options: { nodes: 12.5, months: 12 },
+      message: 'Expected `nodes` to be a whole number from 1 to 1000000, got 12.5.',
+    },
+    {
+      options: { nodes: '100', months: 12 },
+      message: "Expected `nodes` to be a whole number from 1 to 1000000, got '100'.",
+    },
     { options: { months: 12 }, message: 'Expected `nodes` to be a whole number from 1 to 1000000, got undefined.' },
     { options: { nodes: 10, months: 0 }, message: 'Expected `months` to be a whole number from 1 to 120, got 0.' },
     { options: { nodes: 10, months: 121 }, message: 'Expected `months` to be a whole number from 1 to 120, got 121.' },
-    { options: { nodes: 10, months: Number.NaN }, message: 'Expected `months` to be a whole number from 1 to 120, got NaN.' },
-    { options: { nodes: 10, months: 1, probability: 1.5 }, message: 'Expected `probability` to be a number from 0 to 1, got 1.5.' },
-    { options: { nodes: 10, months: 1, probability: -0.07 }, message: 'Expected `probability` to be a number from 0 to 1, got -0.07.' },
-    { options: { nodes: 10, months: 1, probability: Number.NaN }, message: 'Expected `probability` to be a number from 0 to 1, got NaN.' },
-    { options: { nodes: 10, months: 1, seed: -1 }, message: 'Expected `seed` to be a whole number from 0 to 4294967295, got -1.' },
-    { options: { nodes: 10, months: 1, seed: 0.5 }, message: 'Expected `seed` to be a whole number from 0 to 4294967295, got 0.5.' },
-    { options: { nodes: 10, months: 1, meanRestartDays: 0 }, message: 'Expected `meanRestartDays` to be a number from 0.1 to 3650, got 0.' },
-    { options: { nodes: 10, months: 1, optOutShare: 2 }, message: 'Expected `optOutShare` to be a number from 0 to 1, got 2.' },
-    { options: { nodes: 10, months: 1, daysToNextEval: 0 }, message: 'Expected `daysToNextEval` to be a number from 1 to 3650, got 0.' },
+    {
+      options: { nodes: 10, months: Number.NaN },
+      message: 'Expected `months` to be a whole number from 1 to 120, got NaN.',
+    },
+    {
+      options: { nodes: 10, months: 1, probability: 1.5 },
+      message: 'Expected `probability` to be a number from 0 to 1, got 1.5.',
+    },
+    {
+      options: { nodes: 10, months: 1, probability: -0.07 },
+      message: 'Expected `probability` to be a number from 0 to 1, got -0.07.',
+    },
+    {
+      options: { nodes: 10, months: 1, probability: Number.NaN },
+      message: 'Expected `probability` to be a number from 0 to 1, got NaN.',
+    },
+    {
+      options: { nodes: 10, months: 1, seed: -1 },
+      message: 'Expected `seed` to be a whole number from 0 to 4294967295, got -1.',
+    },
+    {
+      options: { nodes: 10, months: 1, seed: 0.5 },
+      message: 'Expected `seed` to be a whole number from 0 to 4294967295, got 0.5.',
+    },
+    {
+      options: { nodes: 10, months: 1, meanRestartDays: 0 },
+      message: 'Expected `meanRestartDays` to be a number from 0.1 to 3650, got 0.',
+    },
+    {
+      options: { nodes: 10, months: 1, optOutShare: 2 },
+      message: 'Expected `optOutShare` to be a number from 0 to 1, got 2.',
+    },
+    {
+      options: { nodes: 10, months: 1, daysToNextEval: 0 },
+      message: 'Expected `daysToNextEval` to be a number from 1 to 3650, got 0.',
+    },
     { options: null, message: 'Expected `options` to be an object, got null.' },
   ];
+  // NaN and Infinity shown as such in the test names (JSON.stringify would print null).
+  const shownOptions = (options: unknown): string =>
+    JSON.stringify(options, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v));
   for (const c of invalid) {
-    it(`refuses ${JSON.stringify(c.options, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v))}: ${c.message}`, () => {
+    it(`refuses ${shownOptions(c.options)}: ${c.message}`, () => {
       let caught: unknown;
       try {
         simulate(c.options as SimulationOptions);

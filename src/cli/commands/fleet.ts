@@ -11,19 +11,9 @@ import { PreprodError } from '../../errors';
 import { addRecordOptions, prepareRecord, type RecordOptions } from './record';
 import { type FileReadError, readRegularFileSync } from '../../os/readFile';
 import { shownPath } from '../../text';
-import {
-  formatJson,
-  formatPrometheus,
-  formatTable,
-  parseTargetArg,
-  parseTargets,
-  runFleet,
-  SCAN_DEFAULTS,
-  screenNodeList,
-  uniqueTargets,
-  type FleetSummary,
-  type Target,
-} from '../../fleet';
+import type { FleetSummary, Target } from '../../fleet';
+// The scan code is loaded when the command runs; help and the other commands need only its defaults.
+import { SCAN_DEFAULTS } from '../../fleet/limits';
 
 export interface FleetOptions {
   targets?: string;
@@ -87,6 +77,7 @@ export async function gatherTargets(
   options: FleetOptions,
   stderr: FleetCommandContext['stderr'],
 ): Promise<GatheredTargets> {
+  const { parseTargetArg, parseTargets, screenNodeList, uniqueTargets } = await import('../../fleet');
   const targets: Target[] = args.map((arg) => parseTargetArg(arg));
   let dropped: FleetSummary['dropped'];
   if (options.targets) {
@@ -138,6 +129,7 @@ export function addFleetCommand(program: Command, context: FleetCommandContext):
     const { targets, dropped } = await gatherTargets(args, options, context.stderr);
     // Bad --record/--at usage exits 2 before anything is scanned.
     const recorder = await prepareRecord(options, context.stderr);
+    const { formatJson, formatPrometheus, formatTable, runFleet } = await import('../../fleet');
     const summary = await runFleet({
       onNode: recorder?.collect,
       targets,
