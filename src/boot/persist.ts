@@ -44,17 +44,13 @@ async function save(
   run: BootRun,
   decision: BranchDecision,
   landing: Omit<Landing, 'boot'>,
-  moves: boolean,
+  how: { moves: boolean; leave?: boolean },
 ): Promise<string | null> {
-  const writes = writesForLanding(
-    decision,
-    { ...landing, boot: run.kind !== 'check' },
-    run.settings.preProd,
-    run.now(),
-  );
-  const required = storeWritesRequired(decision, writes, moves);
+  const writes = writesForLanding(decision, { ...landing, boot: run.kind !== 'check' }, run.settings.preProd, run.now());
+  const required = storeWritesRequired(decision, writes, how.moves);
   if (run.kind === 'status') {
-    if (required) notePending(run, 'store-write');
+    // A node left alone is left alone whether or not the writes are saved.
+    if (required && !how.leave) notePending(run, 'store-write');
     return null;
   }
   const failed = await applyWrites(run, writes);
@@ -86,7 +82,7 @@ export interface Stay {
 /** The checkout stays where it is: save what this landing needs, and say why. */
 export async function stayResult(run: BootRun, stay: Stay): Promise<BootResult> {
   const { head, decision, reason } = stay;
-  const failed = await save(run, decision, { branch: head.branch, switched: false }, false);
+  const failed = await save(run, decision, { branch: head.branch, switched: false }, { moves: false, leave: stay.leave });
   if (failed !== null && !stay.leave) return notSaved(run, decision, head, failed);
   if (failed !== null) run.logger.warn(`could not save the decision (${failed}); the next boot decides again`);
   const where = stay.why ?? (stay.leave ? `left alone (${reason})` : 'already on it');
@@ -100,7 +96,7 @@ export async function stayResult(run: BootRun, stay: Stay): Promise<BootResult> 
 export async function persistDecision(run: BootRun, planned: Planned): Promise<Step<Planned>> {
   const { head, decision } = planned;
   run.phase = { name: 'persist', head, decision };
-  const failed = await save(run, decision, { branch: planned.branch, switched: true }, true);
+  const failed = await save(run, decision, { branch: planned.branch, switched: true }, { moves: true });
   if (failed !== null) return done(notSaved(run, decision, head, failed));
   checkDeadline(run);
   return { next: planned };

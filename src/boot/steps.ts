@@ -108,10 +108,8 @@ function decideFrom(run: BootRun, inputs: Inputs): Decision | null {
   if (run.kind !== 'status') return decide({ ...base, ...inputs.docs, random: run.random, ...counting });
   const stay = inputs.head?.branch === settings.branch ? 0 : 1 - Number.EPSILON;
   const decision = decide({ ...base, ...inputs.docs, random: () => stay, ...counting });
-  if (decision.cohort?.rolled) {
-    decision.cohort = { ...decision.cohort, draw: null };
-    notePending(run, 'draw');
-  }
+  // No valid draw: none is shown, and the outcome depends on it unless the node is left alone anyway.
+  if (decision.cohort?.rolled) decision.cohort = { ...decision.cohort, draw: null };
   return decision;
 }
 
@@ -153,6 +151,7 @@ async function planCheckout(run: BootRun, inputs: Inputs): Promise<Step<Planned>
   checkDeadline(run);
   if (plan.action === 'leave')
     return done(await stayResult(run, { inputs, head, decision, reason: plan.reason, leave: true }));
+  if (run.kind === 'status' && decision.cohort?.rolled) notePending(run, 'draw');
   if (plan.action === 'none') return done(await stayResult(run, { inputs, head, decision, reason: decision.reason }));
   return { next: { inputs, head, decision, remote: plan.remote, branch: target, reason: decision.reason } };
 }

@@ -63,16 +63,14 @@ describe('boot and the store', function () {
           .insertOne({ key: COHORT_KEY, value: false, draw: 0.9, rolledAt: old, probability: 1, updatedAt: old });
         await new Promise((resolve) => setTimeout(resolve, 1100)); // a later ObjectId second
         const recent = new Date();
-        await db
-          .collection('state')
-          .insertOne({
-            key: COHORT_KEY,
-            value: false,
-            draw: 0.5,
-            rolledAt: recent,
-            probability: 0.07,
-            updatedAt: recent,
-          });
+        await db.collection('state').insertOne({
+          key: COHORT_KEY,
+          value: false,
+          draw: 0.5,
+          rolledAt: recent,
+          probability: 0.07,
+          updatedAt: recent,
+        });
         const dir = await bed.cloneNode();
         const { svc, lines } = loggedService(dir, undefined, { probability: 1, remote: bed.upstream }, { db });
         const result = await svc.runAtBoot();
