@@ -61,15 +61,18 @@ export interface PreProdSettings {
   bootDeadlineMs: number;
   /** Deadline of one git fetch, in ms. Default 8000. */
   fetchTimeoutMs: number;
-  /** Command run (no shell) when package.json or package-lock.json changed in a switch. Default ['npm','install','--omit=dev','--legacy-peer-deps']. */
+  /**
+   * Command run (no shell) when package.json or package-lock.json changed in a switch.
+   * Default ['npm','install','--omit=dev','--legacy-peer-deps'].
+   */
   installCommand: string[];
   /** Deadline of the install command, in ms. Default 600000 (10 min). */
   installTimeoutMs: number;
   /** How to restart onto new code. Default 'auto' in-process ('none' for the CLI unless --restart). */
   restart: RestartStrategy;
-  /** In-process: how long the boot waits for FluxOS's MongoDB connection before it goes on without a store, in ms. Default 5000. */
+  /** In-process: how long the boot waits for FluxOS's MongoDB connection (else no store), in ms. Default 5000. */
   storeWaitMs: number;
-  /** A long-lived process on preprod checks again every this many hours (±10%) that preprod still has master's tip. Default 6. */
+  /** A long-lived process on preprod checks every this many hours (±10%) that preprod has master's tip. Default 6. */
   recheckHours: number;
 }
 

@@ -68,7 +68,8 @@ export async function switchCheckout(
     // again. The decision is saved, so the next boot decides the same and finishes the switch.
     const current = (await run.checkout.head().catch(() => null)) ?? head;
     const failed = `switch-failed: ${head.branch} → ${branch}: ${describeError(error)}`;
-    const message = `${describeDecision(decision)}; ${failed}; the checkout is on ${current.branch ?? 'a detached HEAD'}, no restart, the next boot finishes the switch`;
+    const where = `the checkout is on ${current.branch ?? 'a detached HEAD'}`;
+    const message = `${describeDecision(decision)}; ${failed}; ${where}, no restart, the next boot finishes the switch`;
     run.logger.error(message);
     return leaveResult(run, { head: current, before: head.branch, decision, reason: 'switch-failed', message });
   }
@@ -135,7 +136,8 @@ async function install(run: BootRun): Promise<void> {
     run.logger.info(`dependencies installed in ${ran.ms} ms`);
   } catch (error) {
     run.logger.error(
-      `dependency install failed (${describeError(error)}); restarting anyway, FluxOS's own start script installs again`,
+      `dependency install failed (${describeError(error)}); ` +
+        "restarting anyway, FluxOS's own start script installs again",
     );
   }
 }

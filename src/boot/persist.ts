@@ -46,7 +46,8 @@ async function save(
   landing: Omit<Landing, 'boot'>,
   how: { moves: boolean; leave?: boolean },
 ): Promise<string | null> {
-  const writes = writesForLanding(decision, { ...landing, boot: run.kind !== 'check' }, run.settings.preProd, run.now());
+  const atBoot = { ...landing, boot: run.kind !== 'check' };
+  const writes = writesForLanding(decision, atBoot, run.settings.preProd, run.now());
   const required = storeWritesRequired(decision, writes, how.moves);
   if (run.kind === 'status') {
     // A node left alone is left alone whether or not the writes are saved.
@@ -63,7 +64,8 @@ async function save(
 }
 
 function notSaved(run: BootRun, decision: BranchDecision, head: Head, why: string): BootResult {
-  const message = `${describeDecision(decision)}; store-unavailable: the decision could not be saved (${why}); nothing moves until it can be`;
+  const unsaved = `store-unavailable: the decision could not be saved (${why})`;
+  const message = `${describeDecision(decision)}; ${unsaved}; nothing moves until it can be`;
   run.logger.warn(message);
   return leaveResult(run, { head, before: head.branch, decision, reason: 'store-unavailable', message });
 }
@@ -82,7 +84,8 @@ export interface Stay {
 /** The checkout stays where it is: save what this landing needs, and say why. */
 export async function stayResult(run: BootRun, stay: Stay): Promise<BootResult> {
   const { head, decision, reason } = stay;
-  const failed = await save(run, decision, { branch: head.branch, switched: false }, { moves: false, leave: stay.leave });
+  const landing = { branch: head.branch, switched: false };
+  const failed = await save(run, decision, landing, { moves: false, leave: stay.leave });
   if (failed !== null && !stay.leave) return notSaved(run, decision, head, failed);
   if (failed !== null) run.logger.warn(`could not save the decision (${failed}); the next boot decides again`);
   const where = stay.why ?? (stay.leave ? `left alone (${reason})` : 'already on it');

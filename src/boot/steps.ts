@@ -114,7 +114,8 @@ function decideFrom(run: BootRun, inputs: Inputs): Decision | null {
 }
 
 function unreadable(run: BootRun, inputs: Inputs, decision: Decision | null): BootResult {
-  const fix = `run FluxOS as the checkout's owner, or trust it with \`git config --global --add safe.directory ${run.repoDir}\``;
+  const trust = `\`git config --global --add safe.directory ${run.repoDir}\``;
+  const fix = `run FluxOS as the checkout's owner, or trust it with ${trust}`;
   const message = `repo-unreadable: ${inputs.headProblem ?? 'HEAD cannot be read'}; the node is left as it is (${fix})`;
   run.logger.error(message);
   return leaveResult(run, { head: null, before: null, decision, reason: 'repo-unreadable', message });

@@ -40,7 +40,7 @@ describe('background checks of a long-lived process, on real git', function () {
     { name: 'preprod is deleted', change: (bed) => bed.deleteBranch('preprod') },
   ];
   for (const c of changes) {
-    it(`a preprod node notices when ${c.name}: it restarts, and the next boot goes to master (preprod-unavailable)`, async function () {
+    it(`a preprod node notices when ${c.name}: restart, then master (preprod-unavailable)`, async function () {
       const bed = await createGitBed();
       try {
         const dir = await bed.cloneNode(undefined, { branch: 'preprod' });
@@ -100,7 +100,7 @@ describe('background checks of a long-lived process, on real git', function () {
     }
   });
 
-  it("a boot without FluxOS's MongoDB connection decides once it exists: stored, restarted, moved by the next boot", async function () {
+  it('no MongoDB at boot: decided once it is there, stored, restarted, moved by the next boot', async function () {
     const server = await requireMongo(this);
     const client = await new MongoClient(server.url).connect();
     const dbName = uniqueDbName('deferred');

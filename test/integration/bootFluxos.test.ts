@@ -23,7 +23,14 @@ const say = (level) => (message) => console.log(level + ' ' + message);
 const preprod = createPreprodService({
   repoDir,
   store: new FileStateStore(storeFile),
-  settings: { preProd: { remote, probability: 1, restart: 'exit', installCommand: [process.execPath, '-e', 'require("fs").writeFileSync(' + JSON.stringify(installed) + ', "x")'] } },
+  settings: {
+    preProd: {
+      remote,
+      probability: 1,
+      restart: 'exit',
+      installCommand: [process.execPath, '-e', 'require("fs").writeFileSync(' + JSON.stringify(installed) + ', "x")'],
+    },
+  },
   logger: { error: say('error'), warn: say('warn'), info: say('info'), debug: () => undefined },
   armHealthyTimer: false,
   backgroundChecks: false,
@@ -41,7 +48,7 @@ describe('the boot as FluxOS calls it', function () {
   });
   after(async () => bed?.cleanup());
 
-  it("after a switch under exit, FluxOS's boot does not continue: install, then exit for the supervisor", async function () {
+  it("a switch under exit: FluxOS's boot does not continue; install, then exit", async function () {
     const dir = await bed.cloneNode();
     const script = path.join(bed.dir, 'initiate.js');
     await fs.writeFile(script, INITIATE);
@@ -88,7 +95,7 @@ describe('the boot as FluxOS calls it', function () {
     }
   });
 
-  it('goes on without a store after storeWaitMs when the connection never comes (opt-out and kill switch still act)', async function () {
+  it('no connection within storeWaitMs: goes on storeless (the kill switch still acts)', async function () {
     const dir = await bed.cloneNode(undefined, { branch: 'preprod' });
     const waiting = loggedService(
       dir,

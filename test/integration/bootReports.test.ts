@@ -43,7 +43,7 @@ describe('boot reports what really happened', function () {
   const storeUrl = () => `file:${path.join(tmp.dir, `state-${++n}.json`)}`;
 
   describe('a switch that does not complete', function () {
-    it('fails part-way (a read-only directory git must write): switch-failed, mode from HEAD, exit 1; the next boot finishes it', async function () {
+    it('fails part-way (read-only dir): switch-failed, mode from HEAD, exit 1; next boot finishes', async function () {
       const dir = await bed.cloneNode();
       const args = [
         'boot',
@@ -75,7 +75,7 @@ describe('boot reports what really happened', function () {
       expect(await bed.git(dir, 'status', '--porcelain')).to.equal('');
     });
 
-    it('fails before HEAD moved (index.lock held by a live git): switch-failed, production, exit 1; the next boot finishes it', async function () {
+    it('fails before HEAD moved (a live git holds index.lock): switch-failed, exit 1, next boot finishes', async function () {
       const dir = await bed.cloneNode();
       const args = [
         'boot',
@@ -109,7 +109,7 @@ describe('boot reports what really happened', function () {
     });
   });
 
-  it('a deadline reached during the checkout: the boot waits for it and reports the switch, /flux/info too', async function () {
+  it('deadline during the checkout: the boot waits for it and reports the switch, /flux/info too', async function () {
     const dir = await bed.cloneNode();
     const repository = openRepository(dir);
     const realSwitch = repository.switchTo.bind(repository);
@@ -215,14 +215,14 @@ describe('boot reports what really happened', function () {
       },
     ];
     for (const s of stores) {
-      it(`${s.name} store: production that boot, nothing remembered, selected again once the key is gone`, async function () {
+      it(`${s.name} store: production that boot, nothing remembered, selected again`, async function () {
         const { store, close } = await s.open(this);
         try {
           const dir = await bed.cloneNode(undefined, { branch: 'preprod', userconfig: { disablePreProd: 'maybe' } });
           const first = await loggedService(dir, store, { remote: bed.upstream, probability: 1 }).svc.runAtBoot();
           expect(first).to.include({ reason: 'disabled', optedOut: true, mode: 'production' });
+          expect(await store.get(OPT_OUT_KEY), 'the opt-out must not be remembered').to.equal(null);
           expect(first.message).to.include('this boot only');
-          expect(await store.get(OPT_OUT_KEY)).to.equal(null);
           await bed.writeUserconfig(dir, { ipaddress: '127.0.0.2' });
           const second = await loggedService(dir, store, { remote: bed.upstream, probability: 1 }).svc.runAtBoot();
           expect(second).to.include({ reason: 'selected', optedOut: false, mode: 'preprod' });

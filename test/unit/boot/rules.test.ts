@@ -75,7 +75,7 @@ describe('boot rules on a fake checkout and an in-memory store', function () {
   });
 
   describe('an unreadable disablePreProd', function () {
-    it('opts out for this boot only: production, nothing remembered, and the next boot is selected again', async function () {
+    it('opts out for this boot only: nothing remembered, the next boot is selected again', async function () {
       const first = bootWith({
         stored: selected,
         initial: { disablePreProd: 'maybe' },
@@ -91,7 +91,7 @@ describe('boot rules on a fake checkout and an in-memory store', function () {
   });
 
   describe('crash-loop fallback', function () {
-    it('counts only boots that ran preprod code: maxUnhealthyBoots crashing preprod boots, then production', async function () {
+    it('counts only boots that ran preprod code: maxUnhealthyBoots crashing ones, then production', async function () {
       const preProd = { maxUnhealthyBoots: 2 };
       let docs: Record<string, Record<string, unknown>> = { ...selected };
       let branch = 'master';
@@ -135,7 +135,7 @@ describe('boot rules on a fake checkout and an in-memory store', function () {
       });
     });
 
-    it('while the remote does not answer: the fetch gets what is left, fetch-failed, no switch afterwards', async function () {
+    it('remote silent: the fetch gets what is left, fetch-failed, no switch afterwards', async function () {
       const booted = bootWith({ stored: selected, preProd: deadline, checkout: { fetch: 'hang' } });
       const result = await booted.svc.runAtBoot();
       expect(result).to.deep.include({
