@@ -31,13 +31,14 @@ export function strategyOf(run: BootRun): ResolvedRestart {
 }
 
 /** What status predicts, or what a background check does instead of moving the checkout under FluxOS. */
-async function withoutMoving(run: BootRun, planned: Planned): Promise<BootResult> {
+async function withoutMoving(run: BootRun, planned: Planned, release: () => Promise<void>): Promise<BootResult> {
   const { head, decision, branch, reason } = planned;
   const message = `${describeDecision(decision)}; the next boot moves ${head.branch ?? 'HEAD'} → ${branch}`;
   if (run.kind === 'status')
     return leaveResult(run, { head, before: head.branch, decision, reason, after: branch, message });
   const strategy = strategyOf(run);
   run.logger.info(`${message}; restart: ${strategy}`);
+  await release();
   await restartFluxos(run, strategy, run.lookAgain ? 'recheck' : 'deferred', run.lookAgain === true);
   return leaveResult(run, {
     head,
@@ -57,7 +58,7 @@ export async function switchCheckout(
   release: () => Promise<void>,
 ): Promise<BootResult> {
   checkDeadline(run);
-  if (run.kind !== 'boot') return withoutMoving(run, planned);
+  if (run.kind !== 'boot') return withoutMoving(run, planned, release);
   const { head, decision, branch } = planned;
   run.phase = { name: 'switch', head, decision };
   let switched: SwitchResult;
@@ -174,7 +175,9 @@ export async function restartFluxos(
   cause: 'switch' | 'recheck' | 'deferred',
   recheck = false,
 ): Promise<void> {
-  if (strategy !== 'none') await writeRestartMarker(run.repoDir, cause, run.now(), recheck);
+  // Without a restart the marker only carries a finding, for whoever restarts FluxOS: it excuses no boot.
+  if (strategy !== 'none' || recheck)
+    await writeRestartMarker(run.repoDir, strategy === 'none' ? 'finding' : cause, run.now(), recheck);
   try {
     if (strategy !== 'exit') {
       await triggerRestart(strategy, { repoDir: run.repoDir, logger: run.logger, exit: run.exit });

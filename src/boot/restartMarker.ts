@@ -12,7 +12,8 @@ import * as path from 'node:path';
 
 export const RESTART_MARKER_FILE = 'fluxos-preprod-restart.json';
 
-export type RestartCause = 'switch' | 'install' | 'recheck' | 'deferred';
+/** Who wrote the marker; `finding` restarted nothing (strategy none) and only asks the next boot to look again. */
+export type RestartCause = 'switch' | 'install' | 'recheck' | 'deferred' | 'finding';
 
 export interface RestartMarker {
   by: RestartCause | string;

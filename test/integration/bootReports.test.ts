@@ -75,7 +75,7 @@ describe('boot reports what really happened', function () {
       expect(await bed.git(dir, 'status', '--porcelain')).to.equal('');
     });
 
-    it('fails before HEAD moved (a live git holds index.lock): switch-failed, exit 1, next boot finishes', async function () {
+    it('fails before HEAD moved (a live git holds index.lock): switch-failed, exit 1', async function () {
       const dir = await bed.cloneNode();
       const args = [
         'boot',
