@@ -19,6 +19,15 @@ describe('boot rules on a fake checkout and an in-memory store', function () {
       expect(booted.checkout.callNames).not.to.include('switchTo');
     });
 
+    it('a new draw that keeps the node where it is but cannot be written: store-unavailable all the same', async function () {
+      const booted = bootWith({ draw: 0.9, storeWrites: 'fail' });
+      const result = await booted.svc.runAtBoot();
+      expect(result).to.deep.include({
+        reason: 'store-unavailable',
+        branch: { before: 'master', after: 'master', switched: false },
+      });
+    });
+
     it('a changed outcome that cannot be written moves nothing', async function () {
       const booted = bootWith({ stored: notSelected, storeWrites: 'fail', preProd: { probability: 0.6 } });
       const result = await booted.svc.runAtBoot();
@@ -121,6 +130,28 @@ describe('boot rules on a fake checkout and an in-memory store', function () {
       await booted.svc.runAtBoot();
       expect(await booted.svc.markHealthy()).to.equal(true);
       expect(booted.store.docs.get(BOOT_HEALTH_KEY)).not.to.have.property('openSince');
+    });
+  });
+
+  describe('the deadline, in every phase before the checkout', function () {
+    it('while the local checkout does not answer (plan): repo-unreadable, left where it is', async function () {
+      const booted = bootWith({ stored: selected, preProd: { bootDeadlineMs: 40 } });
+      booted.checkout.findRemote = () => new Promise(() => undefined);
+      const result = await booted.svc.runAtBoot();
+      expect(result).to.deep.include({
+        reason: 'repo-unreadable',
+        branch: { before: 'master', after: 'master', switched: false },
+      });
+    });
+
+    it('while the decision is being saved (persist): store-unavailable, and nothing moves afterwards', async function () {
+      const booted = bootWith({ draw: 0.01, preProd: { probability: 1, bootDeadlineMs: 40 }, storeWrites: 'hang' });
+      const result = await booted.svc.runAtBoot();
+      expect(result).to.deep.include({
+        reason: 'store-unavailable',
+        branch: { before: 'master', after: 'master', switched: false },
+      });
+      expect(booted.checkout.callNames).not.to.include('switchTo');
     });
   });
 
