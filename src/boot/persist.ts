@@ -56,7 +56,8 @@ async function save(
   }
   const failed = await applyWrites(run, writes);
   // The marker has done its job once the counter that it exempted is saved.
-  if (failed === null && run.kind === 'boot') await removeRestartMarker(run.repoDir);
+  const marker = run.seen?.marker ?? null;
+  if (failed === null && run.kind === 'boot' && marker !== null) await removeRestartMarker(run.repoDir, marker);
   if (failed === null) return null;
   if (required) return failed;
   run.logger.warn(`could not save the decision (${failed}); it needs no store, the boot goes on`);

@@ -95,7 +95,7 @@ async function readInputs(run: BootRun, flags: FlagsRead): Promise<Inputs> {
     readRestartMarker(run.repoDir),
   ]);
   checkDeadline(run);
-  run.seen = { storeless: storeProblem !== null, markerBy: marker?.by ?? null };
+  run.seen = { storeless: storeProblem !== null, markerBy: marker?.by ?? null, marker };
   return { ...flags, head, headProblem, docs, storeProblem, unfinished: pending !== null, marker };
 }
 

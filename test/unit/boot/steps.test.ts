@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { RESTART_MARKER_FILE, writeRestartMarker } from '../../../src/boot/restartMarker';
 import type { BootResult } from '../../../src/boot/service';
@@ -186,6 +186,20 @@ describe('boot steps on a fake checkout and an in-memory store', function () {
     expect(existsSync(path.join(booted.checkout.dir, '.git', RESTART_MARKER_FILE)), 'the marker is used up').to.equal(
       false,
     );
+  });
+
+  it('a restart marker written while the boot runs (an install ending) stays for the next boot', async function () {
+    const booted = bootWith({ stored: selected, gitDir: true, checkout: { branch: 'preprod' } });
+    const dir = booted.checkout.dir;
+    await writeRestartMarker(dir, 'switch', new Date(Date.now() - 60_000));
+    const set = booted.store.set.bind(booted.store);
+    booted.store.set = async (key, value) => {
+      await writeRestartMarker(dir, 'install', new Date());
+      return set(key, value);
+    };
+    await booted.svc.runAtBoot();
+    const left = JSON.parse(readFileSync(path.join(dir, '.git', RESTART_MARKER_FILE), 'utf8')) as { by: string };
+    expect(left.by).to.equal('install');
   });
 
   it('the boot after a failed switch finishes it', async function () {
