@@ -19,7 +19,7 @@ describe('boot rules on a fake checkout and an in-memory store', function () {
       expect(booted.checkout.callNames).not.to.include('switchTo');
     });
 
-    it('a new draw that keeps the node where it is but cannot be written: store-unavailable all the same', async function () {
+    it('a new draw that moves nothing but cannot be written: store-unavailable all the same', async function () {
       const booted = bootWith({ draw: 0.9, storeWrites: 'fail' });
       const result = await booted.svc.runAtBoot();
       expect(result).to.deep.include({
@@ -144,7 +144,7 @@ describe('boot rules on a fake checkout and an in-memory store', function () {
       });
     });
 
-    it('while the decision is being saved (persist): store-unavailable, and nothing moves afterwards', async function () {
+    it('while the decision is saved (persist): store-unavailable, nothing moves afterwards', async function () {
       const booted = bootWith({ draw: 0.01, preProd: { probability: 1, bootDeadlineMs: 40 }, storeWrites: 'hang' });
       const result = await booted.svc.runAtBoot();
       expect(result).to.deep.include({
