@@ -176,7 +176,7 @@ describe('boot steps on a fake checkout and an in-memory store', function () {
     });
   }
 
-  it('a recheck finding in the restart marker: the node looks at the remote, stays if preprod is fine', async function () {
+  it('a recheck finding in the restart marker: it looks at the remote, stays if preprod is fine', async function () {
     const booted = bootWith({ stored: selected, gitDir: true, checkout: { branch: 'preprod' } });
     await writeRestartMarker(booted.checkout.dir, 'recheck', new Date(), true);
     const result = await booted.svc.runAtBoot();
