@@ -98,7 +98,7 @@ export const OPT_OUT_KEY = 'preProdOptOut';
 /** Store key of the crash-loop counter. */
 export const BOOT_HEALTH_KEY = 'preProdBootHealth';
 
-/** The cohort record stored under key 'isPreProd' (DESIGN §3). */
+/** The cohort record stored under key 'isPreProd' (docs/design.md §3). */
 export interface CohortRecord {
   key: 'isPreProd';
   /** The outcome at last evaluation. */

@@ -1,7 +1,7 @@
 import type { StoredDocument } from '../types';
 
 /**
- * A small typed key-value store for node state (DESIGN §3). Preprod is its
+ * A small typed key-value store for node state (docs/design.md §3). Preprod is its
  * first user; other FluxOS state can move here later, so nothing in it is
  * preprod-specific.
  *
