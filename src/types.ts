@@ -72,9 +72,9 @@ export interface PreProdSettings {
   installTimeoutMs: number;
   /** How to restart onto new code. Default 'auto' in-process ('none' for the CLI unless --restart). */
   restart: RestartStrategy;
-  /** In-process: how long the boot waits for FluxOS's MongoDB connection before it goes on without a store, in ms. Default 5000. */
+  /** In-process: how long the boot waits for FluxOS's MongoDB connection (else no store), in ms. Default 5000. */
   storeWaitMs: number;
-  /** A long-lived process on preprod checks again every this many hours (±10%) that preprod still has master's tip. Default 6. */
+  /** A long-lived process on preprod checks every this many hours (±10%) that preprod has master's tip. Default 6. */
   recheckHours: number;
 }
 
@@ -100,7 +100,7 @@ export const OPT_OUT_KEY = 'preProdOptOut';
 /** Store key of the crash-loop counter. */
 export const BOOT_HEALTH_KEY = 'preProdBootHealth';
 
-/** The cohort record stored under key 'isPreProd' (DESIGN §3). */
+/** The cohort record stored under key 'isPreProd' (docs/design.md §3). */
 export interface CohortRecord {
   key: 'isPreProd';
   /** The outcome at last evaluation. */

@@ -58,7 +58,8 @@ export async function fetchAndChoose(run: BootRun, planned: Planned): Promise<St
       );
     }
     run.logger.warn(
-      `fetch failed (${failed}); going to ${preProd.productionBranch} at the local ${remote}/${preProd.productionBranch}`,
+      `fetch failed (${failed}); going to ${preProd.productionBranch} ` +
+        `at the local ${remote}/${preProd.productionBranch}`,
     );
   }
   let { branch, reason } = planned;

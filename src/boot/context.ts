@@ -6,6 +6,7 @@ import type { ProcessContext } from '../restart/strategy';
 import type { StateStore } from '../state';
 import type { RestartStrategy, Settings } from '../types';
 import type { BootPhase } from './phase';
+import type { RestartMarker } from './restartMarker';
 import type { BootResult, PendingStep } from './result';
 
 /** The service's dependencies, fixed for its lifetime. */
@@ -49,7 +50,7 @@ export interface BootRun extends BootDeps {
   /** check: look at the remote although the node is on its branch (the preprod recheck). */
   lookAgain?: boolean;
   /** What the run found, for the background work scheduled after a boot. */
-  seen?: { storeless: boolean; markerBy: string | null };
+  seen?: { storeless: boolean; markerBy: string | null; marker: RestartMarker | null };
   /** Called once the checkout moved, before install and restart: /flux/info shows the new branch. */
   onSwitched?: (result: BootResult) => void;
 }

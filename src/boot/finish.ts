@@ -31,13 +31,14 @@ export function strategyOf(run: BootRun): ResolvedRestart {
 }
 
 /** What status predicts, or what a background check does instead of moving the checkout under FluxOS. */
-async function withoutMoving(run: BootRun, planned: Planned): Promise<BootResult> {
+async function withoutMoving(run: BootRun, planned: Planned, release: () => Promise<void>): Promise<BootResult> {
   const { head, decision, branch, reason } = planned;
   const message = `${describeDecision(decision)}; the next boot moves ${head.branch ?? 'HEAD'} → ${branch}`;
   if (run.kind === 'status')
     return leaveResult(run, { head, before: head.branch, decision, reason, after: branch, message });
   const strategy = strategyOf(run);
   run.logger.info(`${message}; restart: ${strategy}`);
+  await release();
   await restartFluxos(run, strategy, run.lookAgain ? 'recheck' : 'deferred', run.lookAgain === true);
   return leaveResult(run, {
     head,
@@ -57,7 +58,7 @@ export async function switchCheckout(
   release: () => Promise<void>,
 ): Promise<BootResult> {
   checkDeadline(run);
-  if (run.kind !== 'boot') return withoutMoving(run, planned);
+  if (run.kind !== 'boot') return withoutMoving(run, planned, release);
   const { head, decision, branch } = planned;
   run.phase = { name: 'switch', head, decision };
   let switched: SwitchResult;
@@ -68,7 +69,8 @@ export async function switchCheckout(
     // again. The decision is saved, so the next boot decides the same and finishes the switch.
     const current = (await run.checkout.head().catch(() => null)) ?? head;
     const failed = `switch-failed: ${head.branch} → ${branch}: ${describeError(error)}`;
-    const message = `${describeDecision(decision)}; ${failed}; the checkout is on ${current.branch ?? 'a detached HEAD'}, no restart, the next boot finishes the switch`;
+    const where = `the checkout is on ${current.branch ?? 'a detached HEAD'}`;
+    const message = `${describeDecision(decision)}; ${failed}; ${where}, no restart, the next boot finishes the switch`;
     run.logger.error(message);
     return leaveResult(run, { head: current, before: head.branch, decision, reason: 'switch-failed', message });
   }
@@ -135,7 +137,8 @@ async function install(run: BootRun): Promise<void> {
     run.logger.info(`dependencies installed in ${ran.ms} ms`);
   } catch (error) {
     run.logger.error(
-      `dependency install failed (${describeError(error)}); restarting anyway, FluxOS's own start script installs again`,
+      `dependency install failed (${describeError(error)}); ` +
+        "restarting anyway, FluxOS's own start script installs again",
     );
   }
 }
@@ -172,7 +175,9 @@ export async function restartFluxos(
   cause: 'switch' | 'recheck' | 'deferred',
   recheck = false,
 ): Promise<void> {
-  if (strategy !== 'none') await writeRestartMarker(run.repoDir, cause, run.now(), recheck);
+  // Without a restart the marker only carries a finding, for whoever restarts FluxOS: it excuses no boot.
+  if (strategy !== 'none' || recheck)
+    await writeRestartMarker(run.repoDir, strategy === 'none' ? 'finding' : cause, run.now(), recheck);
   try {
     if (strategy !== 'exit') {
       await triggerRestart(strategy, { repoDir: run.repoDir, logger: run.logger, exit: run.exit });

@@ -44,22 +44,20 @@ async function save(
   run: BootRun,
   decision: BranchDecision,
   landing: Omit<Landing, 'boot'>,
-  moves: boolean,
+  how: { moves: boolean; leave?: boolean },
 ): Promise<string | null> {
-  const writes = writesForLanding(
-    decision,
-    { ...landing, boot: run.kind !== 'check' },
-    run.settings.preProd,
-    run.now(),
-  );
-  const required = storeWritesRequired(decision, writes, moves);
+  const atBoot = { ...landing, boot: run.kind !== 'check' };
+  const writes = writesForLanding(decision, atBoot, run.settings.preProd, run.now());
+  const required = storeWritesRequired(decision, writes, how.moves);
   if (run.kind === 'status') {
-    if (required) notePending(run, 'store-write');
+    // A node left alone is left alone whether or not the writes are saved.
+    if (required && !how.leave) notePending(run, 'store-write');
     return null;
   }
   const failed = await applyWrites(run, writes);
   // The marker has done its job once the counter that it exempted is saved.
-  if (failed === null && run.kind === 'boot') await removeRestartMarker(run.repoDir);
+  const marker = run.seen?.marker ?? null;
+  if (failed === null && run.kind === 'boot' && marker !== null) await removeRestartMarker(run.repoDir, marker);
   if (failed === null) return null;
   if (required) return failed;
   run.logger.warn(`could not save the decision (${failed}); it needs no store, the boot goes on`);
@@ -67,7 +65,8 @@ async function save(
 }
 
 function notSaved(run: BootRun, decision: BranchDecision, head: Head, why: string): BootResult {
-  const message = `${describeDecision(decision)}; store-unavailable: the decision could not be saved (${why}); nothing moves until it can be`;
+  const unsaved = `store-unavailable: the decision could not be saved (${why})`;
+  const message = `${describeDecision(decision)}; ${unsaved}; nothing moves until it can be`;
   run.logger.warn(message);
   return leaveResult(run, { head, before: head.branch, decision, reason: 'store-unavailable', message });
 }
@@ -86,7 +85,8 @@ export interface Stay {
 /** The checkout stays where it is: save what this landing needs, and say why. */
 export async function stayResult(run: BootRun, stay: Stay): Promise<BootResult> {
   const { head, decision, reason } = stay;
-  const failed = await save(run, decision, { branch: head.branch, switched: false }, false);
+  const landing = { branch: head.branch, switched: false };
+  const failed = await save(run, decision, landing, { moves: false, leave: stay.leave });
   if (failed !== null && !stay.leave) return notSaved(run, decision, head, failed);
   if (failed !== null) run.logger.warn(`could not save the decision (${failed}); the next boot decides again`);
   const where = stay.why ?? (stay.leave ? `left alone (${reason})` : 'already on it');
@@ -100,7 +100,7 @@ export async function stayResult(run: BootRun, stay: Stay): Promise<BootResult> 
 export async function persistDecision(run: BootRun, planned: Planned): Promise<Step<Planned>> {
   const { head, decision } = planned;
   run.phase = { name: 'persist', head, decision };
-  const failed = await save(run, decision, { branch: planned.branch, switched: true }, true);
+  const failed = await save(run, decision, { branch: planned.branch, switched: true }, { moves: true });
   if (failed !== null) return done(notSaved(run, decision, head, failed));
   checkDeadline(run);
   return { next: planned };

@@ -12,7 +12,8 @@ import * as path from 'node:path';
 
 export const RESTART_MARKER_FILE = 'fluxos-preprod-restart.json';
 
-export type RestartCause = 'switch' | 'install' | 'recheck' | 'deferred';
+/** Who wrote the marker; `finding` restarted nothing (strategy none) and only asks the next boot to look again. */
+export type RestartCause = 'switch' | 'install' | 'recheck' | 'deferred' | 'finding';
 
 export interface RestartMarker {
   by: RestartCause | string;
@@ -76,7 +77,16 @@ export async function writeRestartMarker(
   }
 }
 
-export async function removeRestartMarker(repoDir: string): Promise<void> {
+/**
+ * Removes the marker this boot read, and only that one: a marker written since
+ * (a detached install that is about to restart this very boot) must stay for
+ * the next boot.
+ */
+export async function removeRestartMarker(repoDir: string, read: RestartMarker): Promise<void> {
   const file = restartMarkerPath(repoDir);
-  if (file !== null) await fs.rm(file, { force: true }).catch(() => undefined);
+  if (file === null) return;
+  const now = await readRestartMarker(repoDir);
+  if (now !== null && now.at.getTime() === read.at.getTime() && now.by === read.by) {
+    await fs.rm(file, { force: true }).catch(() => undefined);
+  }
 }

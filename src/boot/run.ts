@@ -21,7 +21,7 @@ import { runBoot } from './steps';
 
 type Seen = BootRun['seen'];
 
-/** How long a fetch cut by the deadline may take to end (its own timeout is the deadline) before the boot reports anyway. */
+/** How long a fetch cut by the deadline (its own timeout is the deadline) may take to end before the boot reports. */
 const FETCH_GRACE_MS = 3_000;
 
 function newRun(deps: BootDeps, kind: RunKind, controller: AbortController): BootRun {
@@ -46,7 +46,8 @@ function bugResult(run: BootRun, error: unknown): BootResult {
 
 function leftAtDeadline(run: BootRun, reason: BootResult['reason']): BootResult {
   const deadlineMs = run.settings.preProd.bootDeadlineMs;
-  const message = `boot step reached its ${deadlineMs} ms deadline during ${run.phase.name}; the node is left where it is (${reason})`;
+  const during = `boot step reached its ${deadlineMs} ms deadline during ${run.phase.name}`;
+  const message = `${during}; the node is left where it is (${reason})`;
   run.logger.warn(message);
   const { head, before, decision } = phaseHead(run.phase);
   return resultFrom({ head, before, decision, reason, settings: run.settings, message });

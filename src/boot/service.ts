@@ -44,7 +44,7 @@ export interface PreprodServiceOptions {
   restart?: RestartStrategy;
   /** Mark the boot healthy after settings.preProd.healthyAfterMs if still up. Default true. */
   armHealthyTimer?: boolean;
-  /** The preprod recheck and the deferred check of a long-lived process. Default true; the one-shot CLI boot says false. */
+  /** The preprod recheck and the deferred check of a long-lived process. Default true; a one-shot CLI boot: false. */
   backgroundChecks?: boolean;
   /** Test seams. */
   backgroundTimings?: Partial<BackgroundTimings>;
@@ -84,6 +84,32 @@ function loadSettings(raw: PreprodServiceOptions['settings']): { settings: Setti
   } catch (error) {
     return { settings: null, error: describeError(error) };
   }
+}
+
+/**
+ * What a boot that resolved leaves running, all unref'd: the healthy timer of
+ * a boot that runs preprod code, and the background checks.
+ */
+function scheduleAfterBoot(
+  options: PreprodServiceOptions,
+  deps: BootDeps,
+  boot: Awaited<ReturnType<typeof runWithDeadline>>,
+  markHealthy: () => Promise<unknown>,
+): Array<{ stop(): void }> {
+  const { outcome, seen } = boot;
+  const scheduled: Array<{ stop(): void }> = [];
+  const healthyAfterMs = deps.settings.preProd.healthyAfterMs;
+  const runsPreprod = outcome.mode === 'preprod' && !outcome.branch.switched;
+  if (runsPreprod && options.armHealthyTimer !== false && healthyAfterMs > 0) {
+    const timer = setTimeout(() => void markHealthy(), healthyAfterMs);
+    timer.unref();
+    scheduled.push({ stop: () => clearTimeout(timer) });
+  }
+  if (options.backgroundChecks !== false) {
+    const waitsForDb = options.db !== undefined && options.store === undefined;
+    scheduled.push(...runBackground(deps, outcome, seen, waitsForDb, options.backgroundTimings));
+  }
+  return scheduled;
 }
 
 /** Everything a run needs except the settings, which may be invalid. */
@@ -140,28 +166,7 @@ export function createPreprodService(options: PreprodServiceOptions): PreprodSer
     const deps: BootDeps = { ...shared, settings };
     const { outcome, seen } = await runWithDeadline(deps, remember);
     remember(outcome);
-    const preProd = settings.preProd;
-    if (
-      outcome.mode === 'preprod' &&
-      !outcome.branch.switched &&
-      options.armHealthyTimer !== false &&
-      preProd.healthyAfterMs > 0
-    ) {
-      const timer = setTimeout(() => void markHealthyReport(), preProd.healthyAfterMs);
-      timer.unref();
-      timers.push({ stop: () => clearTimeout(timer) });
-    }
-    if (options.backgroundChecks !== false) {
-      timers.push(
-        ...runBackground(
-          deps,
-          outcome,
-          seen,
-          options.db !== undefined && options.store === undefined,
-          options.backgroundTimings,
-        ),
-      );
-    }
+    timers.push(...scheduleAfterBoot(options, deps, { outcome, seen }, markHealthyReport));
     return outcome;
   };
 

@@ -86,7 +86,7 @@ async function readInputs(run: BootRun, flags: FlagsRead): Promise<Inputs> {
       if (run.phase.name === 'read') run.phase = { name: 'read', head };
       return { head, headProblem: null };
     },
-    (error: unknown) => ({ head: null, headProblem: describeError(error) }),
+    (error: unknown) => ({ head: null, headProblem: describeHeadProblem(run, error) }),
   );
   const [{ head, headProblem }, { docs, storeProblem }, pending, marker] = await Promise.all([
     headRead,
@@ -95,7 +95,7 @@ async function readInputs(run: BootRun, flags: FlagsRead): Promise<Inputs> {
     readRestartMarker(run.repoDir),
   ]);
   checkDeadline(run);
-  run.seen = { storeless: storeProblem !== null, markerBy: marker?.by ?? null };
+  run.seen = { storeless: storeProblem !== null, markerBy: marker?.by ?? null, marker };
   return { ...flags, head, headProblem, docs, storeProblem, unfinished: pending !== null, marker };
 }
 
@@ -104,20 +104,33 @@ function decideFrom(run: BootRun, inputs: Inputs): Decision | null {
   const settings = run.settings.preProd;
   const base = { settings, flags: inputs.flags, now: run.now(), userconfigProblem: inputs.problem };
   if (inputs.storeProblem !== null) return decideWithoutStore({ ...base, random: run.random }, inputs.storeProblem);
-  const counting = { restartMarkerAt: inputs.marker?.at ?? null, countPreviousBoot: run.kind !== 'check' };
+  const restartedBy = inputs.marker !== null && inputs.marker.by !== 'finding' ? inputs.marker : null;
+  const counting = { restartMarkerAt: restartedBy?.at ?? null, countPreviousBoot: run.kind !== 'check' };
   if (run.kind !== 'status') return decide({ ...base, ...inputs.docs, random: run.random, ...counting });
   const stay = inputs.head?.branch === settings.branch ? 0 : 1 - Number.EPSILON;
   const decision = decide({ ...base, ...inputs.docs, random: () => stay, ...counting });
-  if (decision.cohort?.rolled) {
-    decision.cohort = { ...decision.cohort, draw: null };
-    notePending(run, 'draw');
-  }
+  // No valid draw: none is shown, and the outcome depends on it unless the node is left alone anyway.
+  if (decision.cohort?.rolled) decision.cohort = { ...decision.cohort, draw: null };
   return decision;
 }
 
+/**
+ * Why git refuses the directory, in git's words, with the fix. The git adapter
+ * says both when it knows the case (an error of kind repo-unreadable).
+ */
+function describeHeadProblem(run: BootRun, error: unknown): string {
+  const said = describeError(error);
+  if ((error as { kind?: unknown }).kind === 'repo-unreadable') return said;
+  if (/dubious ownership/i.test(said)) {
+    const trust = `\`git config --global --add safe.directory ${run.repoDir}\``;
+    return `${said} (run FluxOS as the checkout's owner, or trust it with ${trust})`;
+  }
+  if (/not a git repository/i.test(said)) return `${said} (repoDir must be the FluxOS checkout itself)`;
+  return said;
+}
+
 function unreadable(run: BootRun, inputs: Inputs, decision: Decision | null): BootResult {
-  const fix = `run FluxOS as the checkout's owner, or trust it with \`git config --global --add safe.directory ${run.repoDir}\``;
-  const message = `repo-unreadable: ${inputs.headProblem ?? 'HEAD cannot be read'}; the node is left as it is (${fix})`;
+  const message = `repo-unreadable: ${inputs.headProblem ?? 'HEAD cannot be read'}; the node is left as it is`;
   run.logger.error(message);
   return leaveResult(run, { head: null, before: null, decision, reason: 'repo-unreadable', message });
 }
@@ -153,6 +166,7 @@ async function planCheckout(run: BootRun, inputs: Inputs): Promise<Step<Planned>
   checkDeadline(run);
   if (plan.action === 'leave')
     return done(await stayResult(run, { inputs, head, decision, reason: plan.reason, leave: true }));
+  if (run.kind === 'status' && decision.cohort?.rolled) notePending(run, 'draw');
   if (plan.action === 'none') return done(await stayResult(run, { inputs, head, decision, reason: decision.reason }));
   return { next: { inputs, head, decision, remote: plan.remote, branch: target, reason: decision.reason } };
 }

@@ -4,31 +4,16 @@
  * in, a decision and the store writes that persist it go out. Nothing here
  * reads a clock, draws a random number on its own, or touches the store.
  */
-import { describeValue } from '../config/settings';
 import type { RandomSource } from './random';
-import {
-  COHORT_KEY,
-  OPT_OUT_KEY,
-  type CohortRecord,
-  type PreProdSettings,
-  type ReasonCode,
-  type StoredDocument,
-  type UserFlags,
-} from '../types';
+import { OPT_OUT_KEY, type PreProdSettings, type ReasonCode, type StoredDocument, type UserFlags } from '../types';
+import { evaluateCohort, type CohortInfo } from './draw';
 import { evaluateHealth, healthWrite, type HealthInfo } from './health';
-import {
-  isStoredOptOut,
-  type BootHealthRecord,
-  nextRollAt,
-  parseCohortRecord,
-  redrawReason,
-  type RedrawReason,
-  type StoreWrite,
-} from './records';
+import { isStoredOptOut, type BootHealthRecord, type StoreWrite } from './records';
 
 export { describeDecision } from './describe';
 export { markHealthyWrite } from './health';
 export type { HealthInfo } from './health';
+export type { CohortInfo } from './draw';
 export { nextRollAt, parseBootHealth, parseCohortRecord, redrawReason } from './records';
 export type { BootHealthRecord, ParsedCohort, RedrawReason, StoreWrite } from './records';
 
@@ -53,23 +38,6 @@ export interface DecisionInput {
   restartMarkerAt?: Date | null;
   /** False for a background check of a running process: the previous boot is that process. Default true. */
   countPreviousBoot?: boolean;
-}
-
-export interface CohortInfo {
-  /** The stored draw; null for a seed (legacy) record, which stored only its boolean. */
-  draw: number | null;
-  /** The probability in force now (the configured one), not the stored one. */
-  probability: number;
-  rolledAt: Date;
-  nextRollAt: Date;
-  /** A new draw was made at this boot. */
-  rolled: boolean;
-  /** Why the draw was made at this boot; null when the stored draw stood. */
-  redrawReason: RedrawReason | null;
-  /** The decision rests on a seed record honoured until it expires. */
-  legacy: boolean;
-  /** The cohort picked this node for preprod (before the crash-loop safety net). */
-  selected: boolean;
 }
 
 interface DecisionFields {
@@ -108,16 +76,6 @@ export interface BranchDecision extends DecisionFields {
 }
 
 export type Decision = SkippedDecision | BranchDecision;
-
-function checkedDraw(value: number): number {
-  // A broken random source must not write a draw that the next boot would call malformed.
-  if (typeof value !== 'number' || !(value >= 0 && value < 1)) {
-    throw new RangeError(
-      `Expected the random source to return a number from 0 up to but not including 1, got ${describeValue(value)}.`,
-    );
-  }
-  return value;
-}
 
 /**
  * Whether an explicit `disablePreProd: false` is set. Only the boolean false
@@ -242,68 +200,4 @@ export function decideWithoutStore(
     });
   }
   return null;
-}
-
-/** A stored draw that stands. One literal shape for every CohortInfo: the fleet simulation runs millions. */
-function stoodInfo(
-  draw: number | null,
-  probability: number,
-  rolledAt: Date,
-  next: Date,
-  legacy: boolean,
-  selected: boolean,
-): CohortInfo {
-  return { draw, probability, rolledAt, nextRollAt: next, rolled: false, redrawReason: null, legacy, selected };
-}
-
-/** Rules 3–5 of docs/design.md §3: the stored draw or a new one, and the cohort record writes. */
-function evaluateCohort(input: DecisionInput, writes: StoreWrite[]): CohortInfo {
-  const { settings, now } = input;
-  const probability = settings.probability;
-  const parsed = parseCohortRecord(input.cohortDoc);
-  const why = redrawReason(parsed, settings, now);
-
-  if (why === null && parsed.kind === 'current') {
-    const record = parsed.record;
-    const selected = record.draw < probability;
-    // The store's `value` is always the outcome at the last evaluation; an unchanged one is not rewritten.
-    if (record.value !== selected || record.probability !== probability) {
-      writes.push({
-        key: COHORT_KEY,
-        value: { ...record, value: selected, probability, updatedAt: new Date(now.getTime()) },
-      });
-    }
-    const { draw, rolledAt } = record;
-    return stoodInfo(draw, probability, rolledAt, nextRollAt(rolledAt, settings), false, selected);
-  }
-
-  if (why === null && parsed.kind === 'legacy' && parsed.record._idTime !== undefined) {
-    // A seed record has no draw to compare; its boolean stands until it expires, except that the kill switch wins.
-    const idTime = parsed.record._idTime;
-    const selected = parsed.record.value && probability > 0;
-    return stoodInfo(null, probability, idTime, nextRollAt(idTime, settings), true, selected);
-  }
-
-  const draw = checkedDraw(input.random());
-  const rolledAt = new Date(now.getTime());
-  const selected = draw < probability;
-  const record: CohortRecord = {
-    key: COHORT_KEY,
-    value: selected,
-    draw,
-    rolledAt,
-    probability,
-    updatedAt: new Date(now.getTime()),
-  };
-  writes.push({ key: COHORT_KEY, value: { ...record } });
-  return {
-    draw,
-    probability,
-    rolledAt: new Date(now.getTime()),
-    nextRollAt: nextRollAt(rolledAt, settings),
-    rolled: true,
-    redrawReason: why ?? 'malformed',
-    legacy: false,
-    selected,
-  };
 }

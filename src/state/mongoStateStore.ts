@@ -169,7 +169,8 @@ export class MongoStateStore implements StateStore {
       count += moved.length;
       const ids = moved.map((doc) => String(doc._id)).join(', ');
       this.logger.warn(
-        `${moved.length} older document(s) with key ${JSON.stringify(key)} blocked the unique index; kept ${String(kept._id)}, moved ${ids} to ${this.duplicates.collectionName}`,
+        `${moved.length} older document(s) with key ${JSON.stringify(key)} blocked the unique index; ` +
+          `kept ${String(kept._id)}, moved ${ids} to ${this.duplicates.collectionName}`,
       );
     }
     return count;

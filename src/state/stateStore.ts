@@ -1,7 +1,7 @@
 import type { StoredDocument } from '../types';
 
 /**
- * A small typed key-value store for node state (DESIGN §3). Preprod is its
+ * A small typed key-value store for node state (docs/design.md §3). Preprod is its
  * first user; other FluxOS state can move here later, so nothing in it is
  * preprod-specific.
  *
@@ -9,7 +9,7 @@ import type { StoredDocument } from '../types';
  * The document returned by get() carries its `key` field.
  */
 export interface StateStore {
-  /** A short description for logs and errors, e.g. "file:/var/lib/x.json" or "mongodb://127.0.0.1:27017/zelfluxlocal". */
+  /** A short description for logs and errors: "file:/var/lib/x.json", "mongodb://127.0.0.1:27017/zelfluxlocal". */
   readonly description: string;
   /** The document stored under key, or null when there is none. */
   get(key: string): Promise<StoredDocument | null>;

@@ -16,13 +16,15 @@ const ROOT = path.resolve(__dirname, '../../..');
 const INDEX = path.join(ROOT, 'build/src/index.js');
 const NODEMON = path.join(ROOT, 'node_modules/.bin/nodemon');
 const DELAY_MS = 1000;
-const NODEMON_JSON = `${JSON.stringify({ delay: DELAY_MS, watch: ['package.json', 'app.js', 'ZelBack/'], ignore: ['config/'] }, null, 2)}\n`;
+const NODEMON_CONFIG = { delay: DELAY_MS, watch: ['package.json', 'app.js', 'ZelBack/'], ignore: ['config/'] };
+const NODEMON_JSON = `${JSON.stringify(NODEMON_CONFIG, null, 2)}\n`;
 
 /** The FluxOS stand-in: boots through the package, then prints its result and the crash-loop counter. */
 const APP = `'use strict';
 const fs = require('fs');
 const path = require('path');
-const emit = (event) => process.stdout.write(${JSON.stringify(EVENT_PREFIX)} + JSON.stringify({ ...event, at: Date.now(), pid: process.pid }) + '\\n');
+const stamp = (event) => JSON.stringify({ ...event, at: Date.now(), pid: process.pid });
+const emit = (event) => process.stdout.write(${JSON.stringify(EVENT_PREFIX)} + stamp(event) + '\\n');
 const { version } = JSON.parse(fs.readFileSync(path.join(__dirname, 'package.json'), 'utf8'));
 emit({ event: 'started', version });
 const config = JSON.parse(process.env.BOOT_NODEMON_CONFIG);
@@ -32,7 +34,17 @@ const log = (level) => (message) => emit({ event: 'log', level, message });
 const service = createPreprodService({
   repoDir: __dirname,
   store,
-  settings: { preProd: { remote: config.remote, probability: 1, maxUnhealthyBoots: 1, restart: 'auto', fetchTimeoutMs: 5000, installCommand: config.install, healthyAfterMs: 3600000 } },
+  settings: {
+    preProd: {
+      remote: config.remote,
+      probability: 1,
+      maxUnhealthyBoots: 1,
+      restart: 'auto',
+      fetchTimeoutMs: 5000,
+      installCommand: config.install,
+      healthyAfterMs: 3600000,
+    },
+  },
   logger: { error: log('error'), warn: log('warn'), info: log('info'), debug: () => undefined },
   backgroundChecks: false,
 });
@@ -102,7 +114,8 @@ describe('crash-loop net under real nodemon with a dependency install', function
     );
     const all = boots();
     const last = all[all.length - 1];
-    const why = `boots: ${JSON.stringify(all.map((b) => [b.result.branch, b.result.reason, b.counter]))}\n${running.transcript()}`;
+    const seen = all.map((b) => [b.result.branch, b.result.reason, b.counter]);
+    const why = `boots: ${JSON.stringify(seen)}\n${running.transcript()}`;
     expect(all[0].result.branch, why).to.deep.equal({ before: 'master', after: 'preprod', switched: true });
     expect(all.length, why).to.be.at.least(2);
     for (const boot of all) expect(boot.result.reason, why).to.equal('selected');

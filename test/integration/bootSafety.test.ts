@@ -56,7 +56,7 @@ describe('boot step safety nets', function () {
   }
 
   describe('crash-loop fallback', function () {
-    it('falls back to production after maxUnhealthyBoots unhealthy preprod boots, and says so on /flux/info', async function () {
+    it('falls back after maxUnhealthyBoots unhealthy preprod boots, and says so on /flux/info', async function () {
       const dir = await bed.cloneNode();
       const store = new FileStateStore(storeFile());
       const reasons: string[] = [];
@@ -124,7 +124,7 @@ describe('boot step safety nets', function () {
   });
 
   describe('opt-out and development', function () {
-    it('remembers an opt-out after FluxOS rewrote userconfig.js without the key, until it is set false', async function () {
+    it('remembers an opt-out when FluxOS rewrites userconfig.js without the key, until set false', async function () {
       const dir = await bed.cloneNode();
       const store = new FileStateStore(storeFile());
       await bed.writeUserconfig(dir, { ipaddress: '127.0.0.1', disablePreProd: true });
@@ -244,7 +244,7 @@ describe('boot step safety nets', function () {
   });
 
   describe('MongoDB faults', function () {
-    it('returns store-unavailable within the deadline when MongoDB stalls, leaving the node where it is', async function () {
+    it('store-unavailable within the deadline when MongoDB stalls, the node left where it is', async function () {
       const sockets: net.Socket[] = [];
       const stall = net.createServer((socket) => sockets.push(socket));
       await new Promise<void>((resolve) => stall.listen(0, '127.0.0.1', resolve));

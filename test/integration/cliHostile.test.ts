@@ -67,21 +67,21 @@ describe('CLI against hostile arguments and config values', function () {
   }
 
   describe('--repo', () => {
-    it('a directory that is not a checkout: exit 0, left alone (unmanaged-branch), nothing written into it', async () => {
+    it('a directory that is not a checkout: exit 1, left alone (repo-unreadable), nothing written into it', async () => {
       const plain = path.join(bed.dir, 'plain-dir');
       await fs.mkdir(plain);
       await fs.writeFile(path.join(plain, 'keep.txt'), 'mine\n');
       const n = await node('plain', { dir: plain });
       for (const command of ['boot', 'status']) {
         const run = await runCli([command, '--repo', plain, '--store', n.store, '--config', selectAll, '--json']);
-        expect(run.code, describeRun(run)).to.equal(0);
+        expect(run.code, describeRun(run)).to.equal(1);
         expect(run.stderr).not.to.match(STACK_LINE);
         const result = jsonOf(run);
         expect(result.mode).to.equal('production');
         expect(result.preProdNode).to.equal(false);
         expect(result.branch.switched).to.equal(false);
       }
-      expect(jsonOf(await runCli(['boot', '--repo', plain, '--store', n.store, '--config', selectAll, '--json'])).reason).to.equal('unmanaged-branch');
+      expect(jsonOf(await runCli(['boot', '--repo', plain, '--store', n.store, '--config', selectAll, '--json'])).reason).to.equal('repo-unreadable');
       expect(await fs.readdir(plain)).to.deep.equal(['keep.txt']);
     });
 
@@ -91,8 +91,8 @@ describe('CLI against hostile arguments and config values', function () {
       await fs.writeFile(path.join(n.dir, 'untracked-operator-file.txt'), 'do not clean me\n');
       const headBefore = await bed.git(n.dir, 'rev-parse', 'HEAD');
       const run = await runCli(['boot', '--repo', sub, '--store', n.store, '--config', selectAll, '--json']);
-      expect(run.code, describeRun(run)).to.equal(0);
-      expect(jsonOf(run).reason).to.equal('unmanaged-branch');
+      expect(run.code, describeRun(run)).to.equal(1);
+      expect(jsonOf(run).reason).to.equal('repo-unreadable');
       expect(await branchOf(n.dir)).to.equal('master');
       expect(await bed.git(n.dir, 'rev-parse', 'HEAD')).to.equal(headBefore);
       expect(await exists(path.join(n.dir, 'untracked-operator-file.txt'))).to.equal(true);

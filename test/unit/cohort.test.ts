@@ -48,7 +48,15 @@ const ROLLED = at(-5 * DAY);
 
 /** A valid current cohort record rolled five days ago. */
 function cohortDoc(overrides: StoredDocument = {}): StoredDocument {
-  return { key: COHORT_KEY, value: true, draw: 0.03, rolledAt: ROLLED, probability: 0.07, updatedAt: ROLLED, ...overrides };
+  return {
+    key: COHORT_KEY,
+    value: true,
+    draw: 0.03,
+    rolledAt: ROLLED,
+    probability: 0.07,
+    updatedAt: ROLLED,
+    ...overrides,
+  };
 }
 
 function healthDoc(overrides: StoredDocument = {}): StoredDocument {
@@ -81,12 +89,18 @@ function input(overrides: Partial<DecisionInput> & { probability?: number } = {}
 }
 
 function newRecord(draw: number, probability = 0.07): StoreWrite {
-  return { key: COHORT_KEY, value: { key: COHORT_KEY, value: draw < probability, draw, rolledAt: NOW, probability, updatedAt: NOW } };
+  return {
+    key: COHORT_KEY,
+    value: { key: COHORT_KEY, value: draw < probability, draw, rolledAt: NOW, probability, updatedAt: NOW },
+  };
 }
 
 /** The counter a boot that runs preprod code writes: its count, and its own open mark. */
 function counterWrite(unhealthyBoots: number, cohortRolledAt: Date): StoreWrite {
-  return { key: BOOT_HEALTH_KEY, value: { key: BOOT_HEALTH_KEY, cohortRolledAt, unhealthyBoots, updatedAt: NOW, openSince: NOW } };
+  return {
+    key: BOOT_HEALTH_KEY,
+    value: { key: BOOT_HEALTH_KEY, cohortRolledAt, unhealthyBoots, updatedAt: NOW, openSince: NOW },
+  };
 }
 
 /** The counter a boot writes without opening a mark (a fallback, a count on the way to production). */
@@ -159,21 +173,69 @@ describe('cohort', () => {
       { name: 'draw null', doc: cohortDoc({ draw: null }), problem: /`draw` .* got null/ },
       { name: 'draw as an array', doc: cohortDoc({ draw: [0.03] }), problem: /`draw` .* got an array/ },
       { name: 'draw missing', doc: cohortDoc({ draw: undefined }), problem: /`draw` .* got undefined/ },
-      { name: 'probability 1.5', doc: cohortDoc({ probability: 1.5 }), problem: /`probability` to be a number from 0 to 1, got 1\.5/ },
-      { name: 'a negative probability', doc: cohortDoc({ probability: -0.07 }), problem: /`probability` .* got -0\.07/ },
+      {
+        name: 'probability 1.5',
+        doc: cohortDoc({ probability: 1.5 }),
+        problem: /`probability` to be a number from 0 to 1, got 1\.5/,
+      },
+      {
+        name: 'a negative probability',
+        doc: cohortDoc({ probability: -0.07 }),
+        problem: /`probability` .* got -0\.07/,
+      },
       { name: 'probability NaN', doc: cohortDoc({ probability: Number.NaN }), problem: /`probability` .* got NaN/ },
-      { name: 'probability missing', doc: cohortDoc({ probability: undefined }), problem: /`probability` .* got undefined/ },
-      { name: 'rolledAt as an ISO string', doc: cohortDoc({ rolledAt: ROLLED.toISOString() }), problem: /`rolledAt` to be a valid date, got '2026/ },
-      { name: 'rolledAt as epoch milliseconds', doc: cohortDoc({ rolledAt: ROLLED.getTime() }), problem: /`rolledAt` .* got \d+/ },
-      { name: 'rolledAt an invalid Date', doc: cohortDoc({ rolledAt: new Date('nope') }), problem: /`rolledAt` to be a valid date, got an object/ },
+      {
+        name: 'probability missing',
+        doc: cohortDoc({ probability: undefined }),
+        problem: /`probability` .* got undefined/,
+      },
+      {
+        name: 'rolledAt as an ISO string',
+        doc: cohortDoc({ rolledAt: ROLLED.toISOString() }),
+        problem: /`rolledAt` to be a valid date, got '2026/,
+      },
+      {
+        name: 'rolledAt as epoch milliseconds',
+        doc: cohortDoc({ rolledAt: ROLLED.getTime() }),
+        problem: /`rolledAt` .* got \d+/,
+      },
+      {
+        name: 'rolledAt an invalid Date',
+        doc: cohortDoc({ rolledAt: new Date('nope') }),
+        problem: /`rolledAt` to be a valid date, got an object/,
+      },
       { name: 'rolledAt missing', doc: cohortDoc({ rolledAt: undefined }), problem: /`rolledAt` .* got undefined/ },
-      { name: 'rolledAt as a plain object', doc: cohortDoc({ rolledAt: { $date: ROLLED.toISOString() } }), problem: /`rolledAt` .* got an object/ },
+      {
+        name: 'rolledAt as a plain object',
+        doc: cohortDoc({ rolledAt: { $date: ROLLED.toISOString() } }),
+        problem: /`rolledAt` .* got an object/,
+      },
       { name: 'updatedAt missing', doc: cohortDoc({ updatedAt: undefined }), problem: /`updatedAt` .* got undefined/ },
-      { name: 'updatedAt as a string', doc: cohortDoc({ updatedAt: 'yesterday' }), problem: /`updatedAt` .* got 'yesterday'/ },
-      { name: 'a half-written record: draw without rolledAt', doc: { key: COHORT_KEY, value: true, draw: 0.03 }, problem: /`probability`/ },
-      { name: 'a seed record with updatedAt only', doc: { key: COHORT_KEY, value: true, updatedAt: NOW }, problem: /`draw`/ },
-      { name: 'a seed record with a string _idTime', doc: { key: COHORT_KEY, value: true, _idTime: '2026-11-01' }, problem: /`_idTime` to be a valid date/ },
-      { name: 'a seed record with an invalid _idTime', doc: { key: COHORT_KEY, value: true, _idTime: new Date(Number.NaN) }, problem: /`_idTime`/ },
+      {
+        name: 'updatedAt as a string',
+        doc: cohortDoc({ updatedAt: 'yesterday' }),
+        problem: /`updatedAt` .* got 'yesterday'/,
+      },
+      {
+        name: 'a half-written record: draw without rolledAt',
+        doc: { key: COHORT_KEY, value: true, draw: 0.03 },
+        problem: /`probability`/,
+      },
+      {
+        name: 'a seed record with updatedAt only',
+        doc: { key: COHORT_KEY, value: true, updatedAt: NOW },
+        problem: /`draw`/,
+      },
+      {
+        name: 'a seed record with a string _idTime',
+        doc: { key: COHORT_KEY, value: true, _idTime: '2026-11-01' },
+        problem: /`_idTime` to be a valid date/,
+      },
+      {
+        name: 'a seed record with an invalid _idTime',
+        doc: { key: COHORT_KEY, value: true, _idTime: new Date(Number.NaN) },
+        problem: /`_idTime`/,
+      },
     ];
     for (const c of malformed) {
       it(`calls ${c.name} malformed, naming the problem`, () => {
@@ -191,7 +253,12 @@ describe('cohort', () => {
   });
 
   describe('redrawReason (the one re-draw rule)', () => {
-    const cases: { name: string; doc: StoredDocument | null; settings?: Partial<PreProdSettings>; expected: RedrawReason | null }[] = [
+    const cases: {
+      name: string;
+      doc: StoredDocument | null;
+      settings?: Partial<PreProdSettings>;
+      expected: RedrawReason | null;
+    }[] = [
       { name: 'no record', doc: null, expected: 'missing' },
       { name: 'a malformed record', doc: cohortDoc({ draw: 2 }), expected: 'malformed' },
       { name: 'a record rolled 5 days ago', doc: cohortDoc(), expected: null },
@@ -199,19 +266,62 @@ describe('cohort', () => {
       { name: 'a record 1 ms short of its 30 days', doc: cohortDoc({ rolledAt: at(-30 * DAY + 1) }), expected: null },
       { name: 'a record exactly 30 days old', doc: cohortDoc({ rolledAt: at(-30 * DAY) }), expected: 'expired' },
       { name: 'a record 31 days old', doc: cohortDoc({ rolledAt: at(-31 * DAY) }), expected: 'expired' },
-      { name: 'a record exactly 7 days old with daysToNextEval 7', doc: cohortDoc({ rolledAt: at(-7 * DAY) }), settings: { daysToNextEval: 7 }, expected: 'expired' },
-      { name: 'a record 6 days old with daysToNextEval 7', doc: cohortDoc({ rolledAt: at(-6 * DAY) }), settings: { daysToNextEval: 7 }, expected: null },
+      {
+        name: 'a record exactly 7 days old with daysToNextEval 7',
+        doc: cohortDoc({ rolledAt: at(-7 * DAY) }),
+        settings: { daysToNextEval: 7 },
+        expected: 'expired',
+      },
+      {
+        name: 'a record 6 days old with daysToNextEval 7',
+        doc: cohortDoc({ rolledAt: at(-6 * DAY) }),
+        settings: { daysToNextEval: 7 },
+        expected: null,
+      },
       { name: 'rolledAt 1 minute ahead (clock skew)', doc: cohortDoc({ rolledAt: at(MINUTE) }), expected: null },
-      { name: 'rolledAt exactly at the 10-minute allowance', doc: cohortDoc({ rolledAt: at(10 * MINUTE) }), expected: null },
-      { name: 'rolledAt 1 ms beyond the allowance', doc: cohortDoc({ rolledAt: at(10 * MINUTE + 1) }), expected: 'future-dated' },
+      {
+        name: 'rolledAt exactly at the 10-minute allowance',
+        doc: cohortDoc({ rolledAt: at(10 * MINUTE) }),
+        expected: null,
+      },
+      {
+        name: 'rolledAt 1 ms beyond the allowance',
+        doc: cohortDoc({ rolledAt: at(10 * MINUTE + 1) }),
+        expected: 'future-dated',
+      },
       { name: 'rolledAt a year ahead', doc: cohortDoc({ rolledAt: at(365 * DAY) }), expected: 'future-dated' },
-      { name: 'rolledAt 5 minutes ahead with no allowance', doc: cohortDoc({ rolledAt: at(5 * MINUTE) }), settings: { clockSkewMinutes: 0 }, expected: 'future-dated' },
-      { name: 'a seed record 29 days old', doc: { key: COHORT_KEY, value: true, _idTime: at(-29 * DAY) }, expected: null },
-      { name: 'a seed record exactly 30 days old', doc: { key: COHORT_KEY, value: true, _idTime: at(-30 * DAY) }, expected: 'legacy-expired' },
-      { name: 'a seed record two years old', doc: { key: COHORT_KEY, value: false, _idTime: at(-730 * DAY) }, expected: 'legacy-expired' },
+      {
+        name: 'rolledAt 5 minutes ahead with no allowance',
+        doc: cohortDoc({ rolledAt: at(5 * MINUTE) }),
+        settings: { clockSkewMinutes: 0 },
+        expected: 'future-dated',
+      },
+      {
+        name: 'a seed record 29 days old',
+        doc: { key: COHORT_KEY, value: true, _idTime: at(-29 * DAY) },
+        expected: null,
+      },
+      {
+        name: 'a seed record exactly 30 days old',
+        doc: { key: COHORT_KEY, value: true, _idTime: at(-30 * DAY) },
+        expected: 'legacy-expired',
+      },
+      {
+        name: 'a seed record two years old',
+        doc: { key: COHORT_KEY, value: false, _idTime: at(-730 * DAY) },
+        expected: 'legacy-expired',
+      },
       { name: 'a seed record that cannot be dated', doc: { key: COHORT_KEY, value: true }, expected: 'legacy-expired' },
-      { name: 'a seed record dated within the allowance ahead', doc: { key: COHORT_KEY, value: true, _idTime: at(10 * MINUTE) }, expected: null },
-      { name: 'a seed record dated beyond the allowance ahead', doc: { key: COHORT_KEY, value: true, _idTime: at(11 * MINUTE) }, expected: 'future-dated' },
+      {
+        name: 'a seed record dated within the allowance ahead',
+        doc: { key: COHORT_KEY, value: true, _idTime: at(10 * MINUTE) },
+        expected: null,
+      },
+      {
+        name: 'a seed record dated beyond the allowance ahead',
+        doc: { key: COHORT_KEY, value: true, _idTime: at(11 * MINUTE) },
+        expected: 'future-dated',
+      },
     ];
     for (const c of cases) {
       it(`${c.expected ?? 'keeps the draw'} for ${c.name}`, () => {
@@ -258,7 +368,12 @@ describe('cohort', () => {
       // Rule 1: development.
       {
         name: 'a development node is skipped without reading or writing anything',
-        input: input({ flags: dev, cohortDoc: cohortDoc({ rolledAt: at(-90 * DAY) }), optOutDoc: OPTED_OUT, healthDoc: healthDoc() }),
+        input: input({
+          flags: dev,
+          cohortDoc: cohortDoc({ rolledAt: at(-90 * DAY) }),
+          optOutDoc: OPTED_OUT,
+          healthDoc: healthDoc(),
+        }),
         mode: 'skipped',
         reason: 'development',
         targetBranch: null,
@@ -333,7 +448,15 @@ describe('cohort', () => {
         mode: 'preprod',
         reason: 'selected',
         targetBranch: 'preprod',
-        cohort: { draw: 0.03, probability: 0.07, rolledAt: NOW, nextRollAt: at(30 * DAY), rolled: true, redrawReason: 'missing', legacy: false },
+        cohort: {
+          draw: 0.03,
+          probability: 0.07,
+          rolledAt: NOW,
+          nextRollAt: at(30 * DAY),
+          rolled: true,
+          redrawReason: 'missing',
+          legacy: false,
+        },
         writes: [newRecord(0.03), counterWrite(0, NOW)],
       },
       {
@@ -389,7 +512,14 @@ describe('cohort', () => {
         input: input({ cohortDoc: cohortDoc({ value: false, draw: 0.5 }) }),
         mode: 'production',
         reason: 'not-selected',
-        cohort: { draw: 0.5, rolled: false, redrawReason: null, rolledAt: ROLLED, nextRollAt: at(25 * DAY), selected: false },
+        cohort: {
+          draw: 0.5,
+          rolled: false,
+          redrawReason: null,
+          rolledAt: ROLLED,
+          nextRollAt: at(25 * DAY),
+          selected: false,
+        },
         writes: [],
       },
       {
@@ -414,7 +544,10 @@ describe('cohort', () => {
         reason: 'selected',
         cohort: { draw: 0.08, probability: 0.1, rolled: false },
         writes: [
-          { key: COHORT_KEY, value: { key: COHORT_KEY, value: true, draw: 0.08, rolledAt: ROLLED, probability: 0.1, updatedAt: NOW } },
+          {
+            key: COHORT_KEY,
+            value: { key: COHORT_KEY, value: true, draw: 0.08, rolledAt: ROLLED, probability: 0.1, updatedAt: NOW },
+          },
           counterWrite(0, ROLLED),
         ],
       },
@@ -423,14 +556,24 @@ describe('cohort', () => {
         input: input({ probability: 0.1, cohortDoc: cohortDoc({ value: false, draw: 0.5 }) }),
         mode: 'production',
         reason: 'not-selected',
-        writes: [{ key: COHORT_KEY, value: { key: COHORT_KEY, value: false, draw: 0.5, rolledAt: ROLLED, probability: 0.1, updatedAt: NOW } }],
+        writes: [
+          {
+            key: COHORT_KEY,
+            value: { key: COHORT_KEY, value: false, draw: 0.5, rolledAt: ROLLED, probability: 0.1, updatedAt: NOW },
+          },
+        ],
       },
       {
         name: 'probability lowered 0.07 → 0.03: a draw of 0.05 leaves preprod',
         input: input({ probability: 0.03, cohortDoc: cohortDoc({ draw: 0.05 }) }),
         mode: 'production',
         reason: 'not-selected',
-        writes: [{ key: COHORT_KEY, value: { key: COHORT_KEY, value: false, draw: 0.05, rolledAt: ROLLED, probability: 0.03, updatedAt: NOW } }],
+        writes: [
+          {
+            key: COHORT_KEY,
+            value: { key: COHORT_KEY, value: false, draw: 0.05, rolledAt: ROLLED, probability: 0.03, updatedAt: NOW },
+          },
+        ],
       },
       {
         name: 'probability lowered: a draw of 0.01 stays on preprod',
@@ -438,7 +581,10 @@ describe('cohort', () => {
         mode: 'preprod',
         reason: 'selected',
         writes: [
-          { key: COHORT_KEY, value: { key: COHORT_KEY, value: true, draw: 0.01, rolledAt: ROLLED, probability: 0.03, updatedAt: NOW } },
+          {
+            key: COHORT_KEY,
+            value: { key: COHORT_KEY, value: true, draw: 0.01, rolledAt: ROLLED, probability: 0.03, updatedAt: NOW },
+          },
           counterWrite(0, ROLLED),
         ],
       },
@@ -449,7 +595,12 @@ describe('cohort', () => {
         reason: 'not-selected',
         targetBranch: 'master',
         cohort: { draw: 0.0001, probability: 0, rolled: false, rolledAt: ROLLED },
-        writes: [{ key: COHORT_KEY, value: { key: COHORT_KEY, value: false, draw: 0.0001, rolledAt: ROLLED, probability: 0, updatedAt: NOW } }],
+        writes: [
+          {
+            key: COHORT_KEY,
+            value: { key: COHORT_KEY, value: false, draw: 0.0001, rolledAt: ROLLED, probability: 0, updatedAt: NOW },
+          },
+        ],
       },
       {
         name: 'kill switch lifted: the kept draw brings the same node back',
@@ -457,7 +608,10 @@ describe('cohort', () => {
         mode: 'preprod',
         reason: 'selected',
         writes: [
-          { key: COHORT_KEY, value: { key: COHORT_KEY, value: true, draw: 0.0001, rolledAt: ROLLED, probability: 0.07, updatedAt: NOW } },
+          {
+            key: COHORT_KEY,
+            value: { key: COHORT_KEY, value: true, draw: 0.0001, rolledAt: ROLLED, probability: 0.07, updatedAt: NOW },
+          },
           counterWrite(0, ROLLED),
         ],
       },
@@ -524,7 +678,12 @@ describe('cohort', () => {
       it(c.name, () => {
         const decision = decide(deepFreeze(c.input));
         expect({ mode: decision.mode, reason: decision.reason }).to.deep.equal({ mode: c.mode, reason: c.reason });
-        const expectedBranch = c.targetBranch !== undefined ? c.targetBranch : c.mode === 'preprod' ? c.input.settings.branch : c.input.settings.productionBranch;
+        const expectedBranch =
+          c.targetBranch !== undefined
+            ? c.targetBranch
+            : c.mode === 'preprod'
+              ? c.input.settings.branch
+              : c.input.settings.productionBranch;
         expect(decision.targetBranch).to.equal(expectedBranch);
         if (c.optedOut !== undefined) expect(decision.optedOut).to.equal(c.optedOut);
         if (c.cohort === null) expect(decision.cohort).to.equal(null);
@@ -543,14 +702,24 @@ describe('cohort', () => {
 
     it('refuses a random source that returns a number outside [0, 1) rather than storing it', () => {
       for (const bad of [1, -0.1, Number.NaN]) {
-        expect(() => decide(input({ random: fixed(bad) }))).to.throw(RangeError, /Expected the random source to return a number/);
+        expect(() => decide(input({ random: fixed(bad) }))).to.throw(
+          RangeError,
+          /Expected the random source to return a number/,
+        );
       }
     });
 
     describe('crash-loop fallback (only boots that ran preprod code count)', () => {
       const HOUR = 3_600_000;
       const open = at(-HOUR);
-      const cases: { name: string; input: DecisionInput; mode: Decision['mode']; reason: Decision['reason']; writes: StoreWrite[]; health: Decision['health'] }[] = [
+      const cases: {
+        name: string;
+        input: DecisionInput;
+        mode: Decision['mode'];
+        reason: Decision['reason'];
+        writes: StoreWrite[];
+        health: Decision['health'];
+      }[] = [
         {
           name: 'the first preprod boot of a period opens its mark and counts nothing',
           input: input({ cohortDoc: cohortDoc() }),
@@ -593,7 +762,11 @@ describe('cohort', () => {
         },
         {
           name: 'an open mark of a boot the package ended itself (restart marker newer) is not counted',
-          input: input({ cohortDoc: cohortDoc(), healthDoc: healthDoc({ unhealthyBoots: 1, openSince: open }), restartMarkerAt: at(-MINUTE) }),
+          input: input({
+            cohortDoc: cohortDoc(),
+            healthDoc: healthDoc({ unhealthyBoots: 1, openSince: open }),
+            restartMarkerAt: at(-MINUTE),
+          }),
           mode: 'preprod',
           reason: 'selected',
           writes: [counterWrite(1, ROLLED)],
@@ -601,7 +774,11 @@ describe('cohort', () => {
         },
         {
           name: 'a restart marker older than the open mark excuses nothing',
-          input: input({ cohortDoc: cohortDoc(), healthDoc: healthDoc({ unhealthyBoots: 1, openSince: open }), restartMarkerAt: at(-2 * HOUR) }),
+          input: input({
+            cohortDoc: cohortDoc(),
+            healthDoc: healthDoc({ unhealthyBoots: 1, openSince: open }),
+            restartMarkerAt: at(-2 * HOUR),
+          }),
           mode: 'preprod',
           reason: 'selected',
           writes: [counterWrite(2, ROLLED)],
@@ -625,7 +802,11 @@ describe('cohort', () => {
         },
         {
           name: 'maxUnhealthyBoots 1: one crashing preprod boot falls back',
-          input: input({ settings: { ...SETTINGS, maxUnhealthyBoots: 1 }, cohortDoc: cohortDoc(), healthDoc: healthDoc({ unhealthyBoots: 0, openSince: open }) }),
+          input: input({
+            settings: { ...SETTINGS, maxUnhealthyBoots: 1 },
+            cohortDoc: cohortDoc(),
+            healthDoc: healthDoc({ unhealthyBoots: 0, openSince: open }),
+          }),
           mode: 'production',
           reason: 'crash-loop',
           writes: [countedWrite(1, ROLLED, NOW)],
@@ -633,7 +814,10 @@ describe('cohort', () => {
         },
         {
           name: 'a fallback of another period does not count: preprod again, from 0',
-          input: input({ cohortDoc: cohortDoc(), healthDoc: healthDoc({ cohortRolledAt: at(-40 * DAY), unhealthyBoots: 7, fellBackAt: at(-35 * DAY) }) }),
+          input: input({
+            cohortDoc: cohortDoc(),
+            healthDoc: healthDoc({ cohortRolledAt: at(-40 * DAY), unhealthyBoots: 7, fellBackAt: at(-35 * DAY) }),
+          }),
           mode: 'preprod',
           reason: 'selected',
           writes: [counterWrite(0, ROLLED)],
@@ -641,7 +825,11 @@ describe('cohort', () => {
         },
         {
           name: 'a new draw starts a clean period even over a fallback of the old one',
-          input: input({ cohortDoc: cohortDoc({ rolledAt: at(-30 * DAY) }), healthDoc: healthDoc({ cohortRolledAt: at(-30 * DAY), unhealthyBoots: 3, fellBackAt: at(-29 * DAY) }), random: fixed(0.02) }),
+          input: input({
+            cohortDoc: cohortDoc({ rolledAt: at(-30 * DAY) }),
+            healthDoc: healthDoc({ cohortRolledAt: at(-30 * DAY), unhealthyBoots: 3, fellBackAt: at(-29 * DAY) }),
+            random: fixed(0.02),
+          }),
           mode: 'preprod',
           reason: 'selected',
           writes: [newRecord(0.02), counterWrite(0, NOW)],
@@ -649,7 +837,10 @@ describe('cohort', () => {
         },
         {
           name: 'a node the cohort does not select ignores a fallback',
-          input: input({ cohortDoc: cohortDoc({ value: false, draw: 0.5 }), healthDoc: healthDoc({ unhealthyBoots: 3, fellBackAt: at(-DAY) }) }),
+          input: input({
+            cohortDoc: cohortDoc({ value: false, draw: 0.5 }),
+            healthDoc: healthDoc({ unhealthyBoots: 3, fellBackAt: at(-DAY) }),
+          }),
           mode: 'production',
           reason: 'not-selected',
           writes: [],
@@ -657,7 +848,10 @@ describe('cohort', () => {
         },
         {
           name: 'a node no longer selected closes the open mark of its last preprod boot, counting it once',
-          input: input({ cohortDoc: cohortDoc({ value: false, draw: 0.5 }), healthDoc: healthDoc({ unhealthyBoots: 1, openSince: open }) }),
+          input: input({
+            cohortDoc: cohortDoc({ value: false, draw: 0.5 }),
+            healthDoc: healthDoc({ unhealthyBoots: 1, openSince: open }),
+          }),
           mode: 'production',
           reason: 'not-selected',
           writes: [countedWrite(2, ROLLED)],
@@ -665,7 +859,10 @@ describe('cohort', () => {
         },
         {
           name: 'a seed-record period counts against its ObjectId time',
-          input: input({ cohortDoc: { key: COHORT_KEY, value: true, _idTime: ROLLED }, healthDoc: healthDoc({ unhealthyBoots: 2, openSince: open }) }),
+          input: input({
+            cohortDoc: { key: COHORT_KEY, value: true, _idTime: ROLLED },
+            healthDoc: healthDoc({ unhealthyBoots: 2, openSince: open }),
+          }),
           mode: 'production',
           reason: 'crash-loop',
           writes: [countedWrite(3, ROLLED, NOW)],
@@ -673,7 +870,10 @@ describe('cohort', () => {
         },
         {
           name: 'a malformed open mark counts nothing',
-          input: input({ cohortDoc: cohortDoc(), healthDoc: healthDoc({ unhealthyBoots: 1, openSince: 'an hour ago' }) }),
+          input: input({
+            cohortDoc: cohortDoc(),
+            healthDoc: healthDoc({ unhealthyBoots: 1, openSince: 'an hour ago' }),
+          }),
           mode: 'preprod',
           reason: 'selected',
           writes: [counterWrite(1, ROLLED)],
@@ -688,7 +888,10 @@ describe('cohort', () => {
         { name: 'a fractional count', doc: healthDoc({ unhealthyBoots: 3.5 }) },
         { name: 'a negative count', doc: healthDoc({ unhealthyBoots: -3 }) },
         { name: 'a NaN count', doc: healthDoc({ unhealthyBoots: Number.NaN }) },
-        { name: 'a string cohortRolledAt', doc: healthDoc({ unhealthyBoots: 3, cohortRolledAt: ROLLED.toISOString() }) },
+        {
+          name: 'a string cohortRolledAt',
+          doc: healthDoc({ unhealthyBoots: 3, cohortRolledAt: ROLLED.toISOString() }),
+        },
         { name: 'no cohortRolledAt', doc: healthDoc({ unhealthyBoots: 3, cohortRolledAt: undefined }) },
         { name: 'a string fellBackAt', doc: healthDoc({ unhealthyBoots: 3, fellBackAt: 'yesterday' }) },
       ];
@@ -712,10 +915,12 @@ describe('cohort', () => {
         });
       }
 
-      it('boots through a crash loop with a store: three crashing preprod boots, then production until the next roll', () => {
+      it('a crash loop with a store: three crashing preprod boots, then production until the next roll', () => {
         const store = new Map<string, StoredDocument>();
         const apply = (writes: StoreWrite[]): void => {
-          for (const w of writes) if ('delete' in w) store.delete(w.key); else store.set(w.key, w.value);
+          for (const w of writes)
+            if ('delete' in w) store.delete(w.key);
+            else store.set(w.key, w.value);
         };
         // Every boot here runs preprod code when it is decided preprod (decide's own writes assume so).
         const boot = (now: Date, random: RandomSource = mustNotDraw): Decision => {
@@ -750,8 +955,20 @@ describe('cohort', () => {
         trace.push(boot(new Date(start.getTime() + 29 * DAY)).reason);
         // The next period starts clean (a new draw of 0.02 selects the node again).
         trace.push(boot(new Date(start.getTime() + 30 * DAY), fixed(0.02)).reason);
-        expect(trace).to.deep.equal(['selected', 'selected', 'selected', 'selected', 'crash-loop', 'crash-loop', 'crash-loop', 'selected']);
-        expect(store.get(BOOT_HEALTH_KEY)).to.deep.include({ unhealthyBoots: 0, cohortRolledAt: new Date(start.getTime() + 30 * DAY) });
+        expect(trace).to.deep.equal([
+          'selected',
+          'selected',
+          'selected',
+          'selected',
+          'crash-loop',
+          'crash-loop',
+          'crash-loop',
+          'selected',
+        ]);
+        expect(store.get(BOOT_HEALTH_KEY)).to.deep.include({
+          unhealthyBoots: 0,
+          cohortRolledAt: new Date(start.getTime() + 30 * DAY),
+        });
       });
     });
   });
@@ -762,11 +979,27 @@ describe('cohort', () => {
       { name: 'a malformed counter', doc: { unhealthyBoots: 'x' }, expected: null },
       { name: 'a counter at 0 with no open mark', doc: healthDoc({ unhealthyBoots: 0 }), expected: null },
       { name: 'a fallen-back period', doc: healthDoc({ unhealthyBoots: 3, fellBackAt: at(-DAY) }), expected: null },
-      { name: 'a fallen-back period with an open mark', doc: healthDoc({ unhealthyBoots: 3, fellBackAt: at(-DAY), openSince: at(-MINUTE) }), expected: null },
+      {
+        name: 'a fallen-back period with an open mark',
+        doc: healthDoc({ unhealthyBoots: 3, fellBackAt: at(-DAY), openSince: at(-MINUTE) }),
+        expected: null,
+      },
       { name: 'one unhealthy boot', doc: healthDoc({ unhealthyBoots: 1 }), expected: countedWrite(0, ROLLED) },
-      { name: 'the open mark of this boot', doc: healthDoc({ unhealthyBoots: 0, openSince: at(-MINUTE) }), expected: countedWrite(0, ROLLED) },
-      { name: 'a count at the limit, not yet fallen back (that boot was good after all)', doc: healthDoc({ unhealthyBoots: 3 }), expected: countedWrite(0, ROLLED) },
-      { name: 'a counter without updatedAt', doc: { key: BOOT_HEALTH_KEY, cohortRolledAt: ROLLED, unhealthyBoots: 2 }, expected: countedWrite(0, ROLLED) },
+      {
+        name: 'the open mark of this boot',
+        doc: healthDoc({ unhealthyBoots: 0, openSince: at(-MINUTE) }),
+        expected: countedWrite(0, ROLLED),
+      },
+      {
+        name: 'a count at the limit, not yet fallen back (that boot was good after all)',
+        doc: healthDoc({ unhealthyBoots: 3 }),
+        expected: countedWrite(0, ROLLED),
+      },
+      {
+        name: 'a counter without updatedAt',
+        doc: { key: BOOT_HEALTH_KEY, cohortRolledAt: ROLLED, unhealthyBoots: 2 },
+        expected: countedWrite(0, ROLLED),
+      },
     ];
     for (const c of cases) {
       it(`${c.expected === null ? 'writes nothing' : 'resets the count and closes the mark'} for ${c.name}`, () => {
@@ -776,28 +1009,40 @@ describe('cohort', () => {
 
     it('keeps the period of the counter', () => {
       const write = markHealthyWrite(healthDoc({ unhealthyBoots: 2 }), NOW);
-      expect(write !== null && 'value' in write && parseBootHealth(write.value)).to.deep.include({ cohortRolledAt: ROLLED, unhealthyBoots: 0 });
+      expect(write !== null && 'value' in write && parseBootHealth(write.value)).to.deep.include({
+        cohortRolledAt: ROLLED,
+        unhealthyBoots: 0,
+      });
     });
   });
 
   describe('describeDecision', () => {
     const rolled = new Date('2026-11-02T09:30:00.000Z');
-    const base = (over: Parameters<typeof input>[0]): DecisionInput => input({ now: new Date('2026-11-20T00:00:00.000Z'), ...over });
+    const base = (over: Parameters<typeof input>[0]): DecisionInput =>
+      input({ now: new Date('2026-11-20T00:00:00.000Z'), ...over });
     const cases: { name: string; decision: Decision; expected: string | RegExp }[] = [
       {
         name: 'a selected node, in the documented form',
         decision: decide(base({ cohortDoc: cohortDoc({ draw: 0.0312, rolledAt: rolled, updatedAt: rolled }) })),
-        expected: 'preprod: selected (draw 0.0312 < probability 0.07, rolled 2026-11-02, next roll 2026-12-02) → branch preprod',
+        expected:
+          'preprod: selected (draw 0.0312 < probability 0.07, rolled 2026-11-02, ' +
+          'next roll 2026-12-02) → branch preprod',
       },
       {
         name: 'a node not selected',
-        decision: decide(base({ cohortDoc: cohortDoc({ value: false, draw: 0.5123, rolledAt: rolled, updatedAt: rolled }) })),
-        expected: 'production: not-selected (draw 0.5123 >= probability 0.07, rolled 2026-11-02, next roll 2026-12-02) → branch master',
+        decision: decide(
+          base({ cohortDoc: cohortDoc({ value: false, draw: 0.5123, rolledAt: rolled, updatedAt: rolled }) }),
+        ),
+        expected:
+          'production: not-selected (draw 0.5123 >= probability 0.07, rolled 2026-11-02, ' +
+          'next roll 2026-12-02) → branch master',
       },
       {
         name: 'a fresh draw says why it was drawn',
         decision: decide(base({ random: fixed(0.25) })),
-        expected: 'production: not-selected (new draw 0.2500 >= probability 0.07 (no record yet), rolled 2026-11-20, next roll 2026-12-20) → branch master',
+        expected:
+          'production: not-selected (new draw 0.2500 >= probability 0.07 (no record yet), rolled 2026-11-20, ' +
+          'next roll 2026-12-20) → branch master',
       },
       {
         name: 'the kill switch is named',
@@ -807,18 +1052,28 @@ describe('cohort', () => {
       {
         name: 'a seed record',
         decision: decide(base({ cohortDoc: { key: COHORT_KEY, value: true, _idTime: rolled } })),
-        expected: 'preprod: selected (seed record without a draw, honoured until it expires; probability 0.07, rolled 2026-11-02, next roll 2026-12-02) → branch preprod',
+        expected:
+          'preprod: selected (seed record without a draw, honoured until it expires; probability 0.07, ' +
+          'rolled 2026-11-02, next roll 2026-12-02) → branch preprod',
       },
       {
         name: 'a crash loop',
-        decision: decide(base({ cohortDoc: cohortDoc({ draw: 0.0312, rolledAt: rolled, updatedAt: rolled }), healthDoc: healthDoc({ cohortRolledAt: rolled, unhealthyBoots: 3 }) })),
+        decision: decide(
+          base({
+            cohortDoc: cohortDoc({ draw: 0.0312, rolledAt: rolled, updatedAt: rolled }),
+            healthDoc: healthDoc({ cohortRolledAt: rolled, unhealthyBoots: 3 }),
+          }),
+        ),
         expected:
-          'production: crash-loop (draw 0.0312 < probability 0.07, rolled 2026-11-02, next roll 2026-12-02; 3 preprod boots in a row were not marked healthy; production until 2026-12-02) → branch master',
+          'production: crash-loop (draw 0.0312 < probability 0.07, rolled 2026-11-02, next roll 2026-12-02; ' +
+          '3 preprod boots in a row were not marked healthy; production until 2026-12-02) → branch master',
       },
       {
         name: 'an opt-out',
         decision: decide(base({ flags: { development: false, disablePreProd: true } })),
-        expected: 'production: disabled (the operator opted out with disablePreProd; remembered in the store) → branch master',
+        expected:
+          'production: disabled (the operator opted out with disablePreProd; ' +
+          'remembered in the store) → branch master',
       },
       {
         name: 'a development node',
@@ -848,7 +1103,7 @@ describe('cohort', () => {
   });
 
   describe('properties', () => {
-    it('is monotone in the probability: no node on preprod at p1 is on production at p2 > p1 (same stored record)', () => {
+    it('is monotone in the probability: preprod at p1 stays preprod at p2 > p1 (same stored record)', () => {
       const random = seededRandom(20261115);
       let checked = 0;
       for (let i = 0; i < 20_000; i += 1) {

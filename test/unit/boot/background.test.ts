@@ -25,7 +25,7 @@ function until(check: () => boolean, what: string): Promise<void> {
 describe('background checks of a long-lived process', function () {
   after(removeTempDirs);
 
-  it("a preprod node whose preprod lost master's tip stores the finding and restarts; the next boot goes to master", async function () {
+  it("preprod lost master's tip: finding stored, FluxOS restarted, the next boot goes to master", async function () {
     const exits: number[] = [];
     const booted = bootWith({
       stored: selected,

@@ -19,6 +19,15 @@ describe('boot rules on a fake checkout and an in-memory store', function () {
       expect(booted.checkout.callNames).not.to.include('switchTo');
     });
 
+    it('a new draw that moves nothing but cannot be written: store-unavailable all the same', async function () {
+      const booted = bootWith({ draw: 0.9, storeWrites: 'fail' });
+      const result = await booted.svc.runAtBoot();
+      expect(result).to.deep.include({
+        reason: 'store-unavailable',
+        branch: { before: 'master', after: 'master', switched: false },
+      });
+    });
+
     it('a changed outcome that cannot be written moves nothing', async function () {
       const booted = bootWith({ stored: notSelected, storeWrites: 'fail', preProd: { probability: 0.6 } });
       const result = await booted.svc.runAtBoot();
@@ -75,7 +84,7 @@ describe('boot rules on a fake checkout and an in-memory store', function () {
   });
 
   describe('an unreadable disablePreProd', function () {
-    it('opts out for this boot only: production, nothing remembered, and the next boot is selected again', async function () {
+    it('opts out for this boot only: nothing remembered, the next boot is selected again', async function () {
       const first = bootWith({
         stored: selected,
         initial: { disablePreProd: 'maybe' },
@@ -91,7 +100,7 @@ describe('boot rules on a fake checkout and an in-memory store', function () {
   });
 
   describe('crash-loop fallback', function () {
-    it('counts only boots that ran preprod code: maxUnhealthyBoots crashing preprod boots, then production', async function () {
+    it('counts only boots that ran preprod code: maxUnhealthyBoots crashing ones, then production', async function () {
       const preProd = { maxUnhealthyBoots: 2 };
       let docs: Record<string, Record<string, unknown>> = { ...selected };
       let branch = 'master';
@@ -124,6 +133,28 @@ describe('boot rules on a fake checkout and an in-memory store', function () {
     });
   });
 
+  describe('the deadline, in every phase before the checkout', function () {
+    it('while the local checkout does not answer (plan): repo-unreadable, left where it is', async function () {
+      const booted = bootWith({ stored: selected, preProd: { bootDeadlineMs: 40 } });
+      booted.checkout.findRemote = () => new Promise(() => undefined);
+      const result = await booted.svc.runAtBoot();
+      expect(result).to.deep.include({
+        reason: 'repo-unreadable',
+        branch: { before: 'master', after: 'master', switched: false },
+      });
+    });
+
+    it('while the decision is saved (persist): store-unavailable, nothing moves afterwards', async function () {
+      const booted = bootWith({ draw: 0.01, preProd: { probability: 1, bootDeadlineMs: 40 }, storeWrites: 'hang' });
+      const result = await booted.svc.runAtBoot();
+      expect(result).to.deep.include({
+        reason: 'store-unavailable',
+        branch: { before: 'master', after: 'master', switched: false },
+      });
+      expect(booted.checkout.callNames).not.to.include('switchTo');
+    });
+  });
+
   describe('the deadline', function () {
     const deadline = { bootDeadlineMs: 40 };
     it('while the store does not answer: store-unavailable, left where it is', async function () {
@@ -135,7 +166,7 @@ describe('boot rules on a fake checkout and an in-memory store', function () {
       });
     });
 
-    it('while the remote does not answer: the fetch gets what is left, fetch-failed, no switch afterwards', async function () {
+    it('remote silent: the fetch gets what is left, fetch-failed, no switch afterwards', async function () {
       const booted = bootWith({ stored: selected, preProd: deadline, checkout: { fetch: 'hang' } });
       const result = await booted.svc.runAtBoot();
       expect(result).to.deep.include({

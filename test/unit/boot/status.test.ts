@@ -51,7 +51,7 @@ describe('status predicts what boot does, and changes nothing', function () {
     });
   }
 
-  it('no valid draw: cohort.draw null, pending draw, the reason of a draw that leaves the node where it is', async function () {
+  it('no valid draw: cohort.draw null, pending draw, the reason of a draw that moves nothing', async function () {
     const { status } = await statusThenBoot({ draw: 0.01 });
     expect(status.cohort?.draw).to.equal(null);
     expect(status).to.deep.include({ pending: 'draw', reason: 'not-selected' });

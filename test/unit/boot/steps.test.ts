@@ -1,4 +1,7 @@
 import { expect } from 'chai';
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { RESTART_MARKER_FILE, writeRestartMarker } from '../../../src/boot/restartMarker';
 import type { BootResult } from '../../../src/boot/service';
 import { PreprodError } from '../../../src/errors';
 import { BOOT_HEALTH_KEY, COHORT_KEY, OPT_OUT_KEY } from '../../../src/types';
@@ -172,6 +175,32 @@ describe('boot steps on a fake checkout and an in-memory store', function () {
       expect(booted.svc.fluxInfo().preProd.reason).to.equal(result.reason);
     });
   }
+
+  it('a recheck finding in the restart marker: it looks at the remote, stays if preprod is fine', async function () {
+    const booted = bootWith({ stored: selected, gitDir: true, checkout: { branch: 'preprod' } });
+    await writeRestartMarker(booted.checkout.dir, 'recheck', new Date(), true);
+    const result = await booted.svc.runAtBoot();
+    expect(result).to.deep.include({ reason: 'selected', branch: stays('preprod') });
+    expect(booted.checkout.callNames).to.include('fetch');
+    expect(booted.checkout.callNames).not.to.include('switchTo');
+    expect(existsSync(path.join(booted.checkout.dir, '.git', RESTART_MARKER_FILE)), 'the marker is used up').to.equal(
+      false,
+    );
+  });
+
+  it('a restart marker written while the boot runs (an install ending) stays for the next boot', async function () {
+    const booted = bootWith({ stored: selected, gitDir: true, checkout: { branch: 'preprod' } });
+    const dir = booted.checkout.dir;
+    await writeRestartMarker(dir, 'switch', new Date(Date.now() - 60_000));
+    const set = booted.store.set.bind(booted.store);
+    booted.store.set = async (key, value) => {
+      await writeRestartMarker(dir, 'install', new Date());
+      return set(key, value);
+    };
+    await booted.svc.runAtBoot();
+    const left = JSON.parse(readFileSync(path.join(dir, '.git', RESTART_MARKER_FILE), 'utf8')) as { by: string };
+    expect(left.by).to.equal('install');
+  });
 
   it('the boot after a failed switch finishes it', async function () {
     const first = bootWith({ stored: selected, checkout: { switchTo: 'fail-after' } });
