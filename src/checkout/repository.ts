@@ -3,7 +3,7 @@ import { spawn } from 'child_process';
 import { existsSync, realpathSync, statSync } from 'fs';
 import * as fs from 'fs/promises';
 import * as path from 'path';
-import { GitError, simpleGit, type SimpleGit } from 'simple-git';
+import { GitError, GitPluginError, simpleGit, type SimpleGit } from 'simple-git';
 import { readSettings } from '../config/settings';
 import { PreprodError, describeError } from '../errors';
 import { safeLogger, type Logger } from '../logger';
@@ -518,11 +518,13 @@ export class Repository implements Checkout {
     const git = simpleGit({
       baseDir: this.dir,
       maxConcurrentProcesses: 2,
+      // simple-git 4 strips or refuses every GIT_* variable not named here; gitEnvironment() already chose them.
+      allowEnvironment: Object.keys(this.env),
       // simple-git takes a non-zero exit with empty stderr for success, and one with stderr becomes a
-      // plain GitError without the code: both become GitExit. Its plugin errors (unsafe arguments) are
-      // subclasses of GitError and pass through.
+      // GitError without the code (simple-git 4: a subclass for "fatal:" output): all become GitExit.
+      // Its plugin errors (unsafe arguments, environment guard) pass through.
       errors: (error, result) => {
-        if (error && Object.getPrototypeOf(error) !== GitError.prototype) return error;
+        if (error instanceof GitPluginError) return error;
         if (result.exitCode === 0) return undefined;
         return new GitExit(result.exitCode, Buffer.concat(result.stdErr).toString('utf8'));
       },
