@@ -46,9 +46,10 @@ export function quoted(text: string, max = MAX_SHOWN_CHARS): string {
 
 /** A file path inside a one-line message: escaped, and when very long, its start and its end (the file name). */
 export function shownPath(file: string): string {
-  const cut = file.length > 4 * MAX_SHOWN_PATH_CHARS ? `${file.slice(0, MAX_SHOWN_PATH_CHARS)}${file.slice(-MAX_SHOWN_PATH_CHARS)}` : file;
+  const max = MAX_SHOWN_PATH_CHARS;
+  const cut = file.length > 4 * max ? `${file.slice(0, max)}${file.slice(-max)}` : file;
   const text = escapeText(cut);
-  return text.length <= MAX_SHOWN_PATH_CHARS ? text : `${text.slice(0, 60)}…${text.slice(-(MAX_SHOWN_PATH_CHARS - 61))}`;
+  return text.length <= max ? text : `${text.slice(0, 60)}…${text.slice(-(max - 61))}`;
 }
 
 /** A value as it appears after "got" in a validation message: quoted, truncated, never multi-line. */

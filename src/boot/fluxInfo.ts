@@ -118,12 +118,19 @@ export async function startFluxInfoServer(
   const { handle, refresh } = createFluxInfoHandler(options);
   const server = http.createServer(
     // Node enforces headersTimeout/requestTimeout only every connectionsCheckingInterval (30 s by default).
-    { maxHeaderSize: 8192, requestTimeout: 10_000, headersTimeout: 5_000, keepAliveTimeout: 5_000, connectionsCheckingInterval: 1_000 },
+    {
+      maxHeaderSize: 8192,
+      requestTimeout: 10_000,
+      headersTimeout: 5_000,
+      keepAliveTimeout: 5_000,
+      connectionsCheckingInterval: 1_000,
+    },
     (req, res) => {
       try {
         handle(req, res);
       } catch {
-        if (!res.headersSent) send(res, 500, envelope('error', { code: 500, name: 'Internal Error', message: 'Internal error.' }));
+        const internal = { code: 500, name: 'Internal Error', message: 'Internal error.' };
+        if (!res.headersSent) send(res, 500, envelope('error', internal));
         else res.destroy();
       }
     },

@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { GitError, simpleGit, type SimpleGit } from 'simple-git';
+import { GitError, GitPluginError, simpleGit, type SimpleGit } from 'simple-git';
 import { PreprodError, describeError } from '../errors';
 import type { Logger } from '../logger';
 import { gitMessage } from './gitOutput';
@@ -67,11 +67,13 @@ export class LocalGit {
       baseDir: dir,
       maxConcurrentProcesses: 2,
       ...(uid !== undefined || gid !== undefined ? { spawnOptions: { uid, gid } } : {}),
+      // simple-git 4 strips or refuses every GIT_* variable not named here; gitEnvironment() already chose them.
+      allowEnvironment: Object.keys(this.options.env),
       // simple-git takes a non-zero exit with empty stderr for success, and one with stderr becomes a
-      // plain GitError without the code: both become GitExit. Its plugin errors (unsafe arguments) are
-      // subclasses of GitError and pass through.
+      // GitError without the code (simple-git 4: a subclass for "fatal:" output): all become GitExit.
+      // Its plugin errors (unsafe arguments, environment guard) pass through.
       errors: (error, result) => {
-        if (error && Object.getPrototypeOf(error) !== GitError.prototype) return error;
+        if (error instanceof GitPluginError) return error;
         if (result.exitCode === 0) return undefined;
         return new GitExit(result.exitCode, Buffer.concat(result.stdErr).toString('utf8'));
       },

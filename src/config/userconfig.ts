@@ -25,7 +25,8 @@ function isObject(value: unknown): value is Record<string, unknown> {
 function notPlain(name: string, file: string, marker: NotLiteral): PreprodError {
   return new PreprodError(
     'userconfig-invalid',
-    `Expected \`initial.${name}\` in ${shownPath(file)} to be a plain value, got ${marker.what} (the file is read, never run).`,
+    `Expected \`initial.${name}\` in ${shownPath(file)} to be a plain value, ` +
+      `got ${marker.what} (the file is read, never run).`,
   );
 }
 
@@ -61,10 +62,14 @@ function parseDevelopment(value: unknown, file: string): boolean {
  * operator meant to keep still. `file` is only used in messages.
  */
 export function parseUserFlags(exported: unknown, file: string): UserFlags {
-  if (exported instanceof NotLiteral) throw cannotLoad(file, `its \`module.exports\` is ${exported.what}, not an object literal`);
+  if (exported instanceof NotLiteral) {
+    throw cannotLoad(file, `its \`module.exports\` is ${exported.what}, not an object literal`);
+  }
   if (!isObject(exported)) throw cannotLoad(file, `it exports ${describeValue(exported)}, not an object`);
   const initial = exported.initial;
-  if (initial instanceof NotLiteral) throw cannotLoad(file, `its \`initial\` is ${initial.what}, not an object literal`);
+  if (initial instanceof NotLiteral) {
+    throw cannotLoad(file, `its \`initial\` is ${initial.what}, not an object literal`);
+  }
   if (!isObject(initial)) throw cannotLoad(file, `its \`initial\` is ${describeValue(initial)}, not an object`);
   return {
     development: parseDevelopment(initial.development, file),
@@ -84,7 +89,9 @@ export function readUserFlags(file: string): UserFlags {
   try {
     source = readRegularFileSync(where, { maxBytes: MAX_USERCONFIG_BYTES });
   } catch (error) {
-    if (error instanceof FileReadError && error.problem === 'missing') return { development: false, disablePreProd: undefined };
+    if (error instanceof FileReadError && error.problem === 'missing') {
+      return { development: false, disablePreProd: undefined };
+    }
     throw cannotLoad(where, error instanceof FileReadError ? error.reason : 'it cannot be read', error);
   }
   let exported: unknown;

@@ -90,7 +90,8 @@ function evaluate(node: Expression, depth: number): unknown {
 function propertyKey(property: Property): string | null {
   const key = property.key;
   if (!property.computed && key.type === 'Identifier') return key.name;
-  if (key.type === 'Literal' && (typeof key.value === 'string' || typeof key.value === 'number')) return String(key.value);
+  const literal = key.type === 'Literal' ? key.value : undefined;
+  if (typeof literal === 'string' || typeof literal === 'number') return String(literal);
   if (key.type === 'TemplateLiteral' && key.expressions.length === 0) return key.quasis[0]?.value.cooked ?? null;
   return null;
 }
@@ -103,7 +104,9 @@ function evaluateObject(node: ObjectExpression, depth: number): Record<string, u
     const key = propertyKey(property);
     if (key === null) return new NotLiteral('an object with a computed key');
     // `__proto__: {…}` in a literal sets the prototype: its keys would be inherited.
-    if (key === '__proto__' && !property.computed && !property.shorthand) return new NotLiteral('an object that sets __proto__');
+    if (key === '__proto__' && !property.computed && !property.shorthand) {
+      return new NotLiteral('an object that sets __proto__');
+    }
     if (property.kind !== 'init') result[key] = new NotLiteral('a getter or setter');
     else if (property.method) result[key] = new NotLiteral('a method');
     else result[key] = evaluate(property.value, depth + 1);
@@ -121,7 +124,8 @@ function children(node: Node): Node[] {
     const value = record[key];
     const items = Array.isArray(value) ? value : [value];
     for (const item of items) {
-      if (item !== null && typeof item === 'object' && typeof (item as Node).type === 'string') found.push(item as Node);
+      const isNode = item !== null && typeof item === 'object' && typeof (item as Node).type === 'string';
+      if (isNode) found.push(item as Node);
     }
   }
   return found;
@@ -133,7 +137,8 @@ function exportReferences(program: Program): Node[] {
   const stack: Node[] = [program];
   while (stack.length > 0) {
     const node = stack.pop() as Node;
-    if (node.type === 'Identifier' && ['module', 'exports'].includes((node as { name?: string }).name ?? '')) found.push(node);
+    const name = node.type === 'Identifier' ? (node as { name?: string }).name : undefined;
+    if (name === 'module' || name === 'exports') found.push(node);
     else stack.push(...children(node));
   }
   return found;
@@ -172,7 +177,7 @@ function parseProgram(source: string): Program {
 function isModule(source: string, options: object): boolean {
   try {
     const program = parse(source, { ...options, ecmaVersion: 'latest', sourceType: 'module' });
-    return program.body.some((statement) => statement.type.startsWith('Export') || statement.type === 'ImportDeclaration');
+    return program.body.some((part) => part.type.startsWith('Export') || part.type === 'ImportDeclaration');
   } catch {
     return false;
   }

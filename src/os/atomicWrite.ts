@@ -32,7 +32,11 @@ function tempName(file: string): string {
  * Replaces `file` with `content` atomically. Throws the file system's error (the caller
  * words the sentence); the temp file is removed on failure.
  */
-export async function writeFileAtomic(file: string, content: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
+export async function writeFileAtomic(
+  file: string,
+  content: string | Uint8Array,
+  options: AtomicWriteOptions = {},
+): Promise<void> {
   const mode = options.mode ?? 0o600;
   const temp = tempName(file);
   let created = false;
@@ -113,5 +117,6 @@ export async function checkOwnDirectory(dir: string): Promise<string | null> {
   const stats = await fs.stat(dir);
   const reason = unsafeDirectoryReason(stats, typeof process.geteuid === 'function' ? process.geteuid() : stats.uid);
   if (reason === null) return null;
-  return `Refusing the state directory ${shownPath(dir)}: ${reason}; use a directory only this user can write (chmod go-w, or chown), or a sticky one like /tmp.`;
+  const fix = 'use a directory only this user can write (chmod go-w, or chown), or a sticky one like /tmp';
+  return `Refusing the state directory ${shownPath(dir)}: ${reason}; ${fix}.`;
 }

@@ -41,7 +41,8 @@ export async function acquireLock(lockFile: string, options: LockOptions): Promi
       };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new PreprodError('store-unavailable', `Cannot lock ${options.what}: ${describeError(error)}.`, { cause: error });
+        const message = `Cannot lock ${options.what}: ${describeError(error)}.`;
+        throw new PreprodError('store-unavailable', message, { cause: error });
       }
     }
     const state = await lockState(lockFile, options.staleMs);
@@ -52,11 +53,13 @@ export async function acquireLock(lockFile: string, options: LockOptions): Promi
     if (typeof state === 'object') {
       throw new PreprodError(
         'store-unavailable',
-        `Cannot lock ${options.what}: the lock file ${shownPath(lockFile)} is not one of ours (${state.foreign}); remove it.`,
+        `Cannot lock ${options.what}: the lock file ${shownPath(lockFile)} is not one of ours ` +
+          `(${state.foreign}); remove it.`,
       );
     }
     if (Date.now() - started > options.timeoutMs) {
-      throw new PreprodError('timeout', `${capitalise(options.what)} stayed locked by another process for ${options.timeoutMs} ms.`);
+      const what = capitalise(options.what);
+      throw new PreprodError('timeout', `${what} stayed locked by another process for ${options.timeoutMs} ms.`);
     }
     await new Promise((resolve) => setTimeout(resolve, wait));
     wait = Math.min(wait * 2, 100);

@@ -6,7 +6,17 @@
  * non-blocking (and without following a final symlink when asked), checked again on the
  * open descriptor, and read up to a size cap. Errors carry a short reason, never content.
  */
-import { constants, fstatSync, lstatSync, openSync, closeSync, readSync, statSync, promises as fsp, type Stats } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  openSync,
+  promises as fsp,
+  readSync,
+  statSync,
+  type Stats,
+} from 'node:fs';
 
 export interface ReadLimits {
   /** Largest size accepted, in bytes. */
@@ -72,7 +82,7 @@ export function fsReadError(error: unknown): FileReadError {
 function checkStats(stats: Stats, limits: ReadLimits): void {
   const problem = kindProblem(stats);
   if (problem) throw new FileReadError('not-regular', problem);
-  if (stats.size > limits.maxBytes) throw new FileReadError('too-large', `it is larger than ${formatBytes(limits.maxBytes)}`);
+  if (stats.size > limits.maxBytes) throw tooLarge(limits);
 }
 
 function sameFile(a: Stats, b: Stats): void {

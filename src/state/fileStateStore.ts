@@ -105,7 +105,8 @@ export class FileStateStore implements StateStore {
     } catch (error) {
       if (error instanceof FileReadError && error.problem === 'missing') return Object.create(null);
       const reason = error instanceof FileReadError ? error.reason : fsErrorReason(error);
-      throw new PreprodError('store-unavailable', `Cannot read the state file ${shownPath(this.file)}: ${reason}.`, { cause: error });
+      const message = `Cannot read the state file ${shownPath(this.file)}: ${reason}.`;
+      throw new PreprodError('store-unavailable', message, { cause: error });
     }
     try {
       return Object.assign(Object.create(null), decodeDocuments(text));
@@ -144,9 +145,7 @@ export class FileStateStore implements StateStore {
       try {
         await makePrivateDirectory(path.dirname(this.file));
       } catch (error) {
-        throw new PreprodError('store-unavailable', `Cannot write the state file ${shownPath(this.file)}: ${fsErrorReason(error)}.`, {
-          cause: error,
-        });
+        throw this.cannotWrite(error);
       }
       await this.checkDirectory();
       const release = await this.lock();
@@ -163,10 +162,13 @@ export class FileStateStore implements StateStore {
     try {
       await writeFileAtomic(this.file, content, { beforeRename: this.options.beforeRename });
     } catch (error) {
-      throw new PreprodError('store-unavailable', `Cannot write the state file ${shownPath(this.file)}: ${fsErrorReason(error)}.`, {
-        cause: error,
-      });
+      throw this.cannotWrite(error);
     }
+  }
+
+  private cannotWrite(error: unknown): PreprodError {
+    const message = `Cannot write the state file ${shownPath(this.file)}: ${fsErrorReason(error)}.`;
+    return new PreprodError('store-unavailable', message, { cause: error });
   }
 
   /** Takes the cross-process lock; returns its release. */
@@ -178,7 +180,9 @@ export class FileStateStore implements StateStore {
         what: `the state file ${this.file}`,
       });
     } catch (error) {
-      if (isPreprodError(error, 'timeout')) throw new PreprodError('store-unavailable', error.message, { cause: error });
+      if (isPreprodError(error, 'timeout')) {
+        throw new PreprodError('store-unavailable', error.message, { cause: error });
+      }
       throw error;
     }
   }
