@@ -9,14 +9,15 @@
  * the transfers); the scanner's peak RSS stays under 200 MB in both runs;
  * and every honest node is classified answered in both runs. Hostile nodes
  * never give a usable answer, so "every honest node answered" is checked
- * as `answered` = honest nodes, with the preprod count matching too.
+ * as `answered` = honest nodes, with the preprod count matching too. The
+ * fake fleet runs at a raised priority (see shieldFleet); the scanner does not.
  *
  * Usage: node build/bench/realisticFleet.bench.js [--nodes 13000] [--seed 1] [--strict]
  * --strict exits 1 when a target is missed. Stops by itself after 5 minutes.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { loadavg, setPriority, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { formatTarget } from '../src/fleet/targets';
 import { openFilesLimits, startServerChild, waitReady } from './fleetServer';
@@ -153,6 +154,25 @@ function targetsOf(runs: ScanRun[], plan: FleetPlan): BenchTarget[] {
   ];
 }
 
+/**
+ * The fake fleet stands in for 13,000 machines with CPUs of their own. On a
+ * shared machine the neighbours' load would otherwise slow its replies (at a
+ * load average of 13 on 2 cores, the 50-300 ms replies took 1.8 s at the
+ * median), and the bench would measure the fake fleet. Its event loop runs
+ * at nice -10 when allowed (root); the scanner keeps the normal priority, so
+ * its own figures still include the machine's load.
+ */
+function shieldFleet(server: ChildProcess, log: (line: string) => void): boolean {
+  try {
+    setPriority(server.pid ?? 0, -10);
+    log('The fake fleet runs at nice -10; the scanner at normal priority.');
+    return true;
+  } catch (error) {
+    log(`The fake fleet runs at normal priority (${error instanceof Error ? error.message : String(error)}).`);
+    return false;
+  }
+}
+
 async function main(): Promise<{ result: import('./support/report').BenchResult; strict: boolean }> {
   const args = parseArgs(process.argv.slice(2));
   const log = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -170,6 +190,7 @@ async function main(): Promise<{ result: import('./support/report').BenchResult;
   const dir = mkdtempSync(join(tmpdir(), 'realistic-fleet-'));
   try {
     const ready = await waitReady<RealisticServerMessage>(server, 120_000);
+    const fleetShielded = shieldFleet(server, log);
     const plan = ready.plan as FleetPlan;
     const targetsFile = join(dir, 'targets.txt');
     writeFileSync(targetsFile, (ready.targets ?? []).map((t) => `${formatTarget(t)}\n`).join(''));
@@ -198,6 +219,7 @@ async function main(): Promise<{ result: import('./support/report').BenchResult;
     // The machine is shared: its load during the run says how much of the time was ours.
     const figures = {
       loadAverage1m: Number(loadavg()[0].toFixed(2)),
+      fleetShielded,
       plan,
       runs: runs.map((r) => ({ ...r, seconds: Number(r.seconds.toFixed(3)), maxRssMb: Number(r.maxRssMb.toFixed(1)) })),
     };
