@@ -2,7 +2,9 @@
  * Realistic fleet bench: 13,000 nodes on loopback that behave like the real
  * fleet (realisticFleetServer.ts: replies after 50–300 ms, 5% black holes,
  * 3% hostile), scanned by the real CLI, `fluxos-preprod fleet --targets FILE
- * --json`, once at its defaults and once with `--concurrency 4096`.
+ * --json`, once at its defaults and once with `--concurrency 4096`; then,
+ * for reading the figures, the simplest Node client (realisticFleetClient.ts)
+ * on the same fleet at the same concurrency: the machine's floor right now.
  *
  * Targets (docs/design.md §7): at the defaults the whole scan, process start
  * to exit, takes at most 12 s (the floor is one per-node deadline, 5 s, plus
@@ -19,8 +21,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, setPriority, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { SCAN_DEFAULTS } from '../src/fleet/limits';
 import { formatTarget } from '../src/fleet/targets';
 import { openFilesLimits, startServerChild, waitReady } from './fleetServer';
+import { runBare } from './realisticFleetClient';
 import type { FleetPlan, RealisticServerMessage } from './realisticFleetServer';
 import { type BenchTarget, printTargets, runBench } from './support/report';
 
@@ -209,17 +213,23 @@ async function main(): Promise<{ result: import('./support/report').BenchResult;
       log(`${describeRun(run)}; load average ${loadavg()[0].toFixed(1)}`);
       runs.push(run);
     }
+    // For reading the figures, not a target: the simplest client on the same fleet in the same run.
+    server.send({ type: 'start' });
+    const bare = await runBare(ready.targets ?? [], SCAN_DEFAULTS.concurrency);
+    log(`bare Node client, ${SCAN_DEFAULTS.concurrency} at once: ${bare.seconds.toFixed(2)} s (HTTP 200: ${bare.ok})`);
     const targets = targetsOf(runs, plan);
     printTargets(targets);
     const [defaults, wide] = runs;
     const headline =
       `${args.nodes}-node realistic fleet via the CLI: ${defaults.seconds.toFixed(1)} s, ` +
       `peak RSS ${defaults.maxRssMb.toFixed(0)} MB ` +
-      `(--concurrency 4096: ${wide.seconds.toFixed(1)} s, ${wide.maxRssMb.toFixed(0)} MB)`;
+      `(--concurrency 4096: ${wide.seconds.toFixed(1)} s, ${wide.maxRssMb.toFixed(0)} MB; ` +
+      `bare client ${bare.seconds.toFixed(1)} s; load ${loadavg()[0].toFixed(1)})`;
     // The machine is shared: its load during the run says how much of the time was ours.
     const figures = {
       loadAverage1m: Number(loadavg()[0].toFixed(2)),
       fleetShielded,
+      bareClient: { seconds: Number(bare.seconds.toFixed(3)), ok: bare.ok },
       plan,
       runs: runs.map((r) => ({ ...r, seconds: Number(r.seconds.toFixed(3)), maxRssMb: Number(r.maxRssMb.toFixed(1)) })),
     };
