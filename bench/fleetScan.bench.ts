@@ -21,13 +21,12 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import * as http from 'node:http';
-import * as net from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { aggregate } from '../src/fleet/aggregate';
 import { scanFleet } from '../src/fleet/scan';
 import { formatTarget, type Target } from '../src/fleet/targets';
+import { runBare } from './realisticFleetClient';
 import { openFilesLimits, type ServerMessage, startServerChild, waitReady } from './fleetServer';
 import { type BenchResult, type BenchTarget, printTargets, runBench } from './support/report';
 
@@ -84,36 +83,6 @@ async function runOurs(targets: readonly Target[], concurrency: number): Promise
   clearInterval(sampler);
   peak = Math.max(peak, process.memoryUsage().rss);
   return { seconds, ok: aggregate(results, { probability: 0.07 }).answered, peakRssMb: peak / MB };
-}
-
-/** The simplest Node client: what this machine does right now without the scanner's checks. */
-async function runBare(targets: readonly Target[], concurrency: number): Promise<Run> {
-  let next = 0;
-  let ok = 0;
-  const one = (target: Target): Promise<void> =>
-    new Promise((resolve) => {
-      const createConnection = (): net.Socket => net.createConnection({ host: target.host, port: target.port });
-      const request = { host: target.host, port: target.port, path: '/flux/info', createConnection };
-      const req = http.request({ ...request, headers: { connection: 'close' } }, (res) => {
-        res.resume();
-        res.on('end', () => {
-          if (res.statusCode === 200) ok += 1;
-          resolve();
-        });
-        res.on('error', () => resolve());
-      });
-      req.on('error', () => resolve());
-      req.end();
-    });
-  const worker = async (): Promise<void> => {
-    while (next < targets.length) {
-      next += 1;
-      await one(targets[next - 1]);
-    }
-  };
-  const started = performance.now();
-  await Promise.all(Array.from({ length: Math.min(concurrency, targets.length) }, worker));
-  return { seconds: (performance.now() - started) / 1000, ok };
 }
 
 /** Fetches each URL with its own curl process, 64 at a time; no shell, xargs reads the file. */

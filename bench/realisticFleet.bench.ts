@@ -2,24 +2,29 @@
  * Realistic fleet bench: 13,000 nodes on loopback that behave like the real
  * fleet (realisticFleetServer.ts: replies after 50–300 ms, 5% black holes,
  * 3% hostile), scanned by the real CLI, `fluxos-preprod fleet --targets FILE
- * --json`, once at its defaults and once with `--concurrency 4096`.
+ * --json`, once at its defaults and once with `--concurrency 4096`; then,
+ * for reading the figures, the simplest Node client (realisticFleetClient.ts)
+ * on the same fleet at the same concurrency: the machine's floor right now.
  *
  * Targets (docs/design.md §7): at the defaults the whole scan, process start
  * to exit, takes at most 12 s (the floor is one per-node deadline, 5 s, plus
  * the transfers); the scanner's peak RSS stays under 200 MB in both runs;
  * and every honest node is classified answered in both runs. Hostile nodes
  * never give a usable answer, so "every honest node answered" is checked
- * as `answered` = honest nodes, with the preprod count matching too.
+ * as `answered` = honest nodes, with the preprod count matching too. The
+ * fake fleet runs at a raised priority (see shieldFleet); the scanner does not.
  *
  * Usage: node build/bench/realisticFleet.bench.js [--nodes 13000] [--seed 1] [--strict]
  * --strict exits 1 when a target is missed. Stops by itself after 5 minutes.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { loadavg, setPriority, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { SCAN_DEFAULTS } from '../src/fleet/limits';
 import { formatTarget } from '../src/fleet/targets';
 import { openFilesLimits, startServerChild, waitReady } from './fleetServer';
+import { runBare } from './realisticFleetClient';
 import type { FleetPlan, RealisticServerMessage } from './realisticFleetServer';
 import { type BenchTarget, printTargets, runBench } from './support/report';
 
@@ -153,6 +158,25 @@ function targetsOf(runs: ScanRun[], plan: FleetPlan): BenchTarget[] {
   ];
 }
 
+/**
+ * The fake fleet stands in for 13,000 machines with CPUs of their own. On a
+ * shared machine the neighbours' load would otherwise slow its replies (at a
+ * load average of 13 on 2 cores, the 50-300 ms replies took 1.8 s at the
+ * median), and the bench would measure the fake fleet. Its event loop runs
+ * at nice -10 when allowed (root); the scanner keeps the normal priority, so
+ * its own figures still include the machine's load.
+ */
+function shieldFleet(server: ChildProcess, log: (line: string) => void): boolean {
+  try {
+    setPriority(server.pid ?? 0, -10);
+    log('The fake fleet runs at nice -10; the scanner at normal priority.');
+    return true;
+  } catch (error) {
+    log(`The fake fleet runs at normal priority (${error instanceof Error ? error.message : String(error)}).`);
+    return false;
+  }
+}
+
 async function main(): Promise<{ result: import('./support/report').BenchResult; strict: boolean }> {
   const args = parseArgs(process.argv.slice(2));
   const log = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -170,6 +194,7 @@ async function main(): Promise<{ result: import('./support/report').BenchResult;
   const dir = mkdtempSync(join(tmpdir(), 'realistic-fleet-'));
   try {
     const ready = await waitReady<RealisticServerMessage>(server, 120_000);
+    const fleetShielded = shieldFleet(server, log);
     const plan = ready.plan as FleetPlan;
     const targetsFile = join(dir, 'targets.txt');
     writeFileSync(targetsFile, (ready.targets ?? []).map((t) => `${formatTarget(t)}\n`).join(''));
@@ -188,16 +213,23 @@ async function main(): Promise<{ result: import('./support/report').BenchResult;
       log(`${describeRun(run)}; load average ${loadavg()[0].toFixed(1)}`);
       runs.push(run);
     }
+    // For reading the figures, not a target: the simplest client on the same fleet in the same run.
+    server.send({ type: 'start' });
+    const bare = await runBare(ready.targets ?? [], SCAN_DEFAULTS.concurrency);
+    log(`bare Node client, ${SCAN_DEFAULTS.concurrency} at once: ${bare.seconds.toFixed(2)} s (HTTP 200: ${bare.ok})`);
     const targets = targetsOf(runs, plan);
     printTargets(targets);
     const [defaults, wide] = runs;
     const headline =
       `${args.nodes}-node realistic fleet via the CLI: ${defaults.seconds.toFixed(1)} s, ` +
       `peak RSS ${defaults.maxRssMb.toFixed(0)} MB ` +
-      `(--concurrency 4096: ${wide.seconds.toFixed(1)} s, ${wide.maxRssMb.toFixed(0)} MB)`;
+      `(--concurrency 4096: ${wide.seconds.toFixed(1)} s, ${wide.maxRssMb.toFixed(0)} MB; ` +
+      `bare client ${bare.seconds.toFixed(1)} s; load ${loadavg()[0].toFixed(1)})`;
     // The machine is shared: its load during the run says how much of the time was ours.
     const figures = {
       loadAverage1m: Number(loadavg()[0].toFixed(2)),
+      fleetShielded,
+      bareClient: { seconds: Number(bare.seconds.toFixed(3)), ok: bare.ok },
       plan,
       runs: runs.map((r) => ({ ...r, seconds: Number(r.seconds.toFixed(3)), maxRssMb: Number(r.maxRssMb.toFixed(1)) })),
     };

@@ -298,6 +298,17 @@ describe('fleet scan against a fake fleet on 127.0.0.1', function () {
     }
   });
 
+  it('connects to a checked address when a target carries one, naming the host in the request', async () => {
+    const f = await fleet(['preprod']);
+    // `.invalid` never resolves (RFC 6761): only the checked address can reach the node.
+    const target = { host: 'node-1.invalid', port: f.targets[0].port, address: f.targets[0].host };
+    const [result] = await scanFleet([target]);
+    expect(result).to.include({ host: 'node-1.invalid', kind: 'preprod' });
+    expect(f.nodes[0].stats.lastHostHeader).to.equal(`node-1.invalid:${target.port}`);
+    const [unchecked] = await scanFleet([{ host: 'node-1.invalid', port: f.targets[0].port }], { timeoutMs: 3000 });
+    expect(unchecked.kind).to.equal('error');
+  });
+
   it('returns an empty list for no targets', async () => {
     expect(await scanFleet([])).to.deep.equal([]);
   });

@@ -68,8 +68,8 @@ export interface FakeNode {
   spec: FakeNodeSpec;
   host: string;
   port: number;
-  /** Body bytes this node handed to its sockets, and requests it received. */
-  stats: { bytesSent: number; requests: number };
+  /** Body bytes this node handed to its sockets, requests it received, and the Host header of the last one. */
+  stats: { bytesSent: number; requests: number; lastHostHeader?: string };
 }
 
 export interface FakeFleet {
@@ -257,6 +257,7 @@ export async function startFakeFleet(
       return;
     }
     node.stats.requests += 1;
+    node.stats.lastHostHeader = req.headers.host;
     res.on('error', () => {});
     const send = (status: number, type: string, body: string | Buffer, extra: http.OutgoingHttpHeaders = {}): void => {
       const buffer = typeof body === 'string' ? Buffer.from(body) : body;
