@@ -23,6 +23,7 @@ import { BOOT_HEALTH_KEY, type RestartStrategy, type Settings } from '../types';
 import { readUserFlags } from '../config/userconfig';
 import { addRecordOptions, prepareRecord, type RecordOptions } from './commands/record';
 import { addGateCommand } from './commands/gate';
+import { addReleaseOptions, runReleaseSimulation, type ReleaseSimulationCliOptions } from './commands/simulateReleases';
 
 export interface CliIo {
   stdout: NodeJS.WritableStream;
@@ -276,20 +277,26 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
 
   addGateCommand(program, io, setExit);
 
-  program
+  const simulateCommand = program
     .command('simulate')
-    .description('Monte Carlo of the real cohort rules over months.')
-    .requiredOption('--nodes <n>', 'nodes in the fleet', wholeNumber('--nodes', 1, 1_000_000))
-    .requiredOption('--months <m>', 'months to simulate', wholeNumber('--months', 1, 120))
+    .description('Monte Carlo of the real cohort rules over months; with --releases, of the release gate.')
+    .option('--nodes <n>', 'nodes in the fleet (required without --releases)', wholeNumber('--nodes', 1, 1_000_000))
+    .option('--months <m>', 'months to simulate (required without --releases)', wholeNumber('--months', 1, 120))
     .option('--probability <p>', 'configured probability', fraction('--probability'), 0.07)
     .option('--seed <s>', 'random seed (same seed, same report)', wholeNumber('--seed', 0, 0xffffffff))
     .option('--restart-days <d>', 'mean days between restarts', positiveNumber('--restart-days', 0.1, 3650), 7)
     .option('--opt-out <share>', 'share of nodes opted out', fraction('--opt-out'), 0.02)
-    .option('--json', 'print one JSON object')
-    .action((options: { nodes: number; months: number; probability: number; seed?: number; restartDays: number; optOut: number; json?: boolean }) => {
+    .option('--config <file>', 'with --releases: JSON with a `gate` block merged over the defaults')
+    .option('--json', 'print one JSON object');
+  addReleaseOptions(simulateCommand, { whole: wholeNumber, fraction })
+    .action(async (options: { nodes?: number; months?: number; probability: number; seed?: number; restartDays: number; optOut: number; json?: boolean } & ReleaseSimulationCliOptions) => {
+      if (options.releases) return setExit(await runReleaseSimulation(options, io));
+      for (const name of ['nodes', 'months'] as const) {
+        if (options[name] === undefined) throw usage(`Required option '--${name} <${name === 'nodes' ? 'n' : 'm'}>' not specified.`);
+      }
       const report = simulate({
-        nodes: options.nodes,
-        months: options.months,
+        nodes: options.nodes as number,
+        months: options.months as number,
         probability: options.probability,
         seed: options.seed,
         meanRestartDays: options.restartDays,

@@ -132,3 +132,24 @@ describe('gate (CLI)', () => {
     ]);
   });
 });
+
+describe('simulate --releases (CLI)', () => {
+  it('prints the table of runs judged by the gate, and exits 0 when every target is met', async function () {
+    this.timeout(120_000);
+    const args = ['simulate', '--releases', '--runs', '2', '--nodes', '3000', '--probability', '0.4', '--harm', '0.1'];
+    const run = await runCli(args, { timeoutMs: 110_000 });
+    expect(run.code, describeRun(run)).to.equal(0);
+    expect(run.stdout).to.match(/^\| release \| halted \| halted ≤ 24 h after reaching preprod \|/m);
+    for (const name of ['healthy', 'darken 10%', 'crash-loop 10%'])
+      expect(run.stdout).to.match(new RegExp(`^\\| ${name} \\|`, 'm'));
+    expect(run.stdout.match(/^PASS {2}/gm)).to.have.length(3);
+    const json = await runCli([...args, '--json'], { timeoutMs: 110_000 });
+    expect(JSON.parse(json.stdout).scenarios).to.have.length(3);
+  });
+
+  it('still asks for --nodes and --months without --releases', async () => {
+    const run = await runCli(['simulate', '--months', '1']);
+    expect(run.code, describeRun(run)).to.equal(2);
+    expect(errorLines(run.stderr)).to.deep.equal(["fluxos-preprod: Required option '--nodes <n>' not specified."]);
+  });
+});
