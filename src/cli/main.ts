@@ -23,6 +23,7 @@ import { BOOT_HEALTH_KEY, type RestartStrategy, type Settings } from '../types';
 import { readUserFlags } from '../config/userconfig';
 import { addRecordOptions, prepareRecord, type RecordOptions } from './commands/record';
 import { addGateCommand } from './commands/gate';
+import { addWatchCommand } from './commands/fleetWatch';
 import { addReleaseOptions, runReleaseSimulation, type ReleaseSimulationCliOptions } from './commands/simulateReleases';
 
 export interface CliIo {
@@ -244,6 +245,10 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--config <file>', 'settings file; its probability is the one compared against')
     .option('--json', 'print one JSON object')
     .option('--prom', 'print Prometheus text exposition');
+  // `fleet watch --record …` is watch's own option, not fleet's: options belong to the command they follow.
+  program.enablePositionalOptions();
+  fleetCommand.enablePositionalOptions();
+  addWatchCommand(fleetCommand, { ...io, waitForSignal }, setExit, wholeNumber);
   addRecordOptions(fleetCommand)
     .action(async (args: string[], options: { targets?: string; concurrency: number; timeout: number; config?: string; json?: boolean; prom?: boolean } & RecordOptions) => {
       if (options.json && options.prom) throw usage('Give --json or --prom, not both.');
