@@ -13,11 +13,12 @@ import { addBootCommand, addStatusCommand } from './commands/bootStatus';
 import { addDemoCommand } from './commands/demoCommand';
 import { addFleetCommand } from './commands/fleet';
 import { addGateCommand } from './commands/gate';
+import { addWatchCommand } from './commands/fleetWatch';
 import { addHealthyCommand } from './commands/healthy';
 import { addServeCommand } from './commands/serve';
 import { addSimulateCommand } from './commands/simulate';
 import { addTrackedVersionCommand } from './commands/trackedVersion';
-import { type CliIo, createContext } from './context';
+import { type CliIo, createContext, waitForSignal } from './context';
 import { loadSettings, repoDir, wholeNumber } from './options';
 
 export type { CliIo } from './context';
@@ -51,7 +52,11 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   addStatusCommand(program, context);
   addHealthyCommand(program, context);
   addServeCommand(program, context);
-  addFleetCommand(program, { ...context, wholeNumber });
+  // `fleet watch --record …` is watch's own option, not fleet's: options belong to the command they follow.
+  program.enablePositionalOptions();
+  const fleetCommand = addFleetCommand(program, { ...context, wholeNumber });
+  fleetCommand.enablePositionalOptions();
+  addWatchCommand(fleetCommand, { ...io, waitForSignal }, setExit, wholeNumber);
   addGateCommand(program, io, setExit);
   addSimulateCommand(program, context);
   addTrackedVersionCommand(program, { ...context, repoDir, loadSettings });

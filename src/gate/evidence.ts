@@ -14,6 +14,7 @@
  * preprod.
  */
 import type { NodeState } from './observation';
+import type { FellBack, GateEvidence, Release, TimelinePoint } from './evidenceTypes';
 import { NodeTable, type ScanRecord } from './scanRecord';
 
 const NONE = 0;
@@ -24,46 +25,7 @@ const SWITCH_ONLY = 3;
 
 const MS_PER_HOUR = 3_600_000;
 
-export interface Release {
-  version: string;
-  commit: string | null;
-}
-
-export interface FellBack {
-  node: string;
-  reason: 'crash-loop' | 'switch-failed';
-  at: string;
-}
-
-export interface GateEvidence {
-  release: Release;
-  /** Time of the latest scan seen (T); null before any. */
-  at: string | null;
-  reachedAt: string | null;
-  hoursSinceReached: number | null;
-  /** Hours run on the release by answering selected nodes, from reached to T. */
-  nodeHours: number;
-  /** Distinct selected nodes that answered with the release since it reached preprod. */
-  preprodNodes: number;
-  /** Answering selected nodes at T, and how many of them run the release. */
-  uptake: { on: number; of: number };
-  dark: { release: { dark: number; nodes: number }; baseline: { dark: number; nodes: number } };
-  crashLoops: { count: number; of: number };
-  switchFailures: { count: number; of: number };
-  fellBack: FellBack[];
-}
-
-export interface TimelinePoint {
-  at: string;
-  /** preprod / (preprod + production) among answering nodes. */
-  preprodShare: number | null;
-  /** Share of answering selected nodes on the release. */
-  uptake: number | null;
-  /** Answering nodes that report reason crash-loop. */
-  crashLoops: number;
-  /** Answering share of asked nodes that have answered before, by cohort. */
-  availability: { selected: number | null; notSelected: number | null };
-}
+export type { FellBack, GateEvidence, Release, TimelinePoint } from './evidenceTypes';
 
 function ratio(part: number, whole: number): number | null {
   return whole > 0 ? part / whole : null;
@@ -82,6 +44,9 @@ export class EvidenceTracker {
   private scanIndex = -1;
   private reachedIndex = -1;
   private reachedAt: string | null = null;
+  private supersededIndex = -1;
+  private supersededBy: { version: string; at: string } | null = null;
+  private readonly preprodVersions = new Set<string>();
   private at: string | null = null;
   private lastTime = 0;
   private readonly members = [0, 0, 0, 0];
@@ -113,26 +78,52 @@ export class EvidenceTracker {
     const time = Date.parse(scan.at);
     if (this.reachedIndex >= 0) this.nodeHours += (this.live.onRelease * (time - this.lastTime)) / MS_PER_HOUR;
     let reaches = false;
+    const changed: [number, NodeState, NodeState][] = [];
     this.table.apply(scan, (i, before, after) => {
-      if (this.onChange(i, before, after, scan.at)) reaches = true;
+      if (this.onChange(i, before, after)) reaches = true;
+      if (after.answered) changed.push([i, before, after]);
     });
     if (reaches && this.reachedIndex < 0) this.reach(scan.at);
+    if (this.reachedIndex >= 0) this.noteNewReleases(changed, scan.at);
+    // After a newer release reached preprod, what happens to nodes is its doing, not this one's.
+    if (this.reachedIndex >= 0 && this.supersededIndex < 0) {
+      for (const [i, before, after] of changed) this.events(i, before, after, scan.at);
+    }
     this.detectDark();
     this.lastTime = time;
     this.at = scan.at;
     this.timeline?.push(this.point(scan));
   }
 
+  /** Versions on preprod when this release reached it; a version new to preprod after that supersedes it. */
+  private noteNewReleases(changed: readonly [number, NodeState, NodeState][], at: string): void {
+    const onPreprod = (s: NodeState) =>
+      s.answered && s.cohort === 'selected' && s.mode === 'preprod' && s.version !== null;
+    if (this.scanIndex === this.reachedIndex) {
+      for (const state of this.table.states) if (onPreprod(state)) this.preprodVersions.add(state.version as string);
+      return;
+    }
+    if (this.supersededIndex >= 0) return;
+    for (const [, , after] of changed) {
+      if (onPreprod(after) && !this.preprodVersions.has(after.version as string)) {
+        this.supersededIndex = this.scanIndex;
+        this.supersededBy = { version: after.version as string, at };
+        return;
+      }
+    }
+  }
+
   evidence(): GateEvidence {
+    // A superseded release was watched only until the newer one reached preprod.
+    const end = this.supersededBy?.at ?? this.at;
     const hours =
-      this.reachedAt === null || this.at === null
-        ? null
-        : (Date.parse(this.at) - Date.parse(this.reachedAt)) / MS_PER_HOUR;
+      this.reachedAt === null || end === null ? null : (Date.parse(end) - Date.parse(this.reachedAt)) / MS_PER_HOUR;
     return {
       release: this.release,
       at: this.at,
       reachedAt: this.reachedAt,
       hoursSinceReached: hours,
+      supersededBy: this.supersededBy,
       nodeHours: this.nodeHours,
       preprodNodes: this.preprodNodes,
       uptake: { on: this.live.onRelease, of: this.live.answeringSelected },
@@ -147,7 +138,7 @@ export class EvidenceTracker {
   }
 
   /** Returns true when this change shows the release on preprod. */
-  private onChange(i: number, before: NodeState, after: NodeState, at: string): boolean {
+  private onChange(i: number, before: NodeState, after: NodeState): boolean {
     if (this.group.length <= i) this.grow(i);
     this.count(before, -1);
     this.count(after, 1);
@@ -158,7 +149,6 @@ export class EvidenceTracker {
     } else if (!silent(after)) {
       this.silentSince[i] = -1;
     }
-    if (this.reachedIndex >= 0 && after.answered) this.events(i, before, after, at);
     return (
       after.answered &&
       after.cohort === 'selected' &&
@@ -220,8 +210,10 @@ export class EvidenceTracker {
       const { node, since } = this.queue[this.head];
       this.head += 1;
       const group = this.group[node];
-      if (this.silentSince[node] !== since || this.darkCounted[node] || (group !== RELEASE && group !== BASELINE))
-        continue;
+      const open = this.silentSince[node] === since && !this.darkCounted[node];
+      // A run that began after a newer release reached preprod is the newer release's doing.
+      const ours = this.supersededIndex < 0 || since < this.supersededIndex;
+      if (!open || !ours || (group !== RELEASE && group !== BASELINE)) continue;
       this.darkCounted[node] = true;
       this.dark[group] += 1;
     }

@@ -20,7 +20,7 @@ export interface GateSettings {
   minUptake: number;
   /** Scans in a row without an answer, after answering, that make a node dark. Default 3. */
   darkScans: number;
-  /** One-sided confidence of every bound the health criteria use. Default 0.99. */
+  /** One-sided confidence of every bound the health criteria use. Default 0.95. */
   confidence: number;
   /** How much larger the dark share of the release's nodes may be than production's (absolute). Default 0.02. */
   darkMargin: number;

@@ -10,21 +10,25 @@ export interface LoadProgress {
   stop(): void;
 }
 
-/** Below this many bytes (or scans) a history loads too fast for a bar to help. */
-const MIN_TOTAL = 4 * 1024 * 1024;
+/** Below this many bytes a history loads too fast for a bar to help. */
+const MIN_BYTES = 4 * 1024 * 1024;
 
-export function createLoadProgress(stream: NodeJS.WriteStream): LoadProgress {
+export function createLoadProgress(
+  stream: NodeJS.WriteStream,
+  label = 'Loading history',
+  minTotal = MIN_BYTES,
+): LoadProgress {
   if (stream.isTTY !== true) return { update() {}, stop() {} };
   let bar: cliProgress.SingleBar | null = null;
   let stopped = false;
   return {
     update(done: number, total: number): void {
-      if (stopped || total < MIN_TOTAL) return;
+      if (stopped || total < minTotal) return;
       if (bar === null) {
         bar = new cliProgress.SingleBar(
           {
             stream,
-            format: 'Loading history {bar} {percentage}% | ETA {eta_formatted}',
+            format: `${label} {bar} {percentage}% | ETA {eta_formatted}`,
             hideCursor: true,
             clearOnComplete: true,
             // The CLI owns SIGINT/SIGTERM: a listener here would stop Ctrl-C from ending the process.

@@ -140,7 +140,8 @@ describe('simulate --releases (CLI)', () => {
     const run = await runCli(args, { timeoutMs: 110_000 });
     expect(run.code, describeRun(run)).to.equal(0);
     expect(run.stdout).to.match(/^\| release \| halted \| halted ≤ 24 h after reaching preprod \|/m);
-    for (const name of ['healthy', 'darken 10%', 'crash-loop 10%']) expect(run.stdout).to.match(new RegExp(`^\\| ${name} \\|`, 'm'));
+    for (const name of ['healthy', 'darken 10%', 'crash-loop 10%'])
+      expect(run.stdout).to.match(new RegExp(`^\\| ${name} \\|`, 'm'));
     expect(run.stdout.match(/^PASS {2}/gm)).to.have.length(3);
     const json = await runCli([...args, '--json'], { timeoutMs: 110_000 });
     expect(JSON.parse(json.stdout).scenarios).to.have.length(3);

@@ -71,7 +71,7 @@ describe('gate settings', () => {
       minNodeHours: 5000,
       minUptake: 0.8,
       darkScans: 3,
-      confidence: 0.99,
+      confidence: 0.95,
       darkMargin: 0.02,
       maxCrashLoopShare: 0.02,
       maxSwitchFailShare: 0.02,

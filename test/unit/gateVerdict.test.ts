@@ -99,6 +99,27 @@ describe('gate evidence', () => {
     ]);
   });
 
+  it('counts a fallback in the scan where the release reached preprod', () => {
+    const bed = new Bed().scan({ p1: PRE, p2: PRE, b: PROD }).scan({ p1: ON_RELEASE, p2: CRASHED });
+    expect(bed.evidence().crashLoops).to.deep.equal({ count: 1, of: 2 });
+  });
+
+  it('once a newer release reached preprod, later fallbacks and dark nodes count for it, not the older one', () => {
+    const NEWER: Spec = { ...PRE, v: '3.0' };
+    const bed = new Bed()
+      .scan({ p1: PRE, p2: PRE, p3: PRE, p4: PRE, b: PROD })
+      .scan({ p1: ON_RELEASE, p2: ON_RELEASE, p3: ON_RELEASE });
+    bed.scan({ p4: ON_RELEASE }).scan({ p1: NEWER, p2: CRASHED, p3: 'silent' }).scan({}).scan({});
+    const old = bed.evidence('2.0');
+    expect(old.supersededBy).to.deep.equal({ version: '3.0', at: hour(3) });
+    expect(old.crashLoops.count).to.equal(0);
+    expect(old.dark.release.dark).to.equal(0);
+    expect(old.hoursSinceReached).to.equal(2);
+    const newer = bed.evidence('3.0');
+    expect(newer.reachedAt).to.equal(hour(3));
+    expect([newer.crashLoops.count, newer.dark.release.dark]).to.deep.equal([1, 1]);
+  });
+
   it('adds up node-hours of answering selected nodes on the release from the scan it reached preprod', () => {
     const bed = new Bed().scan({ p1: PRE, p2: PRE }).scan({ p1: ON_RELEASE }).scan({ p2: ON_RELEASE }).scan({});
     const e = bed.evidence();
@@ -160,6 +181,7 @@ describe('gate verdict', () => {
     at: hour(100),
     reachedAt: hour(0),
     hoursSinceReached: 100,
+    supersededBy: null,
     nodeHours: 80_000,
     preprodNodes: 890,
     uptake: { on: 880, of: 900 },

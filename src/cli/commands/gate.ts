@@ -95,6 +95,12 @@ async function writeReport(report: GateReport, options: GateCommandOptions, io: 
     io.stdout.write(gateMarkdown(report));
     return;
   }
+  if (options.html !== undefined) {
+    const { writeHtmlReport } = await import('../../gate/report/htmlFile');
+    await writeHtmlReport(report, options.html);
+    io.stdout.write(`${report.verdict}: report written to ${options.html}\n`);
+    return;
+  }
   io.stdout.write(text.formatGateText(report));
 }
 
@@ -112,6 +118,7 @@ export function addGateCommand(program: Command, io: GateIo, setExit: (code: num
     .option('--config <file>', 'JSON with a `gate` block merged over the defaults')
     .option('--json', 'print one JSON object')
     .option('--markdown', 'print a Markdown report for the preprod → master pull request')
+    .option('--html <file>', 'write a self-contained HTML report with timelines to FILE')
     .action(async (options: GateCommandOptions) => {
       setExit(await runGate(options, io));
     });

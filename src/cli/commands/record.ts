@@ -114,7 +114,12 @@ async function latestScanTime(url: string): Promise<string | null> {
 }
 
 /** A recorder writing to the history `open` gives, stamping the scan with `at`. */
-export function createRecorder(open: () => Promise<HistoryStore>, at: string, stderr: NodeJS.WritableStream): Recorder {
+export function createRecorder(
+  open: () => Promise<HistoryStore>,
+  at: string,
+  stderr: NodeJS.WritableStream,
+  options: { keepOpen?: boolean } = {},
+): Recorder {
   const results: NodeResult[] = [];
   const store = async (): Promise<ScanRecord> => {
     const [{ buildScan }, { observe }] = await Promise.all([
@@ -128,7 +133,7 @@ export function createRecorder(open: () => Promise<HistoryStore>, at: string, st
         return buildScan(tail.table, results.map(observe), at, tail.seq + 1);
       });
     } finally {
-      await history.close().catch(() => undefined);
+      if (!options.keepOpen) await history.close().catch(() => undefined);
     }
   };
   return {

@@ -5,11 +5,12 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context';
 import { formatSimulation } from '../format';
-import { fraction, positiveNumber, wholeNumber } from '../options';
+import { fraction, positiveNumber, usage, wholeNumber } from '../options';
+import { addReleaseOptions, type ReleaseSimulationCliOptions, runReleaseSimulation } from './simulateReleases';
 
-interface SimulateOptions {
-  nodes: number;
-  months: number;
+interface SimulateOptions extends ReleaseSimulationCliOptions {
+  nodes?: number;
+  months?: number;
   probability: number;
   seed?: number;
   restartDays: number;
@@ -18,28 +19,32 @@ interface SimulateOptions {
 }
 
 export function addSimulateCommand(program: Command, context: CliContext): Command {
-  return program
+  const command = program
     .command('simulate')
-    .description('Monte Carlo of the real cohort rules over months.')
-    .requiredOption('--nodes <n>', 'nodes in the fleet', wholeNumber('--nodes', 1, 1_000_000))
-    .requiredOption('--months <m>', 'months to simulate', wholeNumber('--months', 1, 120))
+    .description('Monte Carlo of the real cohort rules over months; with --releases, of the release gate.')
+    .option('--nodes <n>', 'nodes in the fleet (required without --releases)', wholeNumber('--nodes', 1, 1_000_000))
+    .option('--months <m>', 'months to simulate (required without --releases)', wholeNumber('--months', 1, 120))
     .option('--probability <p>', 'configured probability', fraction('--probability'), 0.07)
     .option('--seed <s>', 'random seed (same seed, same report)', wholeNumber('--seed', 0, 0xffffffff))
     .option('--restart-days <d>', 'mean days between restarts', positiveNumber('--restart-days', 0.1, 3650), 7)
     .option('--opt-out <share>', 'share of nodes opted out', fraction('--opt-out'), 0.02)
-    .option('--json', 'print one JSON object')
-    .action(async (options: SimulateOptions) => {
-      const { simulate } = await import('../../cohort/simulate');
-      const report = simulate({
-        nodes: options.nodes,
-        months: options.months,
-        probability: options.probability,
-        seed: options.seed,
-        meanRestartDays: options.restartDays,
-        optOutShare: options.optOut,
-      });
-      if (options.json) context.printJson(report);
-      else context.print(formatSimulation(report));
-      context.setExit(0);
+    .option('--config <file>', 'with --releases: JSON with a `gate` block merged over the defaults')
+    .option('--json', 'print one JSON object');
+  return addReleaseOptions(command, { whole: wholeNumber, fraction }).action(async (options: SimulateOptions) => {
+    if (options.releases) return context.setExit(await runReleaseSimulation(options, context));
+    if (options.nodes === undefined) throw usage("Required option '--nodes <n>' not specified.");
+    if (options.months === undefined) throw usage("Required option '--months <m>' not specified.");
+    const { simulate } = await import('../../cohort/simulate');
+    const report = simulate({
+      nodes: options.nodes,
+      months: options.months,
+      probability: options.probability,
+      seed: options.seed,
+      meanRestartDays: options.restartDays,
+      optOutShare: options.optOut,
     });
+    if (options.json) context.printJson(report);
+    else context.print(formatSimulation(report));
+    context.setExit(0);
+  });
 }

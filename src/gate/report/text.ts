@@ -64,7 +64,8 @@ export function formatGateText(report: GateReport): string {
   const lines = [
     `verdict:   ${report.verdict.toUpperCase()}  (${verdictSentence(report)})`,
     `release:   ${releaseName(report)}`,
-    `judged at: ${e.at ?? '–'} (scan ${report.scans}); reached preprod ${e.reachedAt ?? 'never'}`,
+    `judged at: ${e.at ?? '–'} (scan ${report.scans}); reached preprod ${e.reachedAt ?? 'never'}` +
+      (e.supersededBy === null ? '' : `; superseded by ${e.supersededBy.version} at ${e.supersededBy.at}`),
     `nodes:     ${e.dark.release.nodes} selected on the release (${e.dark.release.dark} dark), ` +
       `${e.dark.baseline.nodes} production (${e.dark.baseline.dark} dark); ` +
       `${e.crashLoops.count} crash-loop fallbacks, ${e.switchFailures.count} switch failures`,

@@ -1,0 +1,236 @@
+/**
+ * `fluxos-preprod fleet watch --every DURATION --record STORE [TARGET...]
+ * [--targets FILE] [--metrics-port N] [--metrics-host H]` (docs/design.md
+ * §11): scans on a schedule, records every scan, judges the release after
+ * each, and serves the latest figures as Prometheus metrics on
+ * http://H:N/metrics (127.0.0.1 unless --metrics-host). Stops cleanly on
+ * SIGTERM or SIGINT: a scan in flight is cut and not recorded.
+ */
+import { readFileSync } from 'node:fs';
+import * as http from 'node:http';
+import type { Command } from 'commander';
+import { readSettings } from '../../config/settings';
+import { describeError, PreprodError } from '../../errors';
+import { parseTargetArg, parseTargets, runFleet, uniqueTargets, type Target } from '../../fleet';
+import type { GateReport } from '../../gate/gate';
+import type { HistoryStore } from '../../gate/history';
+import type { WatchMetrics } from '../../gate/metrics';
+import type { ScanRecord } from '../../gate/scanRecord';
+import type { Registry } from 'prom-client';
+import { createRecorder } from './record';
+
+export const DEFAULT_METRICS_PORT = 9464;
+const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const MIN_EVERY_MS = 10_000;
+const MAX_EVERY_MS = 7 * 86_400_000;
+
+/** `30m`, `1h`, `90s`, `1.5h`, `1d` → milliseconds; a usage error outside 10 s … 7 d. */
+export function duration(name: string) {
+  return (raw: string): number => {
+    const match = /^(\d{1,6}(?:\.\d{1,3})?)(s|m|h|d)$/.exec(raw);
+    const ms = match ? Number(match[1]) * UNITS[match[2]] : Number.NaN;
+    if (!(ms >= MIN_EVERY_MS && ms <= MAX_EVERY_MS)) {
+      const shown = JSON.stringify(raw.length > 40 ? `${raw.slice(0, 40)}…` : raw);
+      throw new PreprodError(
+        'usage',
+        `Expected \`${name}\` to be a duration from 10s to 7d like 30m, 1h or 90s, got ${shown}.`,
+      );
+    }
+    return ms;
+  };
+}
+
+export interface WatchOptions {
+  every: number;
+  record: string;
+  targets?: string;
+  concurrency: number;
+  timeout: number;
+  config?: string;
+  metricsPort: number;
+  metricsHost: string;
+}
+
+export interface WatchIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WriteStream | NodeJS.WritableStream;
+  /** Resolves on the first SIGINT or SIGTERM. */
+  waitForSignal: () => Promise<unknown>;
+}
+
+/** The targets of one scan: arguments, then the --targets file (read again every scan: node lists change). */
+export function loadTargets(
+  args: readonly string[],
+  file: string | undefined,
+  stderr: NodeJS.WritableStream,
+): Target[] {
+  const targets: Target[] = args.map((arg) => parseTargetArg(arg));
+  if (file !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new PreprodError('usage', `Cannot read the targets file ${file}: ${describeError(error)}.`);
+    }
+    const parsed = parseTargets(text);
+    for (const problem of parsed.problems) stderr.write(`${file}:${problem.line}: ${problem.message}\n`);
+    targets.push(...parsed.targets);
+  }
+  return uniqueTargets(targets);
+}
+
+/** The metrics endpoint: GET /metrics, nothing else. Resolves with its URL once it listens. */
+async function serveMetrics(
+  registry: Registry,
+  port: number,
+  host: string,
+): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    if ((req.url ?? '').split('?')[0] !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('Only /metrics is served here.\n');
+      return;
+    }
+    registry.metrics().then(
+      (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
+      () => res.writeHead(500).end(),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error) =>
+      reject(new PreprodError('usage', `Cannot serve metrics on ${host}:${port}: ${describeError(error)}.`)),
+    );
+    server.listen(port, host, resolve);
+  });
+  const address = server.address();
+  const bound = typeof address === 'object' && address !== null ? address.port : port;
+  const close = async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  };
+  return { url: `http://${host.includes(':') ? `[${host}]` : host}:${bound}/metrics`, close };
+}
+
+interface Watcher {
+  args: string[];
+  options: WatchOptions;
+  io: WatchIo;
+  history: HistoryStore;
+  scans: ScanRecord[];
+  metrics: WatchMetrics;
+  judge: (scans: ScanRecord[]) => GateReport | null;
+  probability: number;
+  signal: AbortSignal;
+}
+
+/** One scan: recorded, judged, and shown in the metrics. Returns false when it was cut short by a signal. */
+async function scanOnce(w: Watcher): Promise<boolean> {
+  const started = new Date();
+  const recorder = createRecorder(async () => w.history, started.toISOString(), w.io.stderr, { keepOpen: true });
+  const summary = await runFleet({
+    targets: loadTargets(w.args, w.options.targets, w.io.stderr),
+    concurrency: w.options.concurrency,
+    timeoutMs: w.options.timeout,
+    probability: w.probability,
+    signal: w.signal,
+    onNode: recorder.collect,
+  });
+  if (w.signal.aborted) return false; // a scan cut short is not a scan of the fleet: not recorded
+  try {
+    const record = await recorder.store();
+    // Another recorder on the same history would make the copy in memory stale: read it again then.
+    if (record.seq === w.scans.length + 1) w.scans.push(record);
+    else w.scans.splice(0, w.scans.length, ...(await w.history.read()));
+    w.metrics.recorded();
+  } catch (error) {
+    w.metrics.recordFailed();
+    w.io.stderr.write(`fluxos-preprod: The scan was not recorded: ${describeError(error)}.\n`);
+  }
+  const gate = w.judge(w.scans);
+  w.metrics.update(summary, gate, (Date.now() - started.getTime()) / 1000, started);
+  const verdict = gate?.verdict ?? 'wait';
+  w.io.stderr.write(
+    `scan at ${started.toISOString()}: ${summary.answered} of ${summary.asked} answered; gate ${verdict}\n`,
+  );
+  return true;
+}
+
+export async function runWatch(args: string[], options: WatchOptions, io: WatchIo): Promise<number> {
+  const stop = io.waitForSignal(); // before anything is printed: a signal sent right after must find the handler
+  const settings = readSettings({ configFile: options.config });
+  if (loadTargets(args, options.targets, io.stderr).length === 0) {
+    throw new PreprodError('usage', 'Expected at least one target (arguments or --targets FILE), got none.');
+  }
+  const [{ openHistory }, { readGateSettings }, { evaluateHistory }, { createWatchMetrics }] = await Promise.all([
+    import('../../gate/history'),
+    import('../../gate/gateSettings'),
+    import('../../gate/gate'),
+    import('../../gate/metrics'),
+  ]);
+  const gateSettings = readGateSettings(options.config);
+  const history = await openHistory(options.record, '--record');
+  const controller = new AbortController();
+  void stop.then(() => controller.abort());
+  let server: { url: string; close: () => Promise<void> } | null = null;
+  try {
+    const metrics = createWatchMetrics();
+    const judge = (scans: ScanRecord[]) =>
+      scans.length > 0 ? evaluateHistory(scans, { settings: gateSettings }) : null;
+    const probability = settings.preProd.probability;
+    const w: Watcher = {
+      args,
+      options,
+      io,
+      history,
+      scans: await history.read(),
+      metrics,
+      judge,
+      probability,
+      signal: controller.signal,
+    };
+    server = await serveMetrics(metrics.registry, options.metricsPort, options.metricsHost);
+    io.stdout.write(`serving ${server.url}\n`);
+    while (!controller.signal.aborted) {
+      const started = Date.now();
+      if (!(await scanOnce(w))) break;
+      const wait = new Promise((resolve) =>
+        setTimeout(resolve, Math.max(0, started + options.every - Date.now())).unref(),
+      );
+      await Promise.race([stop, wait]);
+    }
+    return 0;
+  } finally {
+    await server?.close();
+    await history.close().catch(() => undefined);
+    io.stderr.write('fleet watch stopped\n');
+  }
+}
+
+export function addWatchCommand(
+  fleet: Command,
+  io: WatchIo,
+  setExit: (code: number) => void,
+  wholeNumber: (name: string, min: number, max: number) => (raw: string) => number,
+): Command {
+  return fleet
+    .command('watch')
+    .description(
+      'Scan on a schedule, record every scan, and serve the latest figures and gate verdict as Prometheus metrics.',
+    )
+    .argument('[target...]', 'host[:port] of nodes (default port 16127)')
+    .requiredOption('--every <duration>', 'time between scan starts, e.g. 1h, 30m (10s to 7d)', duration('--every'))
+    .requiredOption('--record <store>', 'the history: file:PATH or mongodb://host:port[/db]')
+    .option('--targets <file>', 'a file of host[:port] lines, or the JSON node list with `ip` fields (read every scan)')
+    .option('--concurrency <n>', 'requests in flight', wholeNumber('--concurrency', 1, 10000), 256)
+    .option('--timeout <ms>', 'deadline per node, connect and whole body', wholeNumber('--timeout', 1, 600000), 5000)
+    .option('--config <file>', 'settings file (its preProd.probability and gate block)')
+    .option(
+      '--metrics-port <n>',
+      `port of the metrics endpoint (default ${DEFAULT_METRICS_PORT})`,
+      wholeNumber('--metrics-port', 0, 65535),
+      DEFAULT_METRICS_PORT,
+    )
+    .option('--metrics-host <host>', 'address of the metrics endpoint', '127.0.0.1')
+    .action(async (args: string[], options: WatchOptions) => {
+      setExit(await runWatch(args, options, io));
+    });
+}
