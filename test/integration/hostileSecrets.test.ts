@@ -18,7 +18,8 @@ describe('hostile input: secrets in --store', function () {
   this.timeout(120_000);
   let tmp: { dir: string; remove: () => void };
   before(() => {
-    tmp = makeTempDir('fluxos-preprod-secrets-');
+    // A name without any piece of the passwords below: messages may name this directory.
+    tmp = makeTempDir('fluxos-preprod-store-url-');
   });
   after(() => tmp.remove());
 
