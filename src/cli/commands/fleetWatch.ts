@@ -6,18 +6,18 @@
  * http://H:N/metrics (127.0.0.1 unless --metrics-host). Stops cleanly on
  * SIGTERM or SIGINT: a scan in flight is cut and not recorded.
  */
-import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import type { Command } from 'commander';
 import { readSettings } from '../../config/settings';
 import { describeError, PreprodError } from '../../errors';
-import { parseTargetArg, parseTargets, runFleet, uniqueTargets, type Target } from '../../fleet';
 import type { GateReport } from '../../gate/gate';
 import type { HistoryStore } from '../../gate/history';
 import type { WatchMetrics } from '../../gate/metrics';
 import type { ScanRecord } from '../../gate/scanRecord';
 import type { Registry } from 'prom-client';
 import { createRecorder } from './record';
+import { type FleetOptions, gatherTargets } from './fleet';
+import { SCAN_DEFAULTS } from '../../fleet/limits';
 
 export const DEFAULT_METRICS_PORT = 9464;
 const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -40,13 +40,9 @@ export function duration(name: string) {
   };
 }
 
-export interface WatchOptions {
+export interface WatchOptions extends FleetOptions {
   every: number;
   record: string;
-  targets?: string;
-  concurrency: number;
-  timeout: number;
-  config?: string;
   metricsPort: number;
   metricsHost: string;
 }
@@ -56,27 +52,6 @@ export interface WatchIo {
   stderr: NodeJS.WriteStream | NodeJS.WritableStream;
   /** Resolves on the first SIGINT or SIGTERM. */
   waitForSignal: () => Promise<unknown>;
-}
-
-/** The targets of one scan: arguments, then the --targets file (read again every scan: node lists change). */
-export function loadTargets(
-  args: readonly string[],
-  file: string | undefined,
-  stderr: NodeJS.WritableStream,
-): Target[] {
-  const targets: Target[] = args.map((arg) => parseTargetArg(arg));
-  if (file !== undefined) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (error) {
-      throw new PreprodError('usage', `Cannot read the targets file ${file}: ${describeError(error)}.`);
-    }
-    const parsed = parseTargets(text);
-    for (const problem of parsed.problems) stderr.write(`${file}:${problem.line}: ${problem.message}\n`);
-    targets.push(...parsed.targets);
-  }
-  return uniqueTargets(targets);
 }
 
 /** The metrics endpoint: GET /metrics, nothing else. Resolves with its URL once it listens. */
@@ -126,8 +101,12 @@ interface Watcher {
 async function scanOnce(w: Watcher): Promise<boolean> {
   const started = new Date();
   const recorder = createRecorder(async () => w.history, started.toISOString(), w.io.stderr, { keepOpen: true });
+  // The node list is read again every scan (node lists change), through the same reader and screen as `fleet`.
+  const { targets, dropped } = await gatherTargets(w.args, w.options, w.io.stderr);
+  const { runFleet } = await import('../../fleet');
   const summary = await runFleet({
-    targets: loadTargets(w.args, w.options.targets, w.io.stderr),
+    targets,
+    dropped,
     concurrency: w.options.concurrency,
     timeoutMs: w.options.timeout,
     probability: w.probability,
@@ -157,9 +136,7 @@ async function scanOnce(w: Watcher): Promise<boolean> {
 export async function runWatch(args: string[], options: WatchOptions, io: WatchIo): Promise<number> {
   const stop = io.waitForSignal(); // before anything is printed: a signal sent right after must find the handler
   const settings = readSettings({ configFile: options.config });
-  if (loadTargets(args, options.targets, io.stderr).length === 0) {
-    throw new PreprodError('usage', 'Expected at least one target (arguments or --targets FILE), got none.');
-  }
+  await gatherTargets(args, options, io.stderr); // bad targets are bad usage, before anything is served
   const [{ openHistory }, { readGateSettings }, { evaluateHistory }, { createWatchMetrics }] = await Promise.all([
     import('../../gate/history'),
     import('../../gate/gateSettings'),
@@ -220,8 +197,14 @@ export function addWatchCommand(
     .requiredOption('--every <duration>', 'time between scan starts, e.g. 1h, 30m (10s to 7d)', duration('--every'))
     .requiredOption('--record <store>', 'the history: file:PATH or mongodb://host:port[/db]')
     .option('--targets <file>', 'a file of host[:port] lines, or the JSON node list with `ip` fields (read every scan)')
-    .option('--concurrency <n>', 'requests in flight', wholeNumber('--concurrency', 1, 10000), 256)
-    .option('--timeout <ms>', 'deadline per node, connect and whole body', wholeNumber('--timeout', 1, 600000), 5000)
+    .option('--concurrency <n>', 'requests in flight', wholeNumber('--concurrency', 1, 10000), SCAN_DEFAULTS.concurrency)
+    .option(
+      '--timeout <ms>',
+      'deadline per node: connect, whole body and parsing',
+      wholeNumber('--timeout', 1, 600000),
+      SCAN_DEFAULTS.timeoutMs,
+    )
+    .option('--allow-private', 'scan node-list entries that point at loopback, private, link-local or multicast addresses')
     .option('--config <file>', 'settings file (its preProd.probability and gate block)')
     .option(
       '--metrics-port <n>',
