@@ -152,7 +152,7 @@ async function planCheckout(run: BootRun, inputs: Inputs): Promise<Step<Planned>
   run.phase = { name: 'plan', head, decision };
   const target = decision.targetBranch;
   // Cheap checks first: a node already on its branch costs one git process and no network.
-  const planInput = { current: { branch: head.branch }, targetBranch: target, settings: preProd };
+  const planInput = { current: { branch: head.branch, upstream: head.upstream }, targetBranch: target, settings: preProd };
   let plan =
     planWithoutRemote(planInput) ??
     planSwitch({ ...planInput, remoteName: await run.checkout.findRemote(preProd.remote) });
