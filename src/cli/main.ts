@@ -26,6 +26,14 @@ import { addGateCommand } from './commands/gate';
 import { addWatchCommand } from './commands/fleetWatch';
 import { addReleaseOptions, runReleaseSimulation, type ReleaseSimulationCliOptions } from './commands/simulateReleases';
 
+interface DemoCliOptions {
+  nodes: number;
+  store?: string;
+  probability: number;
+  keep?: boolean;
+  release?: 'good' | 'bad' | true;
+}
+
 export interface CliIo {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WriteStream | NodeJS.WritableStream;
@@ -334,8 +342,14 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--store <url>', 'file (default, one file per node) or mongodb://host:port (one database per node)')
     .option('--probability <p>', 'probability of the demo fleet', fraction('--probability'), 0.07)
     .option('--keep', 'keep the temp files on exit')
-    .action(async (options: { nodes: number; store?: string; probability: number; keep?: boolean }) => {
-      await runDemo({ ...options, stdout: io.stdout, stderr: io.stderr, waitForStop: waitForSignal });
+    .addOption(new Option('--release [kind]', 'play a release and watch the gate judge it').choices(['good', 'bad']))
+    .action(async (options: DemoCliOptions, command: Command) => {
+      const release = options.release === true ? 'good' : options.release;
+      // A release needs a few preprod nodes to judge: probability 0.5 unless --probability was given.
+      const given = command.getOptionValueSource('probability') !== 'default';
+      const probability = release !== undefined && !given ? 0.5 : options.probability;
+      const streams = { stdout: io.stdout, stderr: io.stderr, waitForStop: waitForSignal };
+      await runDemo({ ...options, release, probability, ...streams });
       exitWhenDone = true;
       setExit(0);
     });
