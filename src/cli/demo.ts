@@ -30,6 +30,8 @@ export interface DemoOptions {
   stderr: NodeJS.WritableStream;
   /** Resolves when the demo should stop (SIGINT/SIGTERM in the CLI). */
   waitForStop: () => Promise<unknown>;
+  /** Play a release on the fleet and judge it with the gate: a good one (promote) or a bad one (halt). */
+  release?: 'good' | 'bad';
 }
 
 // A clean environment for git: no user or system config may change what the demo does.
@@ -44,12 +46,12 @@ const GIT_ENV = {
   GIT_COMMITTER_EMAIL: 'demo@localhost',
 };
 
-async function git(cwd: string, ...args: string[]): Promise<string> {
+export async function git(cwd: string, ...args: string[]): Promise<string> {
   const { stdout } = await run('git', args, { cwd, env: GIT_ENV });
   return stdout.trim();
 }
 
-async function writeFiles(dir: string, files: Record<string, string>): Promise<void> {
+export async function writeFiles(dir: string, files: Record<string, string>): Promise<void> {
   for (const [name, content] of Object.entries(files)) {
     await fs.mkdir(path.dirname(path.join(dir, name)), { recursive: true });
     await fs.writeFile(path.join(dir, name), content);
@@ -81,11 +83,64 @@ async function buildUpstream(root: string): Promise<string> {
   return upstream;
 }
 
-interface DemoNode {
+export interface DemoNode {
   name: string;
   dir: string;
+  storeUrl: string;
   result: BootResult;
-  server: FluxInfoServer;
+  /** Null while the node is down (a crash in `demo --release bad`). */
+  server: FluxInfoServer | null;
+  /** The node's /flux/info port, kept across restarts so the scan targets stay the same. */
+  port: number;
+}
+
+export function demoSettings(options: Pick<DemoOptions, 'probability'>, upstream: string) {
+  return readSettings({
+    // The demo's package.json has no dependencies: a real `npm install` would only reach out to the registry.
+    overrides: {
+      preProd: {
+        probability: options.probability,
+        remote: upstream,
+        restart: 'none',
+        installCommand: [process.execPath, '-e', '0'],
+      },
+    },
+  });
+}
+
+/**
+ * One boot of a demo node through the real boot path, then its /flux/info
+ * served (again) on its port. `healthy` marks the boot healthy, as FluxOS
+ * staying up would; `serve: false` leaves the node down (it crashed).
+ */
+export async function bootAndServe(
+  node: Omit<DemoNode, 'result'> & { result?: BootResult },
+  settings: ReturnType<typeof demoSettings>,
+  opts: { healthy?: boolean; serve?: boolean } = {},
+): Promise<BootResult> {
+  const store: StateStore = await openStore(node.storeUrl);
+  try {
+    const service = createPreprodService({
+      repoDir: node.dir,
+      store,
+      settings,
+      logger: silentLogger,
+      armHealthyTimer: false,
+    });
+    const result = await service.runAtBoot();
+    if (opts.healthy) await service.markHealthy();
+    node.result = result;
+    await node.server?.close();
+    node.server = null;
+    if (opts.serve !== false) {
+      const version = JSON.parse(await fs.readFile(path.join(node.dir, 'package.json'), 'utf8')).version as string;
+      node.server = await startFluxInfoServer({ host: '127.0.0.1', port: node.port, info: service.fluxInfo, version });
+      node.port = Number(new URL(node.server.url).port);
+    }
+    return result;
+  } finally {
+    await store.close();
+  }
 }
 
 async function bootNode(root: string, upstream: string, index: number, options: DemoOptions): Promise<DemoNode> {
@@ -98,20 +153,10 @@ async function bootNode(root: string, upstream: string, index: number, options: 
   const storeUrl = options.store
     ? `${options.store.replace(/\/+$/, '')}/fluxos_preprod_demo_${process.pid}_${index + 1}`
     : `file:${path.join(dir, '..', `${name}.state.json`)}`;
-  const store: StateStore = await openStore(storeUrl);
-  try {
-    const settings = readSettings({
-      // The demo's package.json has no dependencies: a real `npm install` would only reach out to the registry.
-      overrides: { preProd: { probability: options.probability, remote: upstream, restart: 'none', installCommand: [process.execPath, '-e', '0'] } },
-    });
-    const service = createPreprodService({ repoDir: dir, store, settings, logger: silentLogger, armHealthyTimer: false });
-    const result = await service.runAtBoot();
-    const version = JSON.parse(await fs.readFile(path.join(dir, 'package.json'), 'utf8')).version as string;
-    const server = await startFluxInfoServer({ host: '127.0.0.1', port: 0, info: service.fluxInfo, version });
-    return { name, dir, result, server };
-  } finally {
-    await store.close();
-  }
+  const node = { name, dir, storeUrl, server: null, port: 0 };
+  // Before a release the fleet has been up a while: its boots were healthy.
+  const result = await bootAndServe(node, demoSettings(options, upstream), { healthy: options.release !== undefined });
+  return { ...node, result, server: node.server, port: node.port };
 }
 
 /**
@@ -141,7 +186,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   const root = mkdtempSync(path.join(os.tmpdir(), 'fluxos-preprod-demo-'));
   const nodes: DemoNode[] = [];
   const cleanup = async () => {
-    await Promise.all(nodes.map((node) => node.server.close()));
+    await Promise.all(nodes.map((node) => node.server?.close()));
     if (options.keep) options.stderr.write(`kept ${root}\n`);
     else rmSync(root, { recursive: true, force: true });
   };
@@ -155,10 +200,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     await inBatches(options.nodes, 4, (i) => bootNode(root, upstream, i, options), (node) => nodes.push(node));
     nodes.sort((a, b) => a.name.localeCompare(b.name));
 
-    const targets = nodes.map((node) => {
-      const port = Number(new URL(node.server.url).port);
-      return { host: '127.0.0.1', port };
-    });
+    const targets = nodes.map((node) => ({ host: '127.0.0.1', port: node.port }));
     const summary = await runFleet({ targets, concurrency: 64, timeoutMs: 5000, probability: options.probability });
 
     const out = options.stdout;
@@ -167,7 +209,13 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     out.write(formatTable(summary));
     out.write('\nNodes:\n');
     for (const node of nodes) {
-      out.write(`  ${node.name}  ${node.result.mode.padEnd(10)} ${node.result.reason.padEnd(13)} ${node.server.url}\n`);
+      out.write(
+        `  ${node.name}  ${node.result.mode.padEnd(10)} ${node.result.reason.padEnd(13)} ${node.server?.url ?? ''}\n`,
+      );
+    }
+    if (options.release !== undefined) {
+      const { playRelease } = await import('./demoRelease');
+      await playRelease({ root, upstream, nodes, targets, options, stop });
     }
     out.write('\nServing until Ctrl-C (SIGINT) or SIGTERM.\n');
     await stop;

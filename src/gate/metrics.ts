@@ -30,87 +30,82 @@ function topCounts(counts: Record<string, number>, max: number): [string, number
   return rest > 0 ? [...top, ['other', rest]] : top;
 }
 
-export function createWatchMetrics(): WatchMetrics {
-  const registry = new Registry();
-  const gauge = (name: string, help: string, labelNames: string[] = []) =>
-    new Gauge({ name, help, labelNames, registers: [registry] });
-  const nodes = gauge('fluxos_preprod_fleet_nodes', 'Nodes in the latest scan by state.', ['state']);
-  const share = gauge(
+/** Every gauge: name, help and labels, in one table. */
+const GAUGES = {
+  nodes: ['fluxos_preprod_fleet_nodes', 'Nodes in the latest scan by state.', ['state']],
+  share: [
     'fluxos_preprod_fleet_preprod_share',
     'Preprod share of nodes reporting a branch, with its 95% interval.',
     ['bound'],
-  );
-  const probability = gauge('fluxos_preprod_fleet_probability', 'The configured preprod probability.');
-  const byReason = gauge(
+  ],
+  probability: ['fluxos_preprod_fleet_probability', 'The configured preprod probability.', []],
+  byReason: [
     'fluxos_preprod_fleet_nodes_by_reason',
     'Preprod and production nodes by the reason they report.',
     ['reason'],
-  );
-  const failures = gauge('fluxos_preprod_fleet_failures', 'Nodes without a usable answer by failure kind.', ['kind']);
-  const byRelease = gauge('fluxos_preprod_fleet_nodes_by_release', 'Answering nodes by state and version.', [
-    'state',
-    'version',
-  ]);
-  const verdict = gauge(
+  ],
+  failures: ['fluxos_preprod_fleet_failures', 'Nodes without a usable answer by failure kind.', ['kind']],
+  byRelease: ['fluxos_preprod_fleet_nodes_by_release', 'Answering nodes by state and version.', ['state', 'version']],
+  verdict: [
     'fluxos_preprod_gate_verdict',
     'The gate verdict on the release on preprod: 1 for the current one.',
     ['verdict'],
-  );
-  const release = gauge('fluxos_preprod_gate_release_info', 'The release the gate judges.', ['version', 'commit']);
-  const met = gauge('fluxos_preprod_gate_criterion_met', 'Whether each gate criterion is met (1) or not (0).', [
-    'criterion',
-  ]);
-  const value = gauge('fluxos_preprod_gate_criterion_value', 'The measured value of each gate criterion.', [
-    'criterion',
-  ]);
-  const threshold = gauge('fluxos_preprod_gate_criterion_threshold', 'The threshold of each gate criterion.', [
-    'criterion',
-  ]);
-  const lastScan = gauge('fluxos_preprod_watch_last_scan_timestamp_seconds', 'When the latest scan started.');
-  const duration = gauge('fluxos_preprod_watch_scan_duration_seconds', 'How long the latest scan took.');
-  const scans = new Counter({
-    name: 'fluxos_preprod_watch_scans_total',
-    help: 'Scans recorded in the history.',
-    registers: [registry],
-  });
-  const failed = new Counter({
-    name: 'fluxos_preprod_watch_record_failures_total',
-    help: 'Scans that could not be recorded.',
-    registers: [registry],
-  });
+  ],
+  release: ['fluxos_preprod_gate_release_info', 'The release the gate judges.', ['version', 'commit']],
+  met: ['fluxos_preprod_gate_criterion_met', 'Whether each gate criterion is met (1) or not (0).', ['criterion']],
+  value: ['fluxos_preprod_gate_criterion_value', 'The measured value of each gate criterion.', ['criterion']],
+  threshold: ['fluxos_preprod_gate_criterion_threshold', 'The threshold of each gate criterion.', ['criterion']],
+  lastScan: ['fluxos_preprod_watch_last_scan_timestamp_seconds', 'When the latest scan started.', []],
+  duration: ['fluxos_preprod_watch_scan_duration_seconds', 'How long the latest scan took.', []],
+} as const satisfies Record<string, readonly [string, string, readonly string[]]>;
 
+type Gauges = { [K in keyof typeof GAUGES]: Gauge };
+
+function setFleet(g: Gauges, summary: FleetSummary): void {
+  const states = { asked: summary.asked, answered: summary.answered, preprod: summary.preprod };
+  const more = { production: summary.production, unknown: summary.unknown, failed: summary.failedTotal };
+  for (const [state, n] of Object.entries({ ...states, ...more })) g.nodes.set({ state }, n);
+  for (const bound of ['value', 'low', 'high'] as const) {
+    const v = summary.share[bound];
+    if (v !== null) g.share.set({ bound }, v);
+  }
+  g.probability.set(summary.probability);
+  for (const [reason, n] of Object.entries(summary.byReason)) g.byReason.set({ reason }, n);
+  for (const [kind, n] of Object.entries(summary.failed)) g.failures.set({ kind }, n);
+  for (const state of ['preprod', 'production', 'unknown'] as const) {
+    for (const [version, n] of topCounts(summary.versions[state], MAX_VERSION_SERIES))
+      g.byRelease.set({ state, version }, n);
+  }
+}
+
+function setGate(g: Gauges, gate: GateReport): void {
+  for (const v of VERDICTS) g.verdict.set({ verdict: v }, gate.verdict === v ? 1 : 0);
+  g.release.set({ version: gate.release.version ?? '', commit: gate.release.commit ?? '' }, 1);
+  for (const c of gate.criteria) {
+    g.met.set({ criterion: c.name }, c.met ? 1 : 0);
+    if (c.value !== null) g.value.set({ criterion: c.name }, c.value);
+    g.threshold.set({ criterion: c.name }, c.threshold);
+  }
+}
+
+export function createWatchMetrics(): WatchMetrics {
+  const registry = new Registry();
+  const g = Object.fromEntries(
+    Object.entries(GAUGES).map(([key, [name, help, labels]]) => [
+      key,
+      new Gauge({ name, help, labelNames: [...labels], registers: [registry] }),
+    ]),
+  ) as Gauges;
+  const counter = (name: string, help: string) => new Counter({ name, help, registers: [registry] });
+  const scans = counter('fluxos_preprod_watch_scans_total', 'Scans recorded in the history.');
+  const failed = counter('fluxos_preprod_watch_record_failures_total', 'Scans that could not be recorded.');
   const update: WatchMetrics['update'] = (summary, gate, scanSeconds, at) => {
-    for (const g of [nodes, share, byReason, failures, byRelease, verdict, release, met, value, threshold]) g.reset();
-    const states = {
-      asked: summary.asked,
-      answered: summary.answered,
-      preprod: summary.preprod,
-      production: summary.production,
-    };
-    for (const [state, n] of Object.entries({ ...states, unknown: summary.unknown, failed: summary.failedTotal }))
-      nodes.set({ state }, n);
-    for (const bound of ['value', 'low', 'high'] as const) {
-      const v = summary.share[bound];
-      if (v !== null) share.set({ bound }, v);
-    }
-    probability.set(summary.probability);
-    for (const [reason, n] of Object.entries(summary.byReason)) byReason.set({ reason }, n);
-    for (const [kind, n] of Object.entries(summary.failed)) failures.set({ kind }, n);
-    for (const state of ['preprod', 'production', 'unknown'] as const) {
-      for (const [version, n] of topCounts(summary.versions[state], MAX_VERSION_SERIES))
-        byRelease.set({ state, version }, n);
-    }
-    if (gate !== null) {
-      for (const v of VERDICTS) verdict.set({ verdict: v }, gate.verdict === v ? 1 : 0);
-      release.set({ version: gate.release.version ?? '', commit: gate.release.commit ?? '' }, 1);
-      for (const c of gate.criteria) {
-        met.set({ criterion: c.name }, c.met ? 1 : 0);
-        if (c.value !== null) value.set({ criterion: c.name }, c.value);
-        threshold.set({ criterion: c.name }, c.threshold);
-      }
-    }
-    lastScan.set(at.getTime() / 1000);
-    duration.set(scanSeconds);
+    // Series of the previous scan that this one lacks (a version gone, a reason no longer seen) must go.
+    for (const gauge of Object.values(g)) gauge.reset();
+    setFleet(g, summary);
+    if (gate !== null) setGate(g, gate);
+    g.lastScan.set(at.getTime() / 1000);
+    g.duration.set(scanSeconds);
   };
   return { registry, update, recorded: () => scans.inc(), recordFailed: () => failed.inc() };
 }

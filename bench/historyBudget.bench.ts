@@ -1,0 +1,129 @@
+/**
+ * History budget bench: "13,000 nodes scanned hourly for 30 days stays under
+ * 200 MB on disk, and the gate over it answers in under 3 s".
+ *
+ * The fleet is the release simulation's (src/gate/sim): every node boots
+ * through the real decide() on its own records, restarts about weekly (with
+ * re-draws as draws expire), 1% of nodes miss any one scan, outages start at
+ * 1% of nodes per day (mean 12 h), 0.2% of nodes per day leave for good, a
+ * preprod release lands on day 1 and a master release (every production node
+ * changes version) on day 15. Each hourly scan goes through the real
+ * recording path: buildScan() over all 13,000 observations, appended to a
+ * file history with fsync. Then `fluxos-preprod gate --history file:… --json`
+ * runs as a real process (node start-up included), three times.
+ *
+ * Usage: node build/bench/historyBudget.bench.js [--runs 3] [--strict]
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { defaultSettings } from '../src/config/settings';
+import { seededRandom } from '../src/cohort/random';
+import { FileHistory } from '../src/gate/fileHistory';
+import { evaluateHistory } from '../src/gate/gate';
+import { defaultGateSettings } from '../src/gate/gateSettings';
+import type { NodeObservation } from '../src/gate/observation';
+import { buildScan } from '../src/gate/scanRecord';
+import { ASSUMPTIONS } from '../src/gate/sim/assumptions';
+import { EPOCH_MS, FleetModel } from '../src/gate/sim/fleetModel';
+import { parseBenchArgs, printTargets, runBench, type BenchTarget } from './support/report';
+
+const NODES = 13_000;
+const HOURS = 30 * 24;
+const TARGET_MB = 200;
+const TARGET_GATE_MS = 3000;
+const CLI = path.resolve(__dirname, '..', 'src', 'cli.js');
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+/** The master release of day 15: every production node moves to 8.17.1. */
+function withMasterRelease(o: NodeObservation, hour: number): NodeObservation {
+  if (hour < 15 * 24 || !o.answered || o.mode !== 'production') return o;
+  return { ...o, version: '8.17.1', commit: '171c0ffee171c0ff' };
+}
+
+async function record(file: string): Promise<{ appendMs: number; changes: number }> {
+  const random = seededRandom(30);
+  const assumptions = { ...ASSUMPTIONS, nodes: NODES, warmupHours: 0, horizonHours: HOURS };
+  const settings = { ...defaultSettings().preProd, probability: assumptions.probability };
+  const fleet = new FleetModel(assumptions, { kind: 'healthy', harm: 0 }, settings, random);
+  const history = new FileHistory(file);
+  let appendMs = 0;
+  let changes = 0;
+  for (let hour = 0; hour < HOURS; hour += 1) {
+    if (hour === 24) fleet.push(24);
+    fleet.advance(hour);
+    const observations = fleet.keys.map((_, i) =>
+      withMasterRelease(fleet.observation(i, random() < assumptions.missPerScan), hour),
+    );
+    fleet.touched.clear();
+    const at = new Date(EPOCH_MS + hour * 3_600_000).toISOString();
+    const started = performance.now();
+    const scan = await history.append((tail) => buildScan(tail.table, observations, at, tail.seq + 1));
+    appendMs += performance.now() - started;
+    changes += scan.changes.length;
+  }
+  return { appendMs, changes };
+}
+
+function gateWallMs(file: string): { ms: number; verdict: string } {
+  const started = performance.now();
+  const run = spawnSync(process.execPath, [CLI, 'gate', '--history', `file:${file}`, '--json'], { encoding: 'utf8' });
+  const ms = performance.now() - started;
+  if (run.status === null || run.status === 2 || run.status === 4)
+    throw new Error(`gate failed (${run.status}): ${run.stderr}`);
+  return { ms, verdict: (JSON.parse(run.stdout) as { verdict: string }).verdict };
+}
+
+runBench('historyBudget', 15 * 60_000, async () => {
+  const args = parseBenchArgs(process.argv.slice(2), { runs: 3 });
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'fluxos-preprod-history-bench-'));
+  try {
+    const file = path.join(dir, 'history.log');
+    const { appendMs, changes } = await record(file);
+    const mb = statSync(file).size / (1024 * 1024);
+    const started = performance.now();
+    const scans = await new FileHistory(file).read();
+    const readMs = performance.now() - started;
+    const judged = performance.now();
+    evaluateHistory(scans, { settings: defaultGateSettings() });
+    const evaluateMs = performance.now() - judged;
+    const runs = Array.from({ length: args.runs }, () => gateWallMs(file));
+    const gateMs = median(runs.map((r) => r.ms));
+    const targets: BenchTarget[] = [
+      {
+        label: `history of ${NODES} nodes, hourly for 30 days < ${TARGET_MB} MB`,
+        measured: `${mb.toFixed(1)} MB`,
+        pass: mb < TARGET_MB,
+      },
+      {
+        label: `gate over it < ${TARGET_GATE_MS / 1000} s`,
+        measured: `${Math.round(gateMs)} ms`,
+        pass: gateMs < TARGET_GATE_MS,
+      },
+    ];
+    const figures = {
+      nodes: NODES,
+      scans: HOURS,
+      megabytes: Math.round(mb * 10) / 10,
+      nodeChanges: changes,
+      meanAppendMs: Math.round((appendMs / HOURS) * 10) / 10,
+      gateWallMs: runs.map((r) => Math.round(r.ms)),
+      gateMedianMs: Math.round(gateMs),
+      inProcessReadMs: Math.round(readMs),
+      inProcessEvaluateMs: Math.round(evaluateMs),
+      verdict: runs[0].verdict,
+    };
+    process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);
+    printTargets(targets);
+    const gate = `gate ${figures.gateMedianMs} ms (median of ${args.runs})`;
+    const headline = `${figures.megabytes} MB for ${NODES} nodes × ${HOURS} hourly scans; ${gate}`;
+    return { result: { bench: 'historyBudget', headline, figures, targets }, strict: args.strict };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
