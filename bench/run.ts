@@ -38,7 +38,12 @@ function parseArgs(argv: string[]): Args {
       if (value === undefined || value.startsWith('-')) {
         throw new Error(`Expected \`--only\` to be followed by a bench name, got ${String(value)}.`);
       }
-      args.only.push(...value.split(',').map((name) => name.trim()).filter((name) => name !== ''));
+      args.only.push(
+        ...value
+          .split(',')
+          .map((name) => name.trim())
+          .filter((name) => name !== ''),
+      );
     } else throw new Error(`Expected --only NAME or --strict, got ${flag}.`);
   }
   return args;

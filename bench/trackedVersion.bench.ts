@@ -57,10 +57,12 @@ async function main(): Promise<{ result: BenchResult; strict: boolean }> {
       preprod: await bed.cloneNode('preprod', { branch: 'preprod' }),
       master: await bed.cloneNode('master'),
     };
-    const expectVersion = (version: string): Check => (stdout) => {
-      const seen = (JSON.parse(stdout) as { version: string }).version;
-      if (seen !== version) throw new Error(`tracked-version answered ${seen}, expected ${version}.`);
-    };
+    const expectVersion =
+      (version: string): Check =>
+      (stdout) => {
+        const seen = (JSON.parse(stdout) as { version: string }).version;
+        if (seen !== version) throw new Error(`tracked-version answered ${seen}, expected ${version}.`);
+      };
     const command = (dir: string) => [CLI, 'tracked-version', '--repo', dir, '--config', settings, '--json'];
     const nodeStart = await sample(args.runs, ['-e', '0']);
     const cliStart = await sample(args.runs, [CLI, '--version']);

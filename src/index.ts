@@ -7,7 +7,14 @@
  *   Object.assign(info.flux, preprod.fluxInfo()); // in /flux/info, no I/O
  */
 export { createPreprodService } from './boot/service';
-export type { BootResult, DbSource, HealthyReport, PendingStep, PreprodService, PreprodServiceOptions } from './boot/service';
+export type {
+  BootResult,
+  DbSource,
+  HealthyReport,
+  PendingStep,
+  PreprodService,
+  PreprodServiceOptions,
+} from './boot/service';
 export { createFluxInfoHandler, startFluxInfoServer, PENDING_FLUX_INFO } from './boot/fluxInfo';
 export type { FluxInfoFields, PreProdInfo } from './boot/fluxInfo';
 export { readSettings, defaultSettings, validateSettings } from './config/settings';

@@ -2,7 +2,7 @@ import * as http from 'node:http';
 import type { Mode, ReasonCode } from '../types';
 import { capConnections, connectionCap, openFileLimit } from './connectionCap';
 
-/** The detail block FluxOS adds under `data.flux.preProd` (DESIGN §6). No paths, nothing secret. */
+/** The detail block FluxOS adds under `data.flux.preProd` (docs/design.md §6). No paths, nothing secret. */
 export interface PreProdInfo {
   mode: Mode | 'pending';
   reason: ReasonCode | null;

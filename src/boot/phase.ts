@@ -39,7 +39,9 @@ export type PhaseName = BootPhase['name'];
  *   seconds) and reports what really happened.
  */
 export type DeadlineOutcome =
-  { kind: 'leave'; reason: ReasonCode } | { kind: 'finish-step'; reason: ReasonCode } | { kind: 'commit' };
+  | { kind: 'leave'; reason: ReasonCode }
+  | { kind: 'finish-step'; reason: ReasonCode }
+  | { kind: 'commit' };
 
 export function deadlineOutcome(phase: BootPhase): DeadlineOutcome {
   switch (phase.name) {

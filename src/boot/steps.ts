@@ -6,7 +6,7 @@
  * `status` runs the same steps without taking the ones that write or move.
  */
 import type { Head } from '../checkout';
-import { planSwitch, planWithoutRemote } from '../checkout/plan';
+import { planSwitch, planWithoutRemote, tracksAnotherRemote } from '../checkout/plan';
 import { decide, decideWithoutStore, describeDecision, type BranchDecision, type Decision } from '../cohort/decide';
 import { describeError } from '../errors';
 import type { ReasonCode } from '../types';
@@ -142,6 +142,10 @@ function storeUnavailable(run: BootRun, inputs: Inputs, head: Head): BootResult 
 }
 
 /** The decision, then where the checkout should go: nowhere (the run ends), or a switch to fetch for. */
+function findRemote(run: BootRun): Promise<string | null> {
+  return run.checkout.findRemote(run.settings.preProd.remote);
+}
+
 async function planCheckout(run: BootRun, inputs: Inputs): Promise<Step<Planned>> {
   const preProd = run.settings.preProd;
   const decision = decideFrom(run, inputs);
@@ -152,10 +156,16 @@ async function planCheckout(run: BootRun, inputs: Inputs): Promise<Step<Planned>
   run.phase = { name: 'plan', head, decision };
   const target = decision.targetBranch;
   // Cheap checks first: a node already on its branch costs one git process and no network.
-  const planInput = { current: { branch: head.branch, upstream: head.upstream }, targetBranch: target, settings: preProd };
-  let plan =
-    planWithoutRemote(planInput) ??
-    planSwitch({ ...planInput, remoteName: await run.checkout.findRemote(preProd.remote) });
+  const planInput = {
+    current: { branch: head.branch, upstream: head.upstream },
+    targetBranch: target,
+    settings: preProd,
+  };
+  let plan = planWithoutRemote(planInput) ?? planSwitch({ ...planInput, remoteName: await findRemote(run) });
+  // A branch tracking another remote is a fork only when the configured upstream is there at all.
+  if (tracksAnotherRemote(planInput) && (await findRemote(run)) === null) {
+    plan = { action: 'leave', reason: 'remote-not-found', branch: head.branch };
+  }
   // "Already on it" is not done when an earlier boot's switch was cut short (HEAD may name the branch
   // over a half-old work tree), nor when a background recheck found preprod unusable: look again.
   const lookAgain = inputs.unfinished || (inputs.marker?.recheck ?? false) || run.lookAgain === true;

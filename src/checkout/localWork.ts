@@ -72,7 +72,10 @@ export function pathPrefixes(file: string): string[] {
 
 /** A backup's name: its UTC time to the second, valid as a ref component and a folder; `-2`, `-3`... if taken. */
 export function backupIdFor(now: Date, existing: readonly string[]): string {
-  const base = now.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+  const base = now
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replace(/[-:]/g, '');
   if (!existing.includes(base)) return base;
   let n = 2;
   while (existing.includes(`${base}-${n}`)) n += 1;
@@ -104,7 +107,10 @@ export function backupsToPrune(ids: readonly string[], now: Date): string[] {
     .filter((b): b is { id: string; time: Date } => b.time !== null)
     .sort((a, b) => b.time.getTime() - a.time.getTime() || b.id.localeCompare(a.id, 'en', { numeric: true }));
   const oldest = now.getTime() - KEEP_BACKUP_DAYS * 24 * 3600 * 1000;
-  return dated.slice(KEEP_BACKUPS).filter((b) => b.time.getTime() < oldest).map((b) => b.id);
+  return dated
+    .slice(KEEP_BACKUPS)
+    .filter((b) => b.time.getTime() < oldest)
+    .map((b) => b.id);
 }
 
 /** Quotes a word for a POSIX shell, for commands we print (never run): 'it'\''s'. */

@@ -62,7 +62,10 @@ export function assertName(name: string, what: string): void {
 
 /** A revision we pass to git: a commit id or a full ref name, never something git could read as an option. */
 export function assertRevision(rev: string, what: string): void {
-  if (typeof rev !== 'string') return assertName(rev, what);
+  if (typeof rev !== 'string') {
+    assertName(rev, what);
+    return;
+  }
   if (COMMIT_ID.test(rev) || (rev.startsWith('refs/') && refNameProblem(rev) === null)) return;
   assertName(rev, what);
 }

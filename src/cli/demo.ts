@@ -148,7 +148,8 @@ async function bootNode(root: string, upstream: string, index: number, options: 
   const dir = path.join(root, name);
   await git(root, 'clone', '-q', '-b', 'master', upstream, dir);
   await writeFiles(dir, {
-    'config/userconfig.js': `module.exports = { initial: { ipaddress: '127.0.0.1', zelid: '${name}', development: false } };\n`,
+    'config/userconfig.js':
+      `module.exports = { initial: { ipaddress: '127.0.0.1', zelid: '${name}', development: ` + `false } };\n`,
   });
   const storeUrl = options.store
     ? `${options.store.replace(/\/+$/, '')}/fluxos_preprod_demo_${process.pid}_${index + 1}`
@@ -164,7 +165,12 @@ async function bootNode(root: string, upstream: string, index: number, options: 
  * `onResult` as it comes. On a failure no new task starts, and the error is
  * thrown only once every task in flight has settled, so cleanup never races them.
  */
-async function inBatches<T>(count: number, limit: number, task: (index: number) => Promise<T>, onResult: (result: T) => void): Promise<void> {
+async function inBatches<T>(
+  count: number,
+  limit: number,
+  task: (index: number) => Promise<T>,
+  onResult: (result: T) => void,
+): Promise<void> {
   let next = 0;
   let failure: { error: unknown } | null = null;
   const workers = Array.from({ length: Math.min(limit, count) }, async () => {
@@ -197,15 +203,26 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   try {
     options.stderr.write(`building a local fleet of ${options.nodes} nodes in ${root} ...\n`);
     const upstream = await buildUpstream(root);
-    await inBatches(options.nodes, 4, (i) => bootNode(root, upstream, i, options), (node) => nodes.push(node));
+    await inBatches(
+      options.nodes,
+      4,
+      (i) => bootNode(root, upstream, i, options),
+      (node) => nodes.push(node),
+    );
     nodes.sort((a, b) => a.name.localeCompare(b.name));
 
     const targets = nodes.map((node) => ({ host: '127.0.0.1', port: node.port }));
     const summary = await runFleet({ targets, concurrency: 64, timeoutMs: 5000, probability: options.probability });
 
     const out = options.stdout;
-    out.write(`\nLocal fleet: ${nodes.length} nodes booted through the real boot path in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-    out.write(`On preprod: ${summary.preprod} of ${summary.answered} answering nodes; configured share ${(options.probability * 100).toFixed(1)}%\n\n`);
+    out.write(
+      `\nLocal fleet: ${nodes.length} nodes booted through the real boot path in ` +
+        `${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+    );
+    out.write(
+      `On preprod: ${summary.preprod} of ${summary.answered} answering nodes; configured share ` +
+        `${(options.probability * 100).toFixed(1)}%\n\n`,
+    );
     out.write(formatTable(summary));
     out.write('\nNodes:\n');
     for (const node of nodes) {

@@ -59,7 +59,8 @@ export function wholeNumber(name: string, min: number, max: number) {
 export function fraction(name: string) {
   return (raw: string): number => {
     const value = /^(0(\.\d+)?|1(\.0+)?|\.\d+)$/.test(raw) ? Number(raw) : Number.NaN;
-    if (!(value >= 0 && value <= 1)) throw usage(`Expected \`${name}\` to be a number from 0 to 1, got ${quoted(raw)}.`);
+    if (!(value >= 0 && value <= 1))
+      throw usage(`Expected \`${name}\` to be a number from 0 to 1, got ${quoted(raw)}.`);
     return value;
   };
 }

@@ -64,7 +64,10 @@ export function xoshiro128StarStar(state: readonly [number, number, number, numb
  */
 export function seededRandom(seed: number): RandomSource {
   if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
-    throw new PreprodError('usage', `Expected \`seed\` to be a whole number from 0 to 4294967295, got ${describeValue(seed)}.`);
+    throw new PreprodError(
+      'usage',
+      `Expected \`seed\` to be a whole number from 0 to 4294967295, got ${describeValue(seed)}.`,
+    );
   }
   let sm = seed | 0;
   const splitmix32 = (): number => {

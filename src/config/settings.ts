@@ -41,7 +41,11 @@ function cloneValue(value: unknown, depth: number): unknown {
 }
 
 // `target` is always an object this module created, so mutating it never reaches a caller's data.
-function mergeInto(target: Record<string, unknown>, source: Record<string, unknown>, depth: number): Record<string, unknown> {
+function mergeInto(
+  target: Record<string, unknown>,
+  source: Record<string, unknown>,
+  depth: number,
+): Record<string, unknown> {
   if (depth > MAX_DEPTH) throw tooDeep();
   for (const key of Object.keys(source)) {
     if (UNSAFE_KEYS.has(key)) continue;
@@ -116,7 +120,8 @@ const restartField: FieldValidator<RestartStrategy> = (value, keyPath) => {
 
 const branchField: FieldValidator<string> = (value, keyPath) => {
   if (typeof value !== 'string') throw invalid(keyPath, 'to be a valid git branch name', value);
-  const problem = value.length > MAX_BRANCH_CHARS ? `is longer than ${MAX_BRANCH_CHARS} characters` : refNameProblem(value);
+  const problem =
+    value.length > MAX_BRANCH_CHARS ? `is longer than ${MAX_BRANCH_CHARS} characters` : refNameProblem(value);
   if (problem !== null) throw invalid(keyPath, `to be a valid git branch name (it ${problem})`, value);
   return value;
 };
@@ -164,7 +169,8 @@ const remoteField: FieldValidator<string> = (value, keyPath) => {
   // git would read a leading '-' as an option (e.g. --upload-pack=<command>).
   if (value.startsWith('-')) throw invalid(keyPath, "not to start with '-'", value);
   // git's `<transport>::<address>` form runs a remote helper (ext:: runs any command); never a FluxOS upstream.
-  if (/^[A-Za-z0-9][A-Za-z0-9+.-]*::/.test(value)) throw invalid(keyPath, "not to use git's <transport>::<address> form", value);
+  if (/^[A-Za-z0-9][A-Za-z0-9+.-]*::/.test(value))
+    throw invalid(keyPath, "not to use git's <transport>::<address> form", value);
   if (!isRemoteForm(value)) {
     throw invalid(
       keyPath,
@@ -227,7 +233,8 @@ export function validateSettings(merged: unknown): Settings {
   if (settings.preProd.branch === settings.preProd.productionBranch) {
     throw new PreprodError(
       'config-invalid',
-      `Expected \`preProd.branch\` to differ from \`preProd.productionBranch\`, got ${describeValue(settings.preProd.branch)} for both.`,
+      `Expected \`preProd.branch\` to differ from \`preProd.productionBranch\`, got ` +
+        `${describeValue(settings.preProd.branch)} for both.`,
     );
   }
   return settings;
@@ -274,7 +281,10 @@ export function readSettings(options: { configFile?: string; overrides?: unknown
   const fromFile = options.configFile === undefined ? undefined : readConfigFile(path.resolve(options.configFile));
   const overrides = options.overrides;
   if (overrides !== undefined && overrides !== null && !isPlainObject(overrides)) {
-    throw new PreprodError('config-invalid', `Expected the settings overrides to be an object, got ${describeValue(overrides)}.`);
+    throw new PreprodError(
+      'config-invalid',
+      `Expected the settings overrides to be an object, got ${describeValue(overrides)}.`,
+    );
   }
   return validateSettings(mergeFragments(defaults, fromFile, overrides));
 }

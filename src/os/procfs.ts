@@ -31,7 +31,10 @@ export function parseProcStat(text: string): ProcStat | null {
   if (open <= 0 || close < open) return null;
   const pid = Number(text.slice(0, open).trim());
   // After ") ": state(3) ppid(4) pgrp(5) session(6) ... starttime(22), numbered as in proc(5).
-  const rest = text.slice(close + 2).trim().split(/\s+/);
+  const rest = text
+    .slice(close + 2)
+    .trim()
+    .split(/\s+/);
   const state = rest[0] ?? '';
   const ppid = Number(rest[1]);
   const pgrp = Number(rest[2]);

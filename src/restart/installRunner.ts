@@ -28,7 +28,8 @@ function parseJob(text: string | undefined): DetachedInstall | null {
 
 function note(job: DetachedInstall, line: string): void {
   try {
-    appendFileSync(job.logFile, `${new Date().toISOString()} ${line}\n`, { mode: 0o600 }); // the package's own files are 0600
+    // The package's own files are 0600.
+    appendFileSync(job.logFile, `${new Date().toISOString()} ${line}\n`, { mode: 0o600 });
   } catch {
     // nowhere to say it; the next boot's log shows the state of node_modules anyway
   }
@@ -55,7 +56,9 @@ async function main(): Promise<number> {
   if (job.touchFile && job.restartMarker) {
     try {
       // The same shape the boot writes (boot/restartMarker.ts): the boot the touch ends is not counted.
-      writeFileSync(job.restartMarker, `${JSON.stringify({ by: 'install', at: new Date().toISOString() })}\n`, { mode: 0o600 });
+      writeFileSync(job.restartMarker, `${JSON.stringify({ by: 'install', at: new Date().toISOString() })}\n`, {
+        mode: 0o600,
+      });
     } catch (error) {
       note(job, `could not write ${job.restartMarker}: ${describeError(error)}`);
     }

@@ -161,7 +161,10 @@ export async function triggerRestart(strategy: ResolvedRestart, options: Restart
         // missing or not ours: try the next one
       }
     }
-    logger.warn(`restart required: the nodemon strategy found none of ${NODEMON_TOUCH_FILES.join(', ')} to touch in ${options.repoDir}`);
+    logger.warn(
+      `restart required: the nodemon strategy found none of ${NODEMON_TOUCH_FILES.join(', ')} to touch in ` +
+        `${options.repoDir}`,
+    );
     return;
   }
   logger.info(`restart: exiting with code ${RESTART_EXIT_CODE} so the supervisor starts FluxOS on the new code`);

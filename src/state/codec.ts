@@ -2,7 +2,7 @@ import type { StoredDocument } from '../types';
 
 /**
  * JSON encoding for the file store. Dates are written as ISO-8601 strings
- * (DESIGN §3) and read back as Date. Only strings in exactly the form
+ * (docs/design.md §3) and read back as Date. Only strings in exactly the form
  * Date#toISOString() produces are revived, so ordinary strings stay strings.
  */
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;

@@ -69,17 +69,25 @@ export class MongoStateStore implements StateStore {
       });
     } catch (error) {
       const shown = quoted(redact(url), 60);
-      throw new PreprodError('usage', `Expected a MongoDB URL like mongodb://127.0.0.1:27017/zelfluxlocal, got ${shown}.`, {
-        cause: error,
-      });
+      throw new PreprodError(
+        'usage',
+        `Expected a MongoDB URL like mongodb://127.0.0.1:27017/zelfluxlocal, got ${shown}.`,
+        {
+          cause: error,
+        },
+      );
     }
     try {
       await client.connect();
     } catch (error) {
       await client.close().catch(() => undefined);
-      throw new PreprodError('store-unavailable', `Cannot reach MongoDB at ${redact(url)}: ${redactUrls(describeError(error))}.`, {
-        cause: error,
-      });
+      throw new PreprodError(
+        'store-unavailable',
+        `Cannot reach MongoDB at ${redact(url)}: ${redactUrls(describeError(error))}.`,
+        {
+          cause: error,
+        },
+      );
     }
     const db = client.db(options.dbName ?? dbNameFromUrl(url) ?? DEFAULT_DB_NAME);
     return new MongoStateStore(db, options, client, `${redact(url)} (database ${db.databaseName})`);

@@ -155,13 +155,20 @@ describe('boot reports what really happened', function () {
     // owner instead, so that path is opted out of here to meet git's refusal.)
     const dir = await bed.cloneNode();
     await fs.chown(dir, 65534, 65534);
-    const { svc, lines } = loggedService(dir, new FileStateStore(path.join(tmp.dir, `state-${++n}.json`)), {
-      remote: bed.upstream,
-      probability: 1,
-    }, { repository: openRepository(dir, { runAsOwner: false }) });
+    const { svc, lines } = loggedService(
+      dir,
+      new FileStateStore(path.join(tmp.dir, `state-${++n}.json`)),
+      {
+        remote: bed.upstream,
+        probability: 1,
+      },
+      { repository: openRepository(dir, { runAsOwner: false }) },
+    );
     const result = await svc.runAtBoot();
     expect(result.reason).to.equal('repo-unreadable');
-    expect(result.message).to.match(/dubious ownership/).and.to.include('safe.directory');
+    expect(result.message)
+      .to.match(/dubious ownership/)
+      .and.to.include('safe.directory');
     expect(lines.join('\n')).to.match(/error .*repo-unreadable/);
     await fs.chown(dir, 0, 0); // back to the test's own user, so git answers it again
     expect((await head(dir)).branch).to.equal('master');

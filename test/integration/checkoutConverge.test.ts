@@ -80,25 +80,28 @@ describe('Checkout converges and leaves forks alone (real git)', () => {
     expect(stay).to.deep.equal({ action: 'leave', reason: 'unmanaged-branch', branch: 'master' });
   });
 
-  it("a boot leaves a fork-tracking master where it is (unmanaged-branch), its branch and commit untouched", async () => {
-    const node = await bed.cloneNode('forkboot');
-    await bed.git(node, 'remote', 'add', 'myfork', 'git@github.com:operator/flux.git');
-    await bed.git(node, 'config', 'branch.master.remote', 'myfork');
-    const before = await openRepository(node).head();
-    const service = createPreprodService({
-      repoDir: node,
-      store: new FileStateStore(path.join(node, '..', 'forkboot-state.json')),
-      settings: { preProd: { remote: bed.upstream, probability: 1, restart: 'none', installCommand: ['true'] } },
-      logger: { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined },
-      armHealthyTimer: false,
-    });
-    const result = await service.runAtBoot();
-    expect(result.reason).to.equal('unmanaged-branch');
-    expect(result.branch).to.deep.equal({ before: 'master', after: 'master', switched: false });
-    const after = await openRepository(node).head();
-    expect(after.commit).to.equal(before.commit);
-    expect(after.upstream?.remote).to.equal('myfork');
-  });
+  it(
+    'a boot leaves a fork-tracking master where it is (unmanaged-branch), its branch and commit ' + 'untouched',
+    async () => {
+      const node = await bed.cloneNode('forkboot');
+      await bed.git(node, 'remote', 'add', 'myfork', 'git@github.com:operator/flux.git');
+      await bed.git(node, 'config', 'branch.master.remote', 'myfork');
+      const before = await openRepository(node).head();
+      const service = createPreprodService({
+        repoDir: node,
+        store: new FileStateStore(path.join(node, '..', 'forkboot-state.json')),
+        settings: { preProd: { remote: bed.upstream, probability: 1, restart: 'none', installCommand: ['true'] } },
+        logger: { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined },
+        armHealthyTimer: false,
+      });
+      const result = await service.runAtBoot();
+      expect(result.reason).to.equal('unmanaged-branch');
+      expect(result.branch).to.deep.equal({ before: 'master', after: 'master', switched: false });
+      const after = await openRepository(node).head();
+      expect(after.commit).to.equal(before.commit);
+      expect(after.upstream?.remote).to.equal('myfork');
+    },
+  );
 
   it('finds the upstream cloned as https://www.github.com/RunOnFlux/flux', async () => {
     const node = await bed.cloneNode('www', { remoteUrl: 'https://www.github.com/RunOnFlux/flux' });

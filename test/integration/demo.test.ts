@@ -1,5 +1,5 @@
 /**
- * What a newcomer runs (DESIGN §2, §8): `npm start` builds the package, boots
+ * What a newcomer runs (docs/design.md §2, §8): `npm start` builds the package, boots
  * a throw-away local fleet through the real boot path, prints the fleet
  * summary and each node's URL, serves until SIGINT/SIGTERM, and then stops
  * and removes its temp files (unless --keep).
@@ -34,7 +34,9 @@ const SERVING = /^Serving until Ctrl-C \(SIGINT\) or SIGTERM\.$/m;
 
 function nodeLines(stdout: string): DemoNodeLine[] {
   const lines: DemoNodeLine[] = [];
-  for (const match of stdout.matchAll(/^ {2}(node-\d{3}) +(preprod|production|skipped) +(\S+) +(http:\/\/127\.0\.0\.1:\d+\/flux\/info)$/gm)) {
+  for (const match of stdout.matchAll(
+    /^ {2}(node-\d{3}) +(preprod|production|skipped) +(\S+) +(http:\/\/127\.0\.0\.1:\d+\/flux\/info)$/gm,
+  )) {
     lines.push({ name: match[1], mode: match[2], reason: match[3], url: match[4] });
   }
   return lines;
@@ -44,7 +46,8 @@ function portOf(url: string): number {
   return Number(new URL(url).port);
 }
 
-/** Kills whatever is left of a detached process group and removes the demo dir: a failed test must not leave a fleet behind. */
+/** Kills whatever is left of a detached process group and removes the demo dir: a failed test must not leave a fleet
+ * behind. */
 async function reap(pgid: number | undefined, dir: string | undefined): Promise<void> {
   if (pgid !== undefined) {
     try {
@@ -53,7 +56,8 @@ async function reap(pgid: number | undefined, dir: string | undefined): Promise<
       // Nothing left.
     }
   }
-  if (dir !== undefined && path.basename(dir).startsWith('fluxos-preprod-demo-')) await fs.rm(dir, { recursive: true, force: true });
+  if (dir !== undefined && path.basename(dir).startsWith('fluxos-preprod-demo-'))
+    await fs.rm(dir, { recursive: true, force: true });
 }
 
 describe('demo: the local fleet a newcomer starts', function () {
@@ -68,7 +72,11 @@ describe('demo: the local fleet a newcomer starts', function () {
     before(async () => {
       const started = Date.now();
       // Detached: npm, its shell and node share a new process group, as under a terminal or a supervisor.
-      npm = startProcess('npm', ['start', '--', '--nodes', '20'], { cwd: PACKAGE_ROOT, detached: true, timeoutMs: 170_000 });
+      npm = startProcess('npm', ['start', '--', '--nodes', '20'], {
+        cwd: PACKAGE_ROOT,
+        detached: true,
+        timeoutMs: 170_000,
+      });
       try {
         await npm.waitFor(SERVING, { timeoutMs: 90_000 });
       } catch (error) {
@@ -93,11 +101,14 @@ describe('demo: the local fleet a newcomer starts', function () {
       expect(out).to.match(/^Local fleet: 20 nodes booted through the real boot path in \d+(\.\d)? s$/m);
       expect(out).to.match(/^On preprod: \d+ of 20 answering nodes; configured share 7\.0%$/m);
       expect(out).to.match(/^Nodes asked 20, answered 20 /m);
-      expect(nodes.map((n) => n.name)).to.deep.equal(Array.from({ length: 20 }, (_, i) => `node-${String(i + 1).padStart(3, '0')}`));
+      expect(nodes.map((n) => n.name)).to.deep.equal(
+        Array.from({ length: 20 }, (_, i) => `node-${String(i + 1).padStart(3, '0')}`),
+      );
       expect(new Set(nodes.map((n) => n.url)).size).to.equal(20);
       const preprod = Number(out.match(/^On preprod: (\d+) of/m)?.[1]);
       expect(nodes.filter((n) => n.mode === 'preprod')).to.have.length(preprod);
-      for (const node of nodes) expect(node.reason).to.be.oneOf(node.mode === 'preprod' ? ['selected'] : ['not-selected']);
+      for (const node of nodes)
+        expect(node.reason).to.be.oneOf(node.mode === 'preprod' ? ['selected'] : ['not-selected']);
       expect(npm.stderr()).not.to.match(STACK_LINE);
     });
 
@@ -106,7 +117,10 @@ describe('demo: the local fleet a newcomer starts', function () {
       for (const node of nodes) {
         const reply = await httpRequest(node.url);
         expect(reply.status, node.url).to.equal(200);
-        const body = JSON.parse(reply.body) as { status: string; data: { flux: { preProdNode: boolean; preProd: { mode: string; branch: string } } } };
+        const body = JSON.parse(reply.body) as {
+          status: string;
+          data: { flux: { preProdNode: boolean; preProd: { mode: string; branch: string } } };
+        };
         expect(body.status).to.equal('success');
         expect(body.data.flux.preProdNode).to.equal(node.mode === 'preprod');
         expect(body.data.flux.preProd.mode).to.equal(node.mode);
@@ -116,20 +130,24 @@ describe('demo: the local fleet a newcomer starts', function () {
       }
     });
 
-    it('SIGTERM (to the process group, as a terminal or supervisor sends it) stops every node and removes the temp files', async () => {
-      expect(await exists(dir as string)).to.equal(true);
-      const pgid = npm.child.pid as number;
-      npm.signal('SIGTERM');
-      const run = await npm.exited;
-      expect(run.timedOut).to.equal(false);
-      // npm re-raises the signal it got; the demo's own exit code is checked on `node build/src/cli.js demo` below.
-      expect(run.code === 0 || run.signal === 'SIGTERM', describeRun(run)).to.equal(true);
-      expect(run.stderr).to.match(/^stopping the local fleet$/m);
-      expect(run.stderr).not.to.match(STACK_LINE);
-      expect(await processesInGroup(pgid), 'nothing of the demo is left running').to.deep.equal([]);
-      expect(await exists(dir as string), `${dir} is removed`).to.equal(false);
-      for (const node of nodes) expect(await probePort(portOf(node.url)), node.url).to.equal('ECONNREFUSED');
-    });
+    it(
+      'SIGTERM (to the process group, as a terminal or supervisor sends it) stops every node and removes the temp ' +
+        'files',
+      async () => {
+        expect(await exists(dir as string)).to.equal(true);
+        const pgid = npm.child.pid as number;
+        npm.signal('SIGTERM');
+        const run = await npm.exited;
+        expect(run.timedOut).to.equal(false);
+        // npm re-raises the signal it got; the demo's own exit code is checked on `node build/src/cli.js demo` below.
+        expect(run.code === 0 || run.signal === 'SIGTERM', describeRun(run)).to.equal(true);
+        expect(run.stderr).to.match(/^stopping the local fleet$/m);
+        expect(run.stderr).not.to.match(STACK_LINE);
+        expect(await processesInGroup(pgid), 'nothing of the demo is left running').to.deep.equal([]);
+        expect(await exists(dir as string), `${dir} is removed`).to.equal(false);
+        for (const node of nodes) expect(await probePort(portOf(node.url)), node.url).to.equal('ECONNREFUSED');
+      },
+    );
   });
 
   describe('node build/src/cli.js demo', () => {
@@ -195,7 +213,9 @@ describe('demo: the local fleet a newcomer starts', function () {
           expect(await runGit(checkout, ['rev-parse', '--abbrev-ref', 'HEAD'])).to.equal('preprod');
           expect(await exists(path.join(dir as string, `${name}.state.json`))).to.equal(true);
           // The demo's nodes have no dependencies: a real `npm install` would only reach out to the registry.
-          expect(await exists(path.join(checkout, 'package-lock.json')), `npm install ran in ${checkout}`).to.equal(false);
+          expect(await exists(path.join(checkout, 'package-lock.json')), `npm install ran in ${checkout}`).to.equal(
+            false,
+          );
           expect(await exists(path.join(checkout, 'node_modules')), `npm install ran in ${checkout}`).to.equal(false);
         }
       } finally {
@@ -233,7 +253,11 @@ describe('demo: the local fleet a newcomer starts', function () {
   describe('npm start, stopped by SIGTERM to npm alone', () => {
     it('the demo stops too and removes its temp files (none is left running in the background)', async () => {
       // --ignore-scripts skips the prestart build (the suite above ran it); `start` itself still runs.
-      const npm = startProcess('npm', ['start', '--ignore-scripts', '--', '--nodes', '2'], { cwd: PACKAGE_ROOT, detached: true, timeoutMs: 90_000 });
+      const npm = startProcess('npm', ['start', '--ignore-scripts', '--', '--nodes', '2'], {
+        cwd: PACKAGE_ROOT,
+        detached: true,
+        timeoutMs: 90_000,
+      });
       const pgid = npm.child.pid as number;
       let dir: string | undefined;
       try {
@@ -244,9 +268,13 @@ describe('demo: the local fleet a newcomer starts', function () {
         npm.child.kill('SIGTERM');
         await npm.exit;
         const deadline = Date.now() + 10_000;
-        while ((await processesInGroup(pgid)).length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+        while ((await processesInGroup(pgid)).length > 0 && Date.now() < deadline)
+          await new Promise((resolve) => setTimeout(resolve, 100));
         expect(await processesInGroup(pgid), 'the demo is still running after npm exited').to.deep.equal([]);
-        expect(await exists(dir as string), `${dir} is removed; npm ${JSON.stringify(await npm.exit)}; stderr: ${npm.stderr()}`).to.equal(false);
+        expect(
+          await exists(dir as string),
+          `${dir} is removed; npm ${JSON.stringify(await npm.exit)}; stderr: ${npm.stderr()}`,
+        ).to.equal(false);
         for (const node of nodes) expect(await probePort(portOf(node.url))).to.equal('ECONNREFUSED');
       } finally {
         await reap(pgid, dir ?? npm.stderr().match(BUILDING)?.[2]);

@@ -8,7 +8,7 @@ import { INSTALLED_FILE } from '../support/faults/fakeInstall';
 import { checkoutState, FAKE_INSTALL, runBoot } from '../support/faults/harness';
 
 /**
- * DESIGN §4 when the file system fails under the boot: the disk full, or the
+ * docs/design.md §4 when the file system fails under the boot: the disk full, or the
  * checkout read-only. We run as root, so permissions stop nothing; the faults
  * are made by the kernel instead:
  * - disk full: the boot runs under `prlimit --fsize`, so every write past the
@@ -53,7 +53,8 @@ async function directoriesUnder(dir: string): Promise<string[]> {
   return found;
 }
 
-/** Without root, take the write bits off every directory under `paths` (nothing can be created, renamed or removed); returns the undo. */
+/** Without root, take the write bits off every directory under `paths` (nothing can be created, renamed or removed);
+ * returns the undo. */
 async function withoutWriteBits(paths: string[]): Promise<() => Promise<void>> {
   const changed: Array<{ dir: string; mode: number }> = [];
   for (const top of paths) {
@@ -97,7 +98,10 @@ describe('disk faults during a switch: disk full, read-only checkout', function 
   const readOnlyWrapper = (): string[] => (isRoot ? [findOnPath('unshare'), '--mount', '--'] : []);
   const READ_ONLY = isRoot ? /Read-only file system/ : /Permission denied/;
   // A git whose writes past the limit fail with EFBIG instead of killing it.
-  const ignoringXfsz = (shimPath: string): string[] => [findOnPath('env'), `PATH=${shimPath}${path.delimiter}${process.env.PATH ?? ''}`];
+  const ignoringXfsz = (shimPath: string): string[] => [
+    findOnPath('env'),
+    `PATH=${shimPath}${path.delimiter}${process.env.PATH ?? ''}`,
+  ];
 
   const cases: DiskCase[] = [
     {
@@ -152,89 +156,104 @@ describe('disk faults during a switch: disk full, read-only checkout', function 
     await fs.mkdir(shimPath);
     const git = findOnPath('git');
     if (/['\n]/.test(git)) throw new Error(`Cannot quote the git path ${git} in the shim.`);
-    await fs.writeFile(path.join(shimPath, 'git'), `#!/bin/sh\nexec '${findOnPath('env')}' --ignore-signal=XFSZ '${git}' "$@"\n`, { mode: 0o755 });
+    await fs.writeFile(
+      path.join(shimPath, 'git'),
+      `#!/bin/sh\nexec '${findOnPath('env')}' --ignore-signal=XFSZ '${git}' "$@"\n`,
+      { mode: 0o755 },
+    );
   });
   after(async function () {
     await Promise.all(beds.map((bed) => bed.cleanup()));
   });
 
   for (const c of cases) {
-    it(`${c.name}: the boot returns, tells where the checkout is, and the next boot finishes the switch`, async function () {
-      let bed = shared;
-      if (c.afterClone) {
-        bed = await createGitBed({ extraFiles: 200 });
-        beds.push(bed);
-      }
-      const dir = await bed.cloneNode();
-      if (c.afterClone) await bed.commitTo('preprod', c.afterClone, 'Preprod adds objects the node does not have');
-      const tips = { master: await bed.masterTip(), preprod: await bed.preprodTip() };
-      await fs.mkdir(path.join(dir, 'node_modules', 'kept'), { recursive: true });
-      await fs.writeFile(path.join(dir, 'node_modules', 'kept', 'index.js'), 'module.exports = "installed before";\n');
-      await fs.writeFile(path.join(dir, 'debug.log'), 'a FluxOS log line\n');
-      const ignored: Record<string, string | null> = {};
-      for (const file of ['config/userconfig.js', 'node_modules/kept/index.js', 'debug.log']) ignored[file] = await sha256(path.join(dir, file));
-      const args: BootChildArgs = {
-        repoDir: dir,
-        storeFile: path.join(bed.dir, `${path.basename(dir)}-state.json`),
-        markHealthy: true,
-        preProd: {
-          remote: bed.upstream,
-          probability: 1,
-          fetchTimeoutMs: 5000,
-          bootDeadlineMs: BOOT_DEADLINE_MS,
-          installCommand: [process.execPath, FAKE_INSTALL, '20'],
-        },
-      };
-      const assertUsable = async (why: () => string) => {
-        const state = await checkoutState(bed, dir);
-        expect(state.head, why()).to.be.oneOf([tips.master, tips.preprod]);
-        expect(state.localMaster, why()).to.equal(tips.master);
-        for (const [file, digest] of Object.entries(ignored)) {
-          expect(await sha256(path.join(dir, file)), `${file} changed; ${why()}`).to.equal(digest);
+    it(
+      `${c.name}: the boot returns, tells where the checkout is, and the next boot finishes the ` + `switch`,
+      async function () {
+        let bed = shared;
+        if (c.afterClone) {
+          bed = await createGitBed({ extraFiles: 200 });
+          beds.push(bed);
         }
-        return state;
-      };
+        const dir = await bed.cloneNode();
+        if (c.afterClone) await bed.commitTo('preprod', c.afterClone, 'Preprod adds objects the node does not have');
+        const tips = { master: await bed.masterTip(), preprod: await bed.preprodTip() };
+        await fs.mkdir(path.join(dir, 'node_modules', 'kept'), { recursive: true });
+        await fs.writeFile(
+          path.join(dir, 'node_modules', 'kept', 'index.js'),
+          'module.exports = "installed before";\n',
+        );
+        await fs.writeFile(path.join(dir, 'debug.log'), 'a FluxOS log line\n');
+        const ignored: Record<string, string | null> = {};
+        for (const file of ['config/userconfig.js', 'node_modules/kept/index.js', 'debug.log'])
+          ignored[file] = await sha256(path.join(dir, file));
+        const args: BootChildArgs = {
+          repoDir: dir,
+          storeFile: path.join(bed.dir, `${path.basename(dir)}-state.json`),
+          markHealthy: true,
+          preProd: {
+            remote: bed.upstream,
+            probability: 1,
+            fetchTimeoutMs: 5000,
+            bootDeadlineMs: BOOT_DEADLINE_MS,
+            installCommand: [process.execPath, FAKE_INSTALL, '20'],
+          },
+        };
+        const assertUsable = async (why: () => string) => {
+          const state = await checkoutState(bed, dir);
+          expect(state.head, why()).to.be.oneOf([tips.master, tips.preprod]);
+          expect(state.localMaster, why()).to.equal(tips.master);
+          for (const [file, digest] of Object.entries(ignored)) {
+            expect(await sha256(path.join(dir, file)), `${file} changed; ${why()}`).to.equal(digest);
+          }
+          return state;
+        };
 
-      const readOnly = (c.readOnly ?? []).map((p) => path.join(dir, p));
-      const undo = isRoot ? async () => undefined : await withoutWriteBits(readOnly);
-      const started = Date.now();
-      let faulty: Awaited<ReturnType<typeof runBoot>>;
-      try {
-        faulty = await runBoot({ ...args, readOnlyPaths: isRoot ? readOnly : [] }, c.wrapper({ shimPath }));
-      } finally {
-        await undo();
-      }
-      const elapsed = Date.now() - started;
-      const why = () => `faulty boot (${elapsed} ms, exit ${faulty.exit.code ?? faulty.exit.signal}):\n${faulty.lines.join('\n')}`;
-      expect(faulty.exit.code, why()).to.equal(0);
-      expect(elapsed, why()).to.be.below(BOOT_DEADLINE_MS + CHILD_OVERHEAD_MS);
-      const state = await assertUsable(why);
-      expect(state.branch, why()).to.be.oneOf(c.branchAfterFault);
-      // The result tells the truth about the checkout, whatever git managed before failing.
-      expect(faulty.result.branch.after, why()).to.equal(state.branch);
-      expect(faulty.result.commit, why()).to.equal(state.head);
-      expect(faulty.result.mode, why()).to.equal(state.branch === 'preprod' ? 'preprod' : 'production');
-      expect(faulty.result.reason, `the store is fine, it must not be blamed; ${why()}`).not.to.equal('store-unavailable');
-      if (c.reason) expect(faulty.result.reason, why()).to.equal(c.reason);
-      expect(faulty.result.message, why()).to.match(c.cause);
-      const told = faulty.lines.filter((l) => /^LOG (warn|error) /.test(l) && c.cause.test(l));
-      expect(told, `one log line must say what failed; ${why()}`).to.have.length(1);
-      // bootChild escapes newlines inside a message as " \n ": a one-line message has none.
-      expect(told[0], why()).not.to.include(' \\n ');
+        const readOnly = (c.readOnly ?? []).map((p) => path.join(dir, p));
+        const undo = isRoot ? async () => undefined : await withoutWriteBits(readOnly);
+        const started = Date.now();
+        let faulty: Awaited<ReturnType<typeof runBoot>>;
+        try {
+          faulty = await runBoot({ ...args, readOnlyPaths: isRoot ? readOnly : [] }, c.wrapper({ shimPath }));
+        } finally {
+          await undo();
+        }
+        const elapsed = Date.now() - started;
+        const why = () =>
+          `faulty boot (${elapsed} ms, exit ${faulty.exit.code ?? faulty.exit.signal}):\n${faulty.lines.join('\n')}`;
+        expect(faulty.exit.code, why()).to.equal(0);
+        expect(elapsed, why()).to.be.below(BOOT_DEADLINE_MS + CHILD_OVERHEAD_MS);
+        const state = await assertUsable(why);
+        expect(state.branch, why()).to.be.oneOf(c.branchAfterFault);
+        // The result tells the truth about the checkout, whatever git managed before failing.
+        expect(faulty.result.branch.after, why()).to.equal(state.branch);
+        expect(faulty.result.commit, why()).to.equal(state.head);
+        expect(faulty.result.mode, why()).to.equal(state.branch === 'preprod' ? 'preprod' : 'production');
+        expect(faulty.result.reason, `the store is fine, it must not be blamed; ${why()}`).not.to.equal(
+          'store-unavailable',
+        );
+        if (c.reason) expect(faulty.result.reason, why()).to.equal(c.reason);
+        expect(faulty.result.message, why()).to.match(c.cause);
+        const told = faulty.lines.filter((l) => /^LOG (warn|error) /.test(l) && c.cause.test(l));
+        expect(told, `one log line must say what failed; ${why()}`).to.have.length(1);
+        // bootChild escapes newlines inside a message as " \n ": a one-line message has none.
+        expect(told[0], why()).not.to.include(' \\n ');
 
-      // The fault is gone: a normal boot puts the checkout where it belongs, whole.
-      const next = await runBoot(args);
-      const nextWhy = () => `${why()}\nfollowing boot:\n${next.lines.join('\n')}`;
-      expect(next.result.branch.after, nextWhy()).to.equal('preprod');
-      const final = await assertUsable(nextWhy);
-      expect(final.branch, nextWhy()).to.equal('preprod');
-      expect(final.head, nextWhy()).to.equal(tips.preprod);
-      expect(final.status, `git status must be clean apart from ignored files; ${nextWhy()}`).to.equal('');
-      expect(final.gitLocks, nextWhy()).to.deep.equal([]);
-      const installed = await fs.readFile(path.join(dir, INSTALLED_FILE), 'utf8').catch(() => '{}');
-      expect((JSON.parse(installed) as { lockSha256?: string }).lockSha256, `the install of the new package-lock.json must have run; ${nextWhy()}`).to.equal(
-        await sha256(path.join(dir, 'package-lock.json')),
-      );
-    });
+        // The fault is gone: a normal boot puts the checkout where it belongs, whole.
+        const next = await runBoot(args);
+        const nextWhy = () => `${why()}\nfollowing boot:\n${next.lines.join('\n')}`;
+        expect(next.result.branch.after, nextWhy()).to.equal('preprod');
+        const final = await assertUsable(nextWhy);
+        expect(final.branch, nextWhy()).to.equal('preprod');
+        expect(final.head, nextWhy()).to.equal(tips.preprod);
+        expect(final.status, `git status must be clean apart from ignored files; ${nextWhy()}`).to.equal('');
+        expect(final.gitLocks, nextWhy()).to.deep.equal([]);
+        const installed = await fs.readFile(path.join(dir, INSTALLED_FILE), 'utf8').catch(() => '{}');
+        expect(
+          (JSON.parse(installed) as { lockSha256?: string }).lockSha256,
+          `the install of the new package-lock.json must have run; ${nextWhy()}`,
+        ).to.equal(await sha256(path.join(dir, 'package-lock.json')));
+      },
+    );
   }
 });

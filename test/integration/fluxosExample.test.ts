@@ -97,7 +97,7 @@ describe('the FluxOS and watchdog recipes (examples/)', function () {
     expect(actual.get('package.json')).to.deep.equal([dependency]);
   });
 
-  it('fluxnode-watchdog-master.patch only adds lines, exactly the recipe\'s', async function () {
+  it("fluxnode-watchdog-master.patch only adds lines, exactly the recipe's", async function () {
     const patch = await fs.readFile(path.join(REPO_ROOT, 'examples/watchdog/fluxnode-watchdog-master.patch'), 'utf8');
     const actual = addedLines(patch);
     const expected = recipeLines(watchdogRecipe.insertions({}));

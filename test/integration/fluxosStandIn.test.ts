@@ -105,7 +105,10 @@ describe('FluxOS with the recipe (stand-in FluxOS, packed tarball, MongoDB-proto
       const fluxos = start(dir, nodeConfig(port, mongoPort, uniqueDbName('nopkg')), clientLog(dir));
       await fluxos.waitFor(/Flux functions started/);
 
-      const mentions = fluxos.output().split('\n').filter((line) => /fluxos-preprod|preprod:/.test(line));
+      const mentions = fluxos
+        .output()
+        .split('\n')
+        .filter((line) => /fluxos-preprod|preprod:/.test(line));
       expect(mentions, fluxos.output()).to.have.length(1);
       expect(mentions[0]).to.match(/^warn .*fluxos-preprod could not be loaded, this node stays on its branch/);
       expect(await fs.readFile(path.join(dir, 'warn.log'), 'utf8')).to.include('fluxos-preprod could not be loaded');
@@ -138,7 +141,7 @@ describe('FluxOS with the recipe (stand-in FluxOS, packed tarball, MongoDB-proto
     expect(info.data.flux.preProd).to.include({ mode: 'preprod', reason: 'selected', branch: 'preprod' });
     const record = await client.db(dbName).collection('state').findOne({ key: 'isPreProd' });
     expect(record).to.include({ value: true });
-    expect(await clientEvents(clients), 'one client, FluxOS\'s').to.deep.equal(['start 1', 'ok 1']);
+    expect(await clientEvents(clients), "one client, FluxOS's").to.deep.equal(['start 1', 'ok 1']);
     await client.db(dbName).dropDatabase();
   });
 
@@ -176,7 +179,10 @@ describe('FluxOS with the recipe (stand-in FluxOS, packed tarball, MongoDB-proto
     servers.push(await forwardTo(latePort, mongoPort));
     await fluxos.waitFor(/Flux functions started/);
     const events = await clientEvents(clients);
-    expect(events.filter((event) => event.startsWith('ok')), events.join(', ')).to.have.length(1);
+    expect(
+      events.filter((event) => event.startsWith('ok')),
+      events.join(', '),
+    ).to.have.length(1);
     expect(inFlightAtOnce(events), `attempts overlapped: ${events.join(', ')}`).to.equal(1);
   });
 });

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import * as fs from 'fs/promises';
-import * as path from 'path';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
 import { createGitBed, GitBed } from '../support/gitBed';
 
 async function exists(file: string): Promise<boolean> {
@@ -55,7 +55,12 @@ describe('git test bed', () => {
     expect(loaded).to.deep.equal({ initial: { development: true, disablePreProd: true } });
   });
 
-  const shapes: Array<{ name: string; options: Parameters<typeof createGitBed>[0]; preprodContainsMaster: boolean | null; ahead: number }> = [
+  const shapes: Array<{
+    name: string;
+    options: Parameters<typeof createGitBed>[0];
+    preprodContainsMaster: boolean | null;
+    ahead: number;
+  }> = [
     { name: 'lagging', options: { lagging: true }, preprodContainsMaster: false, ahead: 2 },
     { name: 'noPreprod', options: { noPreprod: true }, preprodContainsMaster: null, ahead: 0 },
     { name: 'preprodAhead: 5', options: { preprodAhead: 5 }, preprodContainsMaster: true, ahead: 5 },

@@ -9,7 +9,16 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { FileStateStore } from '../../src/state';
 import { isPreprodError, type PreprodError } from '../../src/errors';
-import { CLI_PATH, describeRun, errorLines, startProcess, runCli, STACK_LINE, writeSettingsFile, type CliResult } from '../support/cli';
+import {
+  CLI_PATH,
+  describeRun,
+  errorLines,
+  startProcess,
+  runCli,
+  STACK_LINE,
+  writeSettingsFile,
+  type CliResult,
+} from '../support/cli';
 import { createGitBed, type GitBed } from '../support/gitBed';
 import { makeTempDir } from '../support/tmp';
 
@@ -172,7 +181,16 @@ describe('hostile files: the CLI', function () {
     const dir = await bed.cloneNode(`umask-${count}`);
     const stateRoot = path.join(bed.dir, `umask-state-${count}`);
     const storeFile = path.join(stateRoot, 'a', 'b', 'state.json');
-    const run = await runUnderUmask000(['boot', '--repo', dir, '--store', `file:${storeFile}`, '--config', settings, '--json']);
+    const run = await runUnderUmask000([
+      'boot',
+      '--repo',
+      dir,
+      '--store',
+      `file:${storeFile}`,
+      '--config',
+      settings,
+      '--json',
+    ]);
     expect(run.code, describeRun(run)).to.equal(0);
     expect(JSON.parse(run.stdout).branch.switched).to.equal(true);
     const created = [stateRoot, path.join(stateRoot, 'a'), path.join(stateRoot, 'a', 'b'), storeFile];
@@ -184,14 +202,21 @@ describe('hostile files: the CLI', function () {
     const job = { dir, argv: [process.execPath, '-e', '0'], timeoutMs: 10_000, touchFile: null, logFile };
     const runner = path.join(path.dirname(CLI_PATH), 'restart', 'installRunner.js');
     await new Promise<void>((resolve, reject) => {
-      const child = spawn('sh', ['-c', 'umask 000 && exec "$0" "$@"', process.execPath, runner, JSON.stringify(job)], { stdio: 'ignore' });
+      const child = spawn('sh', ['-c', 'umask 000 && exec "$0" "$@"', process.execPath, runner, JSON.stringify(job)], {
+        stdio: 'ignore',
+      });
       child.on('error', reject);
       child.on('exit', () => resolve());
     });
     expect(((await fs.stat(logFile)).mode & 0o777).toString(8)).to.equal('600');
   });
 
-  const specials: { name: string; make: (file: string) => Promise<unknown> | unknown; reason: RegExp; stateReason: RegExp }[] = [
+  const specials: {
+    name: string;
+    make: (file: string) => Promise<unknown> | unknown;
+    reason: RegExp;
+    stateReason: RegExp;
+  }[] = [
     { name: 'a FIFO', make: mkfifo, reason: /named pipe \(FIFO\)/, stateReason: /named pipe \(FIFO\)/ },
     {
       name: 'a symlink to /dev/zero',
@@ -207,7 +232,15 @@ describe('hostile files: the CLI', function () {
       const dir = await bed.cloneNode(`config-${count}`);
       const file = path.join(bed.dir, `config-${count}.json`);
       await c.make(file);
-      const run = await runCli(['boot', '--repo', dir, '--store', `file:${bed.dir}/cfg-${count}/state.json`, '--config', file]);
+      const run = await runCli([
+        'boot',
+        '--repo',
+        dir,
+        '--store',
+        `file:${bed.dir}/cfg-${count}/state.json`,
+        '--config',
+        file,
+      ]);
       expect(run.code, describeRun(run)).to.equal(2);
       oneSentence(run, c.reason);
       expect(await bed.git(dir, 'rev-parse', '--abbrev-ref', 'HEAD')).to.equal('master');

@@ -31,10 +31,22 @@ describe('hostile locks: a PID that was reused', function () {
 
   const bootId = () => currentBootId() ?? '-';
   const cases: { name: string; content: () => string; held: boolean }[] = [
-    { name: 'this PID, another start time (the killed boot had our PID)', content: () => `${process.pid} 1 ${bootId()}\n`, held: false },
+    {
+      name: 'this PID, another start time (the killed boot had our PID)',
+      content: () => `${process.pid} 1 ${bootId()}\n`,
+      held: false,
+    },
     { name: 'a live PID, another start time', content: () => `${sleeper.pid} 1 ${bootId()}\n`, held: false },
-    { name: 'a live PID, written before a reboot', content: () => `${sleeper.pid} ${processStartTime(sleeper.pid as number)} another-boot\n`, held: false },
-    { name: 'a live process, its own identity', content: () => `${sleeper.pid} ${processStartTime(sleeper.pid as number)} ${bootId()}\n`, held: true },
+    {
+      name: 'a live PID, written before a reboot',
+      content: () => `${sleeper.pid} ${processStartTime(sleeper.pid as number)} another-boot\n`,
+      held: false,
+    },
+    {
+      name: 'a live process, its own identity',
+      content: () => `${sleeper.pid} ${processStartTime(sleeper.pid as number)} ${bootId()}\n`,
+      held: true,
+    },
     { name: 'a live PID, an old lock with the PID alone', content: () => `${sleeper.pid}`, held: true },
   ];
   for (const c of cases) {
@@ -42,9 +54,16 @@ describe('hostile locks: a PID that was reused', function () {
       count += 1;
       const lockFile = path.join(tmp.dir, `lock-${count}`);
       await fs.writeFile(lockFile, c.content());
-      const attempt = acquireLock(lockFile, { timeoutMs: c.held ? 300 : 30_000, staleMs: 15 * 60_000, what: 'the test lock' });
+      const attempt = acquireLock(lockFile, {
+        timeoutMs: c.held ? 300 : 30_000,
+        staleMs: 15 * 60_000,
+        what: 'the test lock',
+      });
       if (c.held) {
-        const error = await attempt.then(() => null, (e: unknown) => e);
+        const error = await attempt.then(
+          () => null,
+          (e: unknown) => e,
+        );
         expect(isPreprodError(error, 'timeout'), String(error)).to.equal(true);
         expect(await fs.readFile(lockFile, 'utf8')).to.equal(c.content());
         return;
@@ -75,7 +94,15 @@ describe('hostile locks: a PID that was reused', function () {
         repoDir: dir,
         store: new FileStateStore(path.join(bed.dir, 'reused-pid.json')),
         // A deadline longer than the test's timeout: waiting the lock out fails the test.
-        settings: { preProd: { remote: bed.upstream, probability: 1, restart: 'none', installCommand: ['true'], bootDeadlineMs: 300_000 } },
+        settings: {
+          preProd: {
+            remote: bed.upstream,
+            probability: 1,
+            restart: 'none',
+            installCommand: ['true'],
+            bootDeadlineMs: 300_000,
+          },
+        },
         armHealthyTimer: false,
       });
       const result = await service.runAtBoot();

@@ -41,7 +41,8 @@ describe('hostile input: secrets in --store', function () {
         expect(run.code, describeRun(run)).to.be.oneOf([1, 2]);
         expect(run.stderr).not.to.match(STACK_LINE);
         const output = run.stdout + run.stderr;
-        for (const piece of pieces(password)) expect(output, `'${piece}' leaked:\n${describeRun(run)}`).not.to.include(piece);
+        for (const piece of pieces(password))
+          expect(output, `'${piece}' leaked:\n${describeRun(run)}`).not.to.include(piece);
         // A driver that lower-cases a host made of the password's tail ("getaddrinfo ENOTFOUND retpass").
         expect(output.toLowerCase()).not.to.include(password.slice(-5).toLowerCase());
       });

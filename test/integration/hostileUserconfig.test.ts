@@ -38,8 +38,13 @@ describe('hostile userconfig.js', function () {
   }
 
   const writes = (file: string, marker: string) =>
-    fs.writeFile(file, `require('fs').writeFileSync(${JSON.stringify(marker)}, 'pwned');\nmodule.exports = { initial: { development: false } };\n`);
-  const loops = (file: string) => fs.writeFile(file, 'while (true) {}\nmodule.exports = { initial: { disablePreProd: true } };\n');
+    fs.writeFile(
+      file,
+      `require('fs').writeFileSync(${JSON.stringify(marker)}, 'pwned');\nmodule.exports = { initial: { development: ` +
+        `false } };\n`,
+    );
+  const loops = (file: string) =>
+    fs.writeFile(file, 'while (true) {}\nmodule.exports = { initial: { disablePreProd: true } };\n');
   const fifo = async (file: string) => void execFileSync('mkfifo', [file]);
   const devZero = (file: string) => fs.symlink('/dev/zero', file);
 
@@ -53,7 +58,10 @@ describe('hostile userconfig.js', function () {
     it(`status and boot return when userconfig.js ${c.name}; the code never runs`, async () => {
       const n = await nodeWith(c.make);
       for (const command of ['status', 'boot']) {
-        const run = await runCli([command, '--repo', n.dir, '--store', `file:${n.store}`, '--config', settings, '--json'], { timeoutMs: 60_000 });
+        const run = await runCli(
+          [command, '--repo', n.dir, '--store', `file:${n.store}`, '--config', settings, '--json'],
+          { timeoutMs: 60_000 },
+        );
         expect(run.timedOut, describeRun(run)).to.equal(false);
         expect(run.code, describeRun(run)).to.equal(c.code);
         expect(run.stderr).not.to.match(STACK_LINE);
@@ -84,7 +92,15 @@ describe('hostile userconfig.js', function () {
       const service = createPreprodService({
         repoDir: n.dir,
         store,
-        settings: { preProd: { remote: bed.upstream, probability: 1, restart: 'none', installCommand: ['true'], fetchTimeoutMs: 5000 } },
+        settings: {
+          preProd: {
+            remote: bed.upstream,
+            probability: 1,
+            restart: 'none',
+            installCommand: ['true'],
+            fetchTimeoutMs: 5000,
+          },
+        },
         armHealthyTimer: false,
       });
       const result = await service.runAtBoot();

@@ -73,8 +73,7 @@ type Stage = (typeof STAGES)[number];
 const isFetchLine = (line: string): boolean => /^GIT (ls-remote|fetch|update-ref)\b/.test(line);
 const isCheckoutLine = (line: string): boolean => /^GIT checkout\b/.test(line);
 /** The install's end, or the restart that follows it, in the boot's own words. */
-const AFTER_INSTALL =
-  /\b(finished in|installed in|install failed|restart required|restart pending|restart failed)\b/;
+const AFTER_INSTALL = /\b(finished in|installed in|install failed|restart required|restart pending|restart failed)\b/;
 /** The install's start: the log line that names the command (the fake install's file). */
 const isInstallStart = (line: string): boolean =>
   /^LOG \w+ /.test(line) && /fakeInstall\.js|\bRunning `/.test(line) && !AFTER_INSTALL.test(line);

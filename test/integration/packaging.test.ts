@@ -118,8 +118,21 @@ describe('the packed tarball installed into a FluxOS tree', function () {
 
   it('type-checks a TypeScript consumer against the shipped declarations, and rejects a wrong one', async function () {
     const tsc = path.join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-    const flags = ['--noEmit', '--strict', '--skipLibCheck', '--module', 'commonjs', '--moduleResolution', 'node',
-      '--target', 'ES2022', '--types', 'node', '--typeRoots', path.join(REPO_ROOT, 'node_modules/@types')];
+    const flags = [
+      '--noEmit',
+      '--strict',
+      '--skipLibCheck',
+      '--module',
+      'commonjs',
+      '--moduleResolution',
+      'node',
+      '--target',
+      'ES2022',
+      '--types',
+      'node',
+      '--typeRoots',
+      path.join(REPO_ROOT, 'node_modules/@types'),
+    ];
     const good = path.join(flux, 'good.ts');
     await fs.writeFile(
       good,
@@ -135,10 +148,13 @@ export { result, info, reason };
     expect(checked.code, checked.stdout).to.equal(0);
 
     const bad = path.join(flux, 'bad.ts');
-    await fs.writeFile(bad, `import { createPreprodService } from 'fluxos-preprod';
+    await fs.writeFile(
+      bad,
+      `import { createPreprodService } from 'fluxos-preprod';
 const n: number = createPreprodService({ repoDir: '/srv/zelflux' }).fluxInfo().preProdNode;
 export { n };
-`);
+`,
+    );
     const rejected = await run(process.execPath, [tsc, ...flags, bad], { cwd: flux });
     expect(rejected.stdout).to.match(/bad\.ts\(2,\d+\): error TS2322/);
   });

@@ -25,7 +25,10 @@ async function readBytes(file: string): Promise<Buffer | null> {
 }
 
 /** The boot path on one store implementation, against a real git bed. */
-function bootSuite(name: string, openStore: (context: Mocha.Context) => Promise<{ open: () => Promise<StateStore>; cleanup: () => Promise<void> }>) {
+function bootSuite(
+  name: string,
+  openStore: (context: Mocha.Context) => Promise<{ open: () => Promise<StateStore>; cleanup: () => Promise<void> }>,
+) {
   describe(`boot step on real git, ${name} store`, function () {
     let bed: GitBed;
     let stores: { open: () => Promise<StateStore>; cleanup: () => Promise<void> };
@@ -41,12 +44,25 @@ function bootSuite(name: string, openStore: (context: Mocha.Context) => Promise<
       await bed?.cleanup();
     });
 
-    async function service(dir: string, store: StateStore, preProd: Record<string, unknown>, extra: Partial<PreprodServiceOptions> = {}) {
+    async function service(
+      dir: string,
+      store: StateStore,
+      preProd: Record<string, unknown>,
+      extra: Partial<PreprodServiceOptions> = {},
+    ) {
       const log = captureLogger();
       const svc = createPreprodService({
         repoDir: dir,
         store,
-        settings: { preProd: { remote: bed.upstream, restart: 'none', fetchTimeoutMs: 3000, installCommand: ['true'], ...preProd } },
+        settings: {
+          preProd: {
+            remote: bed.upstream,
+            restart: 'none',
+            fetchTimeoutMs: 3000,
+            installCommand: ['true'],
+            ...preProd,
+          },
+        },
         logger: log.logger,
         armHealthyTimer: false,
         random: () => 0.03,
@@ -91,7 +107,9 @@ function bootSuite(name: string, openStore: (context: Mocha.Context) => Promise<
       expect(await bed.git(dir, 'status', '--porcelain')).to.equal('?? stray-untracked.txt');
 
       expect(await readBytes(path.join(dir, 'config/userconfig.js'))).to.deep.equal(userconfigBefore);
-      expect((await readBytes(path.join(dir, 'node_modules/dep/index.js')))!.toString()).to.equal('module.exports = 42;\n');
+      expect((await readBytes(path.join(dir, 'node_modules/dep/index.js')))!.toString()).to.equal(
+        'module.exports = 42;\n',
+      );
     });
 
     it('does nothing, with no fetch, when already on the target branch', async function () {
@@ -110,7 +128,10 @@ function bootSuite(name: string, openStore: (context: Mocha.Context) => Promise<
       await bed.git(custom, 'checkout', '-q', '-b', 'my-feature');
       const detached = await bed.cloneNode();
       await bed.git(detached, 'checkout', '-q', '--detach', 'HEAD');
-      for (const [dir, branch] of [[custom, 'my-feature'], [detached, null]] as const) {
+      for (const [dir, branch] of [
+        [custom, 'my-feature'],
+        [detached, null],
+      ] as const) {
         const head = await bed.git(dir, 'rev-parse', 'HEAD');
         const result = await (await service(dir, await newStore(), { probability: 1 })).svc.runAtBoot();
         expect(result.reason).to.equal('unmanaged-branch');
@@ -119,51 +140,72 @@ function bootSuite(name: string, openStore: (context: Mocha.Context) => Promise<
       }
     });
 
-    it('finds the remote cloned as https://github.com/runonflux/flux when configured as https://github.com/RunOnFlux/flux.git', async function () {
-      const dir = await bed.cloneNode(undefined, { remoteUrl: 'https://github.com/runonflux/flux' });
-      const result = await (await service(dir, await newStore(), { probability: 1, remote: 'https://github.com/RunOnFlux/flux.git' })).svc.runAtBoot();
-      expect(result).to.include({ mode: 'preprod', reason: 'selected' });
-      expect(await bed.git(dir, 'rev-parse', 'HEAD')).to.equal(await bed.preprodTip());
-    });
+    it(
+      'finds the remote cloned as https://github.com/runonflux/flux when configured as ' +
+        'https://github.com/RunOnFlux/flux.git',
+      async function () {
+        const dir = await bed.cloneNode(undefined, { remoteUrl: 'https://github.com/runonflux/flux' });
+        const result = await (
+          await service(dir, await newStore(), { probability: 1, remote: 'https://github.com/RunOnFlux/flux.git' })
+        ).svc.runAtBoot();
+        expect(result).to.include({ mode: 'preprod', reason: 'selected' });
+        expect(await bed.git(dir, 'rev-parse', 'HEAD')).to.equal(await bed.preprodTip());
+      },
+    );
 
     it('reports remote-not-found when no remote fetches from the configured URL', async function () {
       const dir = await bed.cloneNode();
-      const result = await (await service(dir, await newStore(), { probability: 1, remote: 'https://github.com/someone-else/flux.git' })).svc.runAtBoot();
+      const result = await (
+        await service(dir, await newStore(), { probability: 1, remote: 'https://github.com/someone-else/flux.git' })
+      ).svc.runAtBoot();
       expect(result).to.include({ mode: 'production', reason: 'remote-not-found' });
       expect(await bed.git(dir, 'rev-parse', '--abbrev-ref', 'HEAD')).to.equal('master');
     });
 
-    it('gives fetch-failed within the deadline and leaves the checkout unchanged when the remote stalls', async function () {
-      // A TCP listener that accepts and never answers: git hangs until our timeout kills it.
-      const sockets: net.Socket[] = [];
-      const stall = net.createServer((socket) => sockets.push(socket));
-      await new Promise<void>((resolve) => stall.listen(0, '127.0.0.1', resolve));
-      const url = `http://127.0.0.1:${(stall.address() as net.AddressInfo).port}/flux.git`;
-      try {
-        const dir = await bed.cloneNode();
-        await bed.git(dir, 'remote', 'set-url', 'origin', url);
-        const head = await bed.git(dir, 'rev-parse', 'HEAD');
-        const started = Date.now();
-        const { svc, log } = await service(dir, await newStore(), { probability: 1, remote: url, fetchTimeoutMs: 800, bootDeadlineMs: 5000 });
-        const result = await svc.runAtBoot();
-        const took = Date.now() - started;
-        expect(result).to.include({ mode: 'production', reason: 'fetch-failed' });
-        expect(took).to.be.below(5000);
-        expect(await bed.git(dir, 'rev-parse', 'HEAD')).to.equal(head);
-        expect(await bed.git(dir, 'rev-parse', '--abbrev-ref', 'HEAD')).to.equal('master');
-        expect(log.lines.some((l) => l.includes('fetch-failed'))).to.equal(true);
-      } finally {
-        sockets.forEach((s) => s.destroy());
-        stall.close();
-      }
-    });
+    it(
+      'gives fetch-failed within the deadline and leaves the checkout unchanged when the remote ' + 'stalls',
+      async function () {
+        // A TCP listener that accepts and never answers: git hangs until our timeout kills it.
+        const sockets: net.Socket[] = [];
+        const stall = net.createServer((socket) => sockets.push(socket));
+        await new Promise<void>((resolve) => stall.listen(0, '127.0.0.1', resolve));
+        const url = `http://127.0.0.1:${(stall.address() as net.AddressInfo).port}/flux.git`;
+        try {
+          const dir = await bed.cloneNode();
+          await bed.git(dir, 'remote', 'set-url', 'origin', url);
+          const head = await bed.git(dir, 'rev-parse', 'HEAD');
+          const started = Date.now();
+          const { svc, log } = await service(dir, await newStore(), {
+            probability: 1,
+            remote: url,
+            fetchTimeoutMs: 800,
+            bootDeadlineMs: 5000,
+          });
+          const result = await svc.runAtBoot();
+          const took = Date.now() - started;
+          expect(result).to.include({ mode: 'production', reason: 'fetch-failed' });
+          expect(took).to.be.below(5000);
+          expect(await bed.git(dir, 'rev-parse', 'HEAD')).to.equal(head);
+          expect(await bed.git(dir, 'rev-parse', '--abbrev-ref', 'HEAD')).to.equal('master');
+          expect(log.lines.some((l) => l.includes('fetch-failed'))).to.equal(true);
+        } finally {
+          sockets.forEach((s) => s.destroy());
+          stall.close();
+        }
+      },
+    );
 
-    for (const [label, shape] of [['missing on the remote', { noPreprod: true }], ['lacking a fix already on master', { lagging: true }]] as const) {
+    for (const [label, shape] of [
+      ['missing on the remote', { noPreprod: true }],
+      ['lacking a fix already on master', { lagging: true }],
+    ] as const) {
       it(`goes to production with preprod-unavailable when preprod is ${label}`, async function () {
         const odd = await createGitBed(shape);
         try {
           const dir = await odd.cloneNode();
-          const result = await (await service(dir, await newStore(), { probability: 1, remote: odd.upstream })).svc.runAtBoot();
+          const result = await (
+            await service(dir, await newStore(), { probability: 1, remote: odd.upstream })
+          ).svc.runAtBoot();
           expect(result).to.include({ mode: 'production', preProdNode: false, reason: 'preprod-unavailable' });
           expect(await odd.git(dir, 'rev-parse', 'HEAD')).to.equal(await odd.masterTip());
         } finally {
@@ -176,18 +218,32 @@ function bootSuite(name: string, openStore: (context: Mocha.Context) => Promise<
       const local = await createGitBed({ packageJson: { preprod: { version: '1.0.0' } } });
       try {
         const counter = path.join(local.dir, 'installs.txt');
-        const installCommand = [process.execPath, '-e', `require('fs').appendFileSync(${JSON.stringify(counter)}, 'x')`];
+        const installCommand = [
+          process.execPath,
+          '-e',
+          `require('fs').appendFileSync(${JSON.stringify(counter)}, 'x')`,
+        ];
         const installs = async () => (await fs.readFile(counter, 'utf8').catch(() => '')).length;
         const same = await local.cloneNode('same');
-        await (await service(same, await newStore(), { probability: 1, remote: local.upstream, installCommand })).svc.runAtBoot();
+        await (
+          await service(same, await newStore(), { probability: 1, remote: local.upstream, installCommand })
+        ).svc.runAtBoot();
         expect(await local.git(same, 'rev-parse', '--abbrev-ref', 'HEAD')).to.equal('preprod');
         expect(await installs()).to.equal(0);
-        await local.commitTo('preprod', { 'package-lock.json': '{"lockfileVersion":3,"packages":{"":{"version":"1.1.1"}}}\n' }, 'lockfile change');
+        await local.commitTo(
+          'preprod',
+          { 'package-lock.json': '{"lockfileVersion":3,"packages":{"":{"version":"1.1.1"}}}\n' },
+          'lockfile change',
+        );
         const changed = await local.cloneNode('changed');
         const store = await newStore();
-        await (await service(changed, store, { probability: 1, remote: local.upstream, installCommand })).svc.runAtBoot();
+        await (
+          await service(changed, store, { probability: 1, remote: local.upstream, installCommand })
+        ).svc.runAtBoot();
         expect(await installs()).to.equal(1);
-        await (await service(changed, store, { probability: 1, remote: local.upstream, installCommand })).svc.runAtBoot();
+        await (
+          await service(changed, store, { probability: 1, remote: local.upstream, installCommand })
+        ).svc.runAtBoot();
         expect(await installs()).to.equal(1);
       } finally {
         await local.cleanup();
@@ -200,7 +256,9 @@ function bootSuite(name: string, openStore: (context: Mocha.Context) => Promise<
       await svc.runAtBoot();
       const decisions = log.lines.filter((l) => l.includes('not-selected'));
       expect(decisions).to.have.length(1);
-      expect(decisions[0]).to.match(/^info \[preprod\] production: not-selected \(.*\) → branch master; already on it$/);
+      expect(decisions[0]).to.match(
+        /^info \[preprod\] production: not-selected \(.*\) → branch master; already on it$/,
+      );
     });
 
     it('status changes nothing: the store and the checkout are identical before and after', async function () {
@@ -209,7 +267,16 @@ function bootSuite(name: string, openStore: (context: Mocha.Context) => Promise<
       await (await service(dir, store, { probability: 0.07 })).svc.runAtBoot(); // now on preprod, with a record
       const recordBefore = await store.get(COHORT_KEY);
       const headBefore = await bed.git(dir, 'rev-parse', 'HEAD');
-      const { svc } = await service(dir, store, { probability: 0 }, { random: () => { throw new Error('status must not draw'); } });
+      const { svc } = await service(
+        dir,
+        store,
+        { probability: 0 },
+        {
+          random: () => {
+            throw new Error('status must not draw');
+          },
+        },
+      );
       const status = await svc.status();
       expect(status).to.include({ mode: 'preprod', preProdNode: true, reason: 'not-selected' });
       expect(status.branch).to.deep.equal({ before: 'preprod', after: 'master', switched: false });
@@ -240,7 +307,14 @@ bootSuite('mongodb', async (context) => {
       return new MongoStateStore(client.db(name));
     },
     cleanup: async () => {
-      await Promise.all(names.map((n) => client.db(n).dropDatabase().catch(() => undefined)));
+      await Promise.all(
+        names.map((n) =>
+          client
+            .db(n)
+            .dropDatabase()
+            .catch(() => undefined),
+        ),
+      );
       await client.close();
     },
   };

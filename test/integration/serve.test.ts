@@ -1,6 +1,6 @@
 /**
  * `fluxos-preprod serve` as a process: it boots a node, answers GET
- * /flux/info with FluxOS's envelope (DESIGN §6), stays up against hostile
+ * /flux/info with FluxOS's envelope (docs/design.md §6), stays up against hostile
  * and slow clients, and stops cleanly on SIGTERM and SIGINT.
  */
 import { expect } from 'chai';
@@ -28,7 +28,17 @@ interface Served {
   port: number;
 }
 
-const PRE_PROD_KEYS = ['mode', 'reason', 'branch', 'commit', 'probability', 'draw', 'rolledAt', 'nextRollAt', 'optedOut'];
+const PRE_PROD_KEYS = [
+  'mode',
+  'reason',
+  'branch',
+  'commit',
+  'probability',
+  'draw',
+  'rolledAt',
+  'nextRollAt',
+  'optedOut',
+];
 
 /** Every string anywhere inside a JSON value. */
 function stringsIn(value: unknown, out: string[] = []): string[] {
@@ -60,7 +70,17 @@ describe('serve: /flux/info from a real process', function () {
 
   async function serveNode(name: string, settings: string): Promise<Served> {
     const dir = await bed.cloneNode(name);
-    const child = startCli(['serve', '--repo', dir, '--store', `file:${dir}.state.json`, '--config', settings, '--port', '0']);
+    const child = startCli([
+      'serve',
+      '--repo',
+      dir,
+      '--store',
+      `file:${dir}.state.json`,
+      '--config',
+      settings,
+      '--port',
+      '0',
+    ]);
     const match = await child.waitFor(/^serving (http:\/\/127\.0\.0\.1:(\d+)\/flux\/info)$/m);
     return { name, dir, process: child, url: match[1], port: Number(match[2]) };
   }
@@ -79,8 +99,24 @@ describe('serve: /flux/info from a real process', function () {
 
   describe('GET /flux/info', () => {
     const cases = [
-      { name: 'preprod-node', preProdNode: true, mode: 'preprod', reason: 'selected', branch: 'preprod', version: '1.1.0', probability: 1 },
-      { name: 'production-node', preProdNode: false, mode: 'production', reason: 'not-selected', branch: 'master', version: '1.0.0', probability: 0 },
+      {
+        name: 'preprod-node',
+        preProdNode: true,
+        mode: 'preprod',
+        reason: 'selected',
+        branch: 'preprod',
+        version: '1.1.0',
+        probability: 1,
+      },
+      {
+        name: 'production-node',
+        preProdNode: false,
+        mode: 'production',
+        reason: 'not-selected',
+        branch: 'master',
+        version: '1.0.0',
+        probability: 0,
+      },
     ];
     for (const c of cases) {
       it(`${c.name}: the FluxOS envelope, preProdNode matching the checkout's branch`, async () => {
@@ -99,7 +135,13 @@ describe('serve: /flux/info from a real process', function () {
         expect(body.data.flux.version).to.equal(c.version);
         const preProd = body.data.flux.preProd;
         expect(preProd).to.have.all.keys(...PRE_PROD_KEYS);
-        expect(preProd).to.include({ mode: c.mode, reason: c.reason, branch: c.branch, probability: c.probability, optedOut: false });
+        expect(preProd).to.include({
+          mode: c.mode,
+          reason: c.reason,
+          branch: c.branch,
+          probability: c.probability,
+          optedOut: false,
+        });
         expect(preProd.commit).to.equal(await bed.git(node.dir, 'rev-parse', 'HEAD'));
         expect(preProd.draw).to.be.a('number').within(0, 1);
         expect(Date.parse(preProd.nextRollAt) - Date.parse(preProd.rolledAt)).to.equal(30 * 86_400_000);
@@ -129,7 +171,16 @@ describe('serve: /flux/info from a real process', function () {
   });
 
   describe('other paths and methods', () => {
-    for (const pathname of ['/', '/flux', '/flux/version', '/flux/info2', '/flux/info/x', '/FLUX/INFO', '/flux/info/..', '/%2e%2e/etc/passwd']) {
+    for (const pathname of [
+      '/',
+      '/flux',
+      '/flux/version',
+      '/flux/info2',
+      '/flux/info/x',
+      '/FLUX/INFO',
+      '/flux/info/..',
+      '/%2e%2e/etc/passwd',
+    ]) {
       it(`GET ${pathname} → 404 with the error envelope`, async () => {
         const reply = await httpRequest(`http://127.0.0.1:${served[0].port}${pathname}`);
         expect(reply.status).to.equal(404);
@@ -138,7 +189,11 @@ describe('serve: /flux/info from a real process', function () {
     }
     for (const method of ['POST', 'PUT', 'DELETE', 'PATCH']) {
       it(`${method} /flux/info → 405 with the error envelope`, async () => {
-        const reply = await httpRequest(served[0].url, { method, body: method === 'DELETE' ? undefined : '{"preProdNode":false}', headers: { 'content-type': 'application/json' } });
+        const reply = await httpRequest(served[0].url, {
+          method,
+          body: method === 'DELETE' ? undefined : '{"preProdNode":false}',
+          headers: { 'content-type': 'application/json' },
+        });
         expect(reply.status).to.equal(405);
         expect(reply.headers.allow).to.match(/GET/);
         expectErrorEnvelope(reply.body, 405);
@@ -149,8 +204,17 @@ describe('serve: /flux/info from a real process', function () {
   describe('hostile requests', () => {
     const cases: { name: string; payload: () => string }[] = [
       { name: 'a 20 KB URL', payload: () => `GET /flux/info?${'a'.repeat(20 * 1024)} HTTP/1.1\r\nHost: x\r\n\r\n` },
-      { name: 'a 20 KB header', payload: () => `GET /flux/info HTTP/1.1\r\nHost: x\r\nX-Big: ${'b'.repeat(20 * 1024)}\r\n\r\n` },
-      { name: '3000 small headers', payload: () => `GET /flux/info HTTP/1.1\r\nHost: x\r\n${Array.from({ length: 3000 }, (_, i) => `X-H${i}: v\r\n`).join('')}\r\n` },
+      {
+        name: 'a 20 KB header',
+        payload: () => `GET /flux/info HTTP/1.1\r\nHost: x\r\nX-Big: ${'b'.repeat(20 * 1024)}\r\n\r\n`,
+      },
+      {
+        name: '3000 small headers',
+        payload: () => {
+          const headers = Array.from({ length: 3000 }, (_, i) => `X-H${i}: v\r\n`).join('');
+          return `GET /flux/info HTTP/1.1\r\nHost: x\r\n${headers}\r\n`;
+        },
+      },
       { name: 'bytes that are not HTTP', payload: () => '\u0000\u0001\u0002 garbage \r\n\r\n' },
       { name: 'a bad request line', payload: () => 'GET\r\n\r\n' },
     ];
@@ -183,7 +247,7 @@ describe('serve: /flux/info from a real process', function () {
       });
       try {
         await new Promise((resolve) => setTimeout(resolve, 200));
-          const reply = await httpRequest(node.url, { timeoutMs: 2000 });
+        const reply = await httpRequest(node.url, { timeoutMs: 2000 });
         expect(reply.status).to.equal(200);
         // headersTimeout is 5 s, checked every second; a server that only checks every 30 s keeps
         // them for up to 35 s. The limit only catches a server that never drops them.
@@ -204,23 +268,42 @@ describe('serve: /flux/info from a real process', function () {
     /** Opens `count` sockets that connect and then say nothing; resolves once all are connected or closed. */
     async function openIdle(port: number, count: number, into: net.Socket[]): Promise<void> {
       await Promise.all(
-        Array.from({ length: count }, () => new Promise<void>((resolve) => {
-          const socket = net.connect(port, '127.0.0.1');
-          into.push(socket);
-          socket.on('error', () => resolve());
-          socket.once('connect', () => resolve());
-          socket.once('close', () => resolve());
-        })),
+        Array.from(
+          { length: count },
+          () =>
+            new Promise<void>((resolve) => {
+              const socket = net.connect(port, '127.0.0.1');
+              into.push(socket);
+              socket.on('error', () => resolve());
+              socket.once('connect', () => resolve());
+              socket.once('close', () => resolve());
+            }),
+        ),
       );
     }
 
     it('3,000 idle sockets against a server with 1,024 file descriptors: every real request is answered', async () => {
       const dir = await bed.cloneNode('flood-node');
       // A low open-file limit, as on many hosts, so the flood exceeds it.
-      const child = startProcess('sh', [
-        '-c', 'ulimit -n 1024 && exec "$0" "$@"', process.execPath, CLI_PATH,
-        'serve', '--repo', dir, '--store', `file:${dir}.state.json`, '--config', selectNone, '--port', '0',
-      ], { timeoutMs: 110_000 });
+      const child = startProcess(
+        'sh',
+        [
+          '-c',
+          'ulimit -n 1024 && exec "$0" "$@"',
+          process.execPath,
+          CLI_PATH,
+          'serve',
+          '--repo',
+          dir,
+          '--store',
+          `file:${dir}.state.json`,
+          '--config',
+          selectNone,
+          '--port',
+          '0',
+        ],
+        { timeoutMs: 110_000 },
+      );
       const match = await child.waitFor(/^serving (http:\/\/127\.0\.0\.1:(\d+)\/flux\/info)$/m);
       const [url, port] = [match[1], Number(match[2])];
       const flood: net.Socket[] = [];

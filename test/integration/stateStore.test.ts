@@ -116,7 +116,10 @@ contract('mongodb', async (context) => {
     open: async () => MongoStateStore.connect(server.url, { dbName }),
     countRecords: (key) => client.db(dbName).collection('state').countDocuments({ key }),
     cleanup: async () => {
-      await client.db(dbName).dropDatabase().catch(() => undefined);
+      await client
+        .db(dbName)
+        .dropDatabase()
+        .catch(() => undefined);
       await client.close();
     },
   };
@@ -186,7 +189,9 @@ describe('MongoStateStore specifics', function () {
 
   it('reports an unreachable server as store-unavailable in one sentence, within its timeout', async function () {
     const started = Date.now();
-    const error = await MongoStateStore.connect('mongodb://127.0.0.1:1', { serverSelectionTimeoutMS: 500 }).catch((e) => e);
+    const error = await MongoStateStore.connect('mongodb://127.0.0.1:1', { serverSelectionTimeoutMS: 500 }).catch(
+      (e) => e,
+    );
     expect(isPreprodError(error, 'store-unavailable')).to.equal(true);
     expect((error as Error).message).to.match(/^Cannot reach MongoDB at mongodb:\/\/127\.0\.0\.1:1: .*\.$/);
     expect((error as Error).message).to.not.include('\n');
@@ -250,14 +255,18 @@ describe('FileStateStore specifics', function () {
         `const { FileStateStore } = require(${JSON.stringify(storeModule)});
          const mode = process.argv[2];
          const store = new FileStateStore(${JSON.stringify(file)}, {
-           beforeRename: mode === 'before-rename' ? () => { process.stdout.write('paused\\n'); return new Promise(() => {}); } : undefined,
+           beforeRename: mode === 'before-rename'
+             ? () => { process.stdout.write('paused\\n'); return new Promise(() => {}); }
+             : undefined,
          });
          store.set('isPreProd', { value: 'new', padding: 'y'.repeat(200000) }).then(() => {
            process.stdout.write('paused\\n'); setInterval(() => {}, 1000);
          });`,
       );
       const child = spawn(process.execPath, [script, killPoint], { stdio: ['ignore', 'pipe', 'inherit'] });
-      await new Promise<void>((resolve) => child.stdout!.on('data', (d: Buffer) => d.toString().includes('paused') && resolve()));
+      await new Promise<void>((resolve) =>
+        child.stdout!.on('data', (d: Buffer) => d.toString().includes('paused') && resolve()),
+      );
       child.kill('SIGKILL');
       await new Promise((resolve) => child.once('exit', resolve));
 
@@ -271,9 +280,19 @@ describe('FileStateStore specifics', function () {
       }
       // A reader clears the dead writer's lock, and it never wedges the next writer.
       if (killPoint === 'before-rename') {
-        expect(await fs.stat(`${file}.lock`).then(() => true, () => false)).to.equal(true);
+        expect(
+          await fs.stat(`${file}.lock`).then(
+            () => true,
+            () => false,
+          ),
+        ).to.equal(true);
         await store.get('isPreProd');
-        expect(await fs.stat(`${file}.lock`).then(() => true, () => false)).to.equal(false);
+        expect(
+          await fs.stat(`${file}.lock`).then(
+            () => true,
+            () => false,
+          ),
+        ).to.equal(false);
       }
       await store.set('isPreProd', { value: 'next' });
       expect((await store.get('isPreProd'))!.value).to.equal('next');
@@ -287,7 +306,9 @@ describe('openStore', function () {
     it(`rejects ${JSON.stringify(url)} with a usage sentence`, async function () {
       const error = await openStore(url).catch((e) => e);
       expect(isPreprodError(error, 'usage')).to.equal(true);
-      expect((error as Error).message).to.match(/^Expected `--store` to be mongodb:\/\/host:port\[\/db\] or file:PATH, got .*\.$/);
+      expect((error as Error).message).to.match(
+        /^Expected `--store` to be mongodb:\/\/host:port\[\/db\] or file:PATH, got .*\.$/,
+      );
     });
   }
 

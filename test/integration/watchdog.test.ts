@@ -52,7 +52,10 @@ describe('the Flux watchdog with the fluxos-preprod recipe (stand-in watchdog, l
     const before = (await fs.readFile(target.events, 'utf8')).length;
     const result = await runWatchdog(script, { ...target.env, ...raw.env });
     expect(result.code, `${result.stdout}${result.stderr}`).to.equal(0);
-    return (await fs.readFile(target.events, 'utf8')).slice(before).split('\n').filter((line) => line !== '');
+    return (await fs.readFile(target.events, 'utf8'))
+      .slice(before)
+      .split('\n')
+      .filter((line) => line !== '');
   }
 
   async function checks(script: string, target: Node, times: number): Promise<string[]> {
@@ -87,7 +90,7 @@ describe('the Flux watchdog with the fluxos-preprod recipe (stand-in watchdog, l
     expect(await checks(today, old, 2)).to.deep.equal([...RESTART, ...RESTART]);
   });
 
-  it('updates a preprod node when preprod moves, even when its version equals master\'s', async function () {
+  it("updates a preprod node when preprod moves, even when its version equals master's", async function () {
     const first = await node('preprod-1', 'preprod');
     const tip = await release('preprod', '1.2.0');
     expect(await check(patched, first)).to.deep.equal(RESTART);

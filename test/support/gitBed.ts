@@ -1,7 +1,7 @@
-import { execFile, spawn } from 'child_process';
-import * as fs from 'fs/promises';
-import * as os from 'os';
-import * as path from 'path';
+import { execFile, spawn } from 'node:child_process';
+import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
 
 /**
  * A throw-away FluxOS-like git world in a temp dir, no network: a bare
@@ -227,11 +227,15 @@ export async function createGitBed(options: GitBedOptions = {}): Promise<GitBed>
         base,
       );
       for (let i = 1; i < preprodAhead; i += 1) {
-        stream.commit('refs/heads/preprod', `Preprod feature ${i}`, { [`ZelBack/src/feature${i}.js`]: `module.exports = ${i};\n` });
+        stream.commit('refs/heads/preprod', `Preprod feature ${i}`, {
+          [`ZelBack/src/feature${i}.js`]: `module.exports = ${i};\n`,
+        });
       }
     }
     if (options.lagging) {
-      stream.commit('refs/heads/master', 'Hotfix that preprod lacks', { 'ZelBack/src/hotfix.js': 'module.exports = "fix";\n' });
+      stream.commit('refs/heads/master', 'Hotfix that preprod lacks', {
+        'ZelBack/src/hotfix.js': 'module.exports = "fix";\n',
+      });
     }
     clock = stream.time;
     await runGit(upstream, ['fast-import', '--quiet'], stream.text());

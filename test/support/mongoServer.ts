@@ -30,7 +30,10 @@ const SHARED_NONE = 'FLUXOS_PREPROD_TEST_MONGO_NONE';
 
 export function getMongoServer(): Promise<MongoServer | null> {
   if (!starting && process.env[SHARED_URL]) {
-    starting = Promise.resolve({ url: process.env[SHARED_URL] as string, description: process.env[SHARED_DESCRIPTION] ?? '' });
+    starting = Promise.resolve({
+      url: process.env[SHARED_URL] as string,
+      description: process.env[SHARED_DESCRIPTION] ?? '',
+    });
   }
   if (!starting && process.env[SHARED_NONE]) {
     unavailableReason = process.env[SHARED_NONE] as string;
@@ -82,7 +85,8 @@ export async function requireMongo(context: Mocha.Context): Promise<MongoServer>
 
 /** A database name unique to one test, ending in "test" like FluxOS's test databases. */
 export function uniqueDbName(label: string): string {
-  return `zelfluxlocal_${label.replace(/[^a-z0-9]/gi, '').slice(0, 20)}_${process.pid}_${Math.random().toString(36).slice(2, 8)}_test`;
+  const random = Math.random().toString(36).slice(2, 8);
+  return `zelfluxlocal_${label.replace(/[^a-z0-9]/gi, '').slice(0, 20)}_${process.pid}_${random}_test`;
 }
 
 export async function stopMongoServer(): Promise<void> {

@@ -1,6 +1,6 @@
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { expect } from 'chai';
 import {
   defaultSettings,
@@ -39,7 +39,6 @@ function validateWith(preProd: Record<string, unknown>): Settings {
   return validateSettings(mergeFragments(defaultSettings(), { preProd }));
 }
 
-
 describe('config', () => {
   describe('defaultSettings', () => {
     it('holds every field with its documented default', () => {
@@ -58,7 +57,11 @@ describe('config', () => {
     const huge = 'x'.repeat(1_000_000);
     const cases: [string, Record<string, unknown>, string][] = [
       ['NaN', { probability: NaN }, 'Expected `preProd.probability` to be a number from 0 to 1, got NaN.'],
-      ['Infinity', { probability: Infinity }, 'Expected `preProd.probability` to be a number from 0 to 1, got Infinity.'],
+      [
+        'Infinity',
+        { probability: Infinity },
+        'Expected `preProd.probability` to be a number from 0 to 1, got Infinity.',
+      ],
       ['-1', { probability: -1 }, 'Expected `preProd.probability` to be a number from 0 to 1, got -1.'],
       ['1.5', { probability: 1.5 }, 'Expected `preProd.probability` to be a number from 0 to 1, got 1.5.'],
       ["'0.07'", { probability: '0.07' }, "Expected `preProd.probability` to be a number from 0 to 1, got '0.07'."],
@@ -137,7 +140,8 @@ describe('config', () => {
       [
         'overlong branch',
         { branch: 'b'.repeat(256) },
-        `Expected \`preProd.branch\` to be a valid git branch name (it is longer than 255 characters), got '${'b'.repeat(40)}…'.`,
+        `Expected \`preProd.branch\` to be a valid git branch name (it is longer than 255 characters), got ` +
+          `'${'b'.repeat(40)}…'.`,
       ],
       ['numeric branch', { branch: 42 }, 'Expected `preProd.branch` to be a valid git branch name, got 42.'],
       [
@@ -197,12 +201,14 @@ describe('config', () => {
       [
         'ftp remote',
         { remote: 'ftp://host/flux.git' },
-        "Expected `preProd.remote` to be an http(s)://, ssh://, git:// or file:// URL, a scp-like user@host:path, or an absolute path, got 'ftp://host/flux.git'.",
+        'Expected `preProd.remote` to be an http(s)://, ssh://, git:// or file:// URL, a scp-like user@host:path, ' +
+          "or an absolute path, got 'ftp://host/flux.git'.",
       ],
       [
         'relative remote',
         { remote: 'upstream/flux.git' },
-        "Expected `preProd.remote` to be an http(s)://, ssh://, git:// or file:// URL, a scp-like user@host:path, or an absolute path, got 'upstream/flux.git'.",
+        'Expected `preProd.remote` to be an http(s)://, ssh://, git:// or file:// URL, a scp-like user@host:path, ' +
+          "or an absolute path, got 'upstream/flux.git'.",
       ],
     ];
 
@@ -437,7 +443,10 @@ describe('config', () => {
     it('merges defaults ← file ← overrides', () => {
       const configFile = writeFile(
         'ok.json',
-        JSON.stringify({ preProd: { probability: 0.1, remote: '/srv/upstream.git', daysToNextEval: 7 }, unrelated: true }),
+        JSON.stringify({
+          preProd: { probability: 0.1, remote: '/srv/upstream.git', daysToNextEval: 7 },
+          unrelated: true,
+        }),
       );
       const settings = readSettings({ configFile, overrides: { preProd: { probability: 0.2, restart: 'none' } } });
       expect(settings.preProd).to.deep.equal({
@@ -462,7 +471,10 @@ describe('config', () => {
     });
 
     it('does not let a hostile file pollute prototypes', () => {
-      const configFile = writeFile('proto.json', '{"__proto__": {"polluted": 1}, "preProd": {"__proto__": {"polluted": 1}}}');
+      const configFile = writeFile(
+        'proto.json',
+        '{"__proto__": {"polluted": 1}, "preProd": {"__proto__": {"polluted": 1}}}',
+      );
       expect(readSettings({ configFile })).to.deep.equal(DOCUMENTED_DEFAULTS);
       expect(({} as any).polluted).to.equal(undefined);
     });
@@ -474,7 +486,8 @@ describe('config', () => {
       [
         'a broken file',
         () => writeFile('broken.json', '{\n  "preProd": {\n    "probability": 0.1\n    "branch": "x"\n  }\n}'),
-        (f) => new RegExp(`^Cannot read config file ${escapeRegExp(f)}: invalid JSON at line 4, column 5 \\([^\\n]+\\)\\.$`),
+        (f) =>
+          new RegExp(`^Cannot read config file ${escapeRegExp(f)}: invalid JSON at line 4, column 5 \\([^\\n]+\\)\\.$`),
       ],
       [
         'a truncated file',

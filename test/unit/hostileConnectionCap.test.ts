@@ -11,7 +11,9 @@ Max locked memory         8388608              8388608              bytes
 describe('connection cap', () => {
   it('reads the soft open-file limit', () => {
     expect(openFileLimit(LIMITS)).to.equal(1024);
-    expect(openFileLimit(LIMITS.replace('1024                 524288', 'unlimited            unlimited'))).to.equal(null);
+    expect(openFileLimit(LIMITS.replace('1024                 524288', 'unlimited            unlimited'))).to.equal(
+      null,
+    );
     expect(openFileLimit('garbage')).to.equal(null);
   });
 

@@ -9,7 +9,11 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 
-function manifest(file: string): { version: string; dependencies?: Record<string, string>; peerDependencies?: Record<string, string> } {
+function manifest(file: string): {
+  version: string;
+  dependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+} {
   return JSON.parse(readFileSync(file, 'utf8'));
 }
 

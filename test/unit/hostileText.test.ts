@@ -25,7 +25,10 @@ describe('text: redact()', () => {
 
 describe('text: redactUrls()', () => {
   const cases: [string, string][] = [
-    ['Cannot reach MongoDB at mongodb://a:S3c@ret@h:1/db: timeout', 'Cannot reach MongoDB at mongodb://***@h:1/db: timeout'],
+    [
+      'Cannot reach MongoDB at mongodb://a:S3c@ret@h:1/db: timeout',
+      'Cannot reach MongoDB at mongodb://***@h:1/db: timeout',
+    ],
     ["got 'mongodb://a:b@c@h/db'.", "got 'mongodb://***@h/db'."],
     ['two: http://u:p@a/x and https://v:q@b/y', 'two: http://***@a/x and https://***@b/y'],
     ['no url here', 'no url here'],
@@ -46,7 +49,13 @@ describe('text: one quoting style', () => {
 
   it('isPlainObject: literals and null-prototype records, not arrays, dates or instances', () => {
     expect([{}, Object.create(null), JSON.parse('{"a":1}')].map(isPlainObject)).to.deep.equal([true, true, true]);
-    expect([[], new Date(), new (class X {})(), null, 'x'].map(isPlainObject)).to.deep.equal([false, false, false, false, false]);
+    expect([[], new Date(), new (class X {})(), null, 'x'].map(isPlainObject)).to.deep.equal([
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
   });
 
   it('jsonErrorReason never repeats the input', () => {

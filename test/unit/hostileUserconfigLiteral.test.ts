@@ -87,12 +87,16 @@ describe('userconfig.js read statically', () => {
   });
 
   it('ignores statements that do not touch module or exports (they are never run)', () => {
-    const source = "'use strict';\nconst fs = require('fs');\nfs.writeFileSync('/x', 'y');\nwhile (true) {}\nmodule.exports = { a: 1 };\n";
+    const source =
+      "'use strict';\nconst fs = require('fs');\nfs.writeFileSync('/x', 'y');\nwhile (true) {}\nmodule.exports = { " +
+      'a: 1 };\n';
     expect(plain(exportsOf(source))).to.deep.equal({ a: 1 });
   });
 
   it('names in property keys and member names are not references to module or exports', () => {
-    expect(plain(exportsOf('const o = { module: 1, exports: 2 }; o.module = o.exports;\nmodule.exports = { a: 1 };'))).to.deep.equal({ a: 1 });
+    expect(
+      plain(exportsOf('const o = { module: 1, exports: 2 }; o.module = o.exports;\nmodule.exports = { a: 1 };')),
+    ).to.deep.equal({ a: 1 });
   });
 
   it('accepts a hashbang and a top-level return', () => {
@@ -107,10 +111,14 @@ describe('userconfig.js read statically', () => {
     ['exports.x', 'module.exports = { a: 1 };\nexports.b = 2;', /refers to `module` or `exports`/],
     ['Object.assign', 'module.exports = { a: 1 };\nObject.assign(module.exports, { a: 2 });', /refers/],
     ['a shadowing module variable', 'var module = {};\nmodule.exports = { a: 1 };', /refers/],
-    ['ESM', "export const a = 1;", /^it is an ES module, not CommonJS$/],
+    ['ESM', 'export const a = 1;', /^it is an ES module, not CommonJS$/],
     ['import', "import x from 'y';\nmodule.exports = {};", /^it is an ES module, not CommonJS$/],
     ['a syntax error', 'module.exports = { a: };', /^syntax error at line 1, column 23 \(Unexpected token\)$/],
-    ['an unterminated string', "module.exports = { a: 'x };", /^syntax error at line 1, column 23 \(Unterminated string constant\)$/],
+    [
+      'an unterminated string',
+      "module.exports = { a: 'x };",
+      /^syntax error at line 1, column 23 \(Unterminated string constant\)$/,
+    ],
   ];
   for (const [label, source, reason] of unreadable) {
     it(`is unreadable: ${label}`, () => {

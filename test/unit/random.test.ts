@@ -7,7 +7,11 @@ describe('random', () => {
   describe('unitFromBytes', () => {
     const cases: { name: string; bytes: number[]; expected: number }[] = [
       { name: 'all zero bits give 0', bytes: [0, 0, 0, 0, 0, 0, 0, 0], expected: 0 },
-      { name: 'all one bits give the largest double below 1, never 1', bytes: [255, 255, 255, 255, 255, 255, 255, 255], expected: 1 - 2 ** -53 },
+      {
+        name: 'all one bits give the largest double below 1, never 1',
+        bytes: [255, 255, 255, 255, 255, 255, 255, 255],
+        expected: 1 - 2 ** -53,
+      },
       { name: 'the top bit alone gives one half', bytes: [128, 0, 0, 0, 0, 0, 0, 0], expected: 0.5 },
       // The 27th kept bit of the second word is the 53rd bit of the result.
       { name: 'the lowest kept bit is worth 2^-53', bytes: [0, 0, 0, 0, 0, 0, 0, 32], expected: 2 ** -53 },
@@ -46,7 +50,11 @@ describe('random', () => {
 
   describe('xoshiro128StarStar', () => {
     const cases: { name: string; state: [number, number, number, number]; outputs: number[] }[] = [
-      { name: 'state 1, 2, 3, 4 (by hand: rotl(2 * 5, 7) * 9 = 11520)', state: [1, 2, 3, 4], outputs: [11520, 0, 5927040, 70819200] },
+      {
+        name: 'state 1, 2, 3, 4 (by hand: rotl(2 * 5, 7) * 9 = 11520)',
+        state: [1, 2, 3, 4],
+        outputs: [11520, 0, 5927040, 70819200],
+      },
       {
         name: 'the C reference implementation on a random state',
         state: [0x964d4a0c, 0xd40ab895, 0xad7fdecb, 0x3006f0f0],

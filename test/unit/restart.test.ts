@@ -17,7 +17,8 @@ import {
 import type { RestartStrategy } from '../../src/types';
 import { makeTempDir } from '../support/tmp';
 
-// Command lines as /proc shows them on a legacy node: pm2 → npm start → sh -c … → npm run flux → sh -c nodemon app.js → nodemon → node app.js.
+// Command lines as /proc shows them on a legacy node: pm2 → npm start → sh -c … → npm run flux → sh -c nodemon app.js
+// → nodemon → node app.js.
 const NODEMON = 'node /home/flux/zelflux/node_modules/.bin/nodemon app.js';
 const NPM_RUN_FLUX = 'npm run flux';
 const SH_NODEMON = 'sh -c nodemon app.js';
@@ -33,11 +34,15 @@ describe('restart', function () {
     const cases: [string, string, boolean][] = [
       ['node running the .bin link', NODEMON, true],
       ['node running the package script', '/usr/bin/node /usr/lib/node_modules/nodemon/bin/nodemon.js app.js', true],
-      ['node with options before the script', 'node --max-old-space-size=4096 -r ./preload.js /x/node_modules/.bin/nodemon app.js', true],
+      [
+        'node with options before the script',
+        'node --max-old-space-size=4096 -r ./preload.js /x/node_modules/.bin/nodemon app.js',
+        true,
+      ],
       ['a versioned node binary', '/opt/node20/bin/node20 /x/.bin/nodemon app.js', true],
       ['nodemon as the program itself', '/usr/local/bin/nodemon app.js', true],
       ['the app nodemon runs', 'node app.js', false],
-      ["a preload whose name says nodemon is not the script", 'node --require /x/nodemon-hook.js server.js', false],
+      ['a preload whose name says nodemon is not the script', 'node --require /x/nodemon-hook.js server.js', false],
       ['a path that merely contains nodemon', 'node /home/nodemon/zelflux/app.js', false],
       ['an editor on nodemon.json', 'vim nodemon.json', false],
       ['a shell whose command starts nodemon is the shell, not nodemon', SH_NODEMON, false],
@@ -53,7 +58,13 @@ describe('restart', function () {
   });
 
   describe('resolveRestartStrategy', function () {
-    const cases: { name: string; strategy: RestartStrategy; context: ProcessContext; expected: ResolvedRestart; why: RegExp }[] = [
+    const cases: {
+      name: string;
+      strategy: RestartStrategy;
+      context: ProcessContext;
+      expected: ResolvedRestart;
+      why: RegExp;
+    }[] = [
       {
         name: 'nodemon as the direct parent (legacy FluxOS)',
         strategy: 'auto',
@@ -64,14 +75,20 @@ describe('restart', function () {
       {
         name: 'nodemon behind `sh -c` (nodemon --spawn or exec)',
         strategy: 'auto',
-        context: { ancestors: ['sh -c node app.js || exit 1', 'node /x/node_modules/nodemon/bin/nodemon.js', 'bash'], env: {} },
+        context: {
+          ancestors: ['sh -c node app.js || exit 1', 'node /x/node_modules/nodemon/bin/nodemon.js', 'bash'],
+          env: {},
+        },
         expected: 'nodemon',
         why: /^nodemon is ancestor 2 /,
       },
       {
         name: 'nodemon running npm, which runs the app through sh',
         strategy: 'auto',
-        context: { ancestors: ['sh -c node app.js', 'npm run start:app', 'node /x/.bin/nodemon --exec npm run start:app'], env: {} },
+        context: {
+          ancestors: ['sh -c node app.js', 'npm run start:app', 'node /x/.bin/nodemon --exec npm run start:app'],
+          env: {},
+        },
         expected: 'nodemon',
         why: /^nodemon is ancestor 3 /,
       },
@@ -177,7 +194,10 @@ describe('restart', function () {
       for (const [pid, argv, ppid] of entries) {
         mkdirSync(path.join(proc.dir, String(pid)));
         writeFileSync(path.join(proc.dir, String(pid), 'cmdline'), `${argv.join('\0')}\0`);
-        writeFileSync(path.join(proc.dir, String(pid), 'stat'), `${pid} (${path.basename(argv[0])}) S ${ppid} ${pid} ${pid} 0 -1`);
+        writeFileSync(
+          path.join(proc.dir, String(pid), 'stat'),
+          `${pid} (${path.basename(argv[0])}) S ${ppid} ${pid} ${pid} 0 -1`,
+        );
       }
     }
 
@@ -209,9 +229,10 @@ describe('restart', function () {
       expect(readProcessContext(proc.dir, 500).env).to.equal(process.env);
     });
 
-    it("on the real /proc, a child process sees this test process as its parent", function () {
+    it('on the real /proc, a child process sees this test process as its parent', function () {
       const restartModule = path.resolve(__dirname, '../../src/restart/strategy.js');
-      const script = `process.stdout.write(JSON.stringify(require(${JSON.stringify(restartModule)}).readProcessContext().ancestors))`;
+      const load = `require(${JSON.stringify(restartModule)})`;
+      const script = `process.stdout.write(JSON.stringify(${load}.readProcessContext().ancestors))`;
       const ancestors = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' })) as string[];
       const own = readFileSync('/proc/self/cmdline', 'utf8').split('\0').join(' ').trim();
       expect(ancestors[0]).to.equal(own);
@@ -258,14 +279,22 @@ describe('restart', function () {
       const before = Date.now();
       await triggerRestart('nodemon', { repoDir: repo.dir, logger: log.logger, exit: sinon.spy() });
       expect(await mtime(pkg)).to.be.at.least(before - 1000);
-      expect(log.lines).to.deep.equal(['info restart: touched package.json so nodemon restarts FluxOS onto the new code']);
+      expect(log.lines).to.deep.equal([
+        'info restart: touched package.json so nodemon restarts FluxOS onto the new code',
+      ]);
     });
 
     it('nodemon: with nothing to touch, says a restart is required instead of throwing', async function () {
       const log = logCapture();
-      await triggerRestart('nodemon', { repoDir: path.join(repo.dir, 'missing'), logger: log.logger, exit: sinon.spy() });
+      await triggerRestart('nodemon', {
+        repoDir: path.join(repo.dir, 'missing'),
+        logger: log.logger,
+        exit: sinon.spy(),
+      });
       expect(log.lines).to.have.length(1);
-      expect(log.lines[0]).to.match(/^warn restart required: the nodemon strategy found none of app\.js, package\.json to touch/);
+      expect(log.lines[0]).to.match(
+        /^warn restart required: the nodemon strategy found none of app\.js, package\.json to touch/,
+      );
     });
 
     it("none: warns 'restart required', touches nothing and never exits", async function () {
@@ -292,7 +321,9 @@ describe('restart', function () {
       await nextTurn();
       expect(exit.calledOnceWithExactly(1)).to.equal(true);
       expect(exit.threw()).to.equal(false);
-      expect(log.lines).to.deep.equal(['info restart: exiting with code 1 so the supervisor starts FluxOS on the new code']);
+      expect(log.lines).to.deep.equal([
+        'info restart: exiting with code 1 so the supervisor starts FluxOS on the new code',
+      ]);
       expect(await mtime(app)).to.equal(past.getTime());
     });
   });

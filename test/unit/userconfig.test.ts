@@ -7,7 +7,6 @@ import { caught } from '../support/caught';
 import { parseUserFlags, readUserFlags } from '../../src/config/userconfig';
 import type { UserFlags } from '../../src/types';
 
-
 /** A FluxOS-shaped userconfig.js whose `initial` block gets `extra` appended verbatim. */
 function userconfigSource(extra: string): string {
   return `module.exports = {
@@ -89,12 +88,15 @@ describe('userconfig', () => {
       expect(readUserFlags(file)).to.deep.equal({ development: false, disablePreProd: undefined });
     });
 
-    it('reads both flags from a file shaped like a real FluxOS userconfig.js (comments, template-literal PGP keys)', () => {
-      const file = writeUserconfig(realShapedUserconfig({ development: 'false', disablePreProd: 'true' }));
-      expect(readUserFlags(file)).to.deep.equal({ development: false, disablePreProd: true });
-      const other = writeUserconfig(realShapedUserconfig({ development: "'1'", disablePreProd: '`false`' }));
-      expect(readUserFlags(other)).to.deep.equal({ development: true, disablePreProd: false });
-    });
+    it(
+      'reads both flags from a file shaped like a real FluxOS userconfig.js (comments, template-literal PGP ' + 'keys)',
+      () => {
+        const file = writeUserconfig(realShapedUserconfig({ development: 'false', disablePreProd: 'true' }));
+        expect(readUserFlags(file)).to.deep.equal({ development: false, disablePreProd: true });
+        const other = writeUserconfig(realShapedUserconfig({ development: "'1'", disablePreProd: '`false`' }));
+        expect(readUserFlags(other)).to.deep.equal({ development: true, disablePreProd: false });
+      },
+    );
 
     it('treats a missing file as no opt-outs', () => {
       expect(readUserFlags(path.join(dir, 'absent', 'config', 'userconfig.js'))).to.deep.equal({
@@ -137,7 +139,9 @@ describe('userconfig', () => {
         const error = caught(() => readUserFlags(file));
         expect(error.kind).to.equal('userconfig-invalid');
         expect(error.exitCode).to.equal(2);
-        expect(error.message).to.equal(`Expected \`initial.disablePreProd\` in ${file} to be true or false, got ${shown}.`);
+        expect(error.message).to.equal(
+          `Expected \`initial.disablePreProd\` in ${file} to be true or false, got ${shown}.`,
+        );
       });
     }
 
@@ -164,11 +168,19 @@ describe('userconfig', () => {
     const brokenCases: [string, string, (file: string) => string | RegExp][] = [
       [
         'a syntax error',
-        "module.exports = {\n  initial: {\n    development: false\n    disablePreProd: true,\n  },\n};\n",
+        'module.exports = {\n  initial: {\n    development: false\n    disablePreProd: true,\n  },\n};\n',
         (f) => `Cannot load ${f}: syntax error at line 4, column 5 (Unexpected token).`,
       ],
-      ['ESM syntax', 'export default { initial: { disablePreProd: true } };\n', (f) => `Cannot load ${f}: it is an ES module, not CommonJS.`],
-      ['a throw and no export', "throw new Error('boom');\n", (f) => `Cannot load ${f}: it has no top-level \`module.exports = {…}\`.`],
+      [
+        'ESM syntax',
+        'export default { initial: { disablePreProd: true } };\n',
+        (f) => `Cannot load ${f}: it is an ES module, not CommonJS.`,
+      ],
+      [
+        'a throw and no export',
+        "throw new Error('boom');\n",
+        (f) => `Cannot load ${f}: it has no top-level \`module.exports = {…}\`.`,
+      ],
       [
         'exports built by a function call',
         "module.exports = JSON.parse('{}');\n",
@@ -177,12 +189,16 @@ describe('userconfig', () => {
       [
         'a flag from require()',
         "module.exports = { initial: { disablePreProd: require('./extra').off } };\n",
-        (f) => `Expected \`initial.disablePreProd\` in ${f} to be a plain value, got a property read (the file is read, never run).`,
+        (f) =>
+          `Expected \`initial.disablePreProd\` in ${f} to be a plain value, got a property read (the file is read, ` +
+          `never run).`,
       ],
       [
         'a development flag from the environment',
         'module.exports = { initial: { development: process.env.DEV === "1" } };\n',
-        (f) => `Expected \`initial.development\` in ${f} to be a plain value, got an operator expression (the file is read, never run).`,
+        (f) =>
+          `Expected \`initial.development\` in ${f} to be a plain value, got an operator expression (the file is ` +
+          `read, never run).`,
       ],
       [
         'exports changed after the literal',
@@ -190,18 +206,36 @@ describe('userconfig', () => {
         (f) => `Cannot load ${f}: code in it refers to \`module\` or \`exports\` besides its \`module.exports = {…}\`.`,
       ],
       ['a number export', 'module.exports = 42;\n', (f) => `Cannot load ${f}: it exports 42, not an object.`],
-      ['an array export', 'module.exports = [];\n', (f) => `Cannot load ${f}: it exports an empty array, not an object.`],
-      ['no initial block', 'module.exports = {};\n', (f) => `Cannot load ${f}: its \`initial\` is undefined, not an object.`],
-      ['a string initial', "module.exports = { initial: 'x' };\n", (f) => `Cannot load ${f}: its \`initial\` is 'x', not an object.`],
+      [
+        'an array export',
+        'module.exports = [];\n',
+        (f) => `Cannot load ${f}: it exports an empty array, not an object.`,
+      ],
+      [
+        'no initial block',
+        'module.exports = {};\n',
+        (f) => `Cannot load ${f}: its \`initial\` is undefined, not an object.`,
+      ],
+      [
+        'a string initial',
+        "module.exports = { initial: 'x' };\n",
+        (f) => `Cannot load ${f}: its \`initial\` is 'x', not an object.`,
+      ],
       [
         'a getter',
         "module.exports = { initial: { get development() { throw new Error('nope'); } } };\n",
-        (f) => `Expected \`initial.development\` in ${f} to be a plain value, got a getter or setter (the file is read, never run).`,
+        (f) =>
+          `Expected \`initial.development\` in ${f} to be a plain value, got a getter or setter (the file is read, ` +
+          `never run).`,
       ],
       [
         'an identifier in the syntax error is not echoed',
         'module.exports = { initial: {} };\nlet secretName = 1; let secretName = 2;\n',
-        (f) => new RegExp(`^Cannot load ${escapeRegExp(f)}: syntax error at line 2, column \\d+ \\(Identifier … has already been declared\\)\\.$`),
+        (f) =>
+          new RegExp(
+            `^Cannot load ${escapeRegExp(f)}: syntax error at line 2, column \\d+ \\(Identifier … has already been ` +
+              `declared\\)\\.$`,
+          ),
       ],
     ];
     for (const [label, source, expected] of brokenCases) {
@@ -249,7 +283,8 @@ describe('userconfig', () => {
     it('never runs the file: code beside the literal neither writes nor loops', () => {
       const marker = path.join(dir, 'pwned-by-userconfig');
       const file = writeUserconfig(
-        `require('fs').writeFileSync(${JSON.stringify(marker)}, 'x');\nwhile (true) {}\n${userconfigSource('disablePreProd: true,')}`,
+        `require('fs').writeFileSync(${JSON.stringify(marker)}, 'x');\nwhile (true) ` +
+          `{}\n${userconfigSource('disablePreProd: true,')}`,
       );
       expect(readUserFlags(file)).to.deep.equal({ development: false, disablePreProd: true });
       expect(fs.existsSync(marker)).to.equal(false);
@@ -282,7 +317,9 @@ describe('userconfig', () => {
     it('resolves a relative path and names it absolutely', () => {
       const file = writeUserconfig("module.exports = { initial: { disablePreProd: 'maybe' } };\n");
       const error = caught(() => readUserFlags(path.relative(process.cwd(), file)));
-      expect(error.message).to.equal(`Expected \`initial.disablePreProd\` in ${file} to be true or false, got 'maybe'.`);
+      expect(error.message).to.equal(
+        `Expected \`initial.disablePreProd\` in ${file} to be true or false, got 'maybe'.`,
+      );
     });
   });
 
@@ -290,11 +327,23 @@ describe('userconfig', () => {
     const file = '/node/config/userconfig.js';
     const cases: [string, unknown, UserFlags][] = [
       ['an empty initial', { initial: {} }, { development: false, disablePreProd: undefined }],
-      ['both flags', { initial: { development: true, disablePreProd: true } }, { development: true, disablePreProd: true }],
+      [
+        'both flags',
+        { initial: { development: true, disablePreProd: true } },
+        { development: true, disablePreProd: true },
+      ],
       ['explicit false opt-out', { initial: { disablePreProd: false } }, { development: false, disablePreProd: false }],
       ['a numeric opt-out', { initial: { disablePreProd: 1 } }, { development: false, disablePreProd: true }],
       ['a string opt-in', { initial: { disablePreProd: '\tfalse\n' } }, { development: false, disablePreProd: false }],
-      ['a cyclic host object as development', (() => { const o: Record<string, unknown> = {}; o.self = o; return { initial: { development: o } }; })(), { development: true, disablePreProd: undefined }],
+      [
+        'a cyclic host object as development',
+        (() => {
+          const o: Record<string, unknown> = {};
+          o.self = o;
+          return { initial: { development: o } };
+        })(),
+        { development: true, disablePreProd: undefined },
+      ],
     ];
     for (const [label, exported, flags] of cases) {
       it(`reads ${label}`, () => {

@@ -27,6 +27,16 @@ const SOURCE_EXTENSIONS = ['.ts', '.js'];
 /** Directories never walked: build output, dependencies, caches. */
 const SKIPPED_DIRS = new Set(['node_modules', 'build', '.cache', '.git']);
 
+/**
+ * The stand-in watchdog keeps the real watchdog's lines as they are: the recipe inserts its lines at
+ * anchors that must match the real file byte for byte, long lines included.
+ */
+const VERBATIM_DIRS = [path.join('test', 'support', 'watchdogStandIn')];
+
+function isVerbatim(relativePath) {
+  return VERBATIM_DIRS.some((dir) => relativePath.startsWith(`${dir}${path.sep}`));
+}
+
 /** Whether the function and file limits apply: they are about the product's code, in src/. */
 function inSrc(relativePath) {
   return relativePath === 'src' || relativePath.startsWith(`src${path.sep}`);
@@ -97,7 +107,7 @@ function checkText(relativePath, text) {
   lines.forEach((line, index) => {
     // Characters as a reader counts them: an arrow or an accented letter is one.
     const chars = [...line].length;
-    if (chars > LIMITS.lineChars) {
+    if (chars > LIMITS.lineChars && !isVerbatim(relativePath)) {
       violations.push({ line: index + 1, message: `line of ${chars} characters (limit ${LIMITS.lineChars})` });
     }
   });

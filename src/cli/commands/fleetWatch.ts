@@ -197,14 +197,22 @@ export function addWatchCommand(
     .requiredOption('--every <duration>', 'time between scan starts, e.g. 1h, 30m (10s to 7d)', duration('--every'))
     .requiredOption('--record <store>', 'the history: file:PATH or mongodb://host:port[/db]')
     .option('--targets <file>', 'a file of host[:port] lines, or the JSON node list with `ip` fields (read every scan)')
-    .option('--concurrency <n>', 'requests in flight', wholeNumber('--concurrency', 1, 10000), SCAN_DEFAULTS.concurrency)
+    .option(
+      '--concurrency <n>',
+      'requests in flight',
+      wholeNumber('--concurrency', 1, 10000),
+      SCAN_DEFAULTS.concurrency,
+    )
     .option(
       '--timeout <ms>',
       'deadline per node: connect, whole body and parsing',
       wholeNumber('--timeout', 1, 600000),
       SCAN_DEFAULTS.timeoutMs,
     )
-    .option('--allow-private', 'scan node-list entries that point at loopback, private, link-local or multicast addresses')
+    .option(
+      '--allow-private',
+      'scan node-list entries that point at loopback, private, link-local or multicast addresses',
+    )
     .option('--config <file>', 'settings file (its preProd.probability and gate block)')
     .option(
       '--metrics-port <n>',

@@ -46,7 +46,7 @@ async function loadHistory(url: string, stderr: GateIo['stderr']): Promise<ScanR
   ]);
   historyKind(url, '--history');
   const progress = createLoadProgress(stderr as NodeJS.WriteStream);
-  let history;
+  let history: Awaited<ReturnType<typeof openHistory>> | undefined;
   try {
     history = await openHistory(url);
     return await history.read({ onProgress: (done, total) => progress.update(done, total) });

@@ -53,7 +53,7 @@ export async function runReleaseSimulation(options: ReleaseSimulationCliOptions,
     ]);
   const gate = readGateSettings(options.config);
   const progress = createLoadProgress(io.stderr as NodeJS.WriteStream, 'Simulating releases', 1);
-  let report;
+  let report: Awaited<ReturnType<typeof simulateReleases>>;
   try {
     report = await simulateReleases({
       runs: options.runs,

@@ -35,8 +35,23 @@ export interface RawGithub {
 export async function startRawGithub(dir: string, upstream: string): Promise<RawGithub> {
   const key = path.join(dir, 'raw.key');
   const cert = path.join(dir, 'raw.crt');
-  await execFileAsync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-keyout', key,
-    '-out', cert, '-subj', `/CN=${RAW_HOST}`, '-addext', `subjectAltName=DNS:${RAW_HOST}`]);
+  await execFileAsync('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '2',
+    '-keyout',
+    key,
+    '-out',
+    cert,
+    '-subj',
+    `/CN=${RAW_HOST}`,
+    '-addext',
+    `subjectAltName=DNS:${RAW_HOST}`,
+  ]);
   const requests: string[] = [];
   const tls = https.createServer({ key: await fs.readFile(key), cert: await fs.readFile(cert) }, (req, res) => {
     requests.push(req.url ?? '');
