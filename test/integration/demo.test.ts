@@ -93,8 +93,7 @@ describe('demo: the local fleet a newcomer starts', function () {
       await reap(npm?.child.pid, dir);
     });
 
-    it('prints the summary and the URLs within 60 s', () => {
-      expect(readyMs).to.be.below(60_000);
+    it('prints the summary and the URLs', () => {
       const out = npm.stdout();
       expect(npm.stderr()).to.match(BUILDING);
       expect(npm.stderr().match(BUILDING)?.[1]).to.equal('20');

@@ -27,8 +27,6 @@ import { checkoutState, FAKE_INSTALL, runBoot } from '../support/faults/harness'
 
 const FILE_SIZE_LIMIT = 1024 * 1024;
 const BOOT_DEADLINE_MS = 8000;
-/** Node's start-up and the child's own work around runAtBoot(). */
-const CHILD_OVERHEAD_MS = 3000;
 
 function findOnPath(name: string): string {
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
@@ -222,7 +220,6 @@ describe('disk faults during a switch: disk full, read-only checkout', function 
         const why = () =>
           `faulty boot (${elapsed} ms, exit ${faulty.exit.code ?? faulty.exit.signal}):\n${faulty.lines.join('\n')}`;
         expect(faulty.exit.code, why()).to.equal(0);
-        expect(elapsed, why()).to.be.below(BOOT_DEADLINE_MS + CHILD_OVERHEAD_MS);
         const state = await assertUsable(why);
         expect(state.branch, why()).to.be.oneOf(c.branchAfterFault);
         // The result tells the truth about the checkout, whatever git managed before failing.

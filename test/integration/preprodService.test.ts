@@ -184,7 +184,8 @@ function bootSuite(
           const result = await svc.runAtBoot();
           const took = Date.now() - started;
           expect(result).to.include({ mode: 'production', reason: 'fetch-failed' });
-          expect(took).to.be.below(5000);
+          // The fetch timed out (800 ms) before the boot deadline: the reason says fetch-failed, not a deadline.
+          expect(took).to.be.at.least(750);
           expect(await bed.git(dir, 'rev-parse', 'HEAD')).to.equal(head);
           expect(await bed.git(dir, 'rev-parse', '--abbrev-ref', 'HEAD')).to.equal('master');
           expect(log.lines.some((l) => l.includes('fetch-failed'))).to.equal(true);
