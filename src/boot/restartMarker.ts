@@ -6,7 +6,7 @@
  * boot. A background recheck that found preprod unusable says so in it, so the
  * next boot checks the remote before staying on preprod.
  */
-import { randomBytes } from 'node:crypto';
+import { writeFileAtomic } from '../os/atomicWrite';
 import { promises as fs, statSync } from 'node:fs';
 import * as path from 'node:path';
 
@@ -57,7 +57,7 @@ export async function readRestartMarker(repoDir: string): Promise<RestartMarker 
   return text === null ? null : parseRestartMarker(text);
 }
 
-/** Writes the marker (temp file, then rename); false when it could not be written. */
+/** Writes the marker atomically (os/atomicWrite.ts); false when it could not be written. */
 export async function writeRestartMarker(
   repoDir: string,
   by: RestartCause,
@@ -66,13 +66,10 @@ export async function writeRestartMarker(
 ): Promise<boolean> {
   const file = restartMarkerPath(repoDir);
   if (file === null) return false;
-  const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
   try {
-    await fs.writeFile(temp, restartMarkerText(by, at, recheck), { flag: 'wx', mode: 0o600 });
-    await fs.rename(temp, file);
+    await writeFileAtomic(file, restartMarkerText(by, at, recheck));
     return true;
   } catch {
-    await fs.rm(temp, { force: true }).catch(() => undefined);
     return false;
   }
 }

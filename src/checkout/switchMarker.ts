@@ -1,4 +1,5 @@
 import * as fs from 'node:fs/promises';
+import { writeFileAtomic } from '../os/atomicWrite';
 import * as path from 'node:path';
 import { PreprodError, describeError } from '../errors';
 
@@ -46,15 +47,12 @@ export async function readSwitchMarker(gitDir: string): Promise<PendingSwitch | 
   return parseSwitchMarker(text);
 }
 
-/** Written through a temp file and a rename: a reader sees the old marker or the new one, never half. */
+/** Written atomically (os/atomicWrite.ts): a reader sees the old marker or the new one, never half. */
 export async function writeSwitchMarker(gitDir: string, pending: PendingSwitch): Promise<void> {
   const file = path.join(gitDir, SWITCH_MARKER);
-  const temp = `${file}.${process.pid}.tmp`;
   try {
-    await fs.writeFile(temp, `${JSON.stringify(pending)}\n`);
-    await fs.rename(temp, file);
+    await writeFileAtomic(file, `${JSON.stringify(pending)}\n`);
   } catch (error) {
-    await fs.rm(temp, { force: true }).catch(() => undefined);
     throw new PreprodError('git-failed', `Cannot write ${file}: ${describeError(error)}.`, { cause: error });
   }
 }

@@ -5,6 +5,7 @@
  * leads to a new draw or a fresh count, never to an exception. Dates are never
  * mutated here, so parsed records share the input's Date objects.
  */
+import { isPlainObject } from '../text';
 import { describeValue } from '../config/settings';
 import {
   BOOT_HEALTH_KEY,
@@ -46,10 +47,6 @@ export interface BootHealthRecord {
    */
   openSince?: Date;
   updatedAt: Date;
-}
-
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 export function isValidDate(value: unknown): value is Date {

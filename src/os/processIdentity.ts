@@ -4,6 +4,7 @@
  * (field 22 of /proc/<pid>/stat, in clock ticks since boot) and the kernel's boot id. Where
  * /proc is missing the start time and boot id are null and the PID alone is used.
  */
+import { parseProcStat } from './procfs';
 import { readFileSync } from 'node:fs';
 
 export interface ProcessIdentity {
@@ -14,16 +15,10 @@ export interface ProcessIdentity {
   bootId: string | null;
 }
 
-/**
- * Field 22 (starttime) of a /proc/<pid>/stat line, or null. Pure. The command name (field 2)
- * may hold spaces and parentheses, so fields are counted after the last ')'.
- */
+/** Field 22 (starttime) of a /proc/<pid>/stat line, as a string, or null. Pure: parsed by procfs.ts. */
 export function parseStartTime(statLine: string): string | null {
-  const close = statLine.lastIndexOf(')');
-  if (close === -1) return null;
-  // After ") " comes field 3 (state); field N is at index N - 3.
-  const value = statLine.slice(close + 2).split(' ')[22 - 3];
-  return value !== undefined && /^\d+$/.test(value) ? value : null;
+  const startTime = parseProcStat(statLine)?.startTime;
+  return startTime === null || startTime === undefined ? null : String(startTime);
 }
 
 function readText(file: string): string | null {

@@ -1,23 +1,19 @@
 /**
- * Writes the HTML report: to a temporary file beside the target, then renamed
- * over it, so a reader never sees half a report.
+ * Writes the HTML report atomically (os/atomicWrite.ts), so a reader never
+ * sees half a report. It is for people to open: 0644, not the package's 0600.
  */
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { writeFileAtomic } from '../../os/atomicWrite';
 import { PreprodError, describeError } from '../../errors';
-import { shownPath } from '../../config/settings';
+import { shownPath } from '../../text';
 import type { GateReport } from '../gate';
 import { gateHtml } from './html';
 
 export async function writeHtmlReport(report: GateReport, file: string): Promise<void> {
   const target = path.resolve(file);
-  const temporary = path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    await fs.writeFile(temporary, gateHtml(report), { flag: 'wx', mode: 0o644 });
-    await fs.rename(temporary, target);
+    await writeFileAtomic(target, gateHtml(report), { mode: 0o644 });
   } catch (error) {
-    await fs.rm(temporary, { force: true }).catch(() => undefined);
     throw new PreprodError('usage', `Cannot write the HTML report ${shownPath(target)}: ${describeError(error)}.`, {
       cause: error,
     });
