@@ -37,9 +37,8 @@ function usage(message: string): PreprodError {
   return new PreprodError('usage', message);
 }
 
-/** The options of a fleet scan, shared by every command that scans. */
-export function addFleetOptions(command: Command, context: FleetCommandContext): Command {
-  const { wholeNumber } = context;
+/** The options of a fleet scan, shared by every command that scans (`fleet`, `fleet watch`). */
+export function addScanOptions(command: Command, wholeNumber: FleetCommandContext['wholeNumber']): Command {
   return command
     .option('--targets <file>', 'a file of host[:port] lines, or the JSON node list with `ip` fields')
     .option(
@@ -57,7 +56,12 @@ export function addFleetOptions(command: Command, context: FleetCommandContext):
     .option(
       '--allow-private',
       'scan node-list entries that point at loopback, private, link-local or multicast addresses',
-    )
+    );
+}
+
+/** The options of `fleet`: the scan's, its settings and its output. */
+export function addFleetOptions(command: Command, context: FleetCommandContext): Command {
+  return addScanOptions(command, context.wholeNumber)
     .option('--config <file>', 'settings file; its probability is the one compared against')
     .option('--json', 'print one JSON object')
     .option('--prom', 'print Prometheus text exposition');

@@ -16,8 +16,7 @@ import type { WatchMetrics } from '../../gate/metrics';
 import type { ScanRecord } from '../../gate/scanRecord';
 import type { Registry } from 'prom-client';
 import { createRecorder } from './record';
-import { type FleetOptions, gatherTargets } from './fleet';
-import { SCAN_DEFAULTS } from '../../fleet/limits';
+import { addScanOptions, type FleetOptions, gatherTargets } from './fleet';
 
 export const DEFAULT_METRICS_PORT = 9464;
 const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -188,31 +187,16 @@ export function addWatchCommand(
   setExit: (code: number) => void,
   wholeNumber: (name: string, min: number, max: number) => (raw: string) => number,
 ): Command {
-  return fleet
+  const command = fleet
     .command('watch')
     .description(
       'Scan on a schedule, record every scan, and serve the latest figures and gate verdict as Prometheus metrics.',
     )
     .argument('[target...]', 'host[:port] of nodes (default port 16127)')
     .requiredOption('--every <duration>', 'time between scan starts, e.g. 1h, 30m (10s to 7d)', duration('--every'))
-    .requiredOption('--record <store>', 'the history: file:PATH or mongodb://host:port[/db]')
-    .option('--targets <file>', 'a file of host[:port] lines, or the JSON node list with `ip` fields (read every scan)')
-    .option(
-      '--concurrency <n>',
-      'requests in flight',
-      wholeNumber('--concurrency', 1, 10000),
-      SCAN_DEFAULTS.concurrency,
-    )
-    .option(
-      '--timeout <ms>',
-      'deadline per node: connect, whole body and parsing',
-      wholeNumber('--timeout', 1, 600000),
-      SCAN_DEFAULTS.timeoutMs,
-    )
-    .option(
-      '--allow-private',
-      'scan node-list entries that point at loopback, private, link-local or multicast addresses',
-    )
+    .requiredOption('--record <store>', 'the history: file:PATH or mongodb://host:port[/db]');
+  // The scan options are fleet's; the --targets file is read again before every scan (node lists change).
+  return addScanOptions(command, wholeNumber)
     .option('--config <file>', 'settings file (its preProd.probability and gate block)')
     .option(
       '--metrics-port <n>',
