@@ -61,9 +61,10 @@ function topCounts(counts: Counts, max: number): Counts {
   return out;
 }
 
-export function totalsOf(observations: readonly NodeObservation[]): ScanTotals {
-  const totals: ScanTotals = {
-    asked: observations.length,
+/** Totals of a scan that asked `asked` nodes and counted nothing yet. */
+export function emptyTotals(asked = 0): ScanTotals {
+  return {
+    asked,
     answered: 0,
     preprod: 0,
     production: 0,
@@ -74,6 +75,10 @@ export function totalsOf(observations: readonly NodeObservation[]): ScanTotals {
     byReason: {},
     preprodVersions: {},
   };
+}
+
+export function totalsOf(observations: readonly NodeObservation[]): ScanTotals {
+  const totals = emptyTotals(observations.length);
   const versions: Counts = {};
   for (const o of observations) {
     if (!o.answered) {

@@ -10,7 +10,7 @@ import { seededRandom } from '../../cohort/random';
 import { EvidenceTracker } from '../evidence';
 import type { GateSettings } from '../gateSettings';
 import { changeBetween, EMPTY_STATE, nextState, type NodeChange } from '../observation';
-import type { ScanTotals } from '../scanRecord';
+import { emptyTotals, type ScanTotals } from '../scanRecord';
 import { judge, type Verdict } from '../verdict';
 import type { FleetAssumptions, ReleaseScenario } from './assumptions';
 import { EPOCH_MS, FleetModel, RELEASE, VERSIONS } from './fleetModel';
@@ -18,18 +18,7 @@ import { EPOCH_MS, FleetModel, RELEASE, VERSIONS } from './fleetModel';
 const MS_PER_HOUR = 3_600_000;
 
 /** The tracker reads totals only for the HTML timeline, which a simulation does not draw. */
-const NO_TOTALS: ScanTotals = Object.freeze({
-  asked: 0,
-  answered: 0,
-  preprod: 0,
-  production: 0,
-  unknown: 0,
-  selected: 0,
-  notSelected: 0,
-  failed: {},
-  byReason: {},
-  preprodVersions: {},
-}) as ScanTotals;
+const NO_TOTALS: ScanTotals = Object.freeze(emptyTotals());
 
 export interface RunOutcome {
   /** Hours from the push to the scan where the release reached preprod; null if it never did. */
