@@ -14,11 +14,11 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { runFleet, type Target } from '../fleet';
-import { FileHistory } from '../gate/fileHistory';
-import { evaluateHistory, type GateReport } from '../gate/gate';
-import { readGateSettings } from '../gate/gateSettings';
+import { FileHistory } from '../gate/history/fileHistory';
+import { evaluateHistory, type GateReport } from '../gate/judge/gate';
+import { readGateSettings } from '../gate/judge/gateSettings';
 import { writeHtmlReport } from '../gate/report/htmlFile';
-import type { ScanRecord } from '../gate/scanRecord';
+import type { ScanRecord } from '../gate/history/scanRecord';
 import { GATE_EXIT } from './commands/gate';
 import { createRecorder } from './commands/record';
 import { bootAndServe, demoSettings, git, writeFiles, type DemoNode, type DemoOptions } from './demo';

@@ -17,6 +17,7 @@ import {
 } from '../types';
 import { decide, markHealthyWrite, type StoreWrite } from './decide';
 import { cryptoRandom, seededRandom } from './random';
+import { Z_95 } from '../stats/wilson';
 
 /** A simulated month is 30 days; the report's days and months are counted from the first boot. */
 export const DAYS_PER_MONTH = 30;
@@ -242,7 +243,7 @@ function expectedCount(parameters: Parameters): SimulationReport['expected'] {
   const share = probability * (1 - optOutShare);
   const mean = nodes * share;
   // Each node is on preprod independently with probability `share` at any instant: a binomial count.
-  const spread = 1.96 * Math.sqrt(nodes * share * (1 - share));
+  const spread = Z_95 * Math.sqrt(nodes * share * (1 - share));
   return {
     preprod: Math.round(mean * 10) / 10,
     low: Math.max(0, Math.floor(mean - spread)),

@@ -7,9 +7,9 @@
  * Usage: node gateAppendChild.js FILE NODES [slow]
  */
 import { promises as fs } from 'node:fs';
-import { FileHistory } from '../../src/gate/fileHistory';
-import { observe } from '../../src/gate/observation';
-import { buildScan } from '../../src/gate/scanRecord';
+import { FileHistory } from '../../src/gate/history/fileHistory';
+import { observe } from '../../src/gate/history/observation';
+import { buildScan } from '../../src/gate/history/scanRecord';
 
 async function slowWrites(file: string): Promise<void> {
   const handle = await fs.open(file, 'r');

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { FileHistory } from '../../src/gate/fileHistory';
-import { observe } from '../../src/gate/observation';
-import { buildScan } from '../../src/gate/scanRecord';
+import { FileHistory } from '../../src/gate/history/fileHistory';
+import { observe } from '../../src/gate/history/observation';
+import { buildScan } from '../../src/gate/history/scanRecord';
 import type { NodeResult } from '../../src/fleet/scan';
 import { describeRun, errorLines, runCli, STACK_LINE } from '../support/cli';
 import { makeTempDir } from '../support/tmp';

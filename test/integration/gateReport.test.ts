@@ -11,9 +11,9 @@ import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { marked } from 'marked';
 import type { NodeResult } from '../../src/fleet/scan';
-import { FileHistory } from '../../src/gate/fileHistory';
-import { observe } from '../../src/gate/observation';
-import { buildScan } from '../../src/gate/scanRecord';
+import { FileHistory } from '../../src/gate/history/fileHistory';
+import { observe } from '../../src/gate/history/observation';
+import { buildScan } from '../../src/gate/history/scanRecord';
 import { describeRun, runCli } from '../support/cli';
 import { makeTempDir } from '../support/tmp';
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import * as http from 'node:http';
 import * as path from 'node:path';
-import { FileHistory } from '../../src/gate/fileHistory';
+import { FileHistory } from '../../src/gate/history/fileHistory';
 import { describeRun, errorLines, runCli, startCli, type RunningCli } from '../support/cli';
 import { startFakeFleet, type FakeFleet } from '../support/fakeFleet';
 import { makeTempDir } from '../support/tmp';

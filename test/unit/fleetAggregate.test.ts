@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { aggregate, wilsonInterval, Z_95 } from '../../src/fleet/aggregate';
+import { aggregate } from '../../src/fleet/aggregate';
+import { wilsonInterval, Z_95 } from '../../src/stats/wilson';
 import type { NodeResult } from '../../src/fleet/scan';
 
 function node(kind: NodeResult['kind'], extra: Partial<NodeResult> = {}): NodeResult {

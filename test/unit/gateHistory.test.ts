@@ -9,9 +9,15 @@ import {
   nodeKey,
   observe,
   type NodeState,
-} from '../../src/gate/observation';
-import { buildScan, NodeTable, totalsOf, type ScanRecord } from '../../src/gate/scanRecord';
-import { decodeHistory, encodeLine, headerLine, HistoryDecoder, HistoryFormatError } from '../../src/gate/historyCodec';
+} from '../../src/gate/history/observation';
+import { buildScan, NodeTable, totalsOf, type ScanRecord } from '../../src/gate/history/scanRecord';
+import {
+  decodeHistory,
+  encodeLine,
+  headerLine,
+  HistoryDecoder,
+  HistoryFormatError,
+} from '../../src/gate/history/historyCodec';
 
 function result(fields: Partial<NodeResult>): NodeResult {
   return { host: '10.0.0.1', port: 16127, kind: 'production', ms: 1, ...fields };

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { Writable } from 'node:stream';
-import { createLoadProgress } from '../../src/gate/loadProgress';
+import { createLoadProgress } from '../../src/gate/history/loadProgress';
 import { escapeMarkdown } from '../../src/gate/report/markdown';
 import { escapeXml, lineChart, MAX_POINTS, thin } from '../../src/gate/report/svg';
 

@@ -1,12 +1,12 @@
 import { expect } from 'chai';
 import { defaultSettings } from '../../src/config/settings';
 import { seededRandom } from '../../src/cohort/random';
-import { defaultGateSettings } from '../../src/gate/gateSettings';
+import { defaultGateSettings } from '../../src/gate/judge/gateSettings';
 import { ASSUMPTIONS, type FleetAssumptions } from '../../src/gate/sim/assumptions';
 import { EventQueue } from '../../src/gate/sim/eventQueue';
 import { FleetModel } from '../../src/gate/sim/fleetModel';
 import { runRelease } from '../../src/gate/sim/releaseRun';
-import { quantile, share, simulateReleases, summarise } from '../../src/gate/simulateReleases';
+import { quantile, share, simulateReleases, summarise } from '../../src/gate/sim/simulateReleases';
 
 const SMALL: FleetAssumptions = { ...ASSUMPTIONS, nodes: 3000, probability: 0.4 };
 

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { differenceBounds, normalQuantile, wilsonBounds } from '../../src/gate/stats';
-import { defaultGateSettings, readGateSettings, validateGateSettings } from '../../src/gate/gateSettings';
+import { differenceBounds, normalQuantile, wilsonBounds } from '../../src/stats/intervals';
+import { defaultGateSettings, readGateSettings, validateGateSettings } from '../../src/gate/judge/gateSettings';
 import { PreprodError } from '../../src/errors';
 
 describe('gate statistics', () => {

@@ -1,10 +1,10 @@
 import { expect } from 'chai';
-import { EvidenceTracker, type GateEvidence } from '../../src/gate/evidence';
-import { chooseRelease, evaluateHistory, judgedIndex } from '../../src/gate/gate';
-import { defaultGateSettings } from '../../src/gate/gateSettings';
-import type { Cohort, NodeMode, NodeObservation } from '../../src/gate/observation';
-import { buildScan, NodeTable, type ScanRecord } from '../../src/gate/scanRecord';
-import { criteriaOf, judge, verdictOf, type Criterion } from '../../src/gate/verdict';
+import { EvidenceTracker, type GateEvidence } from '../../src/gate/judge/evidence';
+import { chooseRelease, evaluateHistory, judgedIndex } from '../../src/gate/judge/gate';
+import { defaultGateSettings } from '../../src/gate/judge/gateSettings';
+import type { Cohort, NodeMode, NodeObservation } from '../../src/gate/history/observation';
+import { buildScan, NodeTable, type ScanRecord } from '../../src/gate/history/scanRecord';
+import { criteriaOf, judge, verdictOf, type Criterion } from '../../src/gate/judge/verdict';
 
 type Spec = { v: string; m?: NodeMode; r?: string; k?: Cohort; c?: string } | 'silent';
 

@@ -10,10 +10,10 @@ import * as http from 'node:http';
 import type { Command } from 'commander';
 import { readSettings } from '../../config/settings';
 import { describeError, PreprodError } from '../../errors';
-import type { GateReport } from '../../gate/gate';
-import type { HistoryStore } from '../../gate/history';
-import type { WatchMetrics } from '../../gate/metrics';
-import type { ScanRecord } from '../../gate/scanRecord';
+import type { GateReport } from '../../gate/judge/gate';
+import type { HistoryStore } from '../../gate/history/history';
+import type { WatchMetrics } from '../../gate/report/metrics';
+import type { ScanRecord } from '../../gate/history/scanRecord';
 import type { Registry } from 'prom-client';
 import { createRecorder } from './record';
 import { addScanOptions, type FleetOptions, gatherTargets } from './fleet';
@@ -137,10 +137,10 @@ export async function runWatch(args: string[], options: WatchOptions, io: WatchI
   const settings = readSettings({ configFile: options.config });
   await gatherTargets(args, options, io.stderr); // bad targets are bad usage, before anything is served
   const [{ openHistory }, { readGateSettings }, { evaluateHistory }, { createWatchMetrics }] = await Promise.all([
-    import('../../gate/history'),
-    import('../../gate/gateSettings'),
-    import('../../gate/gate'),
-    import('../../gate/metrics'),
+    import('../../gate/history/history'),
+    import('../../gate/judge/gateSettings'),
+    import('../../gate/judge/gate'),
+    import('../../gate/report/metrics'),
   ]);
   const gateSettings = readGateSettings(options.config);
   const history = await openHistory(options.record, '--record');

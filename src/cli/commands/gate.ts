@@ -7,8 +7,8 @@
  */
 import type { Command } from 'commander';
 import { PreprodError } from '../../errors';
-import type { GateReport } from '../../gate/gate';
-import type { ScanRecord } from '../../gate/scanRecord';
+import type { GateReport } from '../../gate/judge/gate';
+import type { ScanRecord } from '../../gate/history/scanRecord';
 import { isoTime } from './record';
 
 export const GATE_EXIT = { promote: 0, halt: 1, wait: 3, unreadable: 4 } as const;
@@ -41,8 +41,8 @@ function releaseOption(raw: string): string {
 /** Reads the whole history, with a progress bar on a terminal; store errors become exit 4. */
 async function loadHistory(url: string, stderr: GateIo['stderr']): Promise<ScanRecord[]> {
   const [{ openHistory, historyKind }, { createLoadProgress }] = await Promise.all([
-    import('../../gate/history'),
-    import('../../gate/loadProgress'),
+    import('../../gate/history/history'),
+    import('../../gate/history/loadProgress'),
   ]);
   historyKind(url, '--history');
   const progress = createLoadProgress(stderr as NodeJS.WriteStream);
@@ -60,8 +60,8 @@ export async function runGate(options: GateCommandOptions, io: GateIo): Promise<
   const formats = [options.json, options.markdown, options.html !== undefined].filter(Boolean).length;
   if (formats > 1) throw new PreprodError('usage', 'Give one of --json, --markdown or --html FILE.');
   const [{ readGateSettings }, { evaluateHistory }] = await Promise.all([
-    import('../../gate/gateSettings'),
-    import('../../gate/gate'),
+    import('../../gate/judge/gateSettings'),
+    import('../../gate/judge/gate'),
   ]);
   const settings = readGateSettings(options.config);
   let scans: ScanRecord[];

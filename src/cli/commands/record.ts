@@ -7,8 +7,8 @@
 import type { Command } from 'commander';
 import { PreprodError, describeError } from '../../errors';
 import type { NodeResult } from '../../fleet/scan';
-import type { HistoryStore } from '../../gate/history';
-import type { ScanRecord } from '../../gate/scanRecord';
+import type { HistoryStore } from '../../gate/history/history';
+import type { ScanRecord } from '../../gate/history/scanRecord';
 
 /** ISO-8601 date and time with a zone: `2026-03-01T12:00:00Z`, `…T12:00+01:00`, fractions allowed. */
 const ISO_TIME =
@@ -86,7 +86,7 @@ export async function prepareRecord(
     if (options.at !== undefined) throw new PreprodError('usage', 'Give `--at` only with `--record STORE`.');
     return null;
   }
-  const { openHistory, historyKind } = await import('../../gate/history');
+  const { openHistory, historyKind } = await import('../../gate/history/history');
   historyKind(options.record, '--record');
   const started = now().toISOString();
   if (options.at !== undefined) {
@@ -99,7 +99,7 @@ export async function prepareRecord(
 }
 
 async function latestScanTime(url: string): Promise<string | null> {
-  const { openHistory } = await import('../../gate/history');
+  const { openHistory } = await import('../../gate/history/history');
   let history: HistoryStore | null = null;
   try {
     history = await openHistory(url, '--record');
@@ -123,8 +123,8 @@ export function createRecorder(
   const results: NodeResult[] = [];
   const store = async (): Promise<ScanRecord> => {
     const [{ buildScan }, { observe }] = await Promise.all([
-      import('../../gate/scanRecord'),
-      import('../../gate/observation'),
+      import('../../gate/history/scanRecord'),
+      import('../../gate/history/observation'),
     ]);
     const history = await open();
     try {

@@ -47,9 +47,9 @@ export function addReleaseOptions(
 export async function runReleaseSimulation(options: ReleaseSimulationCliOptions, io: SimulationIo): Promise<number> {
   const [{ readGateSettings }, { simulateReleases, formatReleaseSimulation }, { createLoadProgress }] =
     await Promise.all([
-      import('../../gate/gateSettings'),
-      import('../../gate/simulateReleases'),
-      import('../../gate/loadProgress'),
+      import('../../gate/judge/gateSettings'),
+      import('../../gate/sim/simulateReleases'),
+      import('../../gate/history/loadProgress'),
     ]);
   const gate = readGateSettings(options.config);
   const progress = createLoadProgress(io.stderr as NodeJS.WriteStream, 'Simulating releases', 1);

@@ -5,8 +5,8 @@
  * crash-loops and availability by cohort, and the nodes that fell back.
  * Every value from a node is escaped. Pure.
  */
-import type { GateReport } from '../gate';
-import type { TimelinePoint } from '../evidence';
+import type { GateReport } from '../judge/gate';
+import type { TimelinePoint } from '../judge/evidence';
 import { escapeXml, lineChart, thin } from './svg';
 import { CRITERION_WORDS, criterionStatus, formatValue, releaseName, verdictSentence } from './text';
 import { MAX_LISTED_NODES } from './markdown';

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { writeFileAtomic } from '../../os/atomicWrite';
 import { PreprodError, describeError } from '../../errors';
 import { shownPath } from '../../text';
-import type { GateReport } from '../gate';
+import type { GateReport } from '../judge/gate';
 import { gateHtml } from './html';
 
 export async function writeHtmlReport(report: GateReport, file: string): Promise<void> {

@@ -4,7 +4,7 @@
  * from a node (versions, commits, node names) is escaped so a hostile node
  * cannot inject Markdown or HTML into the pull request. Pure.
  */
-import type { GateReport } from '../gate';
+import type { GateReport } from '../judge/gate';
 import { CRITERION_WORDS, criterionStatus, formatValue, releaseName, verdictSentence } from './text';
 
 /** Shown nodes that fell back; the rest are counted. */

@@ -3,9 +3,9 @@
  * `{verdict, release: {version, commit}, criteria: [{name, met, value, threshold}]}`
  * (docs/design.md §8). Pure.
  */
-import type { GateReport } from '../gate';
-import type { Criterion } from '../verdict';
-import { HALT_CRITERIA } from '../verdict';
+import type { GateReport } from '../judge/gate';
+import type { Criterion } from '../judge/verdict';
+import { HALT_CRITERIA } from '../judge/verdict';
 
 export function gateJson(report: GateReport): string {
   const out = {

@@ -8,7 +8,7 @@
 import { decide, markHealthyWrite, type StoreWrite } from '../../cohort/decide';
 import type { RandomSource } from '../../cohort/random';
 import { BOOT_HEALTH_KEY, COHORT_KEY, OPT_OUT_KEY, type PreProdSettings, type StoredDocument } from '../../types';
-import type { NodeObservation } from '../observation';
+import type { NodeObservation } from '../history/observation';
 import type { FleetAssumptions, ReleaseScenario } from './assumptions';
 import { EventQueue } from './eventQueue';
 

@@ -7,11 +7,11 @@
  */
 import { defaultSettings } from '../../config/settings';
 import { seededRandom } from '../../cohort/random';
-import { EvidenceTracker } from '../evidence';
-import type { GateSettings } from '../gateSettings';
-import { changeBetween, EMPTY_STATE, nextState, type NodeChange } from '../observation';
-import { emptyTotals, type ScanTotals } from '../scanRecord';
-import { judge, type Verdict } from '../verdict';
+import { EvidenceTracker } from '../judge/evidence';
+import type { GateSettings } from '../judge/gateSettings';
+import { changeBetween, EMPTY_STATE, nextState, type NodeChange } from '../history/observation';
+import { emptyTotals, type ScanTotals } from '../history/scanRecord';
+import { judge, type Verdict } from '../judge/verdict';
 import type { FleetAssumptions, ReleaseScenario } from './assumptions';
 import { EPOCH_MS, FleetModel, RELEASE, VERSIONS } from './fleetModel';
 

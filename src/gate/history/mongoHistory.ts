@@ -8,8 +8,8 @@
  * collide instead of both landing.
  */
 import type { Collection, Db, MongoClient } from 'mongodb';
-import { PreprodError, describeError } from '../errors';
-import { dbNameFromUrl, redact } from '../state/mongoStateStore';
+import { PreprodError, describeError } from '../../errors';
+import { dbNameFromUrl, redact } from '../../state/mongoStateStore';
 import { checkScan, HistoryFormatError } from './historyCodec';
 import { checkFollows, type HistoryStore, type HistoryTail, type ReadOptions } from './history';
 import { tailOf } from './fileHistory';

@@ -6,9 +6,9 @@
  */
 import { constants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { PreprodError, describeError } from '../errors';
-import { shownPath } from '../config/settings';
-import { acquireLock } from '../os/lockFile';
+import { PreprodError, describeError } from '../../errors';
+import { shownPath } from '../../config/settings';
+import { acquireLock } from '../../os/lockFile';
 import { encodeLine, headerLine, HistoryDecoder, HistoryFormatError, type DecodedHistory } from './historyCodec';
 import { checkFollows, type HistoryStore, type HistoryTail, type ReadOptions } from './history';
 import { NodeTable, type ScanRecord } from './scanRecord';

@@ -13,9 +13,9 @@
  * switch failures are changes of a node's reason after the release reached
  * preprod.
  */
-import type { NodeState } from './observation';
+import type { NodeState } from '../history/observation';
 import type { FellBack, GateEvidence, Release, TimelinePoint } from './evidenceTypes';
-import { NodeTable, type ScanRecord } from './scanRecord';
+import { NodeTable, type ScanRecord } from '../history/scanRecord';
 
 const NONE = 0;
 const RELEASE = 1;

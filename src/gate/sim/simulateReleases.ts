@@ -4,10 +4,10 @@
  * table of how often a healthy release is halted and how soon a harmful one
  * is (docs/gate.md). Pure apart from the time it takes.
  */
-import { wilsonInterval } from '../fleet/aggregate';
-import type { GateSettings } from './gateSettings';
-import { ASSUMPTIONS, type FleetAssumptions, type ReleaseScenario } from './sim/assumptions';
-import { runRelease, type RunOutcome } from './sim/releaseRun';
+import { wilsonInterval } from '../../stats/wilson';
+import type { GateSettings } from '../judge/gateSettings';
+import { ASSUMPTIONS, type FleetAssumptions, type ReleaseScenario } from './assumptions';
+import { runRelease, type RunOutcome } from './releaseRun';
 
 export interface ReleaseSimulationOptions {
   runs: number;

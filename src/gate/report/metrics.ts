@@ -7,9 +7,9 @@
  * `other`, so a hostile fleet cannot create thousands of series.
  */
 import { Counter, Gauge, Registry } from 'prom-client';
-import type { FleetSummary } from '../fleet/aggregate';
-import type { GateReport } from './gate';
-import type { Verdict } from './verdict';
+import type { FleetSummary } from '../../fleet/aggregate';
+import type { GateReport } from '../judge/gate';
+import type { Verdict } from '../judge/verdict';
 
 /** Versions per state exported by name; the rest go under `other`. */
 export const MAX_VERSION_SERIES = 20;

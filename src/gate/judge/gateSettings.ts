@@ -4,9 +4,9 @@
  * field validated with a one-sentence error. Kept apart from the boot's
  * settings: a typo here must never stop a node from booting.
  */
-import defaults from '../../config/default.json';
-import { PreprodError } from '../errors';
-import { describeValue, escapeText, mergeFragments, readConfigFile } from '../config/settings';
+import defaults from '../../../config/default.json';
+import { PreprodError } from '../../errors';
+import { describeValue, escapeText, mergeFragments, readConfigFile } from '../../config/settings';
 import * as path from 'node:path';
 
 export interface GateSettings {

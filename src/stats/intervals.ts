@@ -3,7 +3,7 @@
  * against a ceiling, and Newcombe's hybrid score interval for the difference
  * of two shares against a non-inferiority margin. Pure functions.
  */
-import { wilsonInterval } from '../fleet/aggregate';
+import { wilsonInterval } from './wilson';
 
 // Acklam's rational approximation of the normal quantile (relative error < 1.2e-9).
 const A = [

@@ -4,7 +4,7 @@
  * per-scan totals plus per-node changes only.
  */
 import * as path from 'node:path';
-import { PreprodError } from '../errors';
+import { PreprodError } from '../../errors';
 import type { NodeTable, ScanRecord } from './scanRecord';
 
 /** The end of a history, as a new scan is built on it. */

@@ -7,8 +7,8 @@
  */
 import { EvidenceTracker, type GateEvidence, type Release, type TimelinePoint } from './evidence';
 import type { GateSettings } from './gateSettings';
-import type { NodeState } from './observation';
-import { NodeTable, type ScanRecord, type ScanTotals } from './scanRecord';
+import type { NodeState } from '../history/observation';
+import { NodeTable, type ScanRecord, type ScanTotals } from '../history/scanRecord';
 import { judge, type Criterion, type Verdict } from './verdict';
 
 export const COMMIT_PREFIX = /^[0-9a-f]{7,40}$/;

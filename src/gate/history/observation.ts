@@ -7,7 +7,7 @@
  * reason and cohort. A silent node keeps its last answered values, so a scan
  * stores only the nodes whose state changed.
  */
-import type { NodeResult } from '../fleet/scan';
+import type { NodeResult } from '../../fleet/scan';
 
 /** selected iff preProd.draw < preProd.probability, or the node says selected/crash-loop; unknown without preProd. */
 export type Cohort = 'selected' | 'not-selected' | 'unknown';

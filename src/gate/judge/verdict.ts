@@ -7,7 +7,7 @@
  */
 import type { GateEvidence } from './evidence';
 import type { GateSettings } from './gateSettings';
-import { differenceBounds, wilsonBounds, type Bounds } from './stats';
+import { differenceBounds, wilsonBounds, type Bounds } from '../../stats/intervals';
 
 export type Verdict = 'promote' | 'halt' | 'wait';
 
