@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { NodeChange } from './observation';
-import type { ScanRecord, ScanTotals } from './scanRecord';
+import { type Counts, emptyCounts, type ScanRecord, type ScanTotals } from './scanRecord';
 
 export const HISTORY_FORMAT = 'fluxos-preprod-history';
 export const HISTORY_VERSION = 1;
@@ -87,20 +87,38 @@ function changeProblem(value: unknown): string | null {
   return null;
 }
 
-function isCounts(value: unknown): boolean {
-  return isObject(value) && Object.values(value).every((n) => Number.isInteger(n) && (n as number) >= 0);
+/**
+ * A stored count map as a null-prototype object (keys are strings from
+ * nodes: issue 17 §1). An entry whose count is not a whole number is dropped
+ * rather than making the history unreadable: a recorder before the fix
+ * stored `"function Object() { [native code] }1"` for a node answering
+ * `constructor`, and such a line must stay readable. Null when it is not an
+ * object at all.
+ */
+export function repairCounts(value: unknown): Counts | null {
+  if (!isObject(value)) return null;
+  const counts = emptyCounts();
+  for (const [key, n] of Object.entries(value))
+    if (Number.isSafeInteger(n) && (n as number) >= 0) counts[key] = n as number;
+  return counts;
 }
 
 const TOTAL_NUMBERS = ['asked', 'answered', 'preprod', 'production', 'unknown', 'selected', 'notSelected'] as const;
 const TOTAL_COUNTS = ['failed', 'byReason', 'preprodVersions'] as const;
 
-function totalsProblem(value: unknown): string | null {
+/** The totals, checked and with their count maps repaired; a sentence when they cannot be used. */
+function checkTotals(value: unknown): ScanTotals | string {
   if (!isObject(value)) return 'its totals are not an object';
   for (const key of TOTAL_NUMBERS) {
     if (!Number.isInteger(value[key]) || (value[key] as number) < 0) return `its totals have a bad \`${key}\``;
   }
-  for (const key of TOTAL_COUNTS) if (!isCounts(value[key])) return `its totals have a bad \`${key}\``;
-  return null;
+  const totals = { ...value } as unknown as ScanTotals;
+  for (const key of TOTAL_COUNTS) {
+    const counts = repairCounts(value[key]);
+    if (counts === null) return `its totals have a bad \`${key}\``;
+    totals[key] = counts;
+  }
+  return totals;
 }
 
 /**
@@ -118,19 +136,15 @@ export function checkScan(value: unknown, line: number, previous: ScanRecord | n
   const at = typeof value.at === 'string' ? Date.parse(value.at) : Number.NaN;
   if (!Number.isFinite(at)) fail('the scan has no valid time');
   if (previous !== null && at <= Date.parse(previous.at)) fail('the scan is not later than the one before');
-  const totals = totalsProblem(value.totals);
-  if (totals !== null) fail(totals);
+  const totals = checkTotals(value.totals);
+  if (typeof totals === 'string') return fail(totals);
   if (!Array.isArray(value.changes)) return fail('the scan has no list of changes');
   for (const change of value.changes) {
     const problem = changeProblem(change);
     if (problem !== null) fail(problem);
   }
-  return {
-    seq: value.seq as number,
-    at: value.at as string,
-    totals: value.totals as ScanTotals,
-    changes: value.changes as NodeChange[],
-  };
+  // Canonical ISO: a time is shown as the recorder wrote it, never as free text that Date.parse happened to accept.
+  return { seq: value.seq as number, at: new Date(at).toISOString(), totals, changes: value.changes as NodeChange[] };
 }
 
 export interface DecodedHistory {
