@@ -36,6 +36,37 @@ export function headerLine(): string {
   return encodeLine({ format: HISTORY_FORMAT, version: HISTORY_VERSION });
 }
 
+/**
+ * The longest line read: a first scan of a whole fleet stores every node, about
+ * 130 bytes each (1.7 MB for 13,000 nodes), and fields are capped at MAX_FIELD,
+ * so 64 MiB is room for ~50,000 nodes of the longest kind while a file of one
+ * endless line cannot take the reader's memory.
+ */
+export const MAX_LINE_BYTES = 64 * 1024 * 1024;
+/** A scan is three levels deep (scan → totals → counts, scan → changes → change); more is not a history. */
+export const MAX_NESTING = 8;
+
+/** How deep `json` nests objects and arrays, counted up to `limit` + 1 (strings skipped). Pure, linear. */
+export function nestingDepth(json: string, limit = MAX_NESTING): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < json.length; i += 1) {
+    const ch = json.charCodeAt(i);
+    if (inString) {
+      if (ch === 0x5c)
+        i += 1; // backslash: skip the escaped character
+      else if (ch === 0x22) inString = false;
+    } else if (ch === 0x22) inString = true;
+    else if (ch === 0x7b || ch === 0x5b) {
+      depth += 1;
+      if (depth > deepest) deepest = depth;
+      if (deepest > limit) return deepest;
+    } else if (ch === 0x7d || ch === 0x5d) depth -= 1;
+  }
+  return deepest;
+}
+
 /** The JSON of one complete line, or null when its checksum does not match (a torn or damaged line). */
 export function decodeLine(line: string): unknown {
   const tab = line.lastIndexOf('\t');
@@ -172,16 +203,30 @@ export class HistoryDecoder {
   private consumed = 0;
   private damagedLine = 0;
 
+  private pendingBytes = 0;
+
   feed(chunk: Buffer): void {
     let start = 0;
     for (let end = chunk.indexOf(NEWLINE); end >= 0; end = chunk.indexOf(NEWLINE, start)) {
       const piece = chunk.subarray(start, end);
       const line = this.pending.length === 0 ? piece : Buffer.concat([...this.pending, piece]);
       this.pending = [];
+      this.pendingBytes = 0;
+      this.checkLength(line.length);
       this.line(line.toString('utf8'), line.length + 1);
       start = end + 1;
     }
-    if (start < chunk.length) this.pending.push(chunk.subarray(start));
+    if (start < chunk.length) {
+      this.pending.push(chunk.subarray(start));
+      this.pendingBytes += chunk.length - start;
+      this.checkLength(this.pendingBytes);
+    }
+  }
+
+  /** A line longer than MAX_LINE_BYTES is refused before it is held whole in memory. */
+  private checkLength(bytes: number): void {
+    if (bytes > MAX_LINE_BYTES)
+      throw new HistoryFormatError(this.lineNo + 1, `the line is longer than ${MAX_LINE_BYTES / 1024 / 1024} MiB`);
   }
 
   private line(text: string, bytes: number): void {
@@ -189,6 +234,9 @@ export class HistoryDecoder {
     if (this.damagedLine > 0)
       throw new HistoryFormatError(this.damagedLine, 'the line is damaged (its checksum does not match)');
     this.consumed += bytes;
+    // Refused, not ignored as torn: a line with a good checksum is someone's data, and a writer never cuts it off.
+    if (nestingDepth(text) > MAX_NESTING)
+      throw new HistoryFormatError(this.lineNo, `the line nests deeper than ${MAX_NESTING} levels`);
     const decoded = decodeLine(text);
     if (decoded === null && this.lineNo === 1) throw new HistoryFormatError(1, 'not a fluxos-preprod history file');
     if (decoded === null) {
