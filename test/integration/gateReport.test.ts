@@ -108,7 +108,10 @@ describe('gate reports', function () {
     const run = await runCli(['gate', '--history', store, '--markdown']);
     expect(run.code, describeRun(run)).to.equal(1);
     const html = await marked.parse(run.stdout);
-    expect(html.match(/<table>/g)).to.have.length(3);
+    expect(html.match(/<table>/g)).to.have.length(4);
+    expect(html).to.match(
+      /<td>crash-loop fallback share<\/td>\s*<td>\d+\.\d\d% \[[\d.]+%, [\d.]+%\] \(ceiling [\d.]+%\)<\/td>/,
+    );
     expect(html).to.match(/<td><code>health\.crash-loop\.lower<\/code><\/td>\s*<td>HALT<\/td>/);
     expect(html).to.match(/<td>10\.0\.0\.0:16127<\/td>\s*<td>crash-loop<\/td>/);
     expect(html).to.not.match(/<script|<img/);

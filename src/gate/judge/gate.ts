@@ -5,7 +5,8 @@
  * answering selected nodes on the preprod branch run at T. Two replays: one
  * to T to pick the release, one to gather its evidence. Pure.
  */
-import { EvidenceTracker, type GateEvidence, type Release, type TimelinePoint } from './evidence';
+import { EvidenceTracker, type GateEvidence, type Release, type TimelinePoint as ScanPoint } from './evidence';
+import type { Gap, TimelinePoint } from '../report/timeline';
 import type { GateSettings } from './gateSettings';
 import type { NodeState } from '../history/observation';
 import { NodeTable, type ScanRecord, type ScanTotals } from '../history/scanRecord';
@@ -25,7 +26,8 @@ export interface GateOptions {
 
 export interface GateReport {
   verdict: Verdict;
-  release: { version: string | null; commit: string | null };
+  /** `matched`: what `--release` (or the default) matched, when the judge says. */
+  release: { version: string | null; commit: string | null; matched?: string | null };
   criteria: Criterion[];
   evidence: GateEvidence;
   /** Why the verdict is wait without any evidence (empty history, no scan at or before --at, release not seen). */
@@ -33,7 +35,19 @@ export interface GateReport {
   /** Number of scans up to T, and the totals of scan T. */
   scans: number;
   totals: ScanTotals | null;
-  timeline: TimelinePoint[] | null;
+  /** Availability and uptake per scan, for the HTML charts (null unless asked). */
+  scanTimeline: ScanPoint[] | null;
+  // Filled by the judge when it knows them; the reports render each one when present (issue 17).
+  /** The decisive numbers with their bounds per scan from reached on. */
+  timeline?: TimelinePoint[];
+  gaps?: Gap[];
+  lastScanAgeHours?: number | null;
+  blocking?: { criterion: string; why: string; wouldChange: string }[];
+  supersededBy?: { version: string; commit?: string | null; at: string; nodes?: number };
+  reachedAt?: string | null;
+  /** Release-group nodes dark at T by the failure kind of their latest scan. */
+  darkNodes?: { failure: string; nodes: string[] }[];
+  warnings?: string[];
   settings: GateSettings;
 }
 
@@ -134,7 +148,7 @@ export function evaluateHistory(scans: readonly ScanRecord[], options: GateOptio
     note,
     scans: upToT.length,
     totals: end >= 0 ? scans[end].totals : null,
-    timeline: tracker.timeline,
+    scanTimeline: tracker.timeline,
     settings: options.settings,
   };
 }
