@@ -11,7 +11,7 @@ import type { GateReport } from '../judge/gate';
 import { formatEstimate, formatHours, reportFacts, type ReportFacts, type ShownVerdict } from './facts';
 import { decisiveCharts, scanCharts } from './htmlCharts';
 import { MAX_LISTED_NODES } from './markdown';
-import { htmlSafe, isoTime } from './safeText';
+import { htmlSafe, isoTime, MAX_SENTENCE } from './safeText';
 import { CRITERION_WORDS, criterionStatus, formatValue, releaseName, verdictSentence } from './text';
 
 export const VERDICT_COLORS: Record<ShownVerdict, string> = {
@@ -85,7 +85,11 @@ function estimates(f: ReportFacts): string {
 function facts(f: ReportFacts): string {
   const parts = [estimates(f)];
   if (f.blocking.length > 0) {
-    const rows = f.blocking.map((b) => [htmlSafe(b.criterion), htmlSafe(b.why), htmlSafe(b.wouldChange)]);
+    const rows = f.blocking.map((b) => [
+      htmlSafe(b.criterion),
+      htmlSafe(b.why, MAX_SENTENCE),
+      htmlSafe(b.wouldChange, MAX_SENTENCE),
+    ]);
     parts.push(`<h2>What it waits for</h2>\n${table(['criterion', 'why', 'what would change it'], rows, 'blocking')}`);
   }
   if (f.gaps.length > 0) {
@@ -120,11 +124,11 @@ function heading(report: GateReport, f: ReportFacts): string {
     f.lastScanAgeHours === null ? '' : ` · last scan <span id="age">${formatHours(f.lastScanAgeHours)}</span> old`;
   const by = f.supersededBy === null ? '' : `${htmlSafe(f.supersededBy.version)} at ${f.supersededBy.at}`;
   const superseded = f.supersededBy === null ? '' : `<p id="superseded"><strong>Superseded</strong> by ${by}.</p>\n`;
-  const warnings = f.warnings.map((w) => `<p class="warning">⚠ ${htmlSafe(w)}</p>\n`).join('');
+  const warnings = f.warnings.map((w) => `<p class="warning">⚠ ${htmlSafe(w, MAX_SENTENCE)}</p>\n`).join('');
   return `<h1>Preprod gate ${badge}</h1>
 <p><strong>Release</strong> ${htmlSafe(releaseName(report))} · judged at ${f.judgedAt ?? '–'} ·
 reached preprod ${f.reachedAt ?? 'never'}${age}</p>
-${superseded}<p>${htmlSafe(verdictSentence(report))}</p>
+${superseded}<p>${htmlSafe(verdictSentence(report), MAX_SENTENCE)}</p>
 ${warnings}`;
 }
 

@@ -8,7 +8,7 @@
  */
 import type { GateReport } from '../judge/gate';
 import { formatEstimate, formatHours, reportFacts, type ReportFacts, type ShownVerdict } from './facts';
-import { isoTime, markdownSafe } from './safeText';
+import { isoTime, MAX_SENTENCE, markdownSafe } from './safeText';
 import { CRITERION_WORDS, criterionStatus, formatValue, releaseName, verdictSentence } from './text';
 
 /** Shown nodes that fell back; the rest are counted. */
@@ -68,7 +68,10 @@ function blockingTable(f: ReportFacts): string[] {
   if (f.blocking.length === 0) return [];
   const rows = ['### What it waits for', '', '| criterion | why | what would change it |', '| --- | --- | --- |'];
   for (const b of f.blocking)
-    rows.push(`| ${markdownSafe(b.criterion)} | ${markdownSafe(b.why)} | ${markdownSafe(b.wouldChange)} |`);
+    rows.push(
+      `| ${markdownSafe(b.criterion)} | ${markdownSafe(b.why, MAX_SENTENCE)} | ` +
+        `${markdownSafe(b.wouldChange, MAX_SENTENCE)} |`,
+    );
   return [...rows, ''];
 }
 
@@ -113,9 +116,9 @@ function headLines(report: GateReport, f: ReportFacts): string[] {
       `reached preprod ${f.reachedAt ?? 'never'}${age}`,
     '',
     ...superseded,
-    markdownSafe(verdictSentence(report)),
+    markdownSafe(verdictSentence(report), MAX_SENTENCE),
     '',
-    ...f.warnings.map((w) => `> ⚠️ ${markdownSafe(w)}\n`),
+    ...f.warnings.map((w) => `> ⚠️ ${markdownSafe(w, MAX_SENTENCE)}\n`),
   ];
 }
 

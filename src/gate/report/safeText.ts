@@ -10,9 +10,12 @@ import { escapeText } from '../../text';
 export const MAX_SHOWN = 200;
 
 /** For a terminal or a log: controls, separators and bidi overrides escaped as `\uXXXX`, one line. */
-export function terminalSafe(text: string): string {
-  return escapeText(text, MAX_SHOWN);
+export function terminalSafe(text: string, max = MAX_SHOWN): string {
+  return escapeText(text, max);
 }
+
+/** Longest sentence shown (a sentence may quote a few strings from nodes). */
+export const MAX_SENTENCE = 1200;
 
 /**
  * For Markdown (a pull request, a job summary), also inside a table cell: the
@@ -20,8 +23,8 @@ export function terminalSafe(text: string): string {
  * meaning written as an entity, and a zero-width space after `@` and inside
  * `://` and `www.`, so neither a mention nor an autolink can form.
  */
-export function markdownSafe(text: string): string {
-  return terminalSafe(text)
+export function markdownSafe(text: string, max = MAX_SHOWN): string {
+  return terminalSafe(text, max)
     .replace(/[\\`*_{}[\]()#+\-!|<>~&="'^$]/g, (ch) => `&#${ch.charCodeAt(0)};`)
     .replace(/@/g, '@\u200b')
     .replace(/:\/\//g, '\u200b://')
@@ -29,8 +32,8 @@ export function markdownSafe(text: string): string {
 }
 
 /** For HTML text and attribute values. */
-export function htmlSafe(text: string): string {
-  return terminalSafe(text).replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+export function htmlSafe(text: string, max = MAX_SHOWN): string {
+  return terminalSafe(text, max).replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 }
 
 /** A time as canonical ISO (`2026-01-01T00:00:00.000Z`); `fallback` when absent or not a time. */

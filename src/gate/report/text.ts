@@ -9,7 +9,7 @@ import type { GateReport } from '../judge/gate';
 import type { Criterion } from '../judge/verdict';
 import { HALT_CRITERIA } from '../judge/verdict';
 import { formatEstimate, formatHours, reportFacts, type ReportFacts, type ShownVerdict } from './facts';
-import { terminalSafe } from './safeText';
+import { MAX_SENTENCE, terminalSafe } from './safeText';
 
 /** The `--json` form (docs/gate-operations.md): also what `fleet watch` serves as /gate.json. */
 export function gateJsonValue(report: GateReport): Record<string, unknown> {
@@ -117,8 +117,11 @@ function factLines(f: ReportFacts): string[] {
   if (f.darkByFailure.length > 0)
     lines.push(`dark now:  ${f.darkByFailure.map((k) => `${k.count} ${terminalSafe(k.failure)}`).join(', ')}`);
   for (const b of f.blocking)
-    lines.push(`blocking:  ${terminalSafe(b.criterion)}: ${terminalSafe(b.why)}; ${terminalSafe(b.wouldChange)}`);
-  for (const w of f.warnings) lines.push(`warning:   ${terminalSafe(w)}`);
+    lines.push(
+      `blocking:  ${terminalSafe(b.criterion)}: ${terminalSafe(b.why, MAX_SENTENCE)}; ` +
+        terminalSafe(b.wouldChange, MAX_SENTENCE),
+    );
+  for (const w of f.warnings) lines.push(`warning:   ${terminalSafe(w, MAX_SENTENCE)}`);
   return lines;
 }
 
@@ -128,7 +131,7 @@ export function formatGateText(report: GateReport): string {
   const superseded =
     f.supersededBy === null ? '' : `; superseded by ${terminalSafe(f.supersededBy.version)} at ${f.supersededBy.at}`;
   const lines = [
-    `verdict:   ${report.verdict.toUpperCase()}  (${terminalSafe(verdictSentence(report))})`,
+    `verdict:   ${report.verdict.toUpperCase()}  (${terminalSafe(verdictSentence(report), MAX_SENTENCE)})`,
     `release:   ${terminalSafe(releaseName(report))}`,
     `judged at: ${f.judgedAt ?? '–'} (scan ${report.scans}); reached preprod ${f.reachedAt ?? 'never'}${superseded}`,
     `nodes:     ${e.dark.release.nodes} selected on the release (${e.dark.release.dark} dark), ` +
