@@ -141,7 +141,8 @@ export async function runWatch(args: string[], options: WatchOptions, io: WatchI
     const metrics = createWatchMetrics();
     // The same evaluation as `gate --html` on the same history, so /gate.json says what `gate --json` says.
     // An empty history is judged too: wait, "the history is empty", as `gate` says.
-    const judge = (scans: ScanRecord[]) => evaluateHistory(scans, { settings: gateSettings, timeline: true });
+    const judge = (scans: ScanRecord[]) =>
+      evaluateHistory(scans, { settings: gateSettings, timeline: true, now: new Date().toISOString() });
     const probability = settings.preProd.probability;
     const w: Watcher = {
       args,

@@ -20,6 +20,8 @@ export interface GateOptions {
   release?: string;
   /** Judge as of the latest scan at or before this time (ISO). Default: the latest scan. */
   at?: string;
+  /** The time judged, for the last scan's age (ISO); the judge's to use. */
+  now?: string;
   /** Also build the per-scan timeline for the HTML report. */
   timeline?: boolean;
 }

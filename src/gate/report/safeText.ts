@@ -24,11 +24,14 @@ export const MAX_SENTENCE = 1200;
  * `://` and `www.`, so neither a mention nor an autolink can form.
  */
 export function markdownSafe(text: string, max = MAX_SHOWN): string {
-  return terminalSafe(text, max)
-    .replace(/[\\`*_{}[\]()#+\-!|<>~&="'^$]/g, (ch) => `&#${ch.charCodeAt(0)};`)
-    .replace(/@/g, '@\u200b')
-    .replace(/:\/\//g, '\u200b://')
-    .replace(/www\./gi, (w) => `${w.slice(0, 3)}\u200b.`);
+  return (
+    terminalSafe(text, max)
+      // `$` too: GitHub renders $…$ as math. No node string starts a line, so `-`, `=` and digits stay as they are.
+      .replace(/[\\`*_{}[\]()#+!|<>~&$]/g, (ch) => `&#${ch.charCodeAt(0)};`)
+      .replace(/@/g, '@\u200b')
+      .replace(/:\/\//g, '\u200b://')
+      .replace(/www\./gi, (w) => `${w.slice(0, 3)}\u200b.`)
+  );
 }
 
 /** For HTML text and attribute values. */
