@@ -22,26 +22,32 @@ import { startReleaseFleet, type NodeInfo, type ReleaseFleet } from './gateFleet
 const run = promisify(execFile);
 const CHECK = path.join(PACKAGE_ROOT, 'examples', 'github', 'gate-check.js');
 const HOURS = 30;
+const SELECTED = 40;
+const NODES = 80;
+// Loose enough for 40 release nodes to be promoted within a day; the verdicts are what this test needs, not realism.
 const GATE = {
   minSoakHours: 4,
   minPreprodNodes: 10,
   minNodeHours: 10,
-  darkMargin: 0.2,
-  maxCrashLoopShare: 0.2,
-  maxSwitchFailShare: 0.2,
+  confidence: 0.6,
+  darkMargin: 0.3,
+  maxCrashLoopShare: 0.3,
+  maxSwitchFailShare: 0.3,
 };
 
 type Scenario = 'promote' | 'halt' | 'wait';
 
-/** 12 selected nodes (6 of them fall back in crash-loop for `halt`, 3 h after the release) and 18 production nodes. */
+/** 40 selected nodes (30 of them fall back in crash-loop for `halt`, 3 h after the release), 40 production. */
 function nodeInfo(i: number, scenario: Scenario, hour: number): NodeInfo {
   // For `wait` the release comes out with the watch's own scan, after the recorded hours.
   const releaseOut = hour >= (scenario === 'wait' ? HOURS : 1);
-  const base = { commit: 'c0ffee0000', draw: i < 12 ? 0.01 : 0.5, probability: 0.4 };
-  if (i >= 12) return { ...base, version: '0.9', commit: 'abc0000000', mode: 'production', reason: 'not-selected' };
-  if (scenario === 'halt' && i < 6 && hour >= 4)
+  const base = { commit: 'c0ffee0000', draw: i < SELECTED ? 0.01 : 0.5, probability: 0.4 };
+  if (i >= SELECTED)
+    return { ...base, version: '0.9', commit: 'abc0000000', mode: 'production', reason: 'not-selected' };
+  if (scenario === 'halt' && i < (SELECTED * 3) / 4 && hour >= 4)
     return { ...base, version: '0.9', commit: 'abc0000000', mode: 'production', reason: 'crash-loop' };
-  return { ...base, version: releaseOut ? '2.0' : '1.0', mode: 'preprod', reason: 'selected' };
+  if (!releaseOut) return { ...base, version: '1.0', commit: 'b0b0000000', mode: 'preprod', reason: 'selected' };
+  return { ...base, version: '2.0', mode: 'preprod', reason: 'selected' };
 }
 
 function resultOf(target: string, info: NodeInfo): NodeResult {
@@ -97,7 +103,7 @@ describe('fleet watch serves the verdict; the workflow check passes only on prom
   for (const scenario of ['promote', 'halt', 'wait'] as const) {
     const exit = scenario === 'promote' ? 0 : 1;
     it(`${scenario}: curl /gate.json agrees with \`gate\` on the same history; the check exits ${exit}`, async () => {
-      fleet = await startReleaseFleet(Array.from({ length: 30 }, (_, i) => nodeInfo(i, scenario, 0)));
+      fleet = await startReleaseFleet(Array.from({ length: NODES }, (_, i) => nodeInfo(i, scenario, 0)));
       const file = path.join(tmp.dir, 'h.log');
       await writeHistory(file, fleet, scenario);
       const store = `file:${file}`;
@@ -115,7 +121,7 @@ describe('fleet watch serves the verdict; the workflow check passes only on prom
         '0',
       ]);
       const metrics = (await watch.waitFor(/serving (http:\/\/127\.0\.0\.1:\d+)\/metrics/))[1];
-      await watch.waitFor(/scan at \S+: 30 of 30 answered; gate \w+/, { stream: 'stderr' });
+      await watch.waitFor(/scan at \S+: 80 of 80 answered; gate \w+/, { stream: 'stderr' });
       const curl = await run('curl', ['-sS', '--fail', `${metrics}/gate.json`]);
       const served = JSON.parse(curl.stdout);
       const gate = await runCli(['gate', '--history', store, '--config', config, '--json']);
@@ -143,7 +149,7 @@ describe('fleet watch serves the verdict; the workflow check passes only on prom
   }
 
   it('the check fails when the gate judged another commit than the pull request’s head', async () => {
-    fleet = await startReleaseFleet(Array.from({ length: 30 }, (_, i) => nodeInfo(i, 'promote', 0)));
+    fleet = await startReleaseFleet(Array.from({ length: NODES }, (_, i) => nodeInfo(i, 'promote', 0)));
     const file = path.join(tmp.dir, 'h.log');
     await writeHistory(file, fleet, 'promote');
     watch = startCli([

@@ -50,7 +50,7 @@ export function gateReportFixture(overrides: Partial<GateReport> = {}): GateRepo
     ...base,
     verdict: 'wait',
     note: null,
-    release: { version: HOSTILE_TEXT, commit: 'c0ffee0123456789' },
+    release: { ...base.release, version: HOSTILE_TEXT, commit: 'c0ffee0123456789' },
     evidence,
     scans: 53,
     timeline: fixtureTimeline(),

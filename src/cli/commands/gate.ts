@@ -78,7 +78,8 @@ export async function runGate(options: GateCommandOptions, io: GateIo): Promise<
     settings,
     release: options.release,
     at: options.at,
-    timeline: options.html !== undefined,
+    // The reports for people chart the decisive numbers and show their latest estimates; text and JSON stay fast.
+    timeline: options.html !== undefined || options.markdown === true,
   });
   await writeReport(report, options, io);
   return GATE_EXIT[report.verdict];
