@@ -64,3 +64,14 @@ describe('gate history: bounded input', () => {
     );
   });
 });
+
+describe('gate history: errors never echo raw text from the file', () => {
+  it('a scan number or format version holding escape codes is quoted and escaped', () => {
+    const scan = { seq: '\u001b[2J1', at: '2026-01-01T00:00:00.000Z', totals: totalsOf([]), changes: [] };
+    const error = caught(() => decodeHistory(Buffer.from(headerLine() + encodeLine(scan)))) as Error;
+    expect(error.message).to.equal("line 2: expected scan number 1, got '\\u001b[2J1'");
+    const header = encodeLine({ format: 'fluxos-preprod-history', version: '\u0007x' });
+    const bad = caught(() => decodeHistory(Buffer.from(header))) as Error;
+    expect(bad.message).to.equal("line 1: history format version '\\u0007x' is not supported (expected 1)");
+  });
+});

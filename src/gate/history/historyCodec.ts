@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import type { NodeChange } from './observation';
 import { type Counts, emptyCounts, type ScanRecord, type ScanTotals } from './scanRecord';
+import { describeValue } from '../../text';
 
 export const HISTORY_FORMAT = 'fluxos-preprod-history';
 export const HISTORY_VERSION = 1;
@@ -91,7 +92,7 @@ export function checkHeader(value: unknown, line: number): void {
   if (value.version !== HISTORY_VERSION) {
     throw new HistoryFormatError(
       line,
-      `history format version ${String(value.version)} is not supported (expected ${HISTORY_VERSION})`,
+      `history format version ${describeValue(value.version)} is not supported (expected ${HISTORY_VERSION})`,
     );
   }
 }
@@ -163,7 +164,7 @@ export function checkScan(value: unknown, line: number, previous: ScanRecord | n
   };
   if (!isObject(value)) return fail('a scan is not an object');
   const expectedSeq = previous === null ? 1 : previous.seq + 1;
-  if (value.seq !== expectedSeq) fail(`expected scan number ${expectedSeq}, got ${String(value.seq).slice(0, 20)}`);
+  if (value.seq !== expectedSeq) fail(`expected scan number ${expectedSeq}, got ${describeValue(value.seq)}`);
   const at = typeof value.at === 'string' ? Date.parse(value.at) : Number.NaN;
   if (!Number.isFinite(at)) fail('the scan has no valid time');
   if (previous !== null && at <= Date.parse(previous.at)) fail('the scan is not later than the one before');
