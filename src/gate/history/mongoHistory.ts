@@ -10,6 +10,7 @@
 import type { Collection, Db, MongoClient } from 'mongodb';
 import { PreprodError, describeError } from '../../errors';
 import { dbNameFromUrl, redact } from '../../state/mongoStateStore';
+import { describeValue } from '../../text';
 import { checkScan, HistoryFormatError } from './historyCodec';
 import { checkFollows, type HistoryStore, type HistoryTail, type ReadOptions } from './history';
 import { tailOf } from './fileHistory';
@@ -166,7 +167,8 @@ export class MongoHistory implements HistoryStore {
       const lists = changesBySeq.get(doc._id) ?? [];
       const changes: NodeChange[] = [];
       for (let part = 0; part < doc.parts; part += 1) {
-        if (lists[part] === undefined) throw this.corrupt(`scan ${doc._id} misses part ${part} of its changes`);
+        if (lists[part] === undefined)
+          throw this.corrupt(`scan ${describeValue(doc._id)} misses part ${part} of its changes`);
         changes.push(...lists[part]);
       }
       const at = doc.at instanceof Date ? doc.at.toISOString() : null;
@@ -179,7 +181,7 @@ export class MongoHistory implements HistoryStore {
           ),
         );
       } catch (error) {
-        if (error instanceof HistoryFormatError) throw this.corrupt(`scan ${String(doc._id)}: ${error.problem}`);
+        if (error instanceof HistoryFormatError) throw this.corrupt(`scan ${describeValue(doc._id)}: ${error.problem}`);
         throw error;
       }
       options.onProgress?.(scans.length, docs.length);
