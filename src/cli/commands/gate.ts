@@ -11,7 +11,7 @@ import type { GateReport } from '../../gate/judge/gate';
 import type { ScanRecord } from '../../gate/history/scanRecord';
 import { isoTime } from './record';
 
-export const GATE_EXIT = { promote: 0, halt: 1, wait: 3, unreadable: 4, inconclusive: 5 } as const;
+export const GATE_EXIT = { promote: 0, halt: 1, wait: 3, unreadable: 4 } as const;
 
 interface GateCommandOptions {
   history: string;
