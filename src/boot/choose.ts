@@ -5,9 +5,8 @@
  */
 import { choosePreprodOrFallback } from '../checkout/plan';
 import { describeError } from '../errors';
-import { done, notePending, type BootRun, type Step } from './context';
+import { done, notePending, type BootRun, type Planned, type Step } from './context';
 import { stayResult } from './persist';
-import type { Planned } from './steps';
 
 /** A fetch gets what is left of the deadline, never more than its own timeout. */
 function fetchBudget(run: BootRun): number {

@@ -9,11 +9,10 @@ import { storeWritesRequired, writesForLanding, type Landing } from '../cohort/l
 import type { StoreWrite } from '../cohort/records';
 import { describeError } from '../errors';
 import type { ReasonCode } from '../types';
-import { checkDeadline, done, notePending, type BootRun, type Step } from './context';
+import { checkDeadline, done, notePending, type BootRun, type Planned, type Step } from './context';
 import type { Inputs } from './inputs';
 import { removeRestartMarker } from './restartMarker';
 import { resultFrom, type BootResult, type ResultParts } from './result';
-import type { Planned } from './steps';
 
 /** A result of this run (status carries what it could not know). */
 export function leaveResult(run: BootRun, parts: Omit<ResultParts, 'settings'>): BootResult {
