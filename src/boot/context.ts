@@ -68,6 +68,18 @@ export interface Planned {
   reason: ReasonCode;
 }
 
+/**
+ * What an action that may fail without ending the run reports: it worked, or why not, in one sentence for
+ * the log and the result. One type for it, so `null` never has to mean success.
+ */
+export type Attempt = { ok: true } | { ok: false; why: string };
+
+export const SUCCEEDED: Attempt = Object.freeze({ ok: true });
+
+export function failedBecause(why: string): Attempt {
+  return { ok: false, why };
+}
+
 /** A step either ends the run with a result or hands the next step what it found. */
 export type Step<T> = { done: BootResult } | { next: T };
 

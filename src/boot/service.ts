@@ -15,12 +15,11 @@ import { safeLogger, type Logger } from '../logger';
 import type { ProcessContext } from '../restart/strategy';
 import type { StateStore } from '../state';
 import type { ReasonCode, RestartStrategy, Settings } from '../types';
-import type { BackgroundTimings } from './background';
 import type { BootDeps } from './context';
 import { PENDING_FLUX_INFO, type FluxInfoFields } from './fluxInfo';
 import { markHealthyLogged, type HealthyReport } from './healthy';
 import { resultFrom, toFluxInfo, type BootResult } from './result';
-import { runBackground, runWithDeadline, runStatus } from './run';
+import { runBackground, runWithDeadline, runStatus, type CheckTimings } from './run';
 import { storeGetter, type DbSource } from './storeWait';
 
 export type { BootResult, PendingStep } from './result';
@@ -47,7 +46,7 @@ export interface PreprodServiceOptions {
   /** The preprod recheck and the deferred check of a long-lived process. Default true; a one-shot CLI boot: false. */
   backgroundChecks?: boolean;
   /** Test seams. */
-  backgroundTimings?: Partial<BackgroundTimings>;
+  backgroundTimings?: Partial<CheckTimings>;
   now?: () => Date;
   random?: RandomSource;
   exit?: (code: number) => void;
