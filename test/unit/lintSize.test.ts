@@ -27,7 +27,7 @@ const messages = (relativePath: string, text: string): string[] =>
   size.checkText(relativePath, text).map((v) => `${v.line}: ${v.message}`);
 
 describe('the size limits of npm run lint (tools/lint/size.js)', function () {
-  it('has the limits the design states: 60-line functions, 300-line files (400 an orchestrator), 120 characters', function () {
+  it('has the limits the design states: 60-line functions, 300-line files (400: orchestrator), 120 chars', function () {
     expect(size.LIMITS).to.deep.equal({ functionLines: 60, fileLines: 300, orchestratorLines: 400, lineChars: 120 });
   });
 
