@@ -129,11 +129,12 @@ function storeUnavailable(run: BootRun, inputs: Inputs, head: Head): BootResult 
   return leaveResult(run, { head, before: head.branch, decision: null, reason: 'store-unavailable', message });
 }
 
-/** The decision, then where the checkout should go: nowhere (the run ends), or a switch to fetch for. */
+/** The remote that fetches from the configured upstream, null when none does. */
 function findRemote(run: BootRun): Promise<string | null> {
   return run.checkout.findRemote(run.settings.preProd.remote);
 }
 
+/** The decision, then where the checkout should go: nowhere (the run ends), or a switch to fetch for. */
 async function planCheckout(run: BootRun, inputs: Inputs): Promise<Step<Planned>> {
   const preProd = run.settings.preProd;
   const decision = decideFrom(run, inputs);
