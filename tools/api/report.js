@@ -91,7 +91,7 @@ function withoutPrivates(node) {
 
 function report() {
   if (!fs.existsSync(ENTRY)) throw new Error(`Expected ${path.relative(ROOT, ENTRY)} to exist: run npm run build.`);
-  const program = ts.createProgram([ENTRY], { noEmit: true, skipLibCheck: true, strict: true, types: ['node'] });
+  const program = ts.createProgram([ENTRY], { noEmit: true, skipLibCheck: true, strict: true, types: [] });
   const checker = program.getTypeChecker();
   const moduleSymbol = checker.getSymbolAtLocation(program.getSourceFile(ENTRY));
   const printer = ts.createPrinter({ removeComments: true, newLine: ts.NewLineKind.LineFeed });
