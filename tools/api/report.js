@@ -123,7 +123,13 @@ function report() {
     }
   }
   const sortedText = (texts) => [...new Set(texts)].sort().join('\n\n');
-  return `${HEADER}\n// Exported by the package entry.\n\n${sortedText(exported)}\n\n// Reached from the exports.\n\n${sortedText(reached)}\n`;
+  const sections = [
+    '// Exported by the package entry.',
+    sortedText(exported),
+    '// Reached from the exports.',
+    sortedText(reached),
+  ];
+  return `${HEADER}\n${sections.join('\n\n')}\n`;
 }
 
 module.exports = { report, REPORT };

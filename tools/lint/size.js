@@ -12,7 +12,7 @@
  * Functions are found with the TypeScript compiler's parser, so a brace in a
  * string or a regular expression never confuses the count.
  *
- * Usage: node tools/lint/size.js [PATH...]   (default: src test bench tools/lint)
+ * Usage: node tools/lint/size.js [PATH...]   (default: src test bench and tools/lint, api, test)
  * Prints one line per violation, `path:line: what`, and exits 1 when there is
  * any, 2 on bad usage.
  */
@@ -36,7 +36,7 @@ function fileLimit(lines) {
     : LIMITS.fileLines;
 }
 const ROOT = path.resolve(__dirname, '..', '..');
-const DEFAULT_PATHS = ['src', 'test', 'bench', 'tools/lint'];
+const DEFAULT_PATHS = ['src', 'test', 'bench', 'tools/lint', 'tools/api', 'tools/test'];
 const SOURCE_EXTENSIONS = ['.ts', '.js'];
 /** Directories never walked: build output, dependencies, caches. */
 const SKIPPED_DIRS = new Set(['node_modules', 'build', '.cache', '.git']);
