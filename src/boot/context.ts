@@ -70,7 +70,8 @@ export interface Planned {
 
 /**
  * What an action that may fail without ending the run reports: it worked, or why not, in one sentence for
- * the log and the result. One type for it, so `null` never has to mean success.
+ * the log and the result. One type for it, so `null` never has to mean success (persist.ts, choose.ts;
+ * healthy.ts still answers `string | null` and is the next to take it).
  */
 export type Attempt = { ok: true } | { ok: false; why: string };
 
