@@ -93,7 +93,7 @@ describe('GET /flux/preprod from the recipe, while /flux/info fails (stand-in Fl
     expect(result.health?.bootedAt).to.be.a('number');
   });
 
-  it('without the package the route still answers (version only), and the node is degraded, state unknown', async () => {
+  it('without the package the route still answers (version only); the node is degraded, state unknown', async () => {
     const port = await startNode('no-package', { broken: true, withPackage: false });
     const cheap = await getJson(port, '/flux/preprod');
     expect(cheap).to.deep.equal({ status: 'success', data: { flux: { version: '8.17.0' } } });
