@@ -30,6 +30,12 @@ export interface HealthFleetOptions {
   harmed?: (node: HealthNode) => boolean;
   /** A provider whose every node reads bad over [from, to). */
   outage?: { provider: string; from: number; to: number };
+  /**
+   * The signal played: `apps` (above) or `restarts` (good unless FluxOS restarted since the last scan:
+   * about weekly, plus the switch onto the release; harmed nodes restart every `restartEvery` scans).
+   */
+  signal?: 'apps' | 'restarts';
+  restartEvery?: number;
 }
 
 function pick(random: () => number, shares: readonly number[]): number {
@@ -55,6 +61,18 @@ export function healthFleet(options: HealthFleetOptions): HealthNode[] {
       provider: PROVIDERS[pick(random, PROVIDER_SHARES)],
       series: new Int8Array(scans),
     };
+    if (options.signal === 'restarts') {
+      const harmed = onRelease && (options.harmed?.(node) ?? true) && random() < (options.harm ?? 0);
+      const every = options.restartEvery ?? 4;
+      fill(node.series, (scan) => {
+        const since = scan - (node.releaseAt ?? Infinity);
+        if (since === 0) return BAD;
+        if (harmed && since > 0 && since % every === 0) return BAD;
+        return random() < 1 / 168 ? BAD : GOOD;
+      });
+      nodes.push(node);
+      continue;
+    }
     const hosts = random() < HOSTING;
     const harmed = onRelease && hosts && (options.harmed?.(node) ?? true) && random() < (options.harm ?? 0) / HOSTING;
     let lostAt = Infinity;

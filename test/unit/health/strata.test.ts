@@ -155,5 +155,18 @@ describe('health statistics', () => {
       );
       expect(halted / RUNS).to.be.at.least(0.95);
     });
+
+    it(`5% of release nodes restart every 4 h after the health mark: halted within 24 h in ≥ 95% (${RUNS} runs)`, () => {
+      let halted = 0;
+      let falseHalts = 0;
+      for (let seed = 3000; seed < 3000 + RUNS; seed += 1) {
+        const at = firstHalt(healthFleet({ seed, signal: 'restarts', harm: 0.05, restartEvery: 4 }));
+        if (at !== null && at <= 12 + 24) halted += 1;
+        if (seed < 3000 + RUNS / 4 && firstHalt(healthFleet({ seed, signal: 'restarts' })) !== null) falseHalts += 1;
+      }
+      console.log(`      halted ≤ 24 h: ${halted} of ${RUNS}; without the harm, halts: ${falseHalts} of ${RUNS / 4}`);
+      expect(halted / RUNS).to.be.at.least(0.95);
+      expect(falseHalts).to.equal(0);
+    });
   });
 });
