@@ -156,7 +156,7 @@ describe('health statistics', () => {
       expect(halted / RUNS).to.be.at.least(0.95);
     });
 
-    it(`5% of release nodes restart every 4 h after the health mark: halted within 24 h in ≥ 95% (${RUNS} runs)`, () => {
+    it(`5% of release nodes restart every 4 h past the health mark: halted within 24 h in ≥ 95% (${RUNS} runs)`, () => {
       let halted = 0;
       let falseHalts = 0;
       for (let seed = 3000; seed < 3000 + RUNS; seed += 1) {
