@@ -18,6 +18,14 @@ interface NodeRecord {
   provider: string | null;
 }
 
+/** One answering node of a scan, as the history keeps it. */
+export interface StoredScanEntry {
+  key: string;
+  stored: StoredHealth;
+  preprod: boolean;
+  commit: string | null;
+}
+
 /** Keyed by `host:port` in a Map: addresses come from the node list, never plain-object keys. */
 export class HealthLedger {
   private readonly nodes = new Map<string, NodeRecord>();
@@ -30,26 +38,40 @@ export class HealthLedger {
     return this.scans;
   }
 
-  /** Adds one scan's results (any order, each node at most once). */
+  /** Adds one scan's results (any order, each node at most once), as the history would store them. */
   addScan(results: readonly NodeResult[]): void {
-    const scan = this.scans;
     const answered = results.filter((r) => isAnswered(r.kind) && r.health !== undefined);
     const lags = blockLags(answered.map((r) => r.health?.blocks ?? null));
-    answered.forEach((result, i) => {
-      const key = `${result.host}:${result.port}`;
-      const record = this.nodes.get(key) ?? { stored: [], releaseAt: null, arcane: false, provider: null };
-      const previous = lastKnown(record.stored);
-      const health = result.health as NonNullable<NodeResult['health']>;
-      const stored = toStored(health, lags[i], result.ms, previous);
+    this.addStoredScan(
+      answered.map((result, i) => {
+        const key = `${result.host}:${result.port}`;
+        const health = result.health as NonNullable<NodeResult['health']>;
+        const previous = lastKnown(this.nodes.get(key)?.stored ?? []);
+        return {
+          key,
+          stored: toStored(health, lags[i], result.ms, previous),
+          preprod: (result.kind === 'degraded' ? result.state : result.kind) === 'preprod',
+          commit: result.commit ?? null,
+        };
+      }),
+    );
+  }
+
+  /**
+   * Adds one scan as the history keeps it: per answering node its stored health, whether it said it runs
+   * preprod and its commit. The judge rebuilds a ledger from the history this way.
+   */
+  addStoredScan(entries: readonly StoredScanEntry[]): void {
+    const scan = this.scans;
+    for (const entry of entries) {
+      const record = this.nodes.get(entry.key) ?? { stored: [], releaseAt: null, arcane: false, provider: null };
       // Degraded scans know nothing of these: the last known values stand.
-      if (health.degraded === null) record.arcane = health.arcane;
-      record.provider = stored.provider ?? record.provider;
-      record.stored[scan] = { ...stored, provider: record.provider };
-      const state = result.kind === 'degraded' ? result.state : result.kind;
-      if (record.releaseAt === null && state === 'preprod' && result.commit === this.releaseCommit)
-        record.releaseAt = scan;
-      this.nodes.set(key, record);
-    });
+      if (entry.stored.degraded === null) record.arcane = entry.stored.arcane;
+      record.provider = entry.stored.provider ?? record.provider;
+      record.stored[scan] = { ...entry.stored, provider: record.provider };
+      if (record.releaseAt === null && entry.preprod && entry.commit === this.releaseCommit) record.releaseAt = scan;
+      this.nodes.set(entry.key, record);
+    }
     this.scans += 1;
   }
 
