@@ -82,6 +82,7 @@ export interface PreProdInfo {
     rolledAt: string | null;
     nextRollAt: string | null;
     optedOut: boolean;
+    bootedAt: string | null;
 }
 
 export interface PreProdSettings {

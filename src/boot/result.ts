@@ -6,7 +6,7 @@ import type { Head } from '../checkout';
 import type { Decision } from '../cohort/decide';
 import type { ResolvedRestart } from '../restart/strategy';
 import type { Mode, ReasonCode, Settings } from '../types';
-import type { FluxInfoFields } from './fluxInfo';
+import { PROCESS_BOOTED_AT, type FluxInfoFields } from './fluxInfo';
 
 /** The step whose outcome `status` could not know without taking it (docs/design.md §8). */
 export type PendingStep = 'draw' | 'fetch' | 'store-write';
@@ -93,6 +93,7 @@ export function toFluxInfo(result: BootResult, settings: Settings | null): FluxI
       rolledAt: result.cohort?.rolledAt ?? null,
       nextRollAt: result.cohort?.nextRollAt ?? null,
       optedOut: result.optedOut,
+      bootedAt: PROCESS_BOOTED_AT,
     }),
   });
 }

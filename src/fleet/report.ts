@@ -3,6 +3,7 @@
  * Prometheus text for a scrape. Pure. Version strings and other keys come
  * from strangers: every renderer escapes them for its own format.
  */
+import { healthLines } from '../health/healthTable';
 import type { Counts, FleetSummary } from './aggregate';
 import { MAX_VERSION_SERIES, topCounts } from '../gate/report/seriesCap';
 
@@ -55,6 +56,7 @@ export function formatTable(summary: FleetSummary): string {
     row('preprod', summary.preprod),
     row('production', summary.production),
     row('unknown', summary.unknown, '  (no preProdNode in /flux/info)'),
+    row('degraded', summary.degraded, '  (answered with an error envelope: FluxOS up, a component failed)'),
     row('failed', summary.failedTotal),
     '',
   ];
@@ -86,6 +88,8 @@ export function formatTable(summary: FleetSummary): string {
     ...versionLines('unknown', summary.versions.unknown),
     '',
     `Failures: ${list(summary.failed, { skipZero: true })}`,
+    '',
+    ...healthLines(summary.health),
   );
   if (summary.dropped && summary.dropped.total > 0) {
     lines.push(

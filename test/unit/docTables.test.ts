@@ -155,11 +155,11 @@ describe('the documented tables agree with the code', function () {
     });
 
     it('names a new file, and a new folder with no row', function () {
-      const files = [...srcFiles(), 'gate/judge/predicates.ts', 'health/probe.ts'];
+      const files = [...srcFiles(), 'gate/judge/predicates.ts', 'probe/probe.ts'];
       expect(checkFileMap(design, 'docs/design.md', files)).to.deep.equal([
         'docs/design.md §10: `gate/judge/predicates.ts` exists but is not named in the `gate/` row ' +
           '(add `judge/predicates.ts`).',
-        'docs/design.md §10: `health/probe.ts` exists but the map has no `health/` row.',
+        'docs/design.md §10: `probe/probe.ts` exists but the map has no `probe/` row.',
       ]);
     });
 
