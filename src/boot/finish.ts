@@ -33,7 +33,7 @@ export function strategyOf(run: BootRun): ResolvedRestart {
 /** What status predicts, or what a background check does instead of moving the checkout under FluxOS. */
 async function withoutMoving(run: BootRun, planned: Planned, release: () => Promise<void>): Promise<BootResult> {
   const { head, decision, branch, reason } = planned;
-  const message = `${describeDecision(decision)}; the next boot moves ${head.branch ?? 'HEAD'} → ${branch}`;
+  const message = `${describeDecision(decision)}; the next boot ${movesTo(planned)}`;
   if (run.kind === 'status')
     return leaveResult(run, { head, before: head.branch, decision, reason, after: branch, message });
   const strategy = strategyOf(run);
@@ -77,10 +77,20 @@ export async function switchCheckout(
   return finishSwitch(run, planned, switched, release);
 }
 
+/** What the next boot does, in words: a move to another branch, or off a withdrawn commit. */
+function movesTo(planned: Planned): string {
+  const { head, branch, newTip } = planned;
+  if (newTip === undefined) return `moves ${head.branch ?? 'HEAD'} → ${branch}`;
+  const off = `${head.commit.slice(0, 12)}, which ${branch} no longer contains`;
+  return `moves ${branch} off ${off}, to ${newTip.slice(0, 12)}`;
+}
+
 function switchedMessage(planned: Planned, switched: SwitchResult, strategy: ResolvedRestart): string {
   const changed = planned.reason !== planned.decision.reason ? ` (${planned.reason})` : '';
   const unfinished = planned.inputs.unfinished ? ', finishing a switch an earlier boot left unfinished' : '';
-  const moved = `switched ${planned.head.branch} → ${planned.branch}${changed} at ${switched.to.slice(0, 12)}`;
+  const withdrawn = planned.newTip === undefined ? '' : ` (${planned.head.commit.slice(0, 12)} was withdrawn)`;
+  const at = switched.to.slice(0, 12);
+  const moved = `switched ${planned.head.branch} → ${planned.branch}${changed}${withdrawn} at ${at}`;
   return `${describeDecision(planned.decision)}; ${moved}${unfinished}; restart: ${strategy}`;
 }
 

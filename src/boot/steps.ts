@@ -6,6 +6,7 @@
  * `status` runs the same steps without taking the ones that write or move.
  */
 import type { Head } from '../checkout';
+import { withdrawnBy } from '../checkout/convergence';
 import { planSwitch, planWithoutRemote, tracksAnotherRemote } from '../checkout/plan';
 import { decide, decideWithoutStore, describeDecision, type BranchDecision, type Decision } from '../cohort/decide';
 import { describeError } from '../errors';
@@ -28,6 +29,8 @@ export interface Planned {
   /** The branch the checkout goes to (the decision's, or production when preprod is unusable). */
   branch: string;
   reason: ReasonCode;
+  /** Set when the node stays on preprod but moves off a withdrawn commit to the new tip (docs/design.md §4). */
+  newTip?: string;
 }
 
 /** The whole run; the service races a boot against the deadline. */
@@ -141,6 +144,21 @@ function storeUnavailable(run: BootRun, inputs: Inputs, head: Head): BootResult 
   return leaveResult(run, { head, before: head.branch, decision: null, reason: 'store-unavailable', message });
 }
 
+/**
+ * A preprod node whose local remote-tracking preprod (as the last fetch, the
+ * watchdog's included, left it) no longer contains HEAD: preprod was withdrawn
+ * and the node must look again (docs/design.md §4). No network; only nodes on
+ * preprod pay for it (one git process when HEAD is the tip).
+ */
+async function withdrawnLocally(run: BootRun, head: Head): Promise<boolean> {
+  const { branch } = run.settings.preProd;
+  if (head.branch !== branch) return false;
+  // The remote preprod tracks (our switch sets it): no process to find it. No upstream, no look.
+  const remote = head.upstream?.url ? head.upstream.remote : null;
+  if (remote === null) return false;
+  return (await withdrawnBy(run.checkout, remote, branch, head.commit).catch(() => null)) !== null;
+}
+
 /** The decision, then where the checkout should go: nowhere (the run ends), or a switch to fetch for. */
 function findRemote(run: BootRun): Promise<string | null> {
   return run.checkout.findRemote(run.settings.preProd.remote);
@@ -168,7 +186,11 @@ async function planCheckout(run: BootRun, inputs: Inputs): Promise<Step<Planned>
   }
   // "Already on it" is not done when an earlier boot's switch was cut short (HEAD may name the branch
   // over a half-old work tree), nor when a background recheck found preprod unusable: look again.
-  const lookAgain = inputs.unfinished || (inputs.marker?.recheck ?? false) || run.lookAgain === true;
+  const lookAgain =
+    inputs.unfinished ||
+    (inputs.marker?.recheck ?? false) ||
+    run.lookAgain === true ||
+    (plan.action === 'none' && (await withdrawnLocally(run, head)));
   if (plan.action === 'none' && lookAgain && head.branch !== null) {
     const remote = await run.checkout.findRemote(preProd.remote);
     if (remote !== null) plan = { action: 'switch', from: head.branch, to: target, remote };
