@@ -6,7 +6,7 @@
  * over a new checkout.
  */
 import * as path from 'node:path';
-import type { Head, SwitchResult } from '../checkout';
+import type { Head, PendingSwitch, SwitchResult } from '../checkout';
 import { describeDecision } from '../cohort/decide';
 import { describeError } from '../errors';
 import { installCommandFor, runInstall, startDetachedInstall } from '../restart/install';
@@ -51,6 +51,19 @@ async function withoutMoving(run: BootRun, planned: Planned, release: () => Prom
   });
 }
 
+/**
+ * What a failed switch left on disk (docs/design.md §4): HEAD alone does not say it. A checkout that
+ * began and stopped before HEAD moved (a full disk) leaves part of the target's files in the work tree.
+ */
+function onDisk(current: Head, target: string, pending: PendingSwitch | null): string {
+  const named = `HEAD names ${current.branch ?? 'no branch'} at ${current.commit.slice(0, 12)}`;
+  const begun = pending?.checkout;
+  if (begun === undefined) return `${named}; the work tree was not changed`;
+  if (current.commit === begun.from)
+    return `${named}, but git stopped part way: the work tree holds part of ${target}'s files`;
+  return `${named}; the work tree may not be complete`;
+}
+
 /** The forced checkout: the commit point. A failure is reported as it is, with HEAD read again. */
 export async function switchCheckout(
   run: BootRun,
@@ -69,8 +82,8 @@ export async function switchCheckout(
     // again. The decision is saved, so the next boot decides the same and finishes the switch.
     const current = (await run.checkout.head().catch(() => null)) ?? head;
     const failed = `switch-failed: ${head.branch} → ${branch}: ${describeError(error)}`;
-    const where = `the checkout is on ${current.branch ?? 'a detached HEAD'}`;
-    const message = `${describeDecision(decision)}; ${failed}; ${where}, no restart, the next boot finishes the switch`;
+    const where = onDisk(current, branch, await run.checkout.pendingSwitch().catch(() => null));
+    const message = `${describeDecision(decision)}; ${failed}; ${where}; no restart, the next boot finishes the switch`;
     run.logger.error(message);
     return leaveResult(run, { head: current, before: head.branch, decision, reason: 'switch-failed', message });
   }

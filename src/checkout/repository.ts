@@ -175,11 +175,16 @@ export class Repository implements Checkout {
     const diff = parseNameStatusZ((await this.git.run(diffArgs)).stdout);
     const unfinished = await this.pendingSwitch();
     const depsChanged = (unfinished?.depsChanged ?? false) || (await this.dependenciesChanged(from, to, diff));
+    // A checkout cut short where HEAD had not moved yet (a full disk): its writes are still in the work tree.
+    const cutShort = unfinished?.checkout?.from === from ? unfinished.checkout : undefined;
     const gitDir = await this.gitDir();
-    await writeSwitchMarker(gitDir, { branch, depsChanged });
+    await writeSwitchMarker(gitDir, { branch, depsChanged, checkout: cutShort });
     await giveToOwner(this.owner, [path.join(gitDir, SWITCH_MARKER)]);
     const saveContext = { dir: this.dir, gitDir, git: this.git, logger: this.logger, owner: this.owner };
-    await saveLocalWork(saveContext, { branch, remote, to, diff });
+    const checkoutWrites = cutShort === undefined ? undefined : await this.changedPaths(cutShort.from, cutShort.to);
+    await saveLocalWork(saveContext, { branch, remote, to, diff, checkoutWrites });
+    // From here the work tree may change: a later boot must know which files are the checkout's.
+    await writeSwitchMarker(gitDir, { branch, depsChanged, checkout: { from, to } });
 
     // Upstream first: if it fails, nothing about the checkout has changed yet. Read from the file: no process.
     if (!tracksAlready(await readRepoConfig(this.dir), branch, remote)) {
@@ -190,6 +195,12 @@ export class Repository implements Checkout {
     await this.git.run(['checkout', '--force', '--no-track', '-B', branch, to, '--']);
     this.logger.info(`${this.dir}: switched to ${branch} at ${to.slice(0, 12)} (was ${from.slice(0, 12)}).`);
     return { from, to, depsChanged };
+  }
+
+  /** The paths that differ between two commits. */
+  private async changedPaths(from: string, to: string): Promise<Set<string>> {
+    const diffArgs = ['diff', '--name-status', '-z', '--no-renames', from, to, '--'];
+    return new Set(parseNameStatusZ((await this.git.run(diffArgs)).stdout).map((entry) => entry.path));
   }
 
   /** The install must run: a tracked lockfile or the dependency fields of package.json differ (dependencies.ts). */
