@@ -19,7 +19,11 @@ export type ReasonCode =
   /** git refuses the directory (not a checkout, "dubious ownership"). */
   | 'repo-unreadable'
   /** In-process only: the settings handed over by the host are invalid; the node is left where it is. */
-  | 'config-invalid';
+  | 'config-invalid'
+  /** Another boot of this checkout held the boot lock until the deadline; the node is left where it is. */
+  | 'boot-locked'
+  /** A bug in the package stopped the boot; the node is left where it is. */
+  | 'internal-error';
 
 export const REASON_CODES: readonly ReasonCode[] = [
   'development',
@@ -35,6 +39,8 @@ export const REASON_CODES: readonly ReasonCode[] = [
   'switch-failed',
   'repo-unreadable',
   'config-invalid',
+  'boot-locked',
+  'internal-error',
 ];
 
 export type RestartStrategy = 'none' | 'nodemon' | 'exit' | 'auto';

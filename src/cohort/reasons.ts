@@ -23,6 +23,8 @@ export const EXIT_CODE_BY_REASON: Readonly<Record<ReasonCode, 0 | 1 | 2>> = Obje
   'switch-failed': 1,
   'repo-unreadable': 1,
   'config-invalid': 2,
+  'boot-locked': 1,
+  'internal-error': 1,
 });
 
 export function exitCodeForReason(reason: ReasonCode): 0 | 1 | 2 {
