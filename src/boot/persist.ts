@@ -17,7 +17,7 @@ import type { Planned } from './steps';
 
 /** A result of this run (status carries what it could not know). */
 export function leaveResult(run: BootRun, parts: Omit<ResultParts, 'settings'>): BootResult {
-  return resultFrom({ pending: run.pending, ...parts, settings: run.settings });
+  return resultFrom({ pending: run.pending, pendingSteps: run.pendingSteps, ...parts, settings: run.settings });
 }
 
 /** Applies writes in order; resolves with the error that stopped them, null when all were saved. */

@@ -15,7 +15,15 @@ import { lockBoot, releaseOnce } from './bootLock';
 import { fetchAndChoose } from './choose';
 import { checkDeadline, done, notePending, type BootRun, type Step } from './context';
 import { switchCheckout } from './finish';
-import { readFlags, readStateDocs, NO_STATE_DOCS, type FlagsRead, type Inputs, type StateDocs } from './inputs';
+import {
+  readFlags,
+  readStateDocs,
+  statusCountsOpenBoot,
+  NO_STATE_DOCS,
+  type FlagsRead,
+  type Inputs,
+  type StateDocs,
+} from './inputs';
 import { leaveResult, persistDecision, stayResult } from './persist';
 import { readRestartMarker } from './restartMarker';
 import type { BootResult } from './result';
@@ -108,7 +116,11 @@ function decideFrom(run: BootRun, inputs: Inputs): Decision | null {
   const base = { settings, flags: inputs.flags, now: run.now(), userconfigProblem: inputs.problem };
   if (inputs.storeProblem !== null) return decideWithoutStore({ ...base, random: run.random }, inputs.storeProblem);
   const restartedBy = inputs.marker !== null && inputs.marker.by !== 'finding' ? inputs.marker : null;
-  const counting = { restartMarkerAt: restartedBy?.at ?? null, countPreviousBoot: run.kind !== 'check' };
+  const now = base.now;
+  // status: a preprod boot running now is not a crash (yet); the safety net's start records can answer here.
+  const statusCounts = () => statusCountsOpenBoot(inputs.docs.healthDoc, now, settings.healthyAfterMs);
+  const countPreviousBoot = run.kind === 'boot' || (run.kind === 'status' && statusCounts());
+  const counting = { restartMarkerAt: restartedBy?.at ?? null, countPreviousBoot };
   if (run.kind !== 'status') return decide({ ...base, ...inputs.docs, random: run.random, ...counting });
   const stay = inputs.head?.branch === settings.branch ? 0 : 1 - Number.EPSILON;
   const decision = decide({ ...base, ...inputs.docs, random: () => stay, ...counting });

@@ -33,6 +33,11 @@ const REDATE_WORDS: Record<'redated' | 'restored', string> = {
 function cohortDetail(cohort: CohortInfo): string {
   const period = `rolled ${day(cohort.rolledAt)}, next roll ${day(cohort.nextRollAt)}`;
   const killed = cohort.probability === 0 ? ' (kill switch)' : '';
+  if (cohort.draw === null && cohort.rolled) {
+    // status never draws: it shows no draw, and says why the next boot makes one.
+    const why = cohort.redrawReason === null ? '' : ` (${REDRAW_WORDS[cohort.redrawReason]})`;
+    return `no valid draw yet${why}: the next boot draws; probability ${cohort.probability}${killed}`;
+  }
   if (cohort.draw === null) {
     const honoured = 'seed record without a draw, honoured until it expires';
     return `${honoured}; probability ${cohort.probability}${killed}, ${period}`;
