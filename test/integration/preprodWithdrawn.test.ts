@@ -123,6 +123,8 @@ describe('a withdrawn preprod never strands its nodes, on real git', function ()
       expect(status.message, 'status predicts the move').to.include('the next boot moves preprod off');
       const next = await loggedService(dir, store, preProd).svc.runAtBoot();
       expect(next.branch).to.deep.include({ after: 'preprod', switched: true });
+      expect(status).to.deep.include({ reason: next.reason, mode: 'preprod' });
+      expect(status.branch.after).to.equal(next.branch.after);
       expect(await bed.git(dir, 'rev-parse', 'HEAD')).to.equal(tip);
       expect(await watchdogPull(bed, dir)).not.to.match(/FAILED/);
     } finally {

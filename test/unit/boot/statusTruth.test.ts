@@ -52,4 +52,18 @@ describe('what status says', function () {
     expect(status.reason).to.equal(boot.reason);
     expect(status.branch.after).to.equal(boot.branch.after);
   });
+
+  it('a record dated a year ahead of the clock: status and boot agree, the draw kept, no move', async function () {
+    const ahead = new Date(NOW.getTime() + 365 * 86_400_000);
+    const stored = { [COHORT_KEY]: { ...cohortDoc(0.03), rolledAt: ahead, updatedAt: ahead } };
+    const setup = { stored, checkout: { branch: 'preprod' } };
+    const status = await bootWith(setup).svc.status();
+    const booted = bootWith(setup);
+    const boot = await booted.svc.runAtBoot();
+    expect(boot).to.deep.include({ mode: 'preprod', reason: 'selected' });
+    expect(boot.branch.switched).to.equal(false);
+    expect(status).to.deep.include({ mode: boot.mode, reason: boot.reason });
+    expect(status.cohort?.draw).to.equal(0.03);
+    expect(booted.store.docs.get(COHORT_KEY)).to.deep.include({ draw: 0.03, redatedFrom: ahead });
+  });
 });
