@@ -160,7 +160,7 @@ function storeUnavailable(run: BootRun, inputs: Inputs, head: Head): BootResult 
  * A preprod node whose local remote-tracking preprod (as the last fetch, the
  * watchdog's included, left it) no longer contains HEAD: preprod was withdrawn
  * and the node must look again (docs/design.md §4). No network; only nodes on
- * preprod pay for it (one git process when HEAD is the tip).
+ * preprod pay for it (no git process when the ref file shows HEAD is the tip).
  */
 async function withdrawnLocally(run: BootRun, head: Head): Promise<boolean> {
   const { branch } = run.settings.preProd;
@@ -168,6 +168,9 @@ async function withdrawnLocally(run: BootRun, head: Head): Promise<boolean> {
   // The remote preprod tracks (our switch sets it): no process to find it. No upstream, no look.
   const remote = head.upstream?.url ? head.upstream.remote : null;
   if (remote === null) return false;
+  // Most preprod nodes are at the tip they last fetched: the ref file says so, no git process.
+  const onDisk = await run.checkout.remoteTipOnDisk?.(remote, branch).catch(() => null);
+  if (onDisk === head.commit) return false;
   return (await withdrawnBy(run.checkout, remote, branch, head.commit).catch(() => null)) !== null;
 }
 

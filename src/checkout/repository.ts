@@ -5,7 +5,7 @@ import { safeLogger, type Logger } from '../logger';
 import type { PreProdSettings } from '../types';
 import { fetchBranches } from './fetchBranches';
 import { tracksAlready, upstreamOf } from './gitConfigFile';
-import { findGitDir, gitProcessEnv, readRepoConfig, realpathOr } from './gitDir';
+import { findGitDir, gitProcessEnv, readRefOnDisk, readRepoConfig, realpathOr } from './gitDir';
 import { parseHead, remoteUrlsFromConfig } from './gitOutput';
 import type { Checkout, Head, SwitchResult } from './index';
 import { LocalGit } from './localGit';
@@ -135,6 +135,13 @@ export class Repository implements Checkout {
     const ref = `refs/remotes/${remote}/${branch}^{commit}`;
     const { code, stdout } = await this.git.run(['rev-parse', '--verify', '--quiet', ref], [1]);
     return code === 0 ? stdout.trim() : null;
+  }
+
+  /** See Checkout.remoteTipOnDisk: the ref files only (gitDir.ts), null when they do not say. */
+  async remoteTipOnDisk(remote: string, branch: string): Promise<string | null> {
+    assertName(remote, 'the remote');
+    assertName(branch, 'the branch');
+    return readRefOnDisk(this.dir, `refs/remotes/${remote}/${branch}`);
   }
 
   /** Whether `ancestor` is reachable from `descendant` (`merge-base --is-ancestor`); other failures throw. */

@@ -9,6 +9,7 @@
  */
 import { expect } from 'chai';
 import * as path from 'node:path';
+import { readRefOnDisk } from '../../src/checkout/gitDir';
 import { BACKUP_REF_ROOT } from '../../src/checkout/saveLocalWork';
 import { FileStateStore } from '../../src/state';
 import { loggedService } from '../support/bootBed';
@@ -127,6 +128,24 @@ describe('a withdrawn preprod never strands its nodes, on real git', function ()
       expect(status.branch.after).to.equal(next.branch.after);
       expect(await bed.git(dir, 'rev-parse', 'HEAD')).to.equal(tip);
       expect(await watchdogPull(bed, dir)).not.to.match(/FAILED/);
+    } finally {
+      await bed.cleanup();
+    }
+  });
+
+  it('reads a remote-tracking ref from the files, loose or packed; null when they do not say', async function () {
+    const bed = await createGitBed();
+    try {
+      const dir = await bed.cloneNode('refs', { branch: 'preprod' });
+      const tip = await bed.preprodTip();
+      expect(await readRefOnDisk(dir, 'refs/remotes/origin/preprod'), 'packed by the clone').to.equal(tip);
+      await bed.git(dir, 'update-ref', 'refs/remotes/origin/preprod', await bed.masterTip());
+      expect(await readRefOnDisk(dir, 'refs/remotes/origin/preprod'), 'loose wins').to.equal(await bed.masterTip());
+      await bed.git(dir, 'pack-refs', '--all');
+      expect(await readRefOnDisk(dir, 'refs/remotes/origin/preprod'), 'packed').to.equal(await bed.masterTip());
+      expect(await readRefOnDisk(dir, 'refs/remotes/origin/nothing')).to.equal(null);
+      expect(await readRefOnDisk(dir, 'refs/remotes/../../config')).to.equal(null);
+      expect(await readRefOnDisk(tmp.dir, 'refs/remotes/origin/preprod'), 'not a checkout').to.equal(null);
     } finally {
       await bed.cleanup();
     }
