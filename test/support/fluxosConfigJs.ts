@@ -14,8 +14,8 @@ export function fluxosDefaultJs(preProd: string): string {
     "  loglevel: 'debug',",
     preProd,
     '  server: { apiport: 16127 },',
-    // eslint-disable-next-line no-template-curly-in-string
-    '  database: { local: { database: `${dbPrefix}zelfluxlocal` } },',
+    // A template literal with an expression, as FluxOS writes its database names: code, never run.
+    `  database: { local: { database: \`\${dbPrefix}zelfluxlocal\` } },`,
     '};',
     '',
   ].join('\n');
