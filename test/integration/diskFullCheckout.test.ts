@@ -60,6 +60,9 @@ describe('a switch into a full disk (real tmpfs, unshare -m)', function () {
     const app = "require('./apiServer'); // preprod\n";
     await bed.commitTo('preprod', { 'ZelBack/big.js': big, 'app.js': app }, 'Preprod ships a large file');
     const dir = await bed.cloneNode('node');
+    // The operator's own edit of a file preprod changes: saved once, by the switch that began.
+    const edit = "require('./apiServer'); // the operator's edit\n";
+    await fs.writeFile(path.join(dir, 'app.js'), edit);
     const out = path.join(bed.dir, 'out');
     await fs.mkdir(out);
     const cfg = await writeSettingsFile(bed.dir, 'settings.json', { remote: bed.upstream, probability: 1 });
@@ -85,9 +88,14 @@ describe('a switch into a full disk (real tmpfs, unshare -m)', function () {
     expect(await bed.git(node, 'rev-parse', 'HEAD'), why).to.equal(await bed.preprodTip());
     expect(await bed.git(node, 'status', '--porcelain'), why).to.equal('');
     expect(await fs.readFile(path.join(node, 'ZelBack', 'big.js'), 'utf8'), 'whole').to.equal(big);
+    // One backup: the operator's edit, saved by the first boot before git began. The recovering boot saved
+    // nothing (preprod's app.js and the half-written big.js are the checkout's own writes) and moved nothing.
     const backups = await bed.git(node, 'for-each-ref', '--format=%(refname)', `${BACKUP_REF_ROOT}/`);
-    expect(backups, `no backup of preprod's own files; ${why}`).to.equal('');
-    const folders = await fs.readdir(path.join(node, '.git', BACKUP_FOLDER)).catch(() => []);
-    expect(folders, `no files moved aside; ${why}`).to.deep.equal([]);
+    expect(backups.split('\n'), `one backup, of the operator's edit; ${why}`).to.have.length(1);
+    expect(await bed.git(node, 'show', `${backups}:app.js`), why).to.equal(edit.trim());
+    const folders = await fs.readdir(path.join(node, '.git', BACKUP_FOLDER));
+    expect(folders, why).to.have.length(1);
+    const moved = await fs.readdir(path.join(node, '.git', BACKUP_FOLDER, folders[0]));
+    expect(moved, `no files moved aside; ${why}`).to.deep.equal(['manifest.json']);
   });
 });
