@@ -192,6 +192,7 @@ export class Repository implements Checkout {
     await saveLocalWork(saveContext, { branch, remote, to, diff, checkoutWrites });
     // From here the work tree may change: a later boot must know which files are the checkout's.
     await writeSwitchMarker(gitDir, { branch, depsChanged, checkout: { from, to } });
+    await giveToOwner(this.owner, [path.join(gitDir, SWITCH_MARKER)]);
 
     // Upstream first: if it fails, nothing about the checkout has changed yet. Read from the file: no process.
     if (!tracksAlready(await readRepoConfig(this.dir), branch, remote)) {
