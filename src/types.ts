@@ -2,46 +2,8 @@
 
 export type Mode = 'preprod' | 'production' | 'skipped';
 
-/** Why a boot ended the way it did; the stable vocabulary of logs, CLI JSON and /flux/info. */
-export type ReasonCode =
-  | 'development'
-  | 'disabled'
-  | 'selected'
-  | 'not-selected'
-  | 'crash-loop'
-  | 'unmanaged-branch'
-  | 'remote-not-found'
-  | 'fetch-failed'
-  | 'preprod-unavailable'
-  | 'store-unavailable'
-  /** A switch began and did not complete; the next boot completes it. */
-  | 'switch-failed'
-  /** git refuses the directory (not a checkout, "dubious ownership"). */
-  | 'repo-unreadable'
-  /** In-process only: the settings handed over by the host are invalid; the node is left where it is. */
-  | 'config-invalid'
-  /** Another boot of this checkout held the boot lock until the deadline; the node is left where it is. */
-  | 'boot-locked'
-  /** A bug in the package stopped the boot; the node is left where it is. */
-  | 'internal-error';
-
-export const REASON_CODES: readonly ReasonCode[] = [
-  'development',
-  'disabled',
-  'selected',
-  'not-selected',
-  'crash-loop',
-  'unmanaged-branch',
-  'remote-not-found',
-  'fetch-failed',
-  'preprod-unavailable',
-  'store-unavailable',
-  'switch-failed',
-  'repo-unreadable',
-  'config-invalid',
-  'boot-locked',
-  'internal-error',
-];
+/** Why a boot ended the way it did: one record, in cohort/reasons.ts. */
+export { REASON_CODES, type ReasonCode } from './cohort/reasons';
 
 export type RestartStrategy = 'none' | 'nodemon' | 'exit' | 'auto';
 

@@ -17,11 +17,10 @@ import {
   triggerRestart,
   type ResolvedRestart,
 } from '../restart/strategy';
-import { checkDeadline, type BootRun } from './context';
+import { checkDeadline, type BootRun, type Planned } from './context';
 import { leaveResult } from './persist';
 import { restartMarkerPath, writeRestartMarker } from './restartMarker';
 import type { BootResult } from './result';
-import type { Planned } from './steps';
 
 export function strategyOf(run: BootRun): ResolvedRestart {
   return resolveRestartStrategy(

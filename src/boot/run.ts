@@ -97,11 +97,19 @@ async function runCheck(deps: BootDeps, lookAgain: boolean): Promise<BootResult 
   }
 }
 
-function timingsOf(deps: BootDeps, given: Partial<BackgroundTimings> | undefined): BackgroundTimings {
+/** The background timings, each its own knob, so a test that shortens one changes no other. */
+export interface CheckTimings extends BackgroundTimings {
+  /** How long the deferred check waits before looking for FluxOS's database again. Default 60 s. */
+  deferredRetryMs: number;
+}
+
+/** The timings of a service: the defaults, with what a test (src/testing.ts) shortened. Pure. */
+export function checkTimings(recheckHours: number, given: Partial<CheckTimings> | undefined): CheckTimings {
   return {
     firstMinMs: given?.firstMinMs ?? FIRST_MIN_MS,
     firstMaxMs: given?.firstMaxMs ?? FIRST_MAX_MS,
-    everyMs: given?.everyMs ?? deps.settings.preProd.recheckHours * 3_600_000,
+    everyMs: given?.everyMs ?? recheckHours * 3_600_000,
+    deferredRetryMs: given?.deferredRetryMs ?? DEFERRED_RETRY_MS,
   };
 }
 
@@ -111,9 +119,9 @@ export function runBackground(
   outcome: BootResult,
   seen: Seen,
   hasDbSource: boolean,
-  given: Partial<BackgroundTimings> | undefined,
+  given: Partial<CheckTimings> | undefined,
 ): Scheduler[] {
-  const timings = timingsOf(deps, given);
+  const timings = checkTimings(deps.settings.preProd.recheckHours, given);
   const work = backgroundWork(outcome, seen, hasDbSource);
   const random = Math.random;
   const scheduled: Scheduler[] = [];
@@ -125,7 +133,7 @@ export function runBackground(
     );
   }
   if (work.deferred) {
-    const retry = () => (given?.firstMinMs !== undefined ? timings.firstMinMs : DEFERRED_RETRY_MS);
+    const retry = () => timings.deferredRetryMs;
     const deferred = async (): Promise<boolean> => {
       const store = await deps.getStore(0).catch(() => null);
       if (store === null) return true; // not yet: look again later

@@ -8,12 +8,11 @@
 import type { Head } from '../checkout';
 import { withdrawnBy } from '../checkout/convergence';
 import { planSwitch, planWithoutRemote, tracksAnotherRemote } from '../checkout/plan';
-import { decide, decideWithoutStore, describeDecision, type BranchDecision, type Decision } from '../cohort/decide';
+import { decide, decideWithoutStore, describeDecision, type Decision } from '../cohort/decide';
 import { describeError } from '../errors';
-import type { ReasonCode } from '../types';
 import { lockBoot, releaseOnce } from './bootLock';
 import { fetchAndChoose } from './choose';
-import { checkDeadline, done, notePending, type BootRun, type Step } from './context';
+import { checkDeadline, done, notePending, type BootRun, type Planned, type Step } from './context';
 import { switchCheckout } from './finish';
 import {
   readFlags,
@@ -27,19 +26,6 @@ import {
 import { leaveResult, persistDecision, stayResult } from './persist';
 import { readRestartMarker } from './restartMarker';
 import type { BootResult } from './result';
-
-/** Where a switch is planned to: handed from step to step. */
-export interface Planned {
-  inputs: Inputs;
-  head: Head;
-  decision: BranchDecision;
-  remote: string;
-  /** The branch the checkout goes to (the decision's, or production when preprod is unusable). */
-  branch: string;
-  reason: ReasonCode;
-  /** Set when the node stays on preprod but moves off a withdrawn commit to the new tip (docs/design.md §4). */
-  newTip?: string;
-}
 
 /** The whole run; the service races a boot against the deadline. */
 export async function runBoot(run: BootRun): Promise<BootResult> {
@@ -174,11 +160,12 @@ async function withdrawnLocally(run: BootRun, head: Head): Promise<boolean> {
   return (await withdrawnBy(run.checkout, remote, branch, head.commit).catch(() => null)) !== null;
 }
 
-/** The decision, then where the checkout should go: nowhere (the run ends), or a switch to fetch for. */
+/** The remote that fetches from the configured upstream, null when none does. */
 function findRemote(run: BootRun): Promise<string | null> {
   return run.checkout.findRemote(run.settings.preProd.remote);
 }
 
+/** The decision, then where the checkout should go: nowhere (the run ends), or a switch to fetch for. */
 async function planCheckout(run: BootRun, inputs: Inputs): Promise<Step<Planned>> {
   const preProd = run.settings.preProd;
   const decision = decideFrom(run, inputs);

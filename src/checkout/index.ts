@@ -9,7 +9,6 @@ import type { PendingSwitch } from './switchMarker';
 export type { Upstream } from './gitConfigFile';
 
 export type { PendingSwitch } from './switchMarker';
-export type { TrackedVersion } from './trackedVersion';
 
 export interface Head {
   /** The checked-out branch; null when HEAD is detached. */

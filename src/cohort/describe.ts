@@ -1,5 +1,6 @@
 /** The one readable log line of a decision (docs/design.md §3). Pure. */
-import type { CohortInfo, Decision } from './decide';
+import type { Decision } from './decision';
+import type { CohortInfo } from './draw';
 import type { RedrawReason } from './records';
 
 function day(date: Date): string {

@@ -14,6 +14,7 @@ import { bedEnv, createGitBed, type GitBed } from '../support/gitBed';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const INDEX = path.join(ROOT, 'build/src/index.js');
+const TESTING = path.join(ROOT, 'build/src/testing.js');
 const NODEMON = path.join(ROOT, 'node_modules/.bin/nodemon');
 const NODEMON_CONFIG = { delay: 1000, watch: ['package.json', 'app.js', 'ZelBack/'], ignore: ['config/'] };
 const NODEMON_JSON = `${JSON.stringify(NODEMON_CONFIG, null, 2)}\n`;
@@ -27,10 +28,12 @@ const emit = (event) => process.stdout.write(${JSON.stringify(EVENT_PREFIX)} + s
 const { version } = JSON.parse(fs.readFileSync(path.join(__dirname, 'package.json'), 'utf8'));
 emit({ event: 'started', version });
 const config = JSON.parse(process.env.WITHDRAWN_NODEMON_CONFIG);
-const { createPreprodService, FileStateStore } = require(config.index);
+const { FileStateStore } = require(config.index);
+// The test service: the same service with shortened background timings (src/testing.ts).
+const { createTestService } = require(config.testing);
 const store = new FileStateStore(config.store);
 const log = (level) => (message) => emit({ event: 'log', level, message });
-const service = createPreprodService({
+const service = createTestService({
   repoDir: __dirname,
   store,
   settings: {
@@ -88,7 +91,13 @@ describe('a withdrawn preprod under real nodemon, with the recheck restarting', 
     await bed.commitTo('preprod', { 'ZelBack/src/release.js': 'module.exports = 1;\n' }, 'Release, first cut');
     const dir = await bed.cloneNode('node', { branch: 'preprod' });
     const withdrawn = await bed.git(dir, 'rev-parse', 'HEAD');
-    const config = { index: INDEX, remote: bed.upstream, store: path.join(bed.dir, 'state.json'), install: ['true'] };
+    const config = {
+      index: INDEX,
+      testing: TESTING,
+      remote: bed.upstream,
+      store: path.join(bed.dir, 'state.json'),
+      install: ['true'],
+    };
     running = startSupervised(NODEMON, ['app.js'], {
       cwd: dir,
       env: { ...bedEnv(), WITHDRAWN_NODEMON_CONFIG: JSON.stringify(config) },

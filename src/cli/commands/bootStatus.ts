@@ -73,8 +73,8 @@ export async function openService(
   const userconfig = await userconfigPath(options, repo);
   const logger = loggerFor(options);
   const store = await openStoreOrReport(storeUrl, logger);
-  const { createPreprodService } = await import('../../boot/service');
-  const service = createPreprodService({
+  const { createService } = await import('../../boot/service');
+  const service = createService({
     repoDir: repo,
     store,
     settings,
