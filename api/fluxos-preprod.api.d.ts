@@ -52,6 +52,7 @@ export interface BootResult {
     restart: ResolvedRestart;
     restartPending: boolean;
     pending?: PendingStep;
+    pendingSteps?: PendingStep[];
     message: string;
 }
 
@@ -145,7 +146,7 @@ export type Mode = 'preprod' | 'production' | 'skipped';
 
 export type PendingStep = 'draw' | 'fetch' | 'store-write';
 
-export type ReasonCode = 'config-invalid' | 'crash-loop' | 'development' | 'disabled' | 'fetch-failed' | 'not-selected' | 'preprod-unavailable' | 'remote-not-found' | 'repo-unreadable' | 'selected' | 'store-unavailable' | 'switch-failed' | 'unmanaged-branch';
+export type ReasonCode = 'boot-locked' | 'config-invalid' | 'crash-loop' | 'development' | 'disabled' | 'fetch-failed' | 'internal-error' | 'not-selected' | 'preprod-unavailable' | 'remote-not-found' | 'repo-unreadable' | 'selected' | 'store-unavailable' | 'switch-failed' | 'unmanaged-branch';
 
 export type RestartStrategy = 'auto' | 'exit' | 'nodemon' | 'none';
 

@@ -79,6 +79,11 @@ export interface CohortRecord {
   /** The probability in force when `value` was computed. */
   probability: number;
   updatedAt: Date;
+  /**
+   * Set when a boot whose clock was behind re-dated the record (docs/design.md §3 rule 3): the latest
+   * date the record had before. A later boot whose clock is back within that period restores it.
+   */
+  redatedFrom?: Date;
 }
 
 /**

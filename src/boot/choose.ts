@@ -3,6 +3,7 @@
  * to preprod only when it exists and contains production's tip. Going to
  * production, a failed fetch falls back to the local remote-tracking ref.
  */
+import { withdrawnBy } from '../checkout/convergence';
 import { choosePreprodOrFallback } from '../checkout/plan';
 import { describeError } from '../errors';
 import {
@@ -82,6 +83,12 @@ export async function fetchAndChoose(run: BootRun, planned: Planned): Promise<St
     branch = choice.branch;
     if (choice.reason) reason = choice.reason;
   }
+  // A node on preprod whose commit preprod no longer contains (rewound, force-pushed) converges to the tip.
+  const newTip =
+    branch === head.branch && branch === preProd.branch
+      ? await withdrawnBy(run.checkout, remote, branch, head.commit)
+      : null;
+  if (newTip !== null) return { next: { ...planned, branch, reason, newTip } };
   if (branch === head.branch && !planned.inputs.unfinished) {
     const why = reason === decision.reason ? 'already on it' : `${reason}: staying on ${branch}`;
     return done(await stayResult(run, { inputs: planned.inputs, head, decision, reason, why }));

@@ -49,6 +49,8 @@ export interface BootRun extends BootDeps {
   phase: BootPhase;
   /** status: the first step it could not take. */
   pending: PendingStep | null;
+  /** status: every step it could not take, in order, each once. */
+  pendingSteps?: PendingStep[];
   /** check: look at the remote although the node is on its branch (the preprod recheck). */
   lookAgain?: boolean;
   /** What the run found, for the background work scheduled after a boot. */
@@ -66,6 +68,8 @@ export interface Planned {
   /** The branch the checkout goes to (the decision's, or production when preprod is unusable). */
   branch: string;
   reason: ReasonCode;
+  /** Set when the node stays on preprod but moves off a withdrawn commit to the new tip (docs/design.md §4). */
+  newTip?: string;
 }
 
 /**
@@ -100,7 +104,9 @@ export function checkDeadline(run: BootRun): void {
   if (run.signal.aborted) throw new DeadlineReached();
 }
 
-/** Notes the first step status could not take. */
+/** Notes a step status could not take; the first stays `pending`, all are kept. */
 export function notePending(run: BootRun, step: PendingStep): void {
   run.pending ??= step;
+  run.pendingSteps ??= [];
+  if (!run.pendingSteps.includes(step)) run.pendingSteps.push(step);
 }

@@ -26,7 +26,7 @@ import { resultFrom, type BootResult, type ResultParts } from './result';
 
 /** A result of this run (status carries what it could not know). */
 export function leaveResult(run: BootRun, parts: Omit<ResultParts, 'settings'>): BootResult {
-  return resultFrom({ pending: run.pending, ...parts, settings: run.settings });
+  return resultFrom({ pending: run.pending, pendingSteps: run.pendingSteps, ...parts, settings: run.settings });
 }
 
 /** Applies writes in order: all saved, or the error that stopped them. */

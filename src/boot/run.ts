@@ -2,7 +2,7 @@
  * Running the steps (docs/design.md §5): a boot raced against its deadline,
  * the read-only status, and the background checks of a long-lived process.
  */
-import { describeError } from '../errors';
+import { describeError, isPreprodError } from '../errors';
 import {
   backgroundWork,
   DEFERRED_RETRY_MS,
@@ -30,18 +30,17 @@ function newRun(deps: BootDeps, kind: RunKind, controller: AbortController): Boo
 }
 
 function bugResult(run: BootRun, error: unknown): BootResult {
-  // A bug, not an expected failure: still leave the node where it is.
-  run.logger.error(`boot step failed unexpectedly, the node is left where it is: ${describeError(error)}`);
   const { head, before, decision } = phaseHead(run.phase);
-  const message = `left alone after an unexpected error: ${describeError(error)}`;
-  return resultFrom({
-    head,
-    before,
-    decision,
-    settings: run.settings,
-    reason: decision?.reason ?? 'store-unavailable',
-    message,
-  });
+  if (run.phase.name === 'lock' && isPreprodError(error, 'timeout')) {
+    // Not a bug: another boot of this checkout held the lock for as long as this one could wait.
+    const message = `boot-locked: ${describeError(error)}; the node is left where it is`;
+    run.logger.warn(message);
+    return resultFrom({ head, before, decision, settings: run.settings, reason: 'boot-locked', message });
+  }
+  // A bug, not an expected failure: still leave the node where it is, and say it is ours (not the store's).
+  run.logger.error(`boot step failed unexpectedly, the node is left where it is: ${describeError(error)}`);
+  const message = `internal-error: left alone after an unexpected error: ${describeError(error)}`;
+  return resultFrom({ head, before, decision, settings: run.settings, reason: 'internal-error', message });
 }
 
 function leftAtDeadline(run: BootRun, reason: BootResult['reason']): BootResult {

@@ -7,17 +7,17 @@
 import type { RandomSource } from './random';
 import { OPT_OUT_KEY, type PreProdSettings, type ReasonCode, type StoredDocument, type UserFlags } from '../types';
 import type { BranchDecision, Decision, DecisionFields, SkippedDecision } from './decision';
-import { evaluateCohort } from './draw';
+import { evaluateCohort, type CohortInfo } from './draw';
 import { evaluateHealth, healthWrite } from './health';
-import { isStoredOptOut, type StoreWrite } from './records';
+import { isStoredOptOut, parseBootHealth, type StoreWrite } from './records';
 
 export type { BranchDecision, Decision, SkippedDecision } from './decision';
 export { describeDecision } from './describe';
 export { markHealthyWrite } from './health';
 export type { HealthInfo } from './health';
 export type { CohortInfo } from './draw';
-export { nextRollAt, parseBootHealth, parseCohortRecord, redrawReason } from './records';
-export type { BootHealthRecord, ParsedCohort, RedrawReason, StoreWrite } from './records';
+export { cohortPeriod, nextRollAt, parseBootHealth, parseCohortRecord, redrawReason } from './records';
+export type { BootHealthRecord, ParsedCohort, PeriodVerdict, RedrawReason, StoreWrite } from './records';
 
 export interface DecisionInput {
   settings: PreProdSettings;
@@ -98,6 +98,19 @@ function optOutDecision(input: DecisionInput, writes: StoreWrite[]): BranchDecis
   return production(settings, 'disabled', { optedOut: true, needsStore: false, writes });
 }
 
+/**
+ * The date the crash-loop counter of this draw's period is kept under: the
+ * counter's own when it is one of the dates the draw has been known by (a
+ * re-dated record, rule 3), so a clock jump never starts a new period and never
+ * wipes a fallback; else the draw's rolledAt.
+ */
+export function healthPeriod(healthDoc: StoredDocument | null, cohort: CohortInfo): Date {
+  const stored = cohort.periodDates === null ? null : parseBootHealth(healthDoc);
+  if (stored === null || cohort.periodDates === null) return cohort.rolledAt;
+  const time = stored.cohortRolledAt.getTime();
+  return cohort.periodDates.some((date) => date.getTime() === time) ? stored.cohortRolledAt : cohort.rolledAt;
+}
+
 /** The whole boot decision of docs/design.md §3 and the crash-loop fallback of §9. */
 export function decide(input: DecisionInput): Decision {
   const { settings, flags, now } = input;
@@ -118,7 +131,7 @@ export function decide(input: DecisionInput): Decision {
     return production(settings, 'not-selected', { cohort, needsStore, writes });
   const health = evaluateHealth({
     healthDoc: input.healthDoc,
-    rolledAt: cohort.rolledAt,
+    rolledAt: healthPeriod(input.healthDoc, cohort),
     maxUnhealthyBoots: settings.maxUnhealthyBoots,
     now,
     restartMarkerAt: input.restartMarkerAt ?? null,

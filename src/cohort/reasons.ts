@@ -37,6 +37,14 @@ export const REASONS = {
     exit: 2,
     meaning: 'in-process: the settings FluxOS passed are invalid: left alone (the CLI stops on a bad `--config` first)',
   },
+  'boot-locked': {
+    exit: 1,
+    meaning: 'another boot of this checkout held the boot lock until the deadline: left where it was',
+  },
+  'internal-error': {
+    exit: 1,
+    meaning: 'a bug in the package stopped the boot: left where it was (the log line says what)',
+  },
 } as const satisfies Record<string, ReasonSpec>;
 
 export type ReasonCode = keyof typeof REASONS;
