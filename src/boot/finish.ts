@@ -20,6 +20,7 @@ import {
 import { checkDeadline, type BootRun } from './context';
 import { leaveResult } from './persist';
 import { restartMarkerPath, writeRestartMarker } from './restartMarker';
+import { endStart, startNewStint } from './startRecords';
 import type { BootResult } from './result';
 import type { Planned } from './steps';
 
@@ -108,6 +109,8 @@ async function finishSwitch(
     message,
   });
   run.onSwitched?.(result);
+  // Onto preprod: a new stint, in which the starts of an earlier one never count (§9).
+  if (decision.mode === 'preprod') startNewStint(run.repoDir, run.now());
   run.phase = { name: switched.depsChanged ? 'install' : 'restart', head, before, decision, reason };
   if (strategy === 'nodemon' && switched.depsChanged) {
     await installDetached(run);
@@ -178,6 +181,9 @@ export async function restartFluxos(
   // Without a restart the marker only carries a finding, for whoever restarts FluxOS: it excuses no boot.
   if (strategy !== 'none' || recheck)
     await writeRestartMarker(run.repoDir, strategy === 'none' ? 'finding' : cause, run.now(), recheck);
+  // The running start ends by the package's own hand: its exit or stop signal is no crash (§9).
+  const current = run.currentStart?.() ?? null;
+  if (strategy !== 'none' && current !== null) endStart(run.repoDir, current, run.now(), 'restart', cause);
   try {
     if (strategy !== 'exit') {
       await triggerRestart(strategy, { repoDir: run.repoDir, logger: run.logger, exit: run.exit });

@@ -17,6 +17,7 @@ import { switchCheckout } from './finish';
 import { readFlags, readStateDocs, NO_STATE_DOCS, type FlagsRead, type Inputs, type StateDocs } from './inputs';
 import { leaveResult, persistDecision, stayResult } from './persist';
 import { readRestartMarker } from './restartMarker';
+import { readStartJournal } from './startRecords';
 import type { BootResult } from './result';
 
 /** Where a switch is planned to: handed from step to step. */
@@ -105,7 +106,9 @@ function decideFrom(run: BootRun, inputs: Inputs): Decision | null {
   const base = { settings, flags: inputs.flags, now: run.now(), userconfigProblem: inputs.problem };
   if (inputs.storeProblem !== null) return decideWithoutStore({ ...base, random: run.random }, inputs.storeProblem);
   const restartedBy = inputs.marker !== null && inputs.marker.by !== 'finding' ? inputs.marker : null;
-  const counting = { restartMarkerAt: restartedBy?.at ?? null, countPreviousBoot: run.kind !== 'check' };
+  const journal = readStartJournal(run.repoDir);
+  const starts = journal === null ? null : { journal, currentId: run.currentStart?.() ?? null };
+  const counting = { restartMarkerAt: restartedBy?.at ?? null, countPreviousBoot: run.kind !== 'check', starts };
   if (run.kind !== 'status') return decide({ ...base, ...inputs.docs, random: run.random, ...counting });
   const stay = inputs.head?.branch === settings.branch ? 0 : 1 - Number.EPSILON;
   const decision = decide({ ...base, ...inputs.docs, random: () => stay, ...counting });
