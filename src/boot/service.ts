@@ -21,7 +21,7 @@ import { PENDING_FLUX_INFO, type FluxInfoFields } from './fluxInfo';
 import { markHealthyLogged, type HealthyReport } from './healthy';
 import { resultFrom, toFluxInfo, type BootResult } from './result';
 import { runBackground, runWithDeadline, runStatus } from './run';
-import { guardStartId, markStartHealthy, markStartReached, recordStart } from './startRecords';
+import { trackStart } from './startRecords';
 import { storeGetter, type DbSource } from './storeWait';
 
 export type { BootResult, PendingStep } from './result';
@@ -143,9 +143,9 @@ export function createPreprodService(options: PreprodServiceOptions): PreprodSer
   let result: BootResult | null = null;
   let info: FluxInfoFields = PENDING_FLUX_INFO;
   const timers: Array<{ stop(): void }> = [];
-  // The running start (docs/design.md §9): the guard's, or one this service records once it runs preprod code.
-  let currentStart: string | null = guardStartId();
-  shared.currentStart = () => currentStart;
+  // The running start in the start records (docs/design.md §9).
+  const starts = trackStart(shared.repoDir, shared.now);
+  shared.currentStart = starts.current;
   const stop = (): void => timers.splice(0).forEach((timer) => timer.stop());
 
   const remember = (next: BootResult): BootResult => {
@@ -159,16 +159,8 @@ export function createPreprodService(options: PreprodServiceOptions): PreprodSer
   };
   const markHealthyReport = async (): Promise<HealthyReport> => {
     if (settings === null) return { cleared: false, message: `config-invalid: ${settingsError}` };
-    const start = currentStart;
-    if (start !== null && result?.mode === 'preprod' && !result.branch.switched)
-      markStartHealthy(shared.repoDir, start, shared.now());
+    starts.healthy(result);
     return markHealthyLogged({ ...shared, settings }, result);
-  };
-
-  /** A start on preprod that no guard recorded is recorded once the package knows it runs preprod code. */
-  const noteStart = (outcome: BootResult): void => {
-    if (outcome.mode === 'preprod' && !outcome.branch.switched && currentStart === null)
-      currentStart = recordStart(shared.repoDir, shared.now());
   };
 
   const runAtBoot = async (): Promise<BootResult> => {
@@ -177,10 +169,10 @@ export function createPreprodService(options: PreprodServiceOptions): PreprodSer
       return remember(await leftAlone('config-invalid', `skipped: config-invalid (${settingsError})`));
     }
     const deps: BootDeps = { ...shared, settings };
-    if (currentStart !== null) markStartReached(shared.repoDir, currentStart, shared.now());
+    starts.reached();
     const { outcome, seen } = await runWithDeadline(deps, remember);
     remember(outcome);
-    noteStart(outcome);
+    starts.booted(outcome);
     timers.push(...scheduleAfterBoot(options, deps, { outcome, seen }, markHealthyReport));
     return outcome;
   };

@@ -106,3 +106,32 @@ export function startNewStint(repoDir: string, now: Date): boolean {
     journal.since = now;
   });
 }
+
+/** The running start of one service: the guard's, or one recorded once the package knows it runs preprod code. */
+export interface StartTracker {
+  current(): string | null;
+  /** runAtBoot() began: the running start reached the package. */
+  reached(): void;
+  /** runAtBoot() ended: a start on preprod that no guard recorded is recorded now. */
+  booted(outcome: { mode: string; branch: { switched: boolean } }): void;
+  /** The boot was marked healthy. */
+  healthy(outcome: { mode: string; branch: { switched: boolean } } | null): void;
+}
+
+export function trackStart(repoDir: string, now: () => Date): StartTracker {
+  let current = guardStartId();
+  const runsPreprod = (outcome: { mode: string; branch: { switched: boolean } } | null) =>
+    outcome !== null && outcome.mode === 'preprod' && !outcome.branch.switched;
+  return {
+    current: () => current,
+    reached: () => {
+      if (current !== null) markStartReached(repoDir, current, now());
+    },
+    booted: (outcome) => {
+      if (runsPreprod(outcome) && current === null) current = recordStart(repoDir, now());
+    },
+    healthy: (outcome) => {
+      if (runsPreprod(outcome) && current !== null) markStartHealthy(repoDir, current, now());
+    },
+  };
+}
