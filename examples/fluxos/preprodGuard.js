@@ -25,6 +25,7 @@ const path = require('node:path');
 const STARTS_FILE = 'fluxos-preprod-starts.json';
 const WATCHDOG_FILE = 'fluxos-preprod-watchdog.json';
 const INSTALL_FILE = 'fluxos-preprod-install.json';
+const INSTALL_WAITER_FILE = 'fluxos-preprod-install-waiter.json';
 const MAX_START_RECORDS = 20;
 const START_KEY = Symbol.for('fluxos-preprod.start');
 const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGUSR2'];
@@ -154,6 +155,12 @@ function waitForInstall(gitDir, now) {
   const until = dateOf(record && record.until);
   if (!record || !Number.isInteger(record.pid) || !until || !alive(record.pid)) return;
   say(`waiting for the dependency install in progress (pid ${record.pid}) before FluxOS starts`);
+  // The install sees that this start waits for it and goes on by itself, so it does not restart nodemon again.
+  try {
+    fs.writeFileSync(path.join(gitDir, INSTALL_WAITER_FILE), JSON.stringify({ pid: process.pid, install: record.pid }));
+  } catch (error) {
+    // then the install restarts nodemon when it ends, and this start is replaced
+  }
   while (alive(record.pid) && Date.now() < until.getTime() && Date.now() - now.getTime() < 30 * 60 * 1000) {
     sleepMs(250);
   }
@@ -250,6 +257,9 @@ function guardStart(repoDir = path.join(__dirname, '..', '..', '..')) {
       if (fallBack(repoDir, settings)) {
         const at = new Date().toISOString();
         writeJournal(gitDir, { ...readJournal(gitDir), since: at, fellBackAt: at });
+        // nodemon restarts on a change inside a watched directory (ZelBack/), which survives any checkout.
+        const touched = new Date();
+        fs.utimesSync(__filename, touched, touched);
         say(`on ${settings.productionBranch}; exiting so the supervisor starts its code`);
         process.exit(1);
       }
