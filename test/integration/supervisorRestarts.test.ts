@@ -119,7 +119,7 @@ describe('restarts and crashes under real pm2 and nodemon (FluxOS nodemon.json)'
     expect(node.starts('preprod'), node.why()).to.have.length(5);
   });
 
-  it(`a release that throws at import: production after exactly ${MAX_UNHEALTHY_BOOTS} starts, crash-loop`, async function () {
+  it(`a release that throws at import: production after exactly ${MAX_UNHEALTHY_BOOTS} starts`, async function () {
     const node = await startNode(brokenBed, 'broken');
     // As the watchdog does on a legacy node: a FluxOS that crashed (nodemon waits) is restarted with pm2.
     const fellBack = () => node.boots().find((boot) => boot.release === 'master' && boot.result?.mode === 'production');

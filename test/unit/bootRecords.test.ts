@@ -140,7 +140,7 @@ describe('start records (docs/design.md §9)', function () {
       expect(again.info.unhealthyBoots).to.equal(3);
     });
 
-    it("stores the guard's own fallback of this period as a crash-loop fallback, not one of an earlier period", function () {
+    it("stores the guard's own fallback of this period as crash-loop, not one of an earlier period", function () {
       const journal = { fellBackAt: at(5), since: at(5), starts: [] };
       const fell = evaluateHealth({ ...base, healthDoc: null, starts: { journal, currentId: null } });
       expect(fell.fellBack).to.equal(true);

@@ -259,7 +259,7 @@ describe('restart', function () {
     const mtime = async (file: string) => (await fs.stat(file)).mtimeMs;
     const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
-    it('nodemon: touches a file inside a watched directory (FluxOS: ZelBack/), not app.js, and never exits', async function () {
+    it('nodemon: touches a file inside a watched directory (ZelBack/), not app.js, and never exits', async function () {
       const app = await write('app.js');
       const pkg = await write('package.json');
       await fs.mkdir(path.join(repo.dir, 'ZelBack/config'), { recursive: true });

@@ -68,7 +68,10 @@ const path = require('path');
 const RELEASE = ${JSON.stringify(release)};
 const config = JSON.parse(process.env.FLUXOS_BED_CONFIG);
 const emit = (event) =>
-  fs.appendFileSync(config.events, JSON.stringify({ ...event, release: RELEASE, at: Date.now(), pid: process.pid }) + '\\n');
+  fs.appendFileSync(
+    config.events,
+    JSON.stringify({ ...event, release: RELEASE, at: Date.now(), pid: process.pid }) + '\\n',
+  );
 const { version } = JSON.parse(fs.readFileSync(path.join(__dirname, 'package.json'), 'utf8'));
 emit({ event: 'started', version });
 const release = require('./ZelBack/src/release.js');
@@ -82,7 +85,9 @@ const service = createPreprodService({
     installCommand: config.install, healthyAfterMs: 3600000 } },
   logger: { error: log('error'), warn: log('warn'), info: log('info'), debug: () => undefined },
   backgroundChecks: Boolean(config.recheckMs),
-  backgroundTimings: config.recheckMs ? { firstMinMs: config.recheckMs, firstMaxMs: config.recheckMs, everyMs: 3600000 } : undefined,
+  backgroundTimings: config.recheckMs
+    ? { firstMinMs: config.recheckMs, firstMaxMs: config.recheckMs, everyMs: 3600000 }
+    : undefined,
 });
 service.runAtBoot().then(async (result) => {
   emit({ event: 'boot', version, result, counter: await store.get('preProdBootHealth') });
