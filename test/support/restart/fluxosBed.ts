@@ -73,7 +73,7 @@ const emit = (event) =>
     JSON.stringify({ ...event, release: RELEASE, at: Date.now(), pid: process.pid }) + '\\n',
   );
 const { version } = JSON.parse(fs.readFileSync(path.join(__dirname, 'package.json'), 'utf8'));
-emit({ event: 'started', version });
+emit({ event: 'started', version, dep: fs.existsSync(path.join(__dirname, 'node_modules', 'dep')) });
 const release = require('./ZelBack/src/release.js');
 const { createPreprodService, FileStateStore } = require(config.index);
 const store = new FileStateStore(config.store);
@@ -108,6 +108,8 @@ export interface Release {
   release: string;
   /** preprod's package.json gets a new dependency (the switch installs). */
   newDependency?: boolean;
+  /** Leave the guard's file out (app.js's recipe line then finds nothing): the package alone. */
+  noGuard?: boolean;
 }
 
 /** A bed whose master runs HEALTHY_RELEASE and whose preprod runs `preprod`, both with the guard. */
@@ -121,7 +123,7 @@ export async function createFluxosBed(preprod: Release): Promise<GitBed> {
       'app.js': appSource('master'),
       'nodemon.json': fluxosNodemonJson(),
       'ZelBack/src/release.js': HEALTHY_RELEASE,
-      'ZelBack/src/services/preprodGuard.js': guard,
+      ...(preprod.noGuard ? {} : { 'ZelBack/src/services/preprodGuard.js': guard }),
       // npm's crash-hook install writes no lockfile (FluxOS ignores it; here it would restart nodemon).
       '.npmrc': 'package-lock=false\naudit=false\nfund=false\nupdate-notifier=false\n',
     },
@@ -148,6 +150,8 @@ export interface BedEvent {
   event: 'started' | 'boot' | 'log';
   release: string;
   version: string;
+  /** started: whether node_modules/dep existed when this process started. */
+  dep?: boolean;
   pid: number;
   at: number;
   message?: string;
@@ -177,7 +181,7 @@ export class Pm2 {
   }
 
   /** `pm2 start start.sh` for the node: a shell that execs nodemon on app.js, as FluxOS's start script ends up. */
-  async startFlux(node: string, config: NodeConfig): Promise<void> {
+  async startFlux(node: string, config: NodeConfig, how: 'nodemon' | 'direct' = 'nodemon'): Promise<void> {
     const appConfig = JSON.stringify({ index: INDEX, ...config });
     await fs.mkdir(this.home, { recursive: true });
     const script = path.join(this.home, 'start.sh');
@@ -185,7 +189,11 @@ export class Pm2 {
       mode: 0o755,
     });
     const env = { ...this.env, FLUXOS_BED_CONFIG: appConfig };
-    const args = ['start', script, '--name', 'flux', '--interpreter', 'sh', '--', node];
+    // direct: pm2 runs `node app.js` itself (pm2 restarts what exits: the package's `exit` strategy).
+    const args =
+      how === 'nodemon'
+        ? ['start', script, '--name', 'flux', '--interpreter', 'sh', '--', node]
+        : ['start', path.join(node, 'app.js'), '--name', 'flux', '--cwd', node];
     await execFileAsync(process.execPath, [PM2, ...args], { env, timeout: 120_000 });
   }
 
