@@ -18,7 +18,7 @@ import type { ReasonCode, RestartStrategy, Settings } from '../types';
 import type { BackgroundTimings } from './background';
 import type { BootDeps } from './context';
 import { PENDING_FLUX_INFO, type FluxInfoFields } from './fluxInfo';
-import { markHealthyLogged, type HealthyReport } from './healthy';
+import { markHealthy, type HealthyReport } from './healthy';
 import { resultFrom, toFluxInfo, type BootResult } from './result';
 import { runBackground, runWithDeadline, runStatus } from './run';
 import { trackStart } from './startRecords';
@@ -66,10 +66,11 @@ export interface PreprodService {
   runAtBoot(): Promise<BootResult>;
   /** What a boot would do now, without drawing, writing, fetching or moving anything. Never throws. */
   status(): Promise<BootResult>;
-  /** This boot is healthy: clear the crash-loop count. Resolves true when a count was cleared. Never throws. */
-  markHealthy(): Promise<boolean>;
-  /** markHealthy() with the sentence that says what it did (or why it changed nothing). Never throws. */
-  markHealthyReport(): Promise<HealthyReport>;
+  /**
+   * This boot is healthy: clear the crash-loop count. Resolves with `cleared` (a count or an open mark was
+   * cleared) and the one sentence that says what it did, or why it changed nothing. Never throws.
+   */
+  markHealthy(): Promise<HealthyReport>;
   /** What /flux/info shows: synchronous, no I/O. */
   fluxInfo(): FluxInfoFields;
   /** The last result, or null before runAtBoot() resolved. */
@@ -157,10 +158,10 @@ export function createPreprodService(options: PreprodServiceOptions): PreprodSer
     const head = await shared.checkout.head().catch(() => null);
     return resultFrom({ head, before: head?.branch ?? null, decision: null, reason, settings, message });
   };
-  const markHealthyReport = async (): Promise<HealthyReport> => {
+  const markThisBoot = async (): Promise<HealthyReport> => {
     if (settings === null) return { cleared: false, message: `config-invalid: ${settingsError}` };
     starts.healthy(result);
-    return markHealthyLogged({ ...shared, settings }, result);
+    return markHealthy({ ...shared, settings }, result);
   };
 
   const runAtBoot = async (): Promise<BootResult> => {
@@ -173,7 +174,7 @@ export function createPreprodService(options: PreprodServiceOptions): PreprodSer
     const { outcome, seen } = await runWithDeadline(deps, remember);
     remember(outcome);
     starts.booted(outcome);
-    timers.push(...scheduleAfterBoot(options, deps, { outcome, seen }, markHealthyReport));
+    timers.push(...scheduleAfterBoot(options, deps, { outcome, seen }, markThisBoot));
     return outcome;
   };
 
@@ -185,8 +186,7 @@ export function createPreprodService(options: PreprodServiceOptions): PreprodSer
   return {
     runAtBoot,
     status,
-    markHealthy: async () => (await markHealthyReport()).cleared,
-    markHealthyReport,
+    markHealthy: markThisBoot,
     fluxInfo: () => info,
     lastResult: () => result,
     stop,
