@@ -8,9 +8,9 @@
  * while it waits it notes its pid in `.git/fluxos-preprod-install-waiter.json`, so the detached install
  * knows a start is already waiting for it and does not restart nodemon a second time.
  */
-import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { groupAlive } from '../os/procfs';
+import { groupAlive, readCwd } from '../os/procfs';
 import { delay, killGroup } from '../os/spawnGroup';
 
 export const INSTALL_RECORD_FILE = 'fluxos-preprod-install.json';
@@ -87,6 +87,15 @@ export function startWaitsForInstall(dir: string, pid: number): boolean {
   }
 }
 
+/** Whether process `pid` still works in checkout `dir` (an install's leader does; a reused pid does not). */
+async function runsIn(pid: number, dir: string): Promise<boolean> {
+  try {
+    return (await readCwd(pid)) === realpathSync(dir);
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Waits for an install found running in `dir` (another boot's, left by a kill) until its own deadline,
  * then stops its group. Resolves with what it found: nothing, an install that ended, or one it stopped.
@@ -102,6 +111,8 @@ export async function settleRunningInstall(
     if (!(await groupAlive(record.pid))) return 'ended';
     await delay(POLL_MS);
   }
+  // A record left from before a reboot may name a process id reused since: only our install is stopped.
+  if (!(await runsIn(record.pid, dir))) return 'none';
   say(`the install of group ${record.pid} ran past its deadline: stopping it`);
   killGroup(record.pid, 'SIGTERM');
   await delay(STOP_GRACE_MS);
