@@ -10,7 +10,8 @@
  *     { "since": date?,        starts before this are ignored (the guard's fallback, a new stint on preprod)
  *       "fellBackAt": date?,   the guard put the node on production by itself (the package stores it as crash-loop)
  *       "starts": [            the last MAX_START_RECORDS starts on the preprod branch, oldest first
- *         { "id": string,      "<pid>-<ms>", unique per start
+ *         { "id": string,      "<pid>-<ms>[-<random>]", unique per start; the pid first, so a reader (status)
+ *                              can tell a start whose process still runs (no end yet) from one that was killed
  *           "at": date,        when the start began
  *           "reached": date?,  the package ran in this start
  *           "healthy": date?,  this start was marked healthy
