@@ -107,6 +107,24 @@ export function startNewStint(repoDir: string, now: Date): boolean {
   });
 }
 
+/**
+ * The CLI's `healthy`, outside FluxOS: the newest start, when it has not ended and its process (the pid its
+ * id begins with) still runs, is FluxOS running now, and is marked healthy.
+ */
+export function markRunningStartHealthy(repoDir: string, now: Date): boolean {
+  return updateStartJournal(repoDir, (journal) => {
+    const newest = journal.starts[journal.starts.length - 1];
+    const pid = Number.parseInt(newest?.id ?? '', 10);
+    if (newest === undefined || newest.end !== undefined || !(pid > 1)) return;
+    try {
+      process.kill(pid, 0);
+      newest.healthy ??= now;
+    } catch {
+      // that process is gone: it ended without a word (killed), which stays as it is
+    }
+  });
+}
+
 /** The running start of one service: the guard's, or one recorded once the package knows it runs preprod code. */
 export interface StartTracker {
   current(): string | null;
@@ -131,7 +149,8 @@ export function trackStart(repoDir: string, now: () => Date): StartTracker {
       if (runsPreprod(outcome) && current === null) current = recordStart(repoDir, now());
     },
     healthy: (outcome) => {
-      if (runsPreprod(outcome) && current !== null) markStartHealthy(repoDir, current, now());
+      if (outcome === null) markRunningStartHealthy(repoDir, now());
+      else if (runsPreprod(outcome) && current !== null) markStartHealthy(repoDir, current, now());
     },
   };
 }

@@ -7,7 +7,8 @@ import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { readStartJournal } from '../../src/boot/startRecords';
+import { markRunningStartHealthy, readStartJournal } from '../../src/boot/startRecords';
+import { unhealthyInRow } from '../../src/cohort/bootRecords';
 import { createGitBed, type GitBed } from '../support/gitBed';
 
 const GUARD = path.resolve(__dirname, '../../../examples/fluxos/preprodGuard.js');
@@ -88,6 +89,20 @@ describe('the guard at the top of app.js (real git)', function () {
     expect(ran.stderr).to.match(/could not put the node on master: /);
     expect(await bed.git(dir, 'rev-parse', '--abbrev-ref', 'HEAD')).to.equal('preprod');
     expect(await fs.readFile(path.join(dir, 'app.js'), 'utf8')).to.match(/an operator edit/);
+  });
+
+  it("the CLI's healthy marks the running FluxOS start, which then never counts, however it ends", async function () {
+    const dir = await bed.cloneNode(undefined, { branch: 'preprod' });
+    const running = start(dir, "process.stdout.write('up'); setInterval(() => undefined, 1000);");
+    const started = () => readStartJournal(dir)?.starts.length === 1;
+    while (!started()) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(markRunningStartHealthy(dir, new Date())).to.equal(true);
+    const pid = Number.parseInt(readStartJournal(dir)?.starts[0].id ?? '', 10);
+    process.kill(pid, 'SIGKILL');
+    expect((await running).signal).to.equal('SIGKILL');
+    const journal = readStartJournal(dir);
+    expect(journal?.starts[0].healthy).to.be.instanceOf(Date);
+    expect(unhealthyInRow(journal ?? { starts: [] }, null)).to.equal(0);
   });
 
   it('never throws: an unreadable start record file and a missing .git are no reason not to start', async function () {
