@@ -108,8 +108,7 @@ export interface PreProdSettings {
 export interface PreprodService {
     runAtBoot(): Promise<BootResult>;
     status(): Promise<BootResult>;
-    markHealthy(): Promise<boolean>;
-    markHealthyReport(): Promise<HealthyReport>;
+    markHealthy(): Promise<HealthyReport>;
     fluxInfo(): FluxInfoFields;
     lastResult(): BootResult | null;
     stop(): void;

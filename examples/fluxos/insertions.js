@@ -19,6 +19,18 @@ function insertions({ dependency }) {
       lines: [`    "fluxos-preprod": ${JSON.stringify(dependency)},`],
     },
     {
+      file: 'app.js',
+      anchor: 'process.env.NODE_CONFIG_DIR = `${__dirname}/ZelBack/config/`;',
+      where: 'before',
+      lines: [
+        '// fluxos-preprod: before FluxOS requires anything, count this start if it runs the preprod branch, wait',
+        '// for a dependency install in progress, and put the node back on master after repeated crashes. Plain',
+        '// Node, synchronous, never throws; FluxOS starts as before without it.',
+        "try { require('./ZelBack/src/services/preprodGuard').guardStart(); } catch (error) { /* FluxOS starts */ }",
+        '',
+      ],
+    },
+    {
       file: 'ZelBack/config/default.js',
       anchor: 'module.exports = {',
       where: 'after',
@@ -113,6 +125,9 @@ function insertions({ dependency }) {
   ];
 }
 
-const newFiles = [{ file: 'ZelBack/src/services/preprodBoot.js', source: path.join(__dirname, 'preprodBoot.js') }];
+const newFiles = [
+  { file: 'ZelBack/src/services/preprodBoot.js', source: path.join(__dirname, 'preprodBoot.js') },
+  { file: 'ZelBack/src/services/preprodGuard.js', source: path.join(__dirname, 'preprodGuard.js') },
+];
 
 module.exports = { dependencySpec, insertions, newFiles };

@@ -87,7 +87,7 @@ function preprodStatus(req, res) {
 
 /** Optional: FluxOS may call this once it knows it is healthy (the package also does it after 10 minutes up). */
 function markPreprodHealthy() {
-  return service ? service.markHealthy() : Promise.resolve(false);
+  return service ? service.markHealthy() : Promise.resolve({ cleared: false, message: 'fluxos-preprod is not loaded' });
 }
 
 module.exports = {

@@ -62,4 +62,24 @@ function insertions() {
   ];
 }
 
-module.exports = { insertions, newFiles: [] };
+/** The watchdog's restart of a FluxOS that did not answer (flux_check(), fluxbench disconnected twice). */
+const RESTART_LINE = '        await runShellCommand(fluxOsRestartCmd, { timeout: 30000 });';
+
+/**
+ * Before that restart, a marker for the fluxos-preprod guard: the stop it causes is not an operator's clean
+ * restart but an unresponsive FluxOS, which counts as an unhealthy preprod start.
+ */
+function restartMarker() {
+  return {
+    file: 'watchdog.js',
+    anchor: RESTART_LINE,
+    where: 'before',
+    after: ['async function flux_check() {', '       if ( disc_count == 2 ){'],
+    lines: [
+      "        // fluxos-preprod: FluxOS did not answer; on a preprod node this restart counts as an unhealthy start.",
+      "        try { fs.writeFileSync(path.join(fluxOsRootDir, '.git', 'fluxos-preprod-watchdog.json'), `${JSON.stringify({ at: new Date().toISOString() })}\\n`); } catch (error) { /* not a git checkout */ }",
+    ],
+  };
+}
+
+module.exports = { insertions: () => [...insertions(), restartMarker()], newFiles: [] };

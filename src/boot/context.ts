@@ -30,6 +30,8 @@ export interface BootDeps {
   restart?: RestartStrategy;
   processContext?: ProcessContext;
   exit?: (code: number) => void;
+  /** The id of the running start in the start records (boot/startRecords.ts), or null (docs/design.md §9). */
+  currentStart?: () => string | null;
 }
 
 /**

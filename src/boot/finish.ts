@@ -10,8 +10,10 @@ import type { Head, PendingSwitch, SwitchResult } from '../checkout';
 import { describeDecision } from '../cohort/decide';
 import { describeError } from '../errors';
 import { installCommandFor, runInstall, startDetachedInstall } from '../restart/install';
+import { settleRunningInstall } from '../restart/installRecord';
 import {
-  NODEMON_TOUCH_FILES,
+  detectRestartStrategy,
+  nodemonTouchTarget,
   readProcessContext,
   resolveRestartStrategy,
   triggerRestart,
@@ -20,6 +22,7 @@ import {
 import { checkDeadline, type BootRun, type Planned } from './context';
 import { leaveResult } from './persist';
 import { restartMarkerPath, writeRestartMarker } from './restartMarker';
+import { endStart, startNewStint } from './startRecords';
 import type { BootResult } from './result';
 
 export function strategyOf(run: BootRun): ResolvedRestart {
@@ -130,15 +133,21 @@ async function finishSwitch(
     message,
   });
   run.onSwitched?.(result);
-  run.phase = { name: switched.depsChanged ? 'install' : 'restart', head, before, decision, reason };
-  if (strategy === 'nodemon' && switched.depsChanged) {
+  // Onto preprod: a new stint, in which the starts of an earlier one never count (§9).
+  if (decision.mode === 'preprod') startNewStint(run.repoDir, run.now());
+  // One install at a time, and no restart onto new code under a running one: one left by a killed boot
+  // is waited for; one stopped at its deadline may have left node_modules half-written, so this boot installs.
+  const settled = await settleRunningInstall(run.repoDir, (line) => run.logger.warn(line));
+  const installs = switched.depsChanged || settled === 'stopped';
+  run.phase = { name: installs ? 'install' : 'restart', head, before, decision, reason };
+  if (strategy === 'nodemon' && installs) {
     await installDetached(run);
   } else {
     if (strategy === 'exit')
       run.logger.warn(
         'restart pending: FluxOS exits once the switch is complete, for its supervisor to start it on the new code',
       );
-    if (switched.depsChanged) await install(run);
+    if (installs) await install(run);
     // Only now: a boot killed before this point (install included) finds the marker and switches again.
     await run.checkout
       .completeSwitch()
@@ -176,7 +185,7 @@ async function installDetached(run: BootRun): Promise<void> {
     dir: run.repoDir,
     argv: installCommandFor(run.settings.preProd),
     timeoutMs: installTimeoutMs,
-    touchFile: path.join(run.repoDir, NODEMON_TOUCH_FILES[0]),
+    touchFile: nodemonTouchTarget(run.repoDir),
     logFile: path.join(run.repoDir, '.git', 'fluxos-preprod-install.log'),
     restartMarker: restartMarkerPath(run.repoDir) ?? undefined,
   });
@@ -200,7 +209,15 @@ export async function restartFluxos(
   // Without a restart the marker only carries a finding, for whoever restarts FluxOS: it excuses no boot.
   if (strategy !== 'none' || recheck)
     await writeRestartMarker(run.repoDir, strategy === 'none' ? 'finding' : cause, run.now(), recheck);
+  // The running start ends by the package's own hand: its exit or stop signal is no crash (§9).
+  const current = run.currentStart?.() ?? null;
+  if (strategy !== 'none' && current !== null) endStart(run.repoDir, current, run.now(), 'restart', cause);
   try {
+    if (strategy === 'nodemon') {
+      await triggerRestart(strategy, { repoDir: run.repoDir, logger: run.logger, exit: run.exit });
+      await awaitNodemon(run);
+      return;
+    }
     if (strategy !== 'exit') {
       await triggerRestart(strategy, { repoDir: run.repoDir, logger: run.logger, exit: run.exit });
       return;
@@ -220,4 +237,29 @@ export async function restartFluxos(
   } catch (error) {
     run.logger.error(`restart failed: ${describeError(error)}`);
   }
+}
+
+/** How long a process nodemon should replace waits for it before it exits by itself (§5). */
+export const NODEMON_REPLACE_WAIT_MS = 120_000;
+
+/**
+ * Under nodemon, as under `exit`, the old process never goes on over the new checkout (docs/design.md §5):
+ * when it is nodemon's child it waits to be replaced (nodemon kills it after its delay). Bounded: if
+ * nothing replaces it, it exits 0, which nodemon takes as a clean stop (no crash hook) and waits for
+ * the next change; the watchdog restarts an unresponsive FluxOS. A process that is not nodemon's child
+ * (the CLI asked for `--restart nodemon`) has nothing to wait for.
+ */
+async function awaitNodemon(run: BootRun): Promise<void> {
+  const context = run.processContext ?? readProcessContext();
+  if (detectRestartStrategy('auto', context).strategy !== 'nodemon') return;
+  run.logger.warn('restart pending: FluxOS waits for nodemon to start it on the new code');
+  await new Promise<void>((resolve) => {
+    setTimeout(() => {
+      run.logger.warn(
+        `nodemon did not restart FluxOS within ${NODEMON_REPLACE_WAIT_MS} ms: exiting for the supervisor`,
+      );
+      (run.exit ?? ((code: number) => process.exit(code)))(0);
+      resolve();
+    }, NODEMON_REPLACE_WAIT_MS);
+  });
 }

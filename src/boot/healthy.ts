@@ -28,7 +28,7 @@ async function runsPreprod(deps: BootDeps, last: BootResult | null): Promise<str
   return head.branch === preprod ? null : `the node runs ${head.branch ?? 'a detached HEAD'}, not ${preprod}`;
 }
 
-export async function markBootHealthy(deps: BootDeps, last: BootResult | null): Promise<HealthyReport> {
+async function clearUnhealthyCount(deps: BootDeps, last: BootResult | null): Promise<HealthyReport> {
   const notPreprod = await runsPreprod(deps, last);
   if (notPreprod !== null) return { cleared: false, message: `${notPreprod}: healthy changes nothing` };
   const store = await deps.getStore(0);
@@ -48,10 +48,13 @@ export async function markBootHealthy(deps: BootDeps, last: BootResult | null): 
   return { cleared: true, message: 'marked healthy: the crash-loop count is cleared' };
 }
 
-/** markBootHealthy() that never throws, with its line logged (what FluxOS and the timer call). */
-export async function markHealthyLogged(deps: BootDeps, last: BootResult | null): Promise<HealthyReport> {
+/**
+ * Marks this boot healthy (docs/design.md §9): what FluxOS, the healthy timer and the CLI's `healthy` call.
+ * Never throws; its one line is logged and returned.
+ */
+export async function markHealthy(deps: BootDeps, last: BootResult | null): Promise<HealthyReport> {
   try {
-    const report = await markBootHealthy(deps, last);
+    const report = await clearUnhealthyCount(deps, last);
     deps.logger.info(report.message);
     return report;
   } catch (error) {

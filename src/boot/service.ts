@@ -17,9 +17,10 @@ import type { StateStore } from '../state';
 import type { ReasonCode, RestartStrategy, Settings } from '../types';
 import type { BootDeps } from './context';
 import { PENDING_FLUX_INFO, type FluxInfoFields } from './fluxInfo';
-import { markHealthyLogged, type HealthyReport } from './healthy';
+import { markHealthy, type HealthyReport } from './healthy';
 import { resultFrom, toFluxInfo, type BootResult } from './result';
 import { runBackground, runWithDeadline, runStatus, type CheckTimings } from './run';
+import { trackStart } from './startRecords';
 import { storeGetter, type DbSource } from './storeWait';
 
 export type { BootResult, PendingStep } from './result';
@@ -78,10 +79,11 @@ export interface PreprodService {
   runAtBoot(): Promise<BootResult>;
   /** What a boot would do now, without drawing, writing, fetching or moving anything. Never throws. */
   status(): Promise<BootResult>;
-  /** This boot is healthy: clear the crash-loop count. Resolves true when a count was cleared. Never throws. */
-  markHealthy(): Promise<boolean>;
-  /** markHealthy() with the sentence that says what it did (or why it changed nothing). Never throws. */
-  markHealthyReport(): Promise<HealthyReport>;
+  /**
+   * This boot is healthy: clear the crash-loop count. Resolves with `cleared` (a count or an open mark was
+   * cleared) and the one sentence that says what it did, or why it changed nothing. Never throws.
+   */
+  markHealthy(): Promise<HealthyReport>;
   /** What /flux/info shows: synchronous, no I/O. */
   fluxInfo(): FluxInfoFields;
   /** The last result, or null before runAtBoot() resolved. */
@@ -171,6 +173,9 @@ export function createService(options: ServiceOptions): PreprodService {
   let result: BootResult | null = null;
   let info: FluxInfoFields = PENDING_FLUX_INFO;
   const timers: Array<{ stop(): void }> = [];
+  // The running start in the start records (docs/design.md §9).
+  const starts = trackStart(shared.repoDir, shared.now);
+  shared.currentStart = starts.current;
   const stop = (): void => timers.splice(0).forEach((timer) => timer.stop());
 
   const remember = (next: BootResult): BootResult => {
@@ -182,9 +187,10 @@ export function createService(options: ServiceOptions): PreprodService {
     const head = await shared.checkout.head().catch(() => null);
     return resultFrom({ head, before: head?.branch ?? null, decision: null, reason, settings, message });
   };
-  const markHealthyReport = async (): Promise<HealthyReport> => {
+  const markThisBoot = async (): Promise<HealthyReport> => {
     if (settings === null) return { cleared: false, message: `config-invalid: ${settingsError}` };
-    return markHealthyLogged({ ...shared, settings }, result);
+    starts.healthy(result);
+    return markHealthy({ ...shared, settings }, result);
   };
 
   const runAtBoot = async (): Promise<BootResult> => {
@@ -193,9 +199,11 @@ export function createService(options: ServiceOptions): PreprodService {
       return remember(await leftAlone('config-invalid', `skipped: config-invalid (${settingsError})`));
     }
     const deps: BootDeps = { ...shared, settings };
+    starts.reached();
     const { outcome, seen } = await runWithDeadline(deps, remember);
     remember(outcome);
-    timers.push(...scheduleAfterBoot(options, deps, { outcome, seen }, markHealthyReport));
+    starts.booted(outcome);
+    timers.push(...scheduleAfterBoot(options, deps, { outcome, seen }, markThisBoot));
     return outcome;
   };
 
@@ -207,8 +215,7 @@ export function createService(options: ServiceOptions): PreprodService {
   return {
     runAtBoot,
     status,
-    markHealthy: async () => (await markHealthyReport()).cleared,
-    markHealthyReport,
+    markHealthy: markThisBoot,
     fluxInfo: () => info,
     lastResult: () => result,
     stop,

@@ -25,6 +25,7 @@ import {
 } from './inputs';
 import { leaveResult, persistDecision, stayResult } from './persist';
 import { readRestartMarker } from './restartMarker';
+import { readStartJournal, runningStartId } from './startRecords';
 import type { BootResult } from './result';
 
 /** The whole run; the service races a boot against the deadline. */
@@ -103,10 +104,14 @@ function decideFrom(run: BootRun, inputs: Inputs): Decision | null {
   if (inputs.storeProblem !== null) return decideWithoutStore({ ...base, random: run.random }, inputs.storeProblem);
   const restartedBy = inputs.marker !== null && inputs.marker.by !== 'finding' ? inputs.marker : null;
   const now = base.now;
-  // status: a preprod boot running now is not a crash (yet); the safety net's start records can answer here.
+  const journal = readStartJournal(run.repoDir);
+  // status runs in its own process: the start whose process still runs is FluxOS's current one, never tallied.
+  const currentId = run.kind === 'status' ? runningStartId(journal) : (run.currentStart?.() ?? null);
+  const starts = journal === null ? null : { journal, currentId };
+  // status: a preprod boot running now is not a crash (yet); the start records answer when there are any.
   const statusCounts = () => statusCountsOpenBoot(inputs.docs.healthDoc, now, settings.healthyAfterMs);
-  const countPreviousBoot = run.kind === 'boot' || (run.kind === 'status' && statusCounts());
-  const counting = { restartMarkerAt: restartedBy?.at ?? null, countPreviousBoot };
+  const countPreviousBoot = run.kind === 'boot' || (run.kind === 'status' && (journal !== null || statusCounts()));
+  const counting = { restartMarkerAt: restartedBy?.at ?? null, countPreviousBoot, starts };
   if (run.kind !== 'status') return decide({ ...base, ...inputs.docs, random: run.random, ...counting });
   const stay = inputs.head?.branch === settings.branch ? 0 : 1 - Number.EPSILON;
   const decision = decide({ ...base, ...inputs.docs, random: () => stay, ...counting });

@@ -8,7 +8,7 @@ import type { RandomSource } from './random';
 import { OPT_OUT_KEY, type PreProdSettings, type ReasonCode, type StoredDocument, type UserFlags } from '../types';
 import type { BranchDecision, Decision, DecisionFields, SkippedDecision } from './decision';
 import { evaluateCohort, type CohortInfo } from './draw';
-import { evaluateHealth, healthWrite } from './health';
+import { evaluateHealth, healthWrite, type HealthInput } from './health';
 import { isStoredOptOut, parseBootHealth, type StoreWrite } from './records';
 
 export type { BranchDecision, Decision, SkippedDecision } from './decision';
@@ -40,6 +40,8 @@ export interface DecisionInput {
   restartMarkerAt?: Date | null;
   /** False for a background check of a running process: the previous boot is that process. Default true. */
   countPreviousBoot?: boolean;
+  /** The start records and the running start (docs/design.md §9); null or absent: the open mark counts. */
+  starts?: HealthInput['starts'];
 }
 
 /**
@@ -136,6 +138,7 @@ export function decide(input: DecisionInput): Decision {
     now,
     restartMarkerAt: input.restartMarkerAt ?? null,
     countPreviousBoot: input.countPreviousBoot ?? true,
+    starts: input.starts ?? null,
   });
   const counter = { record: health.record, changed: health.changed };
   const preprod = cohort.selected && !health.fellBack;

@@ -7,6 +7,7 @@
  * own restarts never count, and a hung boot counts once it ends.
  */
 import { BOOT_HEALTH_KEY, type StoredDocument } from '../types';
+import { tallyStarts, type StartJournal } from './bootRecords';
 import { parseBootHealth, type BootHealthRecord, type StoreWrite } from './records';
 
 /** The crash-loop counter of this cohort period after this boot. */
@@ -26,6 +27,11 @@ export interface HealthInput {
   restartMarkerAt: Date | null;
   /** False for a background check: the open mark is the running boot's own, not a boot that ended. */
   countPreviousBoot: boolean;
+  /**
+   * The start records (cohort/bootRecords.ts) and the running start's id. When given they are the
+   * count's source and the open mark is not used; null where the checkout has no `.git` to keep them in.
+   */
+  starts?: { journal: StartJournal; currentId: string | null } | null;
 }
 
 export interface HealthOutcome {
@@ -52,23 +58,57 @@ export function evaluateHealth(input: HealthInput): HealthOutcome {
   const { rolledAt, maxUnhealthyBoots: max, now } = input;
   const stored = parseBootHealth(input.healthDoc);
   const samePeriod = stored !== null && stored.cohortRolledAt.getTime() === rolledAt.getTime();
-  const count = input.countPreviousBoot ? counted : (health: BootHealthRecord) => health.unhealthyBoots;
-  const unhealthyBoots = samePeriod ? count(stored, input.restartMarkerAt) : 0;
+  const folded = foldCount(input, samePeriod ? stored : null);
+  const { unhealthyBoots } = folded;
+  const guardFell = guardFallback(input);
   const previousFall = samePeriod ? stored.fellBackAt : undefined;
-  const fellBack = previousFall !== undefined || unhealthyBoots >= max;
+  const fellBack = previousFall !== undefined || guardFell !== undefined || unhealthyBoots >= max;
   const record: BootHealthRecord = {
     key: BOOT_HEALTH_KEY,
     cohortRolledAt: new Date(rolledAt.getTime()),
     unhealthyBoots,
     updatedAt: new Date(now.getTime()),
   };
-  if (fellBack) record.fellBackAt = previousFall ?? new Date(now.getTime());
+  if (folded.countedThrough) record.countedThrough = folded.countedThrough;
+  if (fellBack) record.fellBackAt = previousFall ?? guardFell ?? new Date(now.getTime());
   // A counter of another period (or none) starts at 0 and is worth no write of its own.
   const newlyFallen = previousFall === undefined && fellBack;
   const closed = input.countPreviousBoot && stored?.openSince !== undefined;
-  const changed = samePeriod && (stored.unhealthyBoots !== unhealthyBoots || closed || newlyFallen);
+  const movedOn = folded.countedThrough !== stored?.countedThrough;
+  const changed =
+    (samePeriod && (stored.unhealthyBoots !== unhealthyBoots || closed || movedOn)) || newlyFallen || folded.counted;
   const info = { unhealthyBoots, maxUnhealthyBoots: max, fellBackAt: record.fellBackAt ?? null };
   return { fellBack, info, record, changed };
+}
+
+/** The guard's own fallback (the start records' fellBackAt) when it happened in this cohort period. */
+function guardFallback(input: HealthInput): Date | undefined {
+  const at = input.starts?.journal.fellBackAt;
+  return at !== undefined && at.getTime() >= input.rolledAt.getTime() ? at : undefined;
+}
+
+/**
+ * The count after folding in what ended since it was last stored: the start records when there are
+ * some (each start once, via countedThrough), else the open mark of the previous boot.
+ */
+function foldCount(
+  input: HealthInput,
+  stored: BootHealthRecord | null,
+): { unhealthyBoots: number; countedThrough?: string; counted: boolean } {
+  const base = stored?.unhealthyBoots ?? 0;
+  if (!input.countPreviousBoot) return { unhealthyBoots: base, countedThrough: stored?.countedThrough, counted: false };
+  if (input.starts === null || input.starts === undefined) {
+    return { unhealthyBoots: stored === null ? 0 : counted(stored, input.restartMarkerAt), counted: false };
+  }
+  // Starts of an earlier period never count: the period's draw is newer than they are.
+  const tally = tallyStarts(input.starts.journal, {
+    countedThrough: stored?.countedThrough ?? null,
+    notBefore: input.rolledAt,
+    currentId: input.starts.currentId,
+    restartMarkerAt: input.restartMarkerAt,
+  });
+  const unhealthyBoots = (tally.reset ? 0 : base) + tally.unhealthy;
+  return { unhealthyBoots, countedThrough: tally.newest ?? stored?.countedThrough, counted: tally.unhealthy > 0 };
 }
 
 /**

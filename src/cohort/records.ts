@@ -60,6 +60,8 @@ export interface BootHealthRecord {
    * found by the next boot, it means that boot ended unhealthy, and counts.
    */
   openSince?: Date;
+  /** The id of the newest start record (cohort/bootRecords.ts) folded into the count; later ones are not yet. */
+  countedThrough?: string;
   updatedAt: Date;
 }
 
@@ -109,7 +111,7 @@ export function parseCohortRecord(doc: StoredDocument | null): ParsedCohort {
 /** Reads the crash-loop counter; null when it is missing or malformed (a malformed count starts over). */
 export function parseBootHealth(doc: StoredDocument | null): BootHealthRecord | null {
   if (!isPlainObject(doc)) return null;
-  const { key, cohortRolledAt, unhealthyBoots, fellBackAt, openSince, updatedAt } = doc;
+  const { key, cohortRolledAt, unhealthyBoots, fellBackAt, openSince, countedThrough, updatedAt } = doc;
   if (key !== undefined && key !== BOOT_HEALTH_KEY) return null;
   if (!isValidDate(cohortRolledAt)) return null;
   if (typeof unhealthyBoots !== 'number' || !Number.isSafeInteger(unhealthyBoots) || unhealthyBoots < 0) return null;
@@ -124,6 +126,7 @@ export function parseBootHealth(doc: StoredDocument | null): BootHealthRecord | 
   if (isValidDate(fellBackAt)) record.fellBackAt = fellBackAt;
   // A malformed open mark is no open boot: the count is never raised on a guess.
   if (isValidDate(openSince)) record.openSince = openSince;
+  if (typeof countedThrough === 'string') record.countedThrough = countedThrough;
   return record;
 }
 

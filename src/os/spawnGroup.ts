@@ -26,6 +26,8 @@ export interface GroupRunOptions {
   /** Run as this user and group (the checkout's owner when we are root). */
   uid?: number;
   gid?: number;
+  /** Told the group's id (its leader's pid) once it is spawned. */
+  onSpawn?: (pid: number) => void;
 }
 
 export type GroupOutcome =
@@ -76,6 +78,7 @@ export async function runGroup(command: string, args: readonly string[], options
     ...(options.uid !== undefined ? { uid: options.uid } : {}),
     ...(options.gid !== undefined ? { gid: options.gid } : {}),
   });
+  if (child.pid !== undefined) options.onSpawn?.(child.pid);
   const output = collectOutput(child, options.stderrTailBytes ?? DEFAULT_STDERR_TAIL_BYTES);
   const exited = new Promise<GroupOutcome>((resolve) => {
     child.once('exit', (code, signal) => resolve({ kind: 'exit', code, signal }));

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { filteredEnv } from '../checkout/gitEnv';
 import { PreprodError } from '../errors';
 import { runGroup, type GroupRun } from '../os/spawnGroup';
+import { removeInstallRecord, settleRunningInstall, writeInstallRecord } from './installRecord';
 
 /** Any logger with info and warn (FluxOS's own logger, winston, console). */
 export interface InstallLogger {
@@ -14,6 +15,8 @@ export interface InstallOptions {
   /** Run as this user and group (the checkout's owner when we are root). */
   uid?: number;
   gid?: number;
+  /** Told the install's process group once it runs. */
+  onGroup?: (pid: number) => void;
 }
 
 /**
@@ -40,8 +43,18 @@ export async function runInstall(
 ): Promise<{ ms: number }> {
   checkInstallArguments(argv, timeoutMs);
   const commandLine = argv.join(' ');
+  // Never two installs in one tree: one left running by a killed boot is waited for, or stopped.
+  await settleRunningInstall(dir, (line) => logger?.warn(line));
   logger?.info(`Running \`${commandLine}\` in ${dir}.`);
-  const run = await runGroup(argv[0], argv.slice(1), { cwd: dir, env: filteredEnv(), timeoutMs, ...options });
+  let group: number | null = null;
+  const { onGroup, ...runAs } = options;
+  const onSpawn = (pid: number) => {
+    group = pid;
+    onGroup?.(pid);
+    writeInstallRecord(dir, { pid, startedAt: new Date(), until: new Date(Date.now() + timeoutMs) });
+  };
+  const run = await runGroup(argv[0], argv.slice(1), { cwd: dir, env: filteredEnv(), timeoutMs, onSpawn, ...runAs });
+  if (group !== null) removeInstallRecord(dir, group);
   const failure = installFailure(commandLine, timeoutMs, run);
   if (failure) throw failure;
   logger?.info(`\`${commandLine}\` finished in ${run.ms} ms.`);

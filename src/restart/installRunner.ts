@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { appendFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { describeError } from '../errors';
 import { runInstall, type DetachedInstall } from './install';
+import { startWaitsForInstall } from './installRecord';
 
 function parseJob(text: string | undefined): DetachedInstall | null {
   try {
@@ -47,11 +48,17 @@ async function main(): Promise<number> {
     copy.unref();
     return 0;
   }
+  let group: number | null = null;
   try {
-    const { ms } = await runInstall(job.dir, job.argv, job.timeoutMs);
+    const { ms } = await runInstall(job.dir, job.argv, job.timeoutMs, undefined, { onGroup: (pid) => (group = pid) });
     note(job, `install finished in ${ms} ms`);
   } catch (error) {
     note(job, `install failed: ${describeError(error)}`);
+  }
+  // A FluxOS start that waited in the guard for this install goes on by itself: a touch would start it twice.
+  if (group !== null && startWaitsForInstall(job.dir, group)) {
+    note(job, 'a FluxOS start waits for this install and goes on when it ends: no restart needed');
+    return 0;
   }
   if (job.touchFile && job.restartMarker) {
     try {

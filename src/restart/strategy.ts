@@ -1,4 +1,4 @@
-import { promises as fs, readFileSync } from 'node:fs';
+import { promises as fs, readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Logger } from '../logger';
 import type { RestartStrategy } from '../types';
@@ -120,11 +120,72 @@ export function readProcessContext(procRoot = '/proc', startPid: number = proces
   return { ancestors, env: process.env };
 }
 
+/** FluxOS's nodemon.json watch and ignore lists (v8.17.0), used when the checkout has no readable nodemon.json. */
+export const FLUXOS_NODEMON_WATCH = [
+  'package-lock.json',
+  'yarn.lock',
+  'package.json',
+  'ZelBack/',
+  'app.js',
+  'apiServer.js',
+  'helpers/',
+  'lib/',
+];
+const FLUXOS_NODEMON_IGNORE = ['config/'];
+/** Files nodemon watches by default (its `ext`: js, mjs, cjs, json). */
+const WATCHED_EXTENSION = /\.(c|m)?js$|\.json$/;
+
+function nodemonLists(repoDir: string): { watch: string[]; ignore: string[] } {
+  try {
+    const parsed = JSON.parse(readFileSync(path.join(repoDir, 'nodemon.json'), 'utf8')) as Record<string, unknown>;
+    const strings = (value: unknown) => (Array.isArray(value) ? value.filter((v) => typeof v === 'string') : []);
+    const watch = strings(parsed.watch);
+    if (watch.length > 0) return { watch, ignore: strings(parsed.ignore) };
+  } catch {
+    // no nodemon.json, or not JSON: FluxOS's lists
+  }
+  return { watch: FLUXOS_NODEMON_WATCH, ignore: FLUXOS_NODEMON_IGNORE };
+}
+
+/** The first watched file inside `dir`, files before subdirectories, names in order, ignored names skipped. */
+function fileInside(dir: string, ignored: Set<string>, depth: number): string | null {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir).sort();
+  } catch {
+    return null;
+  }
+  const visible = entries.filter((name) => !name.startsWith('.') && name !== 'node_modules' && !ignored.has(name));
+  const kinds = visible.map((name) => ({ name, stat: statSync(path.join(dir, name), { throwIfNoEntry: false }) }));
+  const file = kinds.find((entry) => entry.stat?.isFile() && WATCHED_EXTENSION.test(entry.name));
+  if (file) return path.join(dir, file.name);
+  if (depth === 0) return null;
+  for (const entry of kinds.filter((candidate) => candidate.stat?.isDirectory())) {
+    const found = fileInside(path.join(dir, entry.name), ignored, depth - 1);
+    if (found) return found;
+  }
+  return null;
+}
+
 /**
- * Files whose change nodemon notices in FluxOS's nodemon.json (it watches
- * app.js and package.json among others); the first that exists is touched.
+ * What to touch so nodemon restarts FluxOS (docs/design.md §5). A checkout that replaces a watched
+ * *file* (app.js differs between branches) costs nodemon its watch on it, while watches on directories
+ * survive; so the target is an existing file inside a watched directory (FluxOS: ZelBack/src/routes.js),
+ * and a watched file only when no watched directory has one. Touching changes the mtime only: git shows
+ * nothing new. Null when nothing watched exists.
  */
-export const NODEMON_TOUCH_FILES = ['app.js', 'package.json'];
+export function nodemonTouchTarget(repoDir: string): string | null {
+  const { watch, ignore } = nodemonLists(repoDir);
+  const ignored = new Set(ignore.map((entry) => entry.replace(/\/+$/, '')));
+  const inside = (entry: string) => path.join(repoDir, entry);
+  for (const entry of watch) {
+    if (!statSync(inside(entry), { throwIfNoEntry: false })?.isDirectory()) continue;
+    const found = fileInside(inside(entry), ignored, 3);
+    if (found) return found;
+  }
+  const file = watch.find((entry) => statSync(inside(entry), { throwIfNoEntry: false })?.isFile());
+  return file === undefined ? null : inside(file);
+}
 
 /** Exit code for the `exit` strategy: non-zero, so `Restart=on-failure` units respawn too. */
 export const RESTART_EXIT_CODE = 1;
@@ -148,23 +209,19 @@ export async function triggerRestart(strategy: ResolvedRestart, options: Restart
     return;
   }
   if (strategy === 'nodemon') {
-    // The checkout usually changed watched files already; the touch covers a
-    // switch that changed none of them, and only restarts nodemon's delay.
-    for (const name of NODEMON_TOUCH_FILES) {
-      const file = path.join(options.repoDir, name);
-      try {
-        const now = new Date();
-        await fs.utimes(file, now, now);
-        logger.info(`restart: touched ${name} so nodemon restarts FluxOS onto the new code`);
-        return;
-      } catch {
-        // missing or not ours: try the next one
-      }
+    // The checkout usually changed watched files already; the touch covers a switch that changed none of
+    // them, a file watch the checkout cost nodemon, and a restart wanted later (recheck, install).
+    const target = nodemonTouchTarget(options.repoDir);
+    try {
+      if (target === null) throw new Error('nothing to touch');
+      const now = new Date();
+      await fs.utimes(target, now, now);
+      logger.info(
+        `restart: touched ${path.relative(options.repoDir, target)} so nodemon restarts FluxOS onto the new code`,
+      );
+    } catch {
+      logger.warn(`restart required: the nodemon strategy found no watched file to touch in ${options.repoDir}`);
     }
-    logger.warn(
-      `restart required: the nodemon strategy found none of ${NODEMON_TOUCH_FILES.join(', ')} to touch in ` +
-        `${options.repoDir}`,
-    );
     return;
   }
   logger.info(`restart: exiting with code ${RESTART_EXIT_CODE} so the supervisor starts FluxOS on the new code`);

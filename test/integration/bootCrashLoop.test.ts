@@ -64,7 +64,7 @@ function crashLoopSuite(name: string, openStores: (ctx: Mocha.Context) => Promis
       expect((await boot(dir, store, preProd)).result.branch.after).to.equal('preprod'); // the switch
       const second = await boot(dir, store, preProd); // preprod code runs, stays up
       expect(second.result).to.include({ mode: 'preprod', reason: 'selected' });
-      expect((await second.svc.markHealthyReport()).cleared).to.equal(true);
+      expect((await second.svc.markHealthy()).cleared).to.equal(true);
       expect((await boot(dir, store, preProd)).result.reason).to.equal('selected');
     });
 
@@ -77,12 +77,12 @@ function crashLoopSuite(name: string, openStores: (ctx: Mocha.Context) => Promis
       const fallback = await boot(dir, store, preProd);
       expect(fallback.result).to.include({ mode: 'production', reason: 'crash-loop' });
       expect(await store.get(BOOT_HEALTH_KEY)).to.have.property('fellBackAt');
-      const report = await fallback.svc.markHealthyReport();
+      const report = await fallback.svc.markHealthy();
       expect(report.cleared).to.equal(false);
       expect(report.message).to.match(/changes nothing/);
       // The CLI's `healthy` reads the checkout (master now): nothing changes either.
       const { svc } = loggedService(dir, store, { remote: bed.upstream, ...preProd });
-      expect((await svc.markHealthyReport()).cleared).to.equal(false);
+      expect((await svc.markHealthy()).cleared).to.equal(false);
       expect((await boot(dir, store, preProd)).result).to.include({ mode: 'production', reason: 'crash-loop' });
     });
 

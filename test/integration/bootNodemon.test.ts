@@ -116,8 +116,10 @@ describe('crash-loop net under real nodemon with a dependency install', function
     const last = all[all.length - 1];
     const seen = all.map((b) => [b.result.branch, b.result.reason, b.counter]);
     const why = `boots: ${JSON.stringify(seen)}\n${running.transcript()}`;
-    expect(all[0].result.branch, why).to.deep.equal({ before: 'master', after: 'preprod', switched: true });
-    expect(all.length, why).to.be.at.least(2);
+    // The switching boot never resolves (docs/design.md §5): it waits for nodemon to replace it.
+    for (const boot of all)
+      expect(boot.result.branch, why).to.deep.equal({ before: 'preprod', after: 'preprod', switched: false });
+    expect(all.length, why).to.be.at.least(1);
     for (const boot of all) expect(boot.result.reason, why).to.equal('selected');
     expect(last.result.branch.after, why).to.equal('preprod');
     expect(last.counter?.unhealthyBoots, why).to.equal(0);

@@ -121,6 +121,13 @@ describe('the FluxOS and watchdog recipes (examples/)', function () {
     expect(at("const preprodBoot = require('./ZelBack/src/services/preprodBoot');")).to.equal(
       at("const dbHelper = require('./ZelBack/src/services/dbHelper');") + 1,
     );
+    // The guard runs first, before FluxOS requires anything (docs/design.md §9).
+    const app = (await fs.readFile(path.join(dir, 'app.js'), 'utf8')).split('\n');
+    const guardAt = app.findIndex((line) =>
+      line.includes("require('./ZelBack/src/services/preprodGuard').guardStart()"),
+    );
+    expect(guardAt).to.be.at.least(0);
+    expect(app.slice(0, guardAt).every((line) => line.startsWith('//'))).to.equal(true);
     const info = await fs.readFile(path.join(dir, 'ZelBack/src/services/fluxService.js'), 'utf8');
     const afterStaticIp = /info\.flux\.staticIp = .*\n.*\n\s+Object\.assign\(info\.flux, preprodBoot\.preprodInfo/;
     expect(info).to.match(afterStaticIp);

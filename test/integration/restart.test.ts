@@ -43,11 +43,12 @@ const FLUXOS_NODEMON_JSON = `${JSON.stringify(
 )}\n`;
 
 /**
- * Watches app.js only, which is the same on both branches, so the checkout
- * itself restarts nothing and only our touch can; and runs the app through
- * a shell that stays in between (`|| exit 1` keeps dash from exec'ing node).
+ * Watches ZelBack/ only, whose one file is the same on both branches, so the
+ * checkout itself restarts nothing and only our touch (of a file inside a
+ * watched directory, docs/design.md §5) can; and runs the app through a shell
+ * that stays in between (`|| exit 1` keeps dash from exec'ing node).
  */
-const TOUCH_ONLY_NODEMON = { delay: DELAY_MS, watch: ['app.js'], exec: 'node app.js || exit 1' };
+const TOUCH_ONLY_NODEMON = { delay: DELAY_MS, watch: ['ZelBack/'], exec: 'node app.js || exit 1' };
 const TOUCH_ONLY_NODEMON_JSON = `${JSON.stringify(TOUCH_ONLY_NODEMON)}\n`;
 
 /**
@@ -96,7 +97,7 @@ describe('restart onto the new branch under real supervisors', function () {
     const masterPackage = JSON.parse(masterJson) as Record<string, unknown>;
     await bed.commitTo(
       'master',
-      { 'app.js': BED_APP_SOURCE, 'nodemon.json': FLUXOS_NODEMON_JSON },
+      { 'app.js': BED_APP_SOURCE, 'nodemon.json': FLUXOS_NODEMON_JSON, 'ZelBack/routes.js': '// stand-in\n' },
       'FluxOS stand-in app',
     );
     // Created from master's tip, so preprod contains master and the boot takes it. A new dependency, so
@@ -170,7 +171,7 @@ describe('restart onto the new branch under real supervisors', function () {
       ancestor: 1,
     },
     {
-      name: 'nodemon running the app through `sh -c`, watching app.js only (only our touch restarts it)',
+      name: 'nodemon running the app through `sh -c`, watching ZelBack/ only (only our touch restarts it)',
       label: 'sh -c, touch only',
       args: () => ['--config', path.join(bed.dir, 'touch-only-nodemon.json')],
       ancestor: 2,

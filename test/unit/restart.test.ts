@@ -259,18 +259,44 @@ describe('restart', function () {
     const mtime = async (file: string) => (await fs.stat(file)).mtimeMs;
     const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
-    it('nodemon: touches app.js (and only app.js) and never exits', async function () {
+    it('nodemon: touches a file inside a watched directory (ZelBack/), not app.js, and never exits', async function () {
       const app = await write('app.js');
       const pkg = await write('package.json');
+      await fs.mkdir(path.join(repo.dir, 'ZelBack/config'), { recursive: true });
+      await fs.mkdir(path.join(repo.dir, 'ZelBack/src'), { recursive: true });
+      const config = await write('ZelBack/config/default.js');
+      const routes = await write('ZelBack/src/routes.js');
       const exit = sinon.spy();
       const log = logCapture();
       const before = Date.now();
       await triggerRestart('nodemon', { repoDir: repo.dir, logger: log.logger, exit });
-      expect(await mtime(app)).to.be.at.least(before - 1000);
-      expect(await mtime(pkg)).to.equal(past.getTime());
+      expect(await mtime(routes)).to.be.at.least(before - 1000);
+      // app.js may have been replaced by the checkout (nodemon lost its watch); config/ is ignored by nodemon.
+      for (const untouched of [app, pkg, config]) expect(await mtime(untouched)).to.equal(past.getTime());
       await nextTurn();
       expect(exit.called).to.equal(false);
-      expect(log.lines).to.deep.equal(['info restart: touched app.js so nodemon restarts FluxOS onto the new code']);
+      expect(log.lines).to.deep.equal([
+        'info restart: touched ZelBack/src/routes.js so nodemon restarts FluxOS onto the new code',
+      ]);
+    });
+
+    it("nodemon: follows the checkout's nodemon.json watch list", async function () {
+      await write('app.js');
+      await fs.writeFile(path.join(repo.dir, 'nodemon.json'), JSON.stringify({ watch: ['lib/', 'app.js'] }));
+      await fs.mkdir(path.join(repo.dir, 'lib'));
+      const inLib = await write('lib/a.js');
+      const log = logCapture();
+      const before = Date.now();
+      await triggerRestart('nodemon', { repoDir: repo.dir, logger: log.logger, exit: sinon.spy() });
+      expect(await mtime(inLib)).to.be.at.least(before - 1000);
+    });
+
+    it('nodemon: falls back to a watched file (app.js) when no watched directory has one', async function () {
+      const app = await write('app.js');
+      const log = logCapture();
+      const before = Date.now();
+      await triggerRestart('nodemon', { repoDir: repo.dir, logger: log.logger, exit: sinon.spy() });
+      expect(await mtime(app)).to.be.at.least(before - 1000);
     });
 
     it('nodemon: falls back to package.json when there is no app.js', async function () {
@@ -292,9 +318,7 @@ describe('restart', function () {
         exit: sinon.spy(),
       });
       expect(log.lines).to.have.length(1);
-      expect(log.lines[0]).to.match(
-        /^warn restart required: the nodemon strategy found none of app\.js, package\.json to touch/,
-      );
+      expect(log.lines[0]).to.match(/^warn restart required: the nodemon strategy found no watched file to touch/);
     });
 
     it("none: warns 'restart required', touches nothing and never exits", async function () {

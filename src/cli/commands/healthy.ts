@@ -31,7 +31,7 @@ export function addHealthyCommand(program: Command, context: CliContext): Comman
           logger: loggerFor(options),
           armHealthyTimer: false,
         });
-        context.print(`${(await service.markHealthyReport()).message}\n`);
+        context.print(`${(await service.markHealthy()).message}\n`);
       } finally {
         await store.close();
       }

@@ -66,7 +66,7 @@ async function main(): Promise<void> {
   });
   line('READY');
   const result = await service.runAtBoot();
-  const healthy = args.markHealthy ? await service.markHealthy() : undefined;
+  const healthy = args.markHealthy ? (await service.markHealthy()).cleared : undefined;
   line(`RESULT ${JSON.stringify({ ...result, healthy })}`);
 }
 

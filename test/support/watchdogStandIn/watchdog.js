@@ -87,8 +87,25 @@ async function auto_update() {
   await checkCloudUI();
 }
 
+// The real flux_check() restarts FluxOS when fluxbench reports it disconnected on two checks in a row; here
+// `node watchdog.js restart` is that restart, with the same command and the same line the recipe anchors on.
+async function flux_check() {
+  const fluxOsRestartCmd = isArcane
+    ? "sudo systemctl restart fluxos.service"
+    : "pm2 restart flux";
+  const disc_count = 2;
+  const action = config.action;
+
+     if ( typeof action  == "undefined" || action == "1" ){
+
+       if ( disc_count == 2 ){
+        await runShellCommand(fluxOsRestartCmd, { timeout: 30000 });
+       }
+     }
+}
+
 if (require.main === module) {
-  auto_update().then(
+  (process.argv[2] === 'restart' ? flux_check() : auto_update()).then(
     () => process.exit(0),
     (error) => {
       console.error(error);

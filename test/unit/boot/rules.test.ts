@@ -120,7 +120,7 @@ describe('boot rules on a fake checkout and an in-memory store', function () {
     it('healthy on a production boot changes nothing and says so', async function () {
       const booted = bootWith({ stored: notSelected });
       await booted.svc.runAtBoot();
-      const report = await booted.svc.markHealthyReport();
+      const report = await booted.svc.markHealthy();
       expect(report.cleared).to.equal(false);
       expect(report.message).to.match(/changes nothing/);
     });
@@ -128,7 +128,7 @@ describe('boot rules on a fake checkout and an in-memory store', function () {
     it('healthy on a preprod boot closes its mark', async function () {
       const booted = bootWith({ stored: selected, checkout: { branch: 'preprod' } });
       await booted.svc.runAtBoot();
-      expect(await booted.svc.markHealthy()).to.equal(true);
+      expect((await booted.svc.markHealthy()).cleared).to.equal(true);
       expect(booted.store.docs.get(BOOT_HEALTH_KEY)).not.to.have.property('openSince');
     });
   });
