@@ -78,10 +78,14 @@ export async function switchCheckout(
 }
 
 function switchedMessage(planned: Planned, switched: SwitchResult, strategy: ResolvedRestart): string {
-  const changed = planned.reason !== planned.decision.reason ? ` (${planned.reason})` : '';
+  const overruled = planned.reason !== planned.decision.reason;
+  const changed = overruled ? ` (${planned.reason})` : '';
   const unfinished = planned.inputs.unfinished ? ', finishing a switch an earlier boot left unfinished' : '';
   const moved = `switched ${planned.head.branch} → ${planned.branch}${changed} at ${switched.to.slice(0, 12)}`;
-  return `${describeDecision(planned.decision)}; ${moved}${unfinished}; restart: ${strategy}`;
+  const said = overruled
+    ? describeDecision(planned.decision, moved)
+    : `${describeDecision(planned.decision)}; ${moved}`;
+  return `${said}${unfinished}; restart: ${strategy}`;
 }
 
 async function finishSwitch(
