@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { filteredEnv } from '../checkout/gitEnv';
 import { PreprodError } from '../errors';
+import { runAsOwnerOf } from '../os/runAs';
 import { runGroup, type GroupRun } from '../os/spawnGroup';
 
 /** Any logger with info and warn (FluxOS's own logger, winston, console). */
@@ -41,7 +42,9 @@ export async function runInstall(
   checkInstallArguments(argv, timeoutMs);
   const commandLine = argv.join(' ');
   logger?.info(`Running \`${commandLine}\` in ${dir}.`);
-  const run = await runGroup(argv[0], argv.slice(1), { cwd: dir, env: filteredEnv(), timeoutMs, ...options });
+  // As the checkout's owner, like git, unless the caller says whom (docs/design.md §4).
+  const runAs = options.uid === undefined ? runAsOwnerOf(dir, filteredEnv()) : { env: filteredEnv(), ...options };
+  const run = await runGroup(argv[0], argv.slice(1), { cwd: dir, timeoutMs, ...runAs });
   const failure = installFailure(commandLine, timeoutMs, run);
   if (failure) throw failure;
   logger?.info(`\`${commandLine}\` finished in ${run.ms} ms.`);
