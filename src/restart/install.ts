@@ -118,8 +118,11 @@ export interface DetachedInstall {
  */
 export function startDetachedInstall(job: DetachedInstall): void {
   const runner = path.join(__dirname, 'installRunner.js');
+  // The runner, and so its log line, marker and install, belong to the checkout's owner (os/runAs.ts).
+  const { uid, gid } = runAsOwnerOf(job.dir, {});
   const child = spawn(process.execPath, [runner, '--detach', JSON.stringify(job)], {
     cwd: job.dir,
+    ...(uid === undefined ? {} : { uid, gid }),
     detached: true,
     stdio: 'ignore',
     windowsHide: true,

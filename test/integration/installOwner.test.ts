@@ -9,6 +9,7 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { createPreprodService } from '../../src/boot/service';
+import { startDetachedInstall } from '../../src/restart/install';
 import { FileStateStore } from '../../src/state';
 import { createGitBed, type GitBed } from '../support/gitBed';
 
@@ -36,6 +37,8 @@ function chownTree(dir: string, uid: number): Promise<void> {
 describe('the dependency install as the checkout owner (root FluxOS, real npm, real git)', function () {
   this.timeout(120_000);
   let bed: GitBed;
+  let owned: string;
+  let detached: string;
 
   before(async function () {
     const dependency = { dependencies: { 'local-dep': 'file:./vendor/local-dep' } };
@@ -48,6 +51,13 @@ describe('the dependency install as the checkout owner (root FluxOS, real npm, r
       },
       'a local dependency',
     );
+    owned = await bed.cloneNode('owned');
+    detached = await bed.cloneNode('detached', { branch: 'preprod' });
+    if (process.getuid?.() !== 0) return;
+    await fs.chmod(bed.dir, 0o755); // let uid 65534 reach its checkouts
+    await chownTree(owned, NOBODY);
+    await chownTree(detached, NOBODY);
+    await chownTree(bed.upstream, NOBODY); // git as the owner fetches from it, and refuses another user's repository
   });
   after(async function () {
     await bed?.cleanup();
@@ -55,10 +65,7 @@ describe('the dependency install as the checkout owner (root FluxOS, real npm, r
 
   it("a dependency-changing switch leaves nothing root-owned in the owner's checkout", async function () {
     if (process.getuid?.() !== 0) this.skip(); // handing the checkout to another owner needs root (CI runs as root)
-    const node = await bed.cloneNode('owned');
-    await fs.chmod(bed.dir, 0o755); // let uid 65534 reach its checkout
-    await chownTree(node, NOBODY);
-    await chownTree(bed.upstream, NOBODY); // git as the owner fetches from it, and refuses another user's repository
+    const node = owned;
     const lines: string[] = [];
     const push = (m: string) => lines.push(m);
     const service = createPreprodService({
@@ -82,6 +89,30 @@ describe('the dependency install as the checkout owner (root FluxOS, real npm, r
 
     const installed = await fs.lstat(path.join(node, 'node_modules/local-dep'));
     expect(installed.uid, 'node_modules/local-dep').to.equal(NOBODY);
+    expect(await notOwnedBy(NOBODY, node)).to.deep.equal([]);
+  });
+
+  it("the detached install (under nodemon) also runs as the owner: its log, marker and node_modules are the owner's", async function () {
+    if (process.getuid?.() !== 0) this.skip(); // handing the checkout to another owner needs root (CI runs as root)
+    const node = detached;
+    const logFile = path.join(node, '.git', 'fluxos-preprod-install.log');
+    startDetachedInstall({
+      dir: node,
+      argv: ['npm', 'install', '--omit=dev', '--offline', '--no-audit', '--no-fund'],
+      timeoutMs: 60_000,
+      touchFile: path.join(node, 'package.json'),
+      logFile,
+      restartMarker: path.join(node, '.git', 'fluxos-preprod-restart.json'),
+    });
+    // The runner touches package.json last, after its log line and the marker.
+    const before = (await fs.stat(path.join(node, 'package.json'))).mtimeMs;
+    for (let i = 0; i < 600; i += 1) {
+      const now = (await fs.stat(path.join(node, 'package.json'))).mtimeMs;
+      if (now !== before) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(await fs.readFile(logFile, 'utf8')).to.match(/install finished/);
+    expect((await fs.lstat(path.join(node, 'node_modules/local-dep'))).uid).to.equal(NOBODY);
     expect(await notOwnedBy(NOBODY, node)).to.deep.equal([]);
   });
 });
