@@ -92,7 +92,7 @@ describe('the dependency install as the checkout owner (root FluxOS, real npm, r
     expect(await notOwnedBy(NOBODY, node)).to.deep.equal([]);
   });
 
-  it("the detached install (under nodemon) also runs as the owner: its log, marker and node_modules are the owner's", async function () {
+  it("the detached install (nodemon) runs as the owner too: its log, marker and node_modules", async function () {
     if (process.getuid?.() !== 0) this.skip(); // handing the checkout to another owner needs root (CI runs as root)
     const node = detached;
     const logFile = path.join(node, '.git', 'fluxos-preprod-install.log');
