@@ -160,10 +160,13 @@ async function crashFallsBack(world) {
   world.pm2('restart', 'flux');
   // The watchdog's part: FluxOS down on consecutive checks → `pm2 restart flux`.
   let restarts = 1;
-  while ((await world.version()) !== world.plan.masterVersion && restarts < 5) {
+  const deadline = Date.now() + 600_000;
+  while ((await world.version()) !== world.plan.masterVersion && restarts < 6 && Date.now() < deadline) {
     if (await crashed(world, 45_000)) {
       world.pm2('restart', 'flux');
       restarts += 1;
+    } else {
+      await sleep(1000); // up on preprod: the new tip is not reached yet (the recheck moves it)
     }
   }
   await world.listening(world.plan.masterVersion);
