@@ -90,8 +90,8 @@ function createWorld({ plan, env, pm2 }) {
   return world;
 }
 
-/** The earliest line of FluxOS's four log files, by its timestamp. */
-function firstLogLine(node) {
+/** FluxOS's four log files' lines with their timestamps, earliest first. */
+function logLines(node) {
   const lines = [];
   for (const level of ['error', 'warn', 'info', 'debug']) {
     const file = path.join(node, `${level}.log`);
@@ -101,8 +101,18 @@ function firstLogLine(node) {
       if (!Number.isNaN(at)) lines.push({ at, line: line.replace(/\s+/g, ' ') });
     }
   }
-  lines.sort((a, b) => a.at - b.at);
-  return lines[0]?.line ?? null;
+  return lines.sort((a, b) => a.at - b.at);
 }
 
-module.exports = { StepFailed, createWorld, expectThat, firstLogLine, git, sleep, waitUntil, GIT_ENV };
+/** The earliest line FluxOS logged. */
+function firstLogLine(node) {
+  return logLines(node)[0]?.line ?? null;
+}
+
+/** When the checkout last switched to `branch`, from the package's "switched to …" log line; null if never. */
+function lastSwitchTo(node, branch) {
+  const switches = logLines(node).filter(({ line }) => line.includes(`: switched to ${branch} at `));
+  return switches.length === 0 ? null : switches[switches.length - 1].at;
+}
+
+module.exports = { StepFailed, createWorld, expectThat, firstLogLine, git, lastSwitchTo, sleep, waitUntil, GIT_ENV };
