@@ -145,6 +145,20 @@ async function operatorFilesSurvive(world) {
   return `${Object.keys(world.operatorFiles).length} files unchanged after every switch`;
 }
 
+/**
+ * What the patched watchdog's auto_update() does when preprod's package.json version differs from the node's:
+ * stop FluxOS, `git checkout . && git fetch && git pull -p`, start FluxOS. (A preprod node gets a new preprod
+ * release this way; the boot step itself does not fetch a branch the node is already on.)
+ */
+function watchdogUpdate(world) {
+  const { node } = world.plan;
+  world.pm2('stop', 'flux');
+  git(node, 'checkout', '.');
+  git(node, 'fetch', '-q');
+  git(node, 'pull', '-q', '-p', '--ff-only');
+  world.pm2('start', 'flux');
+}
+
 /** FluxOS no longer answers: nodemon ran its crash hook and waits for a file change. */
 async function crashed(world, forMs) {
   const until = Date.now() + forMs;
@@ -162,11 +176,13 @@ async function crashFallsBack(world) {
   await world.listening(world.plan.preprodVersion);
   const crash = "throw new Error('e2e: an import-time crash on preprod');\n";
   const file = 'ZelBack/src/services/serviceManager.js';
+  const version = world.plan.preprodVersion.replace(/\.\d+$/, '.9');
   git(world.plan.seed, 'fetch', '-q', world.plan.upstream, 'preprod');
-  pushPreprod(world, 'FETCH_HEAD', { [file]: (text) => crash + text }, 'preprod crashes at import', false);
-  world.pm2('restart', 'flux');
+  const edits = { [file]: (text) => crash + text, 'package.json': bumpVersion(version) };
+  pushPreprod(world, 'FETCH_HEAD', edits, `preprod ${version} crashes at import`, false);
+  watchdogUpdate(world);
   // The watchdog's part: FluxOS down on consecutive checks → `pm2 restart flux`.
-  let restarts = 1;
+  let restarts = 0;
   const deadline = Date.now() + 600_000;
   while ((await world.version()) !== world.plan.masterVersion && restarts < 6 && Date.now() < deadline) {
     if (await crashed(world, 45_000)) {
