@@ -18,7 +18,9 @@ function requiresIn(text) {
 }
 
 function check(dir) {
-  const declared = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).dependencies || {};
+  const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
+  // fluxos-preprod is an optional dependency (see fluxos/insertions.js); FluxOS's own are plain ones.
+  const declared = { ...pkg.dependencies, ...pkg.optionalDependencies };
   const wanted = [];
   for (const insertion of insertions({ dependency: '' })) {
     for (const spec of requiresIn(insertion.lines.join('\n'))) wanted.push({ file: insertion.file, spec });

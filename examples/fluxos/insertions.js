@@ -5,7 +5,10 @@
 // Applied by ../apply-recipe.js; fluxos-v8.17.0.patch is the same insertions as a `git diff -U0`.
 const path = require('node:path');
 
-/** The exact dependency FluxOS declares: the package under the maintainers' npm scope, aliased to the name it requires. */
+/**
+ * The exact (pinned) optional dependency FluxOS declares: the package under the maintainers' npm scope, aliased to
+ * the name it requires. `version` is this package's package.json version (test/unit/recipeVersion.test.ts).
+ */
 function dependencySpec(version) {
   return `npm:@runonflux/fluxos-preprod@${version}`;
 }
@@ -13,10 +16,13 @@ function dependencySpec(version) {
 function insertions({ dependency }) {
   return [
     {
+      // optionalDependencies, never dependencies: FluxOS's `npm start` begins with `npm install`, which stops on a
+      // dependency it cannot fetch (E404, registry down) and so would stop FluxOS; an optional one it skips, and
+      // preprodBoot.js starts FluxOS without the package. The version is exact: every node runs the same code.
       file: 'package.json',
       anchor: '  "dependencies": {',
-      where: 'after',
-      lines: [`    "fluxos-preprod": ${JSON.stringify(dependency)},`],
+      where: 'before',
+      lines: ['  "optionalDependencies": {', `    "fluxos-preprod": ${JSON.stringify(dependency)}`, '  },'],
     },
     {
       file: 'app.js',

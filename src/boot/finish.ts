@@ -101,12 +101,16 @@ function movesTo(planned: Planned): string {
 }
 
 function switchedMessage(planned: Planned, switched: SwitchResult, strategy: ResolvedRestart): string {
-  const changed = planned.reason !== planned.decision.reason ? ` (${planned.reason})` : '';
+  const overruled = planned.reason !== planned.decision.reason;
+  const changed = overruled ? ` (${planned.reason})` : '';
   const unfinished = planned.inputs.unfinished ? ', finishing a switch an earlier boot left unfinished' : '';
   const withdrawn = planned.newTip === undefined ? '' : ` (${planned.head.commit.slice(0, 12)} was withdrawn)`;
   const at = switched.to.slice(0, 12);
   const moved = `switched ${planned.head.branch} → ${planned.branch}${changed}${withdrawn} at ${at}`;
-  return `${describeDecision(planned.decision)}; ${moved}${unfinished}; restart: ${strategy}`;
+  const said = overruled
+    ? describeDecision(planned.decision, moved)
+    : `${describeDecision(planned.decision)}; ${moved}`;
+  return `${said}${unfinished}; restart: ${strategy}`;
 }
 
 async function finishSwitch(

@@ -98,7 +98,9 @@ export async function stayResult(run: BootRun, stay: Stay): Promise<BootResult> 
   if (!saved.ok && !stay.leave) return notSaved(run, decision, head, saved.why);
   if (!saved.ok) run.logger.warn(`could not save the decision (${saved.why}); the next boot decides again`);
   const where = stay.why ?? (stay.leave ? `left alone (${reason})` : 'already on it');
-  const message = `${describeDecision(decision)}; ${where}`;
+  // A reason other than the decision's (preprod-unavailable): the line says where the node stays instead.
+  const message =
+    reason === decision.reason ? `${describeDecision(decision)}; ${where}` : describeDecision(decision, where);
   if (stay.leave || reason !== decision.reason) run.logger.warn(message);
   else run.logger.info(message);
   return leaveResult(run, { head, before: head.branch, decision, reason, message });

@@ -75,11 +75,14 @@ export async function fetchBranches(
 }
 
 /** A git command that talks to a remote, in its own process group under a deadline. */
-function runNetwork(ctx: FetchContext, args: string[], timeoutMs: number): Promise<GroupRun> {
-  ctx.logger.debug(`git ${args.join(' ')}`);
+async function runNetwork(ctx: FetchContext, args: string[], timeoutMs: number): Promise<GroupRun> {
   if (timeoutMs > 0) ctx.onGitSpawn?.(args);
   const options = { cwd: ctx.dir, env: ctx.env, timeoutMs, graceMs: NETWORK_KILL_GRACE_MS, captureStdout: true };
-  return runGroup('git', args, { ...options, ...ctx.runAs });
+  const ran = await runGroup('git', args, { ...options, ...ctx.runAs });
+  // Like every git command, logged only when it fails (docs/design.md §5).
+  const { outcome } = ran;
+  if (outcome.kind !== 'exit' || outcome.code !== 0) ctx.logger.debug(`git ${args.join(' ')} failed`);
+  return ran;
 }
 
 /** stdout of a network git run that succeeded; otherwise throws the fetch-failed sentence. */

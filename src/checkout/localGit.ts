@@ -44,7 +44,7 @@ export class LocalGit {
 
   /** Run a git command; exit codes in `allowedCodes` come back as results, anything else throws git-failed. */
   async run(args: string[], allowedCodes: number[] = []): Promise<{ code: number; stdout: string }> {
-    this.options.logger.debug(`git ${args.join(' ')}`);
+    // No line per command (a boot runs dozens): the command is logged only when it fails (docs/design.md §5).
     try {
       const stdout = await this.simpleGit().raw(args);
       return { code: 0, stdout };
@@ -52,6 +52,7 @@ export class LocalGit {
       if (error instanceof GitExit && allowedCodes.includes(error.exitCode)) {
         return { code: error.exitCode, stdout: '' };
       }
+      this.options.logger.debug(`git ${args.join(' ')} failed: ${shortError(error)}`);
       if (error instanceof PreprodError) throw error;
       throw new PreprodError('git-failed', `git ${args[0]} failed in ${this.options.dir}: ${shortError(error)}.`, {
         cause: error,

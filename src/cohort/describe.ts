@@ -65,8 +65,17 @@ function crashLoopDetail(d: Decision): string {
 /**
  * One readable log line, e.g. "preprod: selected (draw 0.0312 < probability
  * 0.07, rolled 2026-11-02, next roll 2026-12-02) → branch preprod".
+ * `overruled` is given when the checkout does not follow the decision (preprod
+ * unavailable, say): it replaces "→ branch …", so the line never names a branch
+ * the node does not go to.
  */
-export function describeDecision(d: Decision): string {
+export function describeDecision(d: Decision, overruled?: string): string {
+  const line = decisionLine(d);
+  if (overruled === undefined) return line;
+  return `${line.slice(0, line.lastIndexOf(' → '))}; ${overruled}`;
+}
+
+function decisionLine(d: Decision): string {
   const branch = d.targetBranch === null ? 'no branch change' : `branch ${d.targetBranch}`;
   switch (d.reason) {
     case 'development':

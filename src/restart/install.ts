@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { filteredEnv } from '../checkout/gitEnv';
 import { PreprodError } from '../errors';
+import { runAsOwnerOf } from '../os/runAs';
 import { runGroup, type GroupRun } from '../os/spawnGroup';
 import { removeInstallRecord, settleRunningInstall, writeInstallRecord } from './installRecord';
 
@@ -47,13 +48,15 @@ export async function runInstall(
   await settleRunningInstall(dir, (line) => logger?.warn(line));
   logger?.info(`Running \`${commandLine}\` in ${dir}.`);
   let group: number | null = null;
-  const { onGroup, ...runAs } = options;
+  const { onGroup, ...given } = options;
   const onSpawn = (pid: number) => {
     group = pid;
     onGroup?.(pid);
     writeInstallRecord(dir, { pid, startedAt: new Date(), until: new Date(Date.now() + timeoutMs) });
   };
-  const run = await runGroup(argv[0], argv.slice(1), { cwd: dir, env: filteredEnv(), timeoutMs, onSpawn, ...runAs });
+  // As the checkout's owner, like git, unless the caller says whom (docs/design.md §4).
+  const runAs = given.uid === undefined ? runAsOwnerOf(dir, filteredEnv()) : { env: filteredEnv(), ...given };
+  const run = await runGroup(argv[0], argv.slice(1), { cwd: dir, timeoutMs, onSpawn, ...runAs });
   if (group !== null) removeInstallRecord(dir, group);
   const failure = installFailure(commandLine, timeoutMs, run);
   if (failure) throw failure;
@@ -128,8 +131,11 @@ export interface DetachedInstall {
  */
 export function startDetachedInstall(job: DetachedInstall): void {
   const runner = path.join(__dirname, 'installRunner.js');
+  // The runner, and so its log line, marker and install, belong to the checkout's owner (os/runAs.ts).
+  const { uid, gid } = runAsOwnerOf(job.dir, {});
   const child = spawn(process.execPath, [runner, '--detach', JSON.stringify(job)], {
     cwd: job.dir,
+    ...(uid === undefined ? {} : { uid, gid }),
     detached: true,
     stdio: 'ignore',
     windowsHide: true,

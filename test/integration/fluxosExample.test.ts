@@ -93,8 +93,8 @@ describe('the FluxOS and watchdog recipes (examples/)', function () {
     const actual = addedLines(patch);
     expect([...actual.keys()].sort()).to.deep.equal([...expected.keys()].sort());
     for (const [file, lines] of expected) expect(sorted(actual.get(file)), file).to.deep.equal(sorted(lines));
-    const dependency = `    "fluxos-preprod": "npm:@runonflux/fluxos-preprod@${version}",`;
-    expect(actual.get('package.json')).to.deep.equal([dependency]);
+    const dependency = `    "fluxos-preprod": "npm:@runonflux/fluxos-preprod@${version}"`;
+    expect(actual.get('package.json')).to.deep.equal(['  "optionalDependencies": {', dependency, '  },']);
   });
 
   it("fluxnode-watchdog-master.patch only adds lines, exactly the recipe's", async function () {
