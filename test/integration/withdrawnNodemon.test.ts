@@ -114,17 +114,21 @@ describe('a withdrawn preprod under real nodemon, with the recheck restarting', 
       { 'ZelBack/src/release.js': 'module.exports = 2;\n' },
       'Release, second cut',
     );
-    await waitUntil(() => boots().some((b) => b.head === tip && !b.result.branch.switched), 60_000, transcript);
+    await waitUntil(() => boots().some((b) => b.head === tip), 60_000, transcript);
     const all = boots();
-    const moved = all.findIndex((b) => b.result.branch.switched);
+    // Under nodemon the switching boot never resolves (docs/design.md §5): the process it ran in waits for
+    // nodemon to replace it. Its move shows in its log line and in the next boot, which finds the new tip.
+    const moved = all.findIndex((b) => b.head === tip);
     expect(moved, transcript()).to.be.above(0);
     expect(all[moved].result.branch, transcript()).to.deep.equal({
       before: 'preprod',
       after: 'preprod',
-      switched: true,
+      switched: false,
     });
-    expect(all[moved].head, 'the move is made by a boot, never under a running FluxOS').to.equal(tip);
     for (const boot of all.slice(0, moved)) expect(boot.head, transcript()).to.equal(withdrawn);
+    const logs = running.events.map((e) => (e as unknown as { message?: string }).message ?? '');
+    const switchLine = logs.find((m) => /switched preprod → preprod .*was withdrawn/.test(m));
+    expect(switchLine, transcript()).to.be.a('string');
     const last = all[all.length - 1];
     expect(last.result, transcript()).to.deep.include({ mode: 'preprod', reason: 'selected' });
     expect(await bed.git(dir, 'rev-parse', 'HEAD')).to.equal(tip);
