@@ -88,12 +88,20 @@ function readJournal(gitDir) {
   }
 }
 
+// A root FluxOS on a checkout another user owns leaves nothing root-owned in .git (git runs as the owner).
+function handToOwner(gitDir, file) {
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return;
+  const owner = fs.statSync(gitDir);
+  if (owner.uid !== 0) fs.chownSync(file, owner.uid, owner.gid);
+}
+
 function writeJournal(gitDir, journal) {
   const file = path.join(gitDir, STARTS_FILE);
   const temp = `${file}.${process.pid}.${Date.now()}.tmp`;
   try {
     const text = `${JSON.stringify({ ...journal, starts: journal.starts.slice(-MAX_START_RECORDS) })}\n`;
     fs.writeFileSync(temp, text, { mode: 0o600, flag: 'wx' });
+    handToOwner(gitDir, temp);
     fs.renameSync(temp, file);
     return true;
   } catch (error) {

@@ -8,8 +8,9 @@
  * then, and the boot goes on.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { checkoutOwner } from '../checkout/repoAccess';
 import {
   parseStartJournal,
   START_RECORDS_FILE,
@@ -53,6 +54,9 @@ export function updateStartJournal(repoDir: string, change: (journal: StartJourn
   const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
   try {
     writeFileSync(temp, startJournalText(journal), { mode: 0o600, flag: 'wx' });
+    // As root on a checkout another user owns: the owner's, like everything git writes there (design §4).
+    const owner = checkoutOwner(repoDir);
+    if (owner !== null) chownSync(temp, owner.uid, owner.gid);
     renameSync(temp, file);
     return true;
   } catch {

@@ -17,6 +17,8 @@ import { bedEnv, createGitBed, type GitBed } from '../gitBed';
 const execFileAsync = promisify(execFile);
 const ROOT = path.resolve(__dirname, '../../../..');
 const INDEX = path.join(ROOT, 'build/src/index.js');
+// The test-only factory: the package's createPreprodService takes no timing seams (a recheck in seconds).
+const TESTING = path.join(ROOT, 'build/src/testing.js');
 const NODEMON = path.join(ROOT, 'node_modules/nodemon/bin/nodemon.js');
 const PM2 = path.join(ROOT, 'node_modules/pm2/bin/pm2');
 const GUARD = path.join(ROOT, 'examples/fluxos/preprodGuard.js');
@@ -75,10 +77,11 @@ const emit = (event) =>
 const { version } = JSON.parse(fs.readFileSync(path.join(__dirname, 'package.json'), 'utf8'));
 emit({ event: 'started', version, dep: fs.existsSync(path.join(__dirname, 'node_modules', 'dep')) });
 const release = require('./ZelBack/src/release.js');
-const { createPreprodService, FileStateStore } = require(config.index);
+const { FileStateStore } = require(config.index);
+const { createTestService } = require(config.testing);
 const store = new FileStateStore(config.store);
 const log = (level) => (message) => emit({ event: 'log', level, message });
-const service = createPreprodService({
+const service = createTestService({
   repoDir: __dirname,
   store,
   settings: { preProd: { remote: config.remote, probability: 1, restart: 'auto', fetchTimeoutMs: 5000,
@@ -182,7 +185,7 @@ export class Pm2 {
 
   /** `pm2 start start.sh` for the node: a shell that execs nodemon on app.js, as FluxOS's start script ends up. */
   async startFlux(node: string, config: NodeConfig, how: 'nodemon' | 'direct' = 'nodemon'): Promise<void> {
-    const appConfig = JSON.stringify({ index: INDEX, ...config });
+    const appConfig = JSON.stringify({ index: INDEX, testing: TESTING, ...config });
     await fs.mkdir(this.home, { recursive: true });
     const script = path.join(this.home, 'start.sh');
     await fs.writeFile(script, `#!/bin/sh\ncd "$1" && exec "${process.execPath}" "${NODEMON}" app.js\n`, {
