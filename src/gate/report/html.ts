@@ -6,12 +6,12 @@
  * Every value from a node is escaped. Pure.
  */
 import type { GateReport } from '../judge/gate';
-import type { TimelinePoint } from '../judge/evidence';
+import type { ScanPoint as TimelinePoint } from '../judge/evidence';
 import { escapeXml, lineChart, thin } from './svg';
 import { CRITERION_WORDS, criterionStatus, formatValue, releaseName, verdictSentence } from './text';
 import { MAX_LISTED_NODES } from './markdown';
 
-const COLORS = { promote: '#1a7f37', halt: '#cf222e', wait: '#9a6700' } as const;
+const COLORS = { promote: '#1a7f37', halt: '#cf222e', wait: '#9a6700', inconclusive: '#6e7781' } as const;
 
 const STYLE = `
 body { font: 15px/1.45 system-ui, sans-serif; margin: 0 auto; padding: 16px 24px; max-width: 1120px; color: #1f2328; }
@@ -33,7 +33,7 @@ const th = (text: string) => `<th>${text}</th>`;
 const CRITERIA_HEAD = ['criterion', 'status', 'value', 'threshold', 'what it checks'];
 
 function charts(report: GateReport): string {
-  const points: TimelinePoint[] = thin(report.timeline ?? []);
+  const points: TimelinePoint[] = thin(report.scanTimeline ?? []);
   const times = points.map((p) => p.at);
   const reached = report.evidence.reachedAt;
   const marker = reached === null ? undefined : { at: reached, label: 'reached preprod' };

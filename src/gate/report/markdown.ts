@@ -21,6 +21,7 @@ const VERDICT_MARK: Record<GateReport['verdict'], string> = {
   promote: '✅ PROMOTE',
   halt: '🛑 HALT',
   wait: '⏳ WAIT',
+  inconclusive: '❔ INCONCLUSIVE',
 };
 
 function criteriaTable(report: GateReport): string[] {

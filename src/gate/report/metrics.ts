@@ -13,7 +13,7 @@ import type { Verdict } from '../judge/verdict';
 
 /** Versions per state exported by name; the rest go under `other`. */
 export const MAX_VERSION_SERIES = 20;
-const VERDICTS: readonly Verdict[] = ['promote', 'halt', 'wait'];
+const VERDICTS: readonly Verdict[] = ['promote', 'halt', 'wait', 'inconclusive'];
 
 export interface WatchMetrics {
   registry: Registry;

@@ -46,7 +46,7 @@ export function runRelease(
     daysToNextEval: assumptions.daysToNextEval,
   };
   const fleet = new FleetModel(assumptions, scenario, settings, random);
-  const tracker = new EvidenceTracker({ version: VERSIONS[RELEASE], commit: null }, gate.darkScans);
+  const tracker = new EvidenceTracker({ version: VERSIONS[RELEASE], commit: null }, gate);
   const pushAt = assumptions.warmupHours + random();
   let missed: number[] = [];
   let pushed = false;

@@ -1,0 +1,76 @@
+/**
+ * What a fleet of this size can show (docs/gate.md, "Which harm this fleet
+ * can detect"): the smallest harm a look at 24 h can halt, and whether the
+ * promote thresholds can be met at all at the end of the soak. Small fleets
+ * and low probabilities are told up front, not left waiting. Pure.
+ */
+import { differenceBounds, wilsonBounds } from '../../stats/intervals';
+import { lookConfidence } from '../../stats/spending';
+import type { GateSettings } from './gateSettings';
+
+export interface Detectable {
+  /** Release-group and baseline sizes the statement is for. */
+  releaseNodes: number;
+  baselineNodes: number;
+  /** Smallest share of release nodes in crash-loop that a look at 24 h halts; null: none up to 100%. */
+  crashLoopShare: number | null;
+  /** Smallest extra dark share (over the baseline's) that a look at 24 h halts; null: none up to 100%. */
+  darkShare: number | null;
+  /** A healthy release can meet every health bound at the end of the soak. */
+  promoteReachable: boolean;
+}
+
+/** The confidence of an hourly look at `hours` watched. */
+function hourlyLook(hours: number, settings: GateSettings): number {
+  return (
+    lookConfidence(Math.max(0, hours - 1), Math.max(1, hours), settings.confidence, settings.spendingHalfLifeHours) ??
+    settings.confidence
+  );
+}
+
+function smallestShare(halts: (share: number) => boolean): number | null {
+  for (let step = 1; step <= 200; step += 1) if (halts(step / 200)) return step / 200;
+  return null;
+}
+
+/** `baselineDarkShare`: the share of baseline nodes dark at a time (measured, or assumed before any). */
+export function detectableHarm(
+  releaseNodes: number,
+  baselineNodes: number,
+  baselineDarkShare: number,
+  settings: GateSettings,
+): Detectable {
+  const n = Math.max(0, Math.round(releaseNodes));
+  const nb = Math.max(0, Math.round(baselineNodes));
+  const xb = Math.round(baselineDarkShare * nb);
+  const at24 = hourlyLook(24, settings);
+  const atSoak = hourlyLook(Math.max(settings.minSoakHours, 1), settings);
+  const darkOf = (share: number) => Math.min(n, Math.round(share * n));
+  const crashLoopShare = smallestShare(
+    (h) => (wilsonBounds(darkOf(h), n, at24)?.low ?? 0) > settings.maxCrashLoopShare,
+  );
+  const darkShare = smallestShare(
+    (h) => (differenceBounds(darkOf(baselineDarkShare + h), n, xb, nb, at24)?.low ?? 0) > settings.darkMargin,
+  );
+  const background = darkOf(0.002);
+  const crashOk = (wilsonBounds(background, n, atSoak)?.high ?? 1) <= settings.maxCrashLoopShare;
+  const darkOk = (differenceBounds(darkOf(baselineDarkShare), n, xb, nb, atSoak)?.high ?? 1) <= settings.darkMargin;
+  return { releaseNodes: n, baselineNodes: nb, crashLoopShare, darkShare, promoteReachable: crashOk && darkOk };
+}
+
+const pct = (share: number | null) => (share === null ? 'no share up to 100%' : `${Math.round(share * 1000) / 10}%`);
+
+/** One-sentence warnings for a report, empty when the thresholds fit the fleet. */
+export function reachWarnings(d: Detectable, settings: GateSettings): string[] {
+  const out: string[] = [];
+  const statement =
+    `with ${d.releaseNodes} release nodes this gate halts, by 24 h, crash-loops in ${pct(d.crashLoopShare)} ` +
+    `of them and ${pct(d.darkShare)} more dark nodes than production`;
+  if (!d.promoteReachable)
+    out.push(
+      `${statement}; a healthy release cannot meet the health bounds by the end of the soak, so the verdict ` +
+        `becomes inconclusive after ${settings.inconclusiveAfterHours} h: lower confidence or widen the margins.`,
+    );
+  else if ((d.crashLoopShare ?? 1) > 0.05 || (d.darkShare ?? 1) > 0.05) out.push(`${statement}.`);
+  return out;
+}
