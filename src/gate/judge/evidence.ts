@@ -12,6 +12,7 @@ import { gapBetween, round2, scansInLastDay, watchedHours } from './coverage';
 import type { DarkByFailure, FellBack, GateEvidence, ScanPoint, Supersession } from './evidenceTypes';
 import type { GateSettings } from './gateSettings';
 import * as rules from './nodeLedger';
+import { chargedToRelease, type ChargeContext, contextAtReach } from './charging';
 import { isNewerRelease, releaseKeyOf, runsRelease, type Release } from './releaseId';
 
 export type { DarkByFailure, FellBack, GateEvidence, Release, ScanPoint, Supersession } from './evidenceTypes';
@@ -56,7 +57,7 @@ export class EvidenceTracker {
   /** Release-group nodes per release key they run on preprod other than this release: the supersession quorum. */
   private readonly tally = new Map<string, TallyRow>();
   private readonly touchedKeys = new Set<string>();
-  private seenBeforeReach: ReadonlySet<string> = new Set();
+  private charge: ChargeContext | null = null;
   private readonly times: number[] = [];
   private readonly gaps: Gap[] = [];
   private readonly fellBack: FellBack[] = [];
@@ -94,6 +95,9 @@ export class EvidenceTracker {
     if (this.reachedAt !== null && this.supersession === null) this.checkSupersession(scan.at, time);
     if (this.reachedAt !== null && this.supersession === null)
       for (const [i, before, after] of changed) this.events(i, before, after, scan.at);
+    // After the events: a fallback is judged by how long the node had run what it ran before it.
+    for (const [i, before, after] of changed)
+      if (!before.everAnswered || releaseKeyOf(before) !== releaseKeyOf(after)) this.entries[i].keySinceMs = time;
     this.touchedKeys.clear();
     this.scanPoints?.push(this.point(scan));
   }
@@ -143,8 +147,8 @@ export class EvidenceTracker {
     this.count(after, 1);
     if (rules.isSilent(after) && !rules.isSilent(before)) {
       entry.silentSinceMs = timeMs;
-      // A silent node keeps its last answered values: what it ran when it went silent.
-      entry.silentOnRelease = after.cohort === 'selected' && runsRelease(after, this.release);
+      entry.lastSilenceMs = timeMs;
+      entry.silentOnRelease = chargedToRelease(this.charge, entry, after, timeMs);
       this.silent.add(i);
     } else if (!rules.isSilent(after)) {
       entry.silentSinceMs = null;
@@ -156,7 +160,9 @@ export class EvidenceTracker {
   private events(i: number, before: NodeState, after: NodeState, at: string): void {
     const entry = this.entries[i];
     this.enter(i, after);
-    if (rules.isNewFallback(entry, before, after)) {
+    const time = Date.parse(at);
+    const charged = () => chargedToRelease(this.charge, entry, before, rules.troubleSince(entry, before, time));
+    if (rules.isNewFallback(entry, before, after) && charged()) {
       entry.fellBack = true;
       if (entry.group !== 'release') this.move(i, 'release');
       this.crashLoops += 1;
@@ -192,14 +198,15 @@ export class EvidenceTracker {
   /** The release reached preprod: every node that answered now or in the scan before joins its group. */
   private reach(timeMs: number, at: string): void {
     this.reachedAt = at;
-    const seen = new Set<string>();
     const states = this.table.states;
+    this.charge = contextAtReach(states, this.release, timeMs, this.settings.quorumNodes);
     for (let i = 0; i < states.length; i += 1) {
-      const key = states[i].everAnswered ? releaseKeyOf(states[i]) : null;
-      if (key !== null) seen.add(key);
-      if (states[i].answered || this.entries[i]?.silentSinceMs === timeMs) this.enter(i, states[i]);
+      const entry = this.entries[i];
+      if (!states[i].answered && entry?.silentSinceMs !== timeMs) continue;
+      // A node that went silent in this very scan is charged now that the context is known.
+      if (!states[i].answered) entry.silentOnRelease = chargedToRelease(this.charge, entry, states[i], timeMs);
+      this.enter(i, states[i]);
     }
-    this.seenBeforeReach = seen;
   }
 
   /** Keeps the node's single vote in the tally of releases other than this one that it runs on preprod. */
@@ -224,7 +231,12 @@ export class EvidenceTracker {
     const quorum = Math.max(this.settings.quorumNodes, Math.ceil(this.settings.quorumShare * this.members.release));
     for (const key of this.touchedKeys) {
       const row = this.tally.get(key);
-      if (row === undefined || row.count < quorum || !isNewerRelease(row, this.release, this.seenBeforeReach)) continue;
+      if (
+        row === undefined ||
+        row.count < quorum ||
+        !isNewerRelease(row, this.release, this.charge?.seenBeforeReach ?? new Set())
+      )
+        continue;
       this.supersession = { version: row.version ?? '', commit: row.commit, at, nodes: row.count };
       this.supersededMs = timeMs;
       return;

@@ -12,7 +12,8 @@ import { EvidenceTracker, type DarkByFailure, type GateEvidence, type ScanPoint,
 import type { GateSettings } from './gateSettings';
 import { detectableHarm, reachWarnings, type Detectable } from './reach';
 import { chooseRelease, commitsNow, type ReleaseChoice } from './releaseChoice';
-import { healthBounds, judge, type Criterion, type Verdict } from './verdict';
+import type { Bounds } from '../../stats/intervals';
+import { judge, lookBounds, type Criterion, type Verdict } from './verdict';
 
 export { chooseRelease, COMMIT_PREFIX } from './releaseChoice';
 
@@ -68,12 +69,15 @@ export function judgedIndex(scans: readonly ScanRecord[], at: string | undefined
 }
 
 function timelinePoint(tracker: EvidenceTracker, at: string, settings: GateSettings): TimelinePoint {
-  const bounds = healthBounds(tracker.evidence(), settings);
+  // Each bound as the decision reads it: the low one halts, the high one (from the end of the soak) promotes.
+  const { halt, promote } = lookBounds(tracker.evidence(), settings);
+  const merge = (low: Bounds | null, high: Bounds | null): Bounds | null =>
+    low === null ? null : { estimate: low.estimate, low: low.low, high: (high ?? low).high };
   return {
     at,
-    darkDifference: bounds.dark,
+    darkDifference: merge(halt.dark, promote.dark),
     darkMargin: settings.darkMargin,
-    fallbackShare: bounds.crashLoop,
+    fallbackShare: merge(halt.crashLoop, promote.crashLoop),
     fallbackCeiling: settings.maxCrashLoopShare,
   };
 }

@@ -18,15 +18,17 @@ export interface GateSettings {
   minNodeHours: number;
   /** Share of answering preprod-selected nodes on the release at the time judged. Default 0.8. */
   minUptake: number;
-  /** Hours a node must have been silent, and still be silent when judged, to count as dark. Default 6. */
+  /** Hours a node must have been silent, and still be silent when judged, to count as dark. Default 3. */
   darkHours: number;
   /**
    * Confidence of the gate over all its looks together: the error 1 − confidence is spent along the hours
    * watched (src/stats/spending.ts), so asking every hour keeps it. Default 0.95.
    */
   confidence: number;
-  /** Hours by which half of the error is spent. Default 24. */
+  /** Hours after it reached preprod by which half of the halting error is spent. Default 12. */
   spendingHalfLifeHours: number;
+  /** Hours after the soak by which half of the promoting error is spent. Default 4. */
+  promoteHalfLifeHours: number;
   /** Time between two scans counts as watched only up to this many hours; a longer one is a gap. Default 3. */
   maxScanGapHours: number;
   /** Promote only when the last scan is at most this many hours old when judged. Default 3. */
@@ -80,6 +82,7 @@ const FIELDS: { [K in keyof GateSettings]: Check } = {
     return value;
   },
   spendingHalfLifeHours: numberIn(0.1, 8760),
+  promoteHalfLifeHours: numberIn(0.1, 8760),
   maxScanGapHours: numberIn(0.01, 720),
   maxScanAgeHours: numberIn(0.01, 8760),
   minScansPerDay: numberIn(0, 100_000, true),

@@ -24,6 +24,10 @@ export interface NodeEntry {
   silentOnRelease: boolean;
   /** The release key this node adds to in the supersession tally (release-group nodes only). */
   tallyKey: string | null;
+  /** Time (ms) since when the node has answered with the commit (or version) of its last answer. */
+  keySinceMs: number;
+  /** Time (ms) of the first silent scan of the node's latest silence (kept after it answers again). */
+  lastSilenceMs: number;
 }
 
 export function newEntry(): NodeEntry {
@@ -35,6 +39,8 @@ export function newEntry(): NodeEntry {
     silentSinceMs: null,
     silentOnRelease: false,
     tallyKey: null,
+    keySinceMs: 0,
+    lastSilenceMs: 0,
   };
 }
 
@@ -66,6 +72,11 @@ export function reasonBecame(before: NodeState, after: NodeState, reason: string
 /** A crash-loop fallback to count: the first one of a node that is not in the baseline. */
 export function isNewFallback(entry: NodeEntry, before: NodeState, after: NodeState): boolean {
   return !entry.fellBack && entry.group !== 'baseline' && reasonBecame(before, after, 'crash-loop');
+}
+
+/** When the trouble behind a change began: the node's silence before it, or this scan if it never went silent. */
+export function troubleSince(entry: NodeEntry, before: NodeState, timeMs: number): number {
+  return before.asked && !before.answered ? entry.lastSilenceMs : timeMs;
 }
 
 /** A switch failure to count: the first one of a selected node that is not in the baseline. */

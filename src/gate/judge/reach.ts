@@ -21,10 +21,9 @@ export interface Detectable {
 }
 
 /** The confidence of an hourly look at `hours` watched. */
-function hourlyLook(hours: number, settings: GateSettings): number {
+function hourlyLook(hours: number, settings: GateSettings, halfLife = settings.spendingHalfLifeHours): number {
   return (
-    lookConfidence(Math.max(0, hours - 1), Math.max(1, hours), settings.confidence, settings.spendingHalfLifeHours) ??
-    settings.confidence
+    lookConfidence(Math.max(0, hours - 1), Math.max(1, hours), settings.confidence, halfLife) ?? settings.confidence
   );
 }
 
@@ -44,7 +43,8 @@ export function detectableHarm(
   const nb = Math.max(0, Math.round(baselineNodes));
   const xb = Math.round(baselineDarkShare * nb);
   const at24 = hourlyLook(24, settings);
-  const atSoak = hourlyLook(Math.max(settings.minSoakHours, 1), settings);
+  // The first promoting look, at the end of the soak, spends the first hour of the promote budget.
+  const atSoak = hourlyLook(1, settings, settings.promoteHalfLifeHours);
   const darkOf = (share: number) => Math.min(n, Math.round(share * n));
   const crashLoopShare = smallestShare(
     (h) => (wilsonBounds(darkOf(h), n, at24)?.low ?? 0) > settings.maxCrashLoopShare,

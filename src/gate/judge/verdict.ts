@@ -22,12 +22,18 @@ export interface Criterion {
   threshold: number;
 }
 
-/** What the evidence says about the two health shares at this look, with the look's bounds. */
+/** The health bounds of one look at one confidence. */
 export interface HealthBounds {
   confidence: number | null;
   dark: Bounds | null;
   crashLoop: Bounds | null;
   switchFail: Bounds | null;
+}
+
+/** A look's bounds for halting (its `low`s) and for promoting (its `high`s), each with its own error budget. */
+export interface LookBounds {
+  halt: HealthBounds;
+  promote: HealthBounds;
 }
 
 /** Names of the criteria that halt the release when unmet. */
@@ -51,33 +57,51 @@ function atMost(name: string, value: number | null, threshold: number): Criterio
   return { name, met: value !== null && value <= threshold, value: round(value, 4), threshold };
 }
 
-/** The pair of health criteria for one bound against one threshold. */
-function healthPair(name: string, bounds: Bounds | null, threshold: number): Criterion[] {
+/** The pair of health criteria for one share against one threshold: `.upper` promotes, `.lower` halts. */
+function healthPair(name: string, promote: Bounds | null, halt: Bounds | null, threshold: number): Criterion[] {
   return [
     {
       name: `${name}.upper`,
-      met: bounds !== null && bounds.high <= threshold,
-      value: round(bounds?.high ?? null),
+      met: promote !== null && promote.high <= threshold,
+      value: round(promote?.high ?? null),
       threshold,
     },
     {
       name: `${name}.lower`,
-      met: bounds === null || bounds.low <= threshold,
-      value: round(bounds?.low ?? null),
+      met: halt === null || halt.low <= threshold,
+      value: round(halt?.low ?? null),
       threshold,
     },
   ];
 }
 
-/** The confidence of the look at T: null at the scan it reached preprod and right after a gap (no time watched). */
-export function confidenceOfLook(evidence: GateEvidence, settings: GateSettings): number | null {
+/**
+ * The confidences of the look at T (src/stats/spending.ts). A false halt and
+ * a false promote are two errors with a budget each: halting looks spend
+ * theirs from the scan the release reached preprod, promoting looks from the
+ * hour before the soak ends (no earlier look can promote). Null: no watched
+ * time since the previous look (the scan it reached preprod, right after a
+ * gap), so no bound and no decision at this look.
+ */
+export function confidencesOfLook(evidence: GateEvidence, settings: GateSettings) {
   const { hoursSinceReached: now, previousHoursSinceReached: before } = evidence;
-  if (now === null || before === null) return null;
-  return lookConfidence(before, now, settings.confidence, settings.spendingHalfLifeHours);
+  if (now === null || before === null) return { halt: null, promote: null };
+  const start = settings.minSoakHours - 1;
+  return {
+    halt: lookConfidence(before, now, settings.confidence, settings.spendingHalfLifeHours),
+    promote:
+      now <= start
+        ? null
+        : lookConfidence(Math.max(0, before - start), now - start, settings.confidence, settings.promoteHalfLifeHours),
+  };
 }
 
-export function healthBounds(evidence: GateEvidence, settings: GateSettings): HealthBounds {
-  const c = confidenceOfLook(evidence, settings);
+export function lookBounds(evidence: GateEvidence, settings: GateSettings): LookBounds {
+  const c = confidencesOfLook(evidence, settings);
+  return { halt: healthBounds(evidence, c.halt), promote: healthBounds(evidence, c.promote) };
+}
+
+export function healthBounds(evidence: GateEvidence, c: number | null): HealthBounds {
   if (c === null) return { confidence: null, dark: null, crashLoop: null, switchFail: null };
   const { dark, crashLoops, switchFailures } = evidence;
   return {
@@ -95,7 +119,7 @@ export function criteriaOf(
   lastScanAgeHours: number | null,
 ): Criterion[] {
   const reached = evidence.reachedAt !== null;
-  const bounds = healthBounds(evidence, settings);
+  const { halt, promote } = lookBounds(evidence, settings);
   const { uptake } = evidence;
   return [
     atLeast('exposure.soak-hours', evidence.hoursSinceReached, settings.minSoakHours),
@@ -104,9 +128,9 @@ export function criteriaOf(
     atLeast('uptake', uptake.of > 0 ? uptake.on / uptake.of : null, settings.minUptake),
     atMost('freshness.last-scan-age', evidence.at === null ? null : (lastScanAgeHours ?? 0), settings.maxScanAgeHours),
     atLeast('freshness.scans-per-day', evidence.at === null ? null : evidence.scansLastDay, settings.minScansPerDay),
-    ...healthPair('health.dark', bounds.dark, settings.darkMargin),
-    ...healthPair('health.crash-loop', bounds.crashLoop, settings.maxCrashLoopShare),
-    ...healthPair('health.switch-fail', bounds.switchFail, settings.maxSwitchFailShare),
+    ...healthPair('health.dark', promote.dark, halt.dark, settings.darkMargin),
+    ...healthPair('health.crash-loop', promote.crashLoop, halt.crashLoop, settings.maxCrashLoopShare),
+    ...healthPair('health.switch-fail', promote.switchFail, halt.switchFail, settings.maxSwitchFailShare),
   ];
 }
 

@@ -53,7 +53,8 @@ describe('gate evidence', () => {
   it('counts crash-loop fallbacks and switch failures after the release reached preprod, once per node', () => {
     const waiting: Answer = { v: '0.9', m: 'production', r: 'fetch-failed', k: 'selected' };
     const failed: Answer = { ...waiting, r: 'switch-failed' };
-    const bed = new Bed().scan({ p1: PRE, p2: PRE, old: CRASHED, s: waiting, b: PROD });
+    // Nodes that ran 1.0 for 12 h or more: a fallback after 2.0 reached preprod is charged to 2.0.
+    const bed = new Bed().hourly(13, { p1: PRE, p2: PRE, old: CRASHED, s: waiting, b: PROD });
     bed.scan({ p1: ON_RELEASE }).scan({ p2: 'silent' }).scan({ p2: CRASHED }).scan({ s: failed });
     bed.scan({ p2: ON_RELEASE, s: waiting }).scan({ p2: CRASHED, s: failed });
     const e = evidenceOf(bed);
@@ -61,14 +62,20 @@ describe('gate evidence', () => {
     expect(e.crashLoops).to.deep.equal({ count: 1, of: 2 });
     expect(e.switchFailures).to.deep.equal({ count: 1, of: 3 });
     expect(e.fellBack).to.deep.equal([
-      { node: 'p2', reason: 'crash-loop', at: hour(3) },
-      { node: 's', reason: 'switch-failed', at: hour(4) },
+      { node: 'p2', reason: 'crash-loop', at: hour(15) },
+      { node: 's', reason: 'switch-failed', at: hour(16) },
     ]);
   });
 
   it('counts a fallback in the scan where the release reached preprod', () => {
-    const bed = new Bed().scan({ p1: PRE, p2: PRE, b: PROD }).scan({ p1: ON_RELEASE, p2: CRASHED });
+    const bed = new Bed().hourly(13, { p1: PRE, p2: PRE, b: PROD }).scan({ p1: ON_RELEASE, p2: CRASHED });
     expect(evidenceOf(bed).crashLoops).to.deep.equal({ count: 1, of: 2 });
+  });
+
+  it('does not charge a fallback to the release when the node had switched to its release only hours before', () => {
+    const bed = new Bed().hourly(13, { p1: PRE, p2: PRE, b: PROD }).scan({ p2: { ...PRE, v: '1.5', c: '1500000aaa' } });
+    bed.scan({ p1: ON_RELEASE, p2: CRASHED });
+    expect(evidenceOf(bed).crashLoops).to.deep.equal({ count: 0, of: 1 });
   });
 
   it('once a quorum runs a newer release, later fallbacks and silences count for it, not the older one', () => {
@@ -76,15 +83,16 @@ describe('gate evidence', () => {
     const bed = new Bed()
       .scan(many('p', 8, PRE))
       .scan({ b: PROD })
-      .scan(many('p', 8, ON_RELEASE));
+      .hourly(13, many('p', 8, ON_RELEASE));
     bed.scan({ p0: NEWER, p1: NEWER }).scan({ p2: NEWER, p3: CRASHED, p4: 'silent' }).hourly(4);
     const old = evidenceOf(bed, undefined, { quorumNodes: 3 });
-    expect(old.supersededBy).to.deep.equal({ version: '3.0', commit: '3000000aaa', at: hour(4), nodes: 3 });
+    expect(old.supersededBy).to.deep.equal({ version: '3.0', commit: '3000000aaa', at: hour(16), nodes: 3 });
     expect([old.crashLoops.count, old.dark.release.dark]).to.deep.equal([0, 0]);
-    expect(old.hoursSinceReached).to.equal(2);
+    expect(old.hoursSinceReached).to.equal(14);
+    // p3 and p4 had run 2.0 for 13 h: their trouble once 3.0 is on preprod is charged to 3.0.
     const newer = evidenceOf(bed, { version: '3.0', commit: '3000000aaa' }, { quorumNodes: 3 });
-    expect(newer.reachedAt).to.equal(hour(4));
-    expect(newer.crashLoops.count).to.equal(1);
+    expect(newer.reachedAt).to.equal(hour(16));
+    expect([newer.crashLoops.count, newer.dark.release.dark]).to.deep.equal([1, 1]);
   });
 
   it('a same-version hotfix on a new commit supersedes the commit before it and starts its own soak', () => {
