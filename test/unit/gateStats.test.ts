@@ -73,7 +73,7 @@ describe('gate settings', () => {
       darkHours: 3,
       confidence: 0.95,
       spendingHalfLifeHours: 12,
-      promoteHalfLifeHours: 4,
+      promoteHalfLifeHours: 1,
       maxScanGapHours: 3,
       maxScanAgeHours: 3,
       minScansPerDay: 12,
@@ -81,6 +81,7 @@ describe('gate settings', () => {
       quorumShare: 0.05,
       inconclusiveAfterHours: 168,
       darkMargin: 0.02,
+      darkRelativeMargin: 1,
       maxCrashLoopShare: 0.02,
       maxSwitchFailShare: 0.02,
     });

@@ -48,7 +48,8 @@ function scenarioList(raw: string): string[] {
   if (unknown !== undefined)
     throw new PreprodError(
       'usage',
-      `Expected \`--scenarios\` to be all or ids from ${SCENARIO_IDS.join(', ')}, got ${JSON.stringify(unknown.slice(0, 40))}.`,
+      `Expected \`--scenarios\` to be all or ids from ${SCENARIO_IDS.join(', ')}, ` +
+        `got ${JSON.stringify(unknown.slice(0, 40))}.`,
     );
   return ids;
 }

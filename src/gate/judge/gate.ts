@@ -13,7 +13,7 @@ import type { GateSettings } from './gateSettings';
 import { detectableHarm, reachWarnings, type Detectable } from './reach';
 import { chooseRelease, commitsNow, type ReleaseChoice } from './releaseChoice';
 import type { Bounds } from '../../stats/intervals';
-import { judge, lookBounds, type Criterion, type Verdict } from './verdict';
+import { darkMarginOf, judge, lookBounds, type Criterion, type Verdict } from './verdict';
 
 export { chooseRelease, COMMIT_PREFIX } from './releaseChoice';
 
@@ -70,13 +70,14 @@ export function judgedIndex(scans: readonly ScanRecord[], at: string | undefined
 
 function timelinePoint(tracker: EvidenceTracker, at: string, settings: GateSettings): TimelinePoint {
   // Each bound as the decision reads it: the low one halts, the high one (from the end of the soak) promotes.
-  const { halt, promote } = lookBounds(tracker.evidence(), settings);
+  const evidence = tracker.evidence();
+  const { halt, promote } = lookBounds(evidence, settings);
   const merge = (low: Bounds | null, high: Bounds | null): Bounds | null =>
     low === null ? null : { estimate: low.estimate, low: low.low, high: (high ?? low).high };
   return {
     at,
     darkDifference: merge(halt.dark, promote.dark),
-    darkMargin: settings.darkMargin,
+    darkMargin: darkMarginOf(evidence, settings),
     fallbackShare: merge(halt.crashLoop, promote.crashLoop),
     fallbackCeiling: settings.maxCrashLoopShare,
   };

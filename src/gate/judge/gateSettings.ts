@@ -27,7 +27,7 @@ export interface GateSettings {
   confidence: number;
   /** Hours after it reached preprod by which half of the halting error is spent. Default 12. */
   spendingHalfLifeHours: number;
-  /** Hours after the soak by which half of the promoting error is spent. Default 4. */
+  /** Hours after the soak by which half of the promoting error is spent. Default 1. */
   promoteHalfLifeHours: number;
   /** Time between two scans counts as watched only up to this many hours; a longer one is a gap. Default 3. */
   maxScanGapHours: number;
@@ -43,6 +43,11 @@ export interface GateSettings {
   inconclusiveAfterHours: number;
   /** How much larger the dark share of the release's nodes may be than production's (absolute). Default 0.02. */
   darkMargin: number;
+  /**
+   * The margin grows with production's own dark share: at least this times it (1: when 3% of production
+   * nodes are dark, the release may have 3 points more). Default 1; 0 keeps the absolute margin alone.
+   */
+  darkRelativeMargin: number;
   /** Ceiling of the share of the release's nodes that fell back from a crash loop. Default 0.02. */
   maxCrashLoopShare: number;
   /** Ceiling of the share of selected nodes whose switch to preprod failed. Default 0.02. */
@@ -90,6 +95,7 @@ const FIELDS: { [K in keyof GateSettings]: Check } = {
   quorumShare: numberIn(0, 1),
   inconclusiveAfterHours: numberIn(1, 87_600),
   darkMargin: numberIn(0, 1),
+  darkRelativeMargin: numberIn(0, 100),
   maxCrashLoopShare: shareBelowOne,
   maxSwitchFailShare: shareBelowOne,
 };

@@ -49,12 +49,13 @@ export function detectableHarm(
   const crashLoopShare = smallestShare(
     (h) => (wilsonBounds(darkOf(h), n, at24)?.low ?? 0) > settings.maxCrashLoopShare,
   );
+  const margin = Math.max(settings.darkMargin, settings.darkRelativeMargin * baselineDarkShare);
   const darkShare = smallestShare(
-    (h) => (differenceBounds(darkOf(baselineDarkShare + h), n, xb, nb, at24)?.low ?? 0) > settings.darkMargin,
+    (h) => (differenceBounds(darkOf(baselineDarkShare + h), n, xb, nb, at24)?.low ?? 0) > margin,
   );
   const background = darkOf(0.002);
   const crashOk = (wilsonBounds(background, n, atSoak)?.high ?? 1) <= settings.maxCrashLoopShare;
-  const darkOk = (differenceBounds(darkOf(baselineDarkShare), n, xb, nb, atSoak)?.high ?? 1) <= settings.darkMargin;
+  const darkOk = (differenceBounds(darkOf(baselineDarkShare), n, xb, nb, atSoak)?.high ?? 1) <= margin;
   return { releaseNodes: n, baselineNodes: nb, crashLoopShare, darkShare, promoteReachable: crashOk && darkOk };
 }
 

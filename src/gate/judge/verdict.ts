@@ -112,6 +112,13 @@ export function healthBounds(evidence: GateEvidence, c: number | null): HealthBo
   };
 }
 
+/** The dark margin at this look: the absolute one, or more when production itself has many dark nodes. */
+export function darkMarginOf(evidence: GateEvidence, settings: GateSettings): number {
+  const { baseline } = evidence.dark;
+  const share = baseline.nodes > 0 ? baseline.dark / baseline.nodes : 0;
+  return Math.max(settings.darkMargin, Math.round(settings.darkRelativeMargin * share * 1e6) / 1e6);
+}
+
 /** `lastScanAgeHours`: hours from the last scan to the time judged (null: not known, e.g. in a simulation). */
 export function criteriaOf(
   evidence: GateEvidence,
@@ -128,7 +135,7 @@ export function criteriaOf(
     atLeast('uptake', uptake.of > 0 ? uptake.on / uptake.of : null, settings.minUptake),
     atMost('freshness.last-scan-age', evidence.at === null ? null : (lastScanAgeHours ?? 0), settings.maxScanAgeHours),
     atLeast('freshness.scans-per-day', evidence.at === null ? null : evidence.scansLastDay, settings.minScansPerDay),
-    ...healthPair('health.dark', promote.dark, halt.dark, settings.darkMargin),
+    ...healthPair('health.dark', promote.dark, halt.dark, darkMarginOf(evidence, settings)),
     ...healthPair('health.crash-loop', promote.crashLoop, halt.crashLoop, settings.maxCrashLoopShare),
     ...healthPair('health.switch-fail', promote.switchFail, halt.switchFail, settings.maxSwitchFailShare),
   ];

@@ -177,7 +177,8 @@ const percent = (value: number) => `${(value * 100).toFixed(1)}%`;
 const cell = (s: Share) => `${percent(s.value)} (${s.count}/${s.of})`;
 
 export const TABLE_HEADER =
-  '| setup | release judged | halted, any look | halted ≤ 24 h | promoted by 96 h | median h to halt / promote | targets |';
+  '| setup | release judged | halted, any look | halted ≤ 24 h | promoted by 96 h ' +
+  '| median h to halt / promote | targets |';
 
 /** The report as a Markdown table (it pastes into docs/gate.md and the README), then the small-fleet statements. */
 export function formatReleaseSimulation(report: ReleaseSimulationReport): string {
