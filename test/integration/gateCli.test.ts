@@ -51,6 +51,9 @@ describe('gate (CLI)', () => {
       maxCrashLoopShare: 0.2,
       maxSwitchFailShare: 0.2,
       darkMargin: 0.2,
+      // A history stamped in January 2026, judged by the clock: its last scan's age must not block promote.
+      maxScanAgeHours: 876_000,
+      minScansPerDay: 0,
     };
     await fs.writeFile(config, JSON.stringify({ gate }));
   });

@@ -77,6 +77,7 @@ describe('gate settings', () => {
       maxScanGapHours: 3,
       maxScanAgeHours: 3,
       minScansPerDay: 12,
+      steadyHours: 12,
       quorumNodes: 5,
       quorumShare: 0.05,
       inconclusiveAfterHours: 168,

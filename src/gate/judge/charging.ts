@@ -13,12 +13,11 @@ import { compareVersions, isNewerRelease, type Release, releaseKeyOf, runsReleas
 
 const MS_PER_HOUR = 3_600_000;
 
-/** Hours a node must have run its older release before this one reached preprod to be "steady" on it. */
-export const STEADY_HOURS = 12;
-
 export interface ChargeContext {
   release: Release;
   reachedMs: number;
+  /** How long a node must have run its older release before `reachedMs` to be "steady" on it (ms). */
+  steadyMs: number;
   /** Release keys any node had answered with before this release reached preprod. */
   seenBeforeReach: ReadonlySet<string>;
   /** The two highest versions other than this release that a quorum of selected preprod nodes ran at reach. */
@@ -30,7 +29,7 @@ export function contextAtReach(
   states: readonly NodeState[],
   release: Release,
   reachedMs: number,
-  quorumNodes: number,
+  settings: { quorumNodes: number; steadyHours: number },
 ): ChargeContext {
   const seen = new Set<string>();
   const onPreprod = new Map<string, { version: string; count: number }>();
@@ -44,11 +43,11 @@ export function contextAtReach(
     onPreprod.set(key, row);
   }
   const others = [...onPreprod]
-    .filter(([, row]) => row.count >= quorumNodes)
+    .filter(([, row]) => row.count >= settings.quorumNodes)
     .map(([key, row]) => ({ key, version: row.version }))
     .sort((a, b) => compareVersions(b.version, a.version))
     .slice(0, 2);
-  return { release, reachedMs, seenBeforeReach: seen, others };
+  return { release, reachedMs, steadyMs: settings.steadyHours * MS_PER_HOUR, seenBeforeReach: seen, others };
 }
 
 /**
@@ -61,7 +60,7 @@ export function chargedToRelease(ctx: ChargeContext | null, entry: NodeEntry, la
   if (runsRelease(last, ctx.release)) return true;
   if (sinceMs < ctx.reachedMs || last.mode !== 'preprod' || last.version === null) return false;
   if (isNewerRelease(last, ctx.release, ctx.seenBeforeReach)) return false;
-  if (entry.keySinceMs > ctx.reachedMs - STEADY_HOURS * MS_PER_HOUR) return false;
+  if (entry.keySinceMs > ctx.reachedMs - ctx.steadyMs) return false;
   const lastKey = releaseKeyOf(last);
   const version = last.version;
   // Another release at least as new as the node's was on preprod: it may have pulled that one instead.

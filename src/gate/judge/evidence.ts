@@ -19,7 +19,10 @@ export type { DarkByFailure, FellBack, GateEvidence, Release, ScanPoint, Superse
 
 const MS_PER_HOUR = 3_600_000;
 
-export type TrackerSettings = Pick<GateSettings, 'darkHours' | 'maxScanGapHours' | 'quorumNodes' | 'quorumShare'>;
+export type TrackerSettings = Pick<
+  GateSettings,
+  'darkHours' | 'maxScanGapHours' | 'quorumNodes' | 'quorumShare' | 'steadyHours'
+>;
 
 interface Live {
   askedSelected: number;
@@ -199,7 +202,7 @@ export class EvidenceTracker {
   private reach(timeMs: number, at: string): void {
     this.reachedAt = at;
     const states = this.table.states;
-    this.charge = contextAtReach(states, this.release, timeMs, this.settings.quorumNodes);
+    this.charge = contextAtReach(states, this.release, timeMs, this.settings);
     for (let i = 0; i < states.length; i += 1) {
       const entry = this.entries[i];
       if (!states[i].answered && entry?.silentSinceMs !== timeMs) continue;

@@ -49,6 +49,8 @@ export interface GateReport {
   gaps: Gap[];
   lastScanAgeHours: number | null;
   reachedAt: string | null;
+  /** The scan whose look first promoted the release; the verdict stays promote unless harm shows. */
+  promotedAt: string | null;
   supersededBy?: Supersession;
   blocking: Blocking[];
   darkNodes: DarkByFailure[];
@@ -88,13 +90,28 @@ function replay(upToT: readonly ScanRecord[], choice: ReleaseChoice | null, opti
   const release = choice?.release ?? { version: '', commit: null };
   const tracker = new EvidenceTracker(release, settings, { timeline: options.timeline });
   const timeline: TimelinePoint[] = [];
-  if (choice === null) return { tracker, timeline };
+  let promotedAt: string | null = null;
+  if (choice === null) return { tracker, timeline, promotedAt };
   for (const scan of upToT) {
     tracker.observe(scan);
-    if (options.timeline && tracker.evidence().reachedAt !== null)
-      timeline.push(timelinePoint(tracker, scan.at, settings));
+    if (tracker.evidence().reachedAt === null) continue;
+    if (options.timeline) timeline.push(timelinePoint(tracker, scan.at, settings));
+    // Each look as it was when its scan was fresh; the first promote is the decision (see finalVerdict).
+    if (promotedAt === null && judge(tracker.evidence(), settings, 0).verdict === 'promote') promotedAt = scan.at;
   }
-  return { tracker, timeline };
+  return { tracker, timeline, promotedAt };
+}
+
+/**
+ * A promote is a decision, not a mood (docs/gate.md, "Verdict"): once a look
+ * promoted, later looks keep it unless one shows harm (halt) or the last scan
+ * is stale; the promoting budget is spent by then, so later looks could not
+ * promote again.
+ */
+function finalVerdict(judged: Verdict, promotedAt: string | null, criteria: readonly Criterion[]): Verdict {
+  if (judged === 'halt' || promotedAt === null) return judged;
+  const fresh = criteria.every((c) => !c.name.startsWith('freshness.') || c.met);
+  return fresh ? 'promote' : judged;
 }
 
 function noteOf(scans: number, end: number, choice: ReleaseChoice | null, e: GateEvidence, o: GateOptions) {
@@ -112,14 +129,16 @@ export function evaluateHistory(scans: readonly ScanRecord[], options: GateOptio
   const end = judgedIndex(scans, options.at);
   const upToT = scans.slice(0, end + 1);
   const choice = upToT.length === 0 ? null : chooseRelease(upToT, options.release);
-  const { tracker, timeline } = replay(upToT, choice, options);
+  const { tracker, timeline, promotedAt } = replay(upToT, choice, options);
   const evidence = tracker.evidence();
   const now = options.now ?? options.at ?? evidence.at;
   const lastScanAgeHours =
     evidence.at === null || now === null
       ? null
       : Math.max(0, (Date.parse(now) - Date.parse(evidence.at)) / MS_PER_HOUR);
-  const { verdict, criteria } = judge(evidence, settings, lastScanAgeHours);
+  const judged = judge(evidence, settings, lastScanAgeHours);
+  const { criteria } = judged;
+  const verdict = finalVerdict(judged.verdict, promotedAt, criteria);
   const reached = evidence.reachedAt !== null;
   const { baseline } = evidence.dark;
   const detectable = reached
@@ -147,6 +166,7 @@ export function evaluateHistory(scans: readonly ScanRecord[], options: GateOptio
     gaps: evidence.gaps,
     lastScanAgeHours: lastScanAgeHours === null ? null : Math.round(lastScanAgeHours * 100) / 100,
     reachedAt: evidence.reachedAt,
+    promotedAt,
     ...(evidence.supersededBy ? { supersededBy: evidence.supersededBy } : {}),
     blocking: verdict === 'wait' || verdict === 'inconclusive' ? blockingOf(criteria, evidence, settings) : [],
     darkNodes: evidence.darkNodes,

@@ -35,6 +35,11 @@ export interface GateSettings {
   maxScanAgeHours: number;
   /** Promote only with at least this many scans in the 24 hours before the last one. Default 12. */
   minScansPerDay: number;
+  /**
+   * Hours a node must have run an older release before this one reached preprod for trouble that begins
+   * after that to be charged to this one (docs/gate.md, "Charged to the release it ran"). Default 12.
+   */
+  steadyHours: number;
   /** Nodes needed on a release to say it reached preprod, or on a newer one to supersede it. Default 5. */
   quorumNodes: number;
   /** Share of the release group needed on a newer release to supersede it. Default 0.05. */
@@ -89,8 +94,9 @@ const FIELDS: { [K in keyof GateSettings]: Check } = {
   spendingHalfLifeHours: numberIn(0.1, 8760),
   promoteHalfLifeHours: numberIn(0.1, 8760),
   maxScanGapHours: numberIn(0.01, 720),
-  maxScanAgeHours: numberIn(0.01, 8760),
+  maxScanAgeHours: numberIn(0.01, 876_000),
   minScansPerDay: numberIn(0, 100_000, true),
+  steadyHours: numberIn(0, 8760),
   quorumNodes: numberIn(1, 1_000_000, true),
   quorumShare: numberIn(0, 1),
   inconclusiveAfterHours: numberIn(1, 87_600),

@@ -2,7 +2,13 @@ import { expect } from 'chai';
 import { EvidenceTracker, type GateEvidence, type TrackerSettings } from '../../../../src/gate/judge/evidence';
 import { Bed, CRASHED, hour, many, ON_RELEASE, PRE, PROD, type Answer } from './historyBed';
 
-const SETTINGS: TrackerSettings = { darkHours: 3, maxScanGapHours: 3, quorumNodes: 1, quorumShare: 0.05 };
+const SETTINGS: TrackerSettings = {
+  darkHours: 3,
+  maxScanGapHours: 3,
+  quorumNodes: 1,
+  quorumShare: 0.05,
+  steadyHours: 12,
+};
 
 function evidenceOf(bed: Bed, release = { version: '2.0', commit: 'abcdef0123' }, patch = {}): GateEvidence {
   const tracker = new EvidenceTracker(release, { ...SETTINGS, ...patch });
