@@ -54,6 +54,8 @@ export function verdictSentence(report: GateReport): string {
   if (report.note !== null) return `wait: ${report.note}.`;
   if (report.verdict === 'halt')
     return 'halt: the evidence says the release is worse than allowed; set probability 0 or fix it.';
+  if (report.verdict === 'inconclusive')
+    return `inconclusive: watched ${formatValue(e.hoursSinceReached)} h without a promote or a halt; a person decides.`;
   if (report.verdict === 'promote')
     return 'promote: the release is not worse than production and has soaked long enough.';
   return `wait: ${formatValue(e.hoursSinceReached)} h on preprod; not enough evidence yet.`;
