@@ -185,7 +185,9 @@ export function formatReleaseSimulation(report: ReleaseSimulationReport): string
   const g = report.gate;
   const lines = [
     `${report.runs} seeded runs per row (seed ${report.seed}); gate: confidence ${g.confidence} over all looks, ` +
-      `dark margin ${g.darkMargin} (dark ≥ ${g.darkHours} h), crash-loop ceiling ${g.maxCrashLoopShare}, ` +
+      `dark margin max(${g.darkMargin}, ${g.darkRelativeMargin} × production's dark share) ` +
+      `(dark ≥ ${g.darkHours} h), ` +
+      `crash-loop ceiling ${g.maxCrashLoopShare}, ` +
       `soak ${g.minSoakHours} h`,
     '',
     TABLE_HEADER,
