@@ -16,7 +16,10 @@ export interface Detectable {
   crashLoopShare: number | null;
   /** Smallest extra dark share (over the baseline's) that a look at 24 h halts; null: none up to 100%. */
   darkShare: number | null;
-  /** A healthy release can meet every health bound at the end of the soak. */
+  /**
+   * A healthy release with production's dark share and 0.2% background crash loops meets every health bound
+   * at the end of the soak. When false, promote is not assured: it takes a luckier sample, or ends inconclusive.
+   */
   promoteReachable: boolean;
 }
 
@@ -69,8 +72,9 @@ export function reachWarnings(d: Detectable, settings: GateSettings): string[] {
     `of them and ${pct(d.darkShare)} more dark nodes than production`;
   if (!d.promoteReachable)
     out.push(
-      `${statement}; a healthy release cannot meet the health bounds by the end of the soak, so the verdict ` +
-        `becomes inconclusive after ${settings.inconclusiveAfterHours} h: lower confidence or widen the margins.`,
+      `${statement}; a typical healthy release does not meet the health bounds by the end of the soak, so the ` +
+        `verdict may stay wait and become inconclusive after ${settings.inconclusiveAfterHours} h: ` +
+        'lower confidence or widen the margins.',
     );
   else if ((d.crashLoopShare ?? 1) > 0.05 || (d.darkShare ?? 1) > 0.05) out.push(`${statement}.`);
   return out;

@@ -208,7 +208,8 @@ export function formatReleaseSimulation(report: ReleaseSimulationReport): string
       '',
       `${v.name}: the gate says up front that with ~${d.releaseNodes} release nodes it halts by 24 h crash-loops in ` +
         `${percent(d.crashLoopShare ?? 1)} and ${percent(d.darkShare ?? 1)} more dark nodes than production; ` +
-        `promote ${d.promoteReachable ? 'is' : 'is not'} reachable with these thresholds.`,
+        `promote ${d.promoteReachable ? 'is expected' : 'is not assured (a typical healthy release waits)'} ` +
+        'with these thresholds.',
     );
   }
   return `${lines.join('\n')}\n`;
