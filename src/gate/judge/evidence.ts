@@ -11,6 +11,7 @@ import type { Gap } from '../report/timeline';
 import { gapBetween, round2, scansInLastDay, watchedHours } from './coverage';
 import type { DarkByFailure, FellBack, GateEvidence, ScanPoint, Supersession } from './evidenceTypes';
 import type { GateSettings } from './gateSettings';
+import { type Live, scanPoint } from './scanPoint';
 import * as rules from './nodeLedger';
 import { chargedToRelease, type ChargeContext, contextAtReach } from './charging';
 import { isNewerRelease, releaseKeyOf, runsRelease, type Release } from './releaseId';
@@ -24,23 +25,10 @@ export type TrackerSettings = Pick<
   'darkHours' | 'maxScanGapHours' | 'quorumNodes' | 'quorumShare' | 'steadyHours'
 >;
 
-interface Live {
-  askedSelected: number;
-  answeringSelected: number;
-  onRelease: number;
-  onReleasePreprod: number;
-  askedNotSelected: number;
-  answeringNotSelected: number;
-}
-
 interface TallyRow {
   version: string | null;
   commit: string | null;
   count: number;
-}
-
-function ratio(part: number, whole: number): number | null {
-  return whole > 0 ? part / whole : null;
 }
 
 export class EvidenceTracker {
@@ -64,6 +52,7 @@ export class EvidenceTracker {
   private readonly times: number[] = [];
   private readonly gaps: Gap[] = [];
   private readonly fellBack: FellBack[] = [];
+  private readonly baselineShares: [number, number][] = [];
   private reachedAt: string | null = null;
   private supersession: Supersession | null = null;
   private supersededMs: number | null = null;
@@ -102,7 +91,8 @@ export class EvidenceTracker {
     for (const [i, before, after] of changed)
       if (!before.everAnswered || releaseKeyOf(before) !== releaseKeyOf(after)) this.entries[i].keySinceMs = time;
     this.touchedKeys.clear();
-    this.scanPoints?.push(this.point(scan));
+    if (this.reachedAt !== null) this.noteBaseline(time);
+    this.scanPoints?.push(scanPoint(scan, this.table.states, this.live));
   }
 
   evidence(): GateEvidence {
@@ -129,6 +119,8 @@ export class EvidenceTracker {
       fellBack: [...this.fellBack],
       gaps: [...this.gaps],
       scansLastDay: scansInLastDay(this.times, nowMs),
+      baselineDarkShareDayLow:
+        this.baselineShares.length === 0 ? null : Math.min(...this.baselineShares.map((b) => b[1])),
     };
   }
 
@@ -246,6 +238,21 @@ export class EvidenceTracker {
     }
   }
 
+  /**
+   * Production's dark share at each scan of the last 24 h: the relative dark margin uses its lowest value, so
+   * a drop both cohorts share for a few hours (home nodes at night, a provider down) does not widen it.
+   */
+  private noteBaseline(timeMs: number): void {
+    const darkMs = this.settings.darkHours * MS_PER_HOUR;
+    let dark = 0;
+    for (const i of this.silent) {
+      const entry = this.entries[i];
+      if (entry.group === 'baseline' && rules.isDarkAt(entry, timeMs, darkMs, this.supersededMs)) dark += 1;
+    }
+    this.baselineShares.push([timeMs, this.members.baseline > 0 ? dark / this.members.baseline : 0]);
+    while (this.baselineShares[0][0] < timeMs - 24 * MS_PER_HOUR) this.baselineShares.shift();
+  }
+
   private countDark(nowMs: number): { release: number; baseline: number; byFailure: DarkByFailure[] } {
     const darkMs = this.settings.darkHours * MS_PER_HOUR;
     const counts = { release: 0, baseline: 0 };
@@ -278,20 +285,5 @@ export class EvidenceTracker {
       live.askedNotSelected += sign;
       if (state.answered) live.answeringNotSelected += sign;
     }
-  }
-
-  private point(scan: ScanRecord): ScanPoint {
-    const t = scan.totals;
-    const live = this.live;
-    return {
-      at: scan.at,
-      preprodShare: ratio(t.preprod, t.preprod + t.production),
-      uptake: ratio(live.onRelease, live.answeringSelected),
-      crashLoops: this.table.states.filter((s) => s.answered && s.reason === 'crash-loop').length,
-      availability: {
-        selected: ratio(live.answeringSelected, live.askedSelected),
-        notSelected: ratio(live.answeringNotSelected, live.askedNotSelected),
-      },
-    };
   }
 }

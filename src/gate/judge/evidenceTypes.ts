@@ -50,6 +50,8 @@ export interface GateEvidence {
   gaps: Gap[];
   /** Scans in the 24 hours up to T (T included). */
   scansLastDay: number;
+  /** The lowest dark share of the baseline over the scans of the last 24 h (null before reached). */
+  baselineDarkShareDayLow: number | null;
 }
 
 /** One scan's view of the fleet, for the availability charts. */

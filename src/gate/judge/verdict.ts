@@ -112,10 +112,12 @@ export function healthBounds(evidence: GateEvidence, c: number | null): HealthBo
   };
 }
 
-/** The dark margin at this look: the absolute one, or more when production itself has many dark nodes. */
+/**
+ * The dark margin at this look: the absolute one, or more when production itself has had many dark nodes
+ * all day (its lowest dark share over the last 24 h, so a nightly or passing drop does not widen it).
+ */
 export function darkMarginOf(evidence: GateEvidence, settings: GateSettings): number {
-  const { baseline } = evidence.dark;
-  const share = baseline.nodes > 0 ? baseline.dark / baseline.nodes : 0;
+  const share = evidence.baselineDarkShareDayLow ?? 0;
   return Math.max(settings.darkMargin, Math.round(settings.darkRelativeMargin * share * 1e6) / 1e6);
 }
 

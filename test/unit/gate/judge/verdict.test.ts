@@ -25,6 +25,7 @@ describe('gate verdict', () => {
     fellBack: [],
     gaps: [],
     scansLastDay: 24,
+    baselineDarkShareDayLow: 0.015,
     ...patch,
   });
   const unmet = (criteria: Criterion[]) => criteria.filter((c) => !c.met).map((c) => c.name);
@@ -116,12 +117,15 @@ describe('gate verdict', () => {
     expect(verdictOf(criteria, 72, settings)).to.equal('wait');
   });
 
-  it('the dark margin grows with production’s own dark share (darkRelativeMargin)', () => {
-    const dark = { release: { dark: 40, nodes: 890 }, baseline: { dark: 480, nodes: 12_000 } };
-    const threshold = (s: typeof settings) =>
-      criteriaOf(evidence({ dark }), s, 0).find((c) => c.name === 'health.dark.upper')?.threshold;
-    expect(threshold(settings)).to.equal(0.04);
-    expect(threshold({ ...settings, darkRelativeMargin: 0 })).to.equal(0.02);
+  it('the dark margin grows with production’s dark share all day long, not with a passing drop', () => {
+    const dark = { release: { dark: 40, nodes: 890 }, baseline: { dark: 1200, nodes: 12_000 } };
+    const threshold = (low: number, s = settings) =>
+      criteriaOf(evidence({ dark, baselineDarkShareDayLow: low }), s, 0).find((c) => c.name === 'health.dark.upper')
+        ?.threshold;
+    expect(threshold(0.04)).to.equal(0.04);
+    // 10% of production dark now (home nodes at night), 1% at the best scan of the day: the margin stays 2 points.
+    expect(threshold(0.01)).to.equal(0.02);
+    expect(threshold(0.04, { ...settings, darkRelativeMargin: 0 })).to.equal(0.02);
   });
 
   it('halts when any halting criterion is unmet, promotes only when all are met', () => {
