@@ -12,7 +12,7 @@
  *   crash-loop counter (an atomic, fsynced file write). Between boots the
  *   node is marked healthy (not timed), as a healthy node would be.
  *
- * Each boot is timed from createPreprodService() to runAtBoot() resolving,
+ * Each boot is timed from createTestService() to runAtBoot() resolving,
  * with a fresh service, store object and repository, as at a real boot (the
  * modules are already loaded: this is the in-process cost FluxOS pays, not
  * node's start-up). Git processes are counted with the repository's
@@ -21,7 +21,8 @@
  * Usage: node build/bench/bootPath.bench.js [--runs 50] [--strict]
  */
 import * as path from 'node:path';
-import { createPreprodService, type BootResult } from '../src/boot/service';
+import { type BootResult } from '../src/boot/service';
+import { createTestService } from '../src/testing';
 import { openRepository } from '../src/checkout/repository';
 import { FileStateStore } from '../src/state';
 import { createGitBed, type GitBed } from '../test/support/gitBed';
@@ -84,7 +85,7 @@ async function measurePath(bed: GitBed, c: Case, runs: number, spawns: SpawnCoun
     const git: string[] = [];
     spawns.take();
     const started = performance.now();
-    const service = createPreprodService({
+    const service = createTestService({
       repoDir: checkout,
       store: new FileStateStore(storeFile),
       settings,

@@ -27,7 +27,7 @@ import { watch } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Logger } from '../src/logger';
-import { createPreprodService } from '../src/boot/service';
+import { createTestService } from '../src/testing';
 import { openRepository } from '../src/checkout/repository';
 import { FileStateStore } from '../src/state';
 import { createGitBed, type GitBed } from '../test/support/gitBed';
@@ -147,7 +147,7 @@ async function oneRun(bed: GitBed, strategy: Strategy, index: number): Promise<R
   const record = (line: string): void => void lines.push(line);
   const logger: Logger = { error: record, warn: record, info: record, debug: () => undefined };
 
-  const service = createPreprodService({
+  const service = createTestService({
     repoDir: checkout,
     store: new FileStateStore(storeFile),
     settings: {

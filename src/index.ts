@@ -1,5 +1,8 @@
 /**
- * fluxos-preprod's public API, for FluxOS (CommonJS: `require('fluxos-preprod')`).
+ * fluxos-preprod's public API, for FluxOS and typed hosts (CommonJS: `require('fluxos-preprod')`): the
+ * service, its options and result types, and the store opener. Nothing else: the CLI, the fleet scanner and
+ * the gate are reached through the `bin`, and the test seams through src/testing.ts, which the package does
+ * not export. api/fluxos-preprod.api.d.ts records this surface; `npm test` fails when it changes unseen.
  *
  *   const { createPreprodService } = require('fluxos-preprod');
  *   const preprod = createPreprodService({ repoDir, db, logger: log, userconfig });
@@ -15,16 +18,8 @@ export type {
   PreprodService,
   PreprodServiceOptions,
 } from './boot/service';
-export { createFluxInfoHandler, startFluxInfoServer, PENDING_FLUX_INFO } from './boot/fluxInfo';
 export type { FluxInfoFields, PreProdInfo } from './boot/fluxInfo';
-export { readSettings, defaultSettings, validateSettings } from './config/settings';
-export { readUserFlags } from './config/userconfig';
-export { decide, redrawReason, describeDecision } from './cohort/decide';
-export type { Decision } from './cohort/decide';
-export { openStore, FileStateStore, MongoStateStore, DEFAULT_STORE_URL } from './state';
+export { openStore, FileStateStore, MongoStateStore } from './state';
 export type { StateStore } from './state';
-export { trackedVersion } from './checkout/repository';
-export { PreprodError, isPreprodError } from './errors';
-export type { ErrorKind } from './errors';
 export type { Logger } from './logger';
-export * from './types';
+export type { Mode, PreProdSettings, ReasonCode, RestartStrategy, Settings } from './types';

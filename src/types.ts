@@ -2,40 +2,8 @@
 
 export type Mode = 'preprod' | 'production' | 'skipped';
 
-/** Why a boot ended the way it did; the stable vocabulary of logs, CLI JSON and /flux/info. */
-export type ReasonCode =
-  | 'development'
-  | 'disabled'
-  | 'selected'
-  | 'not-selected'
-  | 'crash-loop'
-  | 'unmanaged-branch'
-  | 'remote-not-found'
-  | 'fetch-failed'
-  | 'preprod-unavailable'
-  | 'store-unavailable'
-  /** A switch began and did not complete; the next boot completes it. */
-  | 'switch-failed'
-  /** git refuses the directory (not a checkout, "dubious ownership"). */
-  | 'repo-unreadable'
-  /** In-process only: the settings handed over by the host are invalid; the node is left where it is. */
-  | 'config-invalid';
-
-export const REASON_CODES: readonly ReasonCode[] = [
-  'development',
-  'disabled',
-  'selected',
-  'not-selected',
-  'crash-loop',
-  'unmanaged-branch',
-  'remote-not-found',
-  'fetch-failed',
-  'preprod-unavailable',
-  'store-unavailable',
-  'switch-failed',
-  'repo-unreadable',
-  'config-invalid',
-];
+/** Why a boot ended the way it did: one record, in cohort/reasons.ts. */
+export { REASON_CODES, type ReasonCode } from './cohort/reasons';
 
 export type RestartStrategy = 'none' | 'nodemon' | 'exit' | 'auto';
 
@@ -111,6 +79,11 @@ export interface CohortRecord {
   /** The probability in force when `value` was computed. */
   probability: number;
   updatedAt: Date;
+  /**
+   * Set when a boot whose clock was behind re-dated the record (docs/design.md §3 rule 3): the latest
+   * date the record had before. A later boot whose clock is back within that period restores it.
+   */
+  redatedFrom?: Date;
 }
 
 /**

@@ -19,7 +19,7 @@ import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import { startFluxInfoServer } from '../../src/boot/fluxInfo';
-import { createPreprodService } from '../../src/boot/service';
+import { createTestService } from '../../src/testing';
 import { FileStateStore } from '../../src/state';
 
 export type Variant = 'ours' | 'baseline' | 'constant';
@@ -75,7 +75,7 @@ async function listen(handler: http.RequestListener): Promise<string> {
 }
 
 async function startOurs(checkout: string, upstream: string, stateFile: string): Promise<ReadyMessage> {
-  const service = createPreprodService({
+  const service = createTestService({
     repoDir: checkout,
     store: new FileStateStore(stateFile),
     settings: {

@@ -73,6 +73,26 @@ function insertions({ dependency }) {
       ],
     },
     {
+      file: 'ZelBack/src/routes.js',
+      anchor: "const fluxService = require('./services/fluxService');",
+      where: 'after',
+      lines: ["const preprodBoot = require('./services/preprodBoot'); // fluxos-preprod: GET /flux/preprod"],
+    },
+    {
+      file: 'ZelBack/src/routes.js',
+      anchor: "  app.get('/flux/version', cache('30 seconds'), (req, res) => {",
+      where: 'before',
+      after: ['module.exports = (app) => {'],
+      lines: [
+        '  // fluxos-preprod: a cheap public route with the package\'s fields and FluxOS\'s version. It asks none of',
+        '  // FluxOS\'s components, so it answers while /flux/info fails, and the fleet scanner can tell "up, degraded"',
+        '  // from "down".',
+        "  app.get('/flux/preprod', (req, res) => {",
+        '    preprodBoot.preprodStatus(req, res);',
+        '  });',
+      ],
+    },
+    {
       file: 'apiServer.js',
       anchor: "const dbHelper = require('./ZelBack/src/services/dbHelper');",
       where: 'after',

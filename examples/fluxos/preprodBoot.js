@@ -69,6 +69,22 @@ function preprodInfo() {
   return service ? service.fluxInfo() : {};
 }
 
+/**
+ * GET /flux/preprod: FluxOS's version and the /flux/info fields, from memory. Asks no other component of
+ * FluxOS (no daemon, docker, database), so it answers while /flux/info answers with an error envelope.
+ */
+function preprodStatus(req, res) {
+  let message;
+  try {
+    // eslint-disable-next-line global-require
+    const { version } = require('../../../package.json');
+    message = { status: 'success', data: { flux: { version, ...preprodInfo() } } };
+  } catch (error) {
+    message = { status: 'error', data: { code: 500, name: 'Error', message: 'preprod status unavailable' } };
+  }
+  return res ? res.json(message) : message;
+}
+
 /** Optional: FluxOS may call this once it knows it is healthy (the package also does it after 10 minutes up). */
 function markPreprodHealthy() {
   return service ? service.markHealthy() : Promise.resolve(false);
@@ -77,5 +93,6 @@ function markPreprodHealthy() {
 module.exports = {
   markPreprodHealthy,
   preprodInfo,
+  preprodStatus,
   runPreprodAtBoot,
 };

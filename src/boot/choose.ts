@@ -3,31 +3,40 @@
  * to preprod only when it exists and contains production's tip. Going to
  * production, a failed fetch falls back to the local remote-tracking ref.
  */
+import { withdrawnBy } from '../checkout/convergence';
 import { choosePreprodOrFallback } from '../checkout/plan';
 import { describeError } from '../errors';
-import { done, notePending, type BootRun, type Step } from './context';
+import {
+  done,
+  failedBecause,
+  notePending,
+  SUCCEEDED,
+  type Attempt,
+  type BootRun,
+  type Planned,
+  type Step,
+} from './context';
 import { stayResult } from './persist';
-import type { Planned } from './steps';
 
 /** A fetch gets what is left of the deadline, never more than its own timeout. */
 function fetchBudget(run: BootRun): number {
   return Math.max(1, Math.min(run.settings.preProd.fetchTimeoutMs, run.deadlineAt - Date.now()));
 }
 
-/** Fetches; null when it worked, else why not. status never fetches: it reads the local refs. */
-async function fetchManaged(run: BootRun, planned: Planned): Promise<string | null> {
+/** Fetches both managed branches. status never fetches: it reads the local refs. */
+async function fetchManaged(run: BootRun, planned: Planned): Promise<Attempt> {
   const preProd = run.settings.preProd;
   if (run.kind === 'status') {
     // Going to production from the local ref changes nothing whatever the fetch brings.
     const local = await run.checkout.remoteTip(planned.remote, preProd.productionBranch);
     if (planned.branch === preProd.branch || local === null) notePending(run, 'fetch');
-    return null;
+    return SUCCEEDED;
   }
   try {
     await run.checkout.fetch(planned.remote, [preProd.productionBranch, preProd.branch], fetchBudget(run));
-    return null;
+    return SUCCEEDED;
   } catch (error) {
-    return describeError(error);
+    return failedBecause(describeError(error));
   }
 }
 
@@ -45,20 +54,20 @@ export async function fetchAndChoose(run: BootRun, planned: Planned): Promise<St
   const preProd = run.settings.preProd;
   const { head, decision, remote } = planned;
   run.phase = { name: 'fetch', head, decision };
-  let failed = await fetchManaged(run, planned);
-  if (failed === null && run.signal.aborted) failed = 'the boot deadline was reached during the fetch';
+  let fetched = await fetchManaged(run, planned);
+  if (fetched.ok && run.signal.aborted) fetched = failedBecause('the boot deadline was reached during the fetch');
   const toProduction = planned.branch !== preProd.branch;
-  if (failed !== null) {
+  if (!fetched.ok) {
     const local =
       toProduction && !run.signal.aborted ? await run.checkout.remoteTip(remote, preProd.productionBranch) : null;
     if (local === null) {
-      const why = `fetch-failed: ${failed}; the node is left where it is`;
+      const why = `fetch-failed: ${fetched.why}; the node is left where it is`;
       return done(
         await stayResult(run, { inputs: planned.inputs, head, decision, reason: 'fetch-failed', leave: true, why }),
       );
     }
     run.logger.warn(
-      `fetch failed (${failed}); going to ${preProd.productionBranch} ` +
+      `fetch failed (${fetched.why}); going to ${preProd.productionBranch} ` +
         `at the local ${remote}/${preProd.productionBranch}`,
     );
   }
@@ -74,6 +83,12 @@ export async function fetchAndChoose(run: BootRun, planned: Planned): Promise<St
     branch = choice.branch;
     if (choice.reason) reason = choice.reason;
   }
+  // A node on preprod whose commit preprod no longer contains (rewound, force-pushed) converges to the tip.
+  const newTip =
+    branch === head.branch && branch === preProd.branch
+      ? await withdrawnBy(run.checkout, remote, branch, head.commit)
+      : null;
+  if (newTip !== null) return { next: { ...planned, branch, reason, newTip } };
   if (branch === head.branch && !planned.inputs.unfinished) {
     const why = reason === decision.reason ? 'already on it' : `${reason}: staying on ${branch}`;
     return done(await stayResult(run, { inputs: planned.inputs, head, decision, reason, why }));

@@ -1,10 +1,12 @@
-/** What the boot steps share: the service's dependencies and this run's phase. */
-import type { Checkout } from '../checkout';
+/** What the boot steps share: the service's dependencies, this run's phase, and what one step hands the next. */
+import type { Checkout, Head } from '../checkout';
+import type { BranchDecision } from '../cohort/decide';
 import type { RandomSource } from '../cohort/random';
 import type { Logger } from '../logger';
 import type { ProcessContext } from '../restart/strategy';
 import type { StateStore } from '../state';
-import type { RestartStrategy, Settings } from '../types';
+import type { ReasonCode, RestartStrategy, Settings } from '../types';
+import type { Inputs } from './inputs';
 import type { BootPhase } from './phase';
 import type { RestartMarker } from './restartMarker';
 import type { BootResult, PendingStep } from './result';
@@ -47,12 +49,40 @@ export interface BootRun extends BootDeps {
   phase: BootPhase;
   /** status: the first step it could not take. */
   pending: PendingStep | null;
+  /** status: every step it could not take, in order, each once. */
+  pendingSteps?: PendingStep[];
   /** check: look at the remote although the node is on its branch (the preprod recheck). */
   lookAgain?: boolean;
   /** What the run found, for the background work scheduled after a boot. */
   seen?: { storeless: boolean; markerBy: string | null; marker: RestartMarker | null };
   /** Called once the checkout moved, before install and restart: /flux/info shows the new branch. */
   onSwitched?: (result: BootResult) => void;
+}
+
+/** Where a switch is planned to: handed from step to step. */
+export interface Planned {
+  inputs: Inputs;
+  head: Head;
+  decision: BranchDecision;
+  remote: string;
+  /** The branch the checkout goes to (the decision's, or production when preprod is unusable). */
+  branch: string;
+  reason: ReasonCode;
+  /** Set when the node stays on preprod but moves off a withdrawn commit to the new tip (docs/design.md §4). */
+  newTip?: string;
+}
+
+/**
+ * What an action that may fail without ending the run reports: it worked, or why not, in one sentence for
+ * the log and the result. One type for it, so `null` never has to mean success (persist.ts, choose.ts;
+ * healthy.ts still answers `string | null` and is the next to take it).
+ */
+export type Attempt = { ok: true } | { ok: false; why: string };
+
+export const SUCCEEDED: Attempt = Object.freeze({ ok: true });
+
+export function failedBecause(why: string): Attempt {
+  return { ok: false, why };
 }
 
 /** A step either ends the run with a result or hands the next step what it found. */
@@ -74,7 +104,9 @@ export function checkDeadline(run: BootRun): void {
   if (run.signal.aborted) throw new DeadlineReached();
 }
 
-/** Notes the first step status could not take. */
+/** Notes a step status could not take; the first stays `pending`, all are kept. */
 export function notePending(run: BootRun, step: PendingStep): void {
   run.pending ??= step;
+  run.pendingSteps ??= [];
+  if (!run.pendingSteps.includes(step)) run.pendingSteps.push(step);
 }

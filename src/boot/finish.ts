@@ -6,7 +6,7 @@
  * over a new checkout.
  */
 import * as path from 'node:path';
-import type { Head, SwitchResult } from '../checkout';
+import type { Head, PendingSwitch, SwitchResult } from '../checkout';
 import { describeDecision } from '../cohort/decide';
 import { describeError } from '../errors';
 import { installCommandFor, runInstall, startDetachedInstall } from '../restart/install';
@@ -17,11 +17,10 @@ import {
   triggerRestart,
   type ResolvedRestart,
 } from '../restart/strategy';
-import { checkDeadline, type BootRun } from './context';
+import { checkDeadline, type BootRun, type Planned } from './context';
 import { leaveResult } from './persist';
 import { restartMarkerPath, writeRestartMarker } from './restartMarker';
 import type { BootResult } from './result';
-import type { Planned } from './steps';
 
 export function strategyOf(run: BootRun): ResolvedRestart {
   return resolveRestartStrategy(
@@ -33,7 +32,7 @@ export function strategyOf(run: BootRun): ResolvedRestart {
 /** What status predicts, or what a background check does instead of moving the checkout under FluxOS. */
 async function withoutMoving(run: BootRun, planned: Planned, release: () => Promise<void>): Promise<BootResult> {
   const { head, decision, branch, reason } = planned;
-  const message = `${describeDecision(decision)}; the next boot moves ${head.branch ?? 'HEAD'} → ${branch}`;
+  const message = `${describeDecision(decision)}; the next boot ${movesTo(planned)}`;
   if (run.kind === 'status')
     return leaveResult(run, { head, before: head.branch, decision, reason, after: branch, message });
   const strategy = strategyOf(run);
@@ -49,6 +48,19 @@ async function withoutMoving(run: BootRun, planned: Planned, release: () => Prom
     message,
     restartPending: strategy !== 'none',
   });
+}
+
+/**
+ * What a failed switch left on disk (docs/design.md §4): HEAD alone does not say it. A checkout that
+ * began and stopped before HEAD moved (a full disk) leaves part of the target's files in the work tree.
+ */
+function onDisk(current: Head, target: string, pending: PendingSwitch | null): string {
+  const named = `HEAD names ${current.branch ?? 'no branch'} at ${current.commit.slice(0, 12)}`;
+  const begun = pending?.checkout;
+  if (begun === undefined) return `${named}; the work tree was not changed`;
+  if (current.commit === begun.from)
+    return `${named}, but git stopped part way: the work tree holds part of ${target}'s files`;
+  return `${named}; the work tree may not be complete`;
 }
 
 /** The forced checkout: the commit point. A failure is reported as it is, with HEAD read again. */
@@ -69,18 +81,28 @@ export async function switchCheckout(
     // again. The decision is saved, so the next boot decides the same and finishes the switch.
     const current = (await run.checkout.head().catch(() => null)) ?? head;
     const failed = `switch-failed: ${head.branch} → ${branch}: ${describeError(error)}`;
-    const where = `the checkout is on ${current.branch ?? 'a detached HEAD'}`;
-    const message = `${describeDecision(decision)}; ${failed}; ${where}, no restart, the next boot finishes the switch`;
+    const where = onDisk(current, branch, await run.checkout.pendingSwitch().catch(() => null));
+    const message = `${describeDecision(decision)}; ${failed}; ${where}; no restart, the next boot finishes the switch`;
     run.logger.error(message);
     return leaveResult(run, { head: current, before: head.branch, decision, reason: 'switch-failed', message });
   }
   return finishSwitch(run, planned, switched, release);
 }
 
+/** What the next boot does, in words: a move to another branch, or off a withdrawn commit. */
+function movesTo(planned: Planned): string {
+  const { head, branch, newTip } = planned;
+  if (newTip === undefined) return `moves ${head.branch ?? 'HEAD'} → ${branch}`;
+  const off = `${head.commit.slice(0, 12)}, which ${branch} no longer contains`;
+  return `moves ${branch} off ${off}, to ${newTip.slice(0, 12)}`;
+}
+
 function switchedMessage(planned: Planned, switched: SwitchResult, strategy: ResolvedRestart): string {
   const changed = planned.reason !== planned.decision.reason ? ` (${planned.reason})` : '';
   const unfinished = planned.inputs.unfinished ? ', finishing a switch an earlier boot left unfinished' : '';
-  const moved = `switched ${planned.head.branch} → ${planned.branch}${changed} at ${switched.to.slice(0, 12)}`;
+  const withdrawn = planned.newTip === undefined ? '' : ` (${planned.head.commit.slice(0, 12)} was withdrawn)`;
+  const at = switched.to.slice(0, 12);
+  const moved = `switched ${planned.head.branch} → ${planned.branch}${changed}${withdrawn} at ${at}`;
   return `${describeDecision(planned.decision)}; ${moved}${unfinished}; restart: ${strategy}`;
 }
 

@@ -13,7 +13,19 @@ export interface PreProdInfo {
   rolledAt: string | null;
   nextRollAt: string | null;
   optedOut: boolean;
+  /**
+   * When this FluxOS process started (ISO, whole seconds): a restart shows as a new value, also one after
+   * the health mark has been passed (docs/health.md).
+   */
+  bootedAt: string | null;
 }
+
+/** When this process started, from its uptime when this module loads (before FluxOS's own boot work). */
+export function processStartedAt(nowMs: number, uptimeSeconds: number): string {
+  return new Date(Math.floor((nowMs - uptimeSeconds * 1000) / 1000) * 1000).toISOString();
+}
+
+export const PROCESS_BOOTED_AT = processStartedAt(Date.now(), process.uptime());
 
 /** What this package adds to `data.flux` on /flux/info. */
 export interface FluxInfoFields {
@@ -34,6 +46,7 @@ export const PENDING_FLUX_INFO: FluxInfoFields = Object.freeze({
     rolledAt: null,
     nextRollAt: null,
     optedOut: false,
+    bootedAt: PROCESS_BOOTED_AT,
   }) as PreProdInfo,
 });
 
@@ -49,6 +62,8 @@ function envelope(status: 'error', data: { code: number; name: string; message: 
 function envelope(status: string, data: unknown): Buffer {
   return Buffer.from(JSON.stringify({ status, data }));
 }
+
+const SERVED_PATHS: ReadonlySet<string> = new Set(['/flux/info', '/flux/info/', '/flux/preprod', '/flux/preprod/']);
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
 
@@ -68,14 +83,19 @@ export function createFluxInfoHandler(options: FluxInfoServerOptions): {
   };
   refresh();
 
-  const notFound = envelope('error', { code: 404, name: 'Not Found', message: 'Only /flux/info is served here.' });
+  const notFound = envelope('error', {
+    code: 404,
+    name: 'Not Found',
+    message: 'Only /flux/info and /flux/preprod are served here.',
+  });
   const notAllowed = envelope('error', { code: 405, name: 'Method Not Allowed', message: 'Use GET.' });
 
   const handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const url = req.url ?? '';
     const query = url.indexOf('?');
     const pathname = query === -1 ? url : url.slice(0, query);
-    if (pathname !== '/flux/info' && pathname !== '/flux/info/') {
+    // /flux/preprod is the cheap route FluxOS gets from the recipe (docs/health.md); here both are the same.
+    if (!SERVED_PATHS.has(pathname)) {
       send(res, 404, notFound);
     } else if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('allow', 'GET, HEAD');

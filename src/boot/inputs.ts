@@ -1,6 +1,7 @@
 /** The boot's inputs (docs/design.md §3): the operator's flags, HEAD, the stored documents, the restart marker. */
 import * as path from 'node:path';
 import type { Head } from '../checkout';
+import { parseBootHealth } from '../cohort/records';
 import { parseUserFlags, readUserFlags } from '../config/userconfig';
 import { describeError } from '../errors';
 import type { StateStore } from '../state';
@@ -61,4 +62,26 @@ export function readFlags(userconfig: string | Record<string, unknown> | undefin
     // The operator said something we cannot read: an opt-out for this boot, the safer mistake (rule 8).
     return { flags: { development: false, disablePreProd: undefined }, problem: describeError(error) };
   }
+}
+
+/**
+ * status only: whether the open mark in the crash-loop counter is a boot that
+ * has ended, so that the next boot will count it (docs/design.md §8, §9). A boot
+ * marks itself open and its healthy timer closes the mark after
+ * `healthyAfterMs`; a mark younger than that may be the FluxOS running now,
+ * which status must not count as a crash the next boot will not count either.
+ * An older one outlived its timer only if its process did not: it counts.
+ * `ended` is what the start records say about that boot when they say
+ * anything (a crash, a clean stop, still running); null when they do not.
+ */
+export function statusCountsOpenBoot(
+  healthDoc: StoredDocument | null,
+  now: Date,
+  healthyAfterMs: number,
+  ended: boolean | null = null,
+): boolean {
+  if (ended !== null) return ended;
+  const openSince = parseBootHealth(healthDoc)?.openSince;
+  if (openSince === undefined) return true;
+  return now.getTime() - openSince.getTime() >= healthyAfterMs;
 }

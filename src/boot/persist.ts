@@ -9,35 +9,44 @@ import { storeWritesRequired, writesForLanding, type Landing } from '../cohort/l
 import type { StoreWrite } from '../cohort/records';
 import { describeError } from '../errors';
 import type { ReasonCode } from '../types';
-import { checkDeadline, done, notePending, type BootRun, type Step } from './context';
+import {
+  checkDeadline,
+  done,
+  failedBecause,
+  notePending,
+  SUCCEEDED,
+  type Attempt,
+  type BootRun,
+  type Planned,
+  type Step,
+} from './context';
 import type { Inputs } from './inputs';
 import { removeRestartMarker } from './restartMarker';
 import { resultFrom, type BootResult, type ResultParts } from './result';
-import type { Planned } from './steps';
 
 /** A result of this run (status carries what it could not know). */
 export function leaveResult(run: BootRun, parts: Omit<ResultParts, 'settings'>): BootResult {
-  return resultFrom({ pending: run.pending, ...parts, settings: run.settings });
+  return resultFrom({ pending: run.pending, pendingSteps: run.pendingSteps, ...parts, settings: run.settings });
 }
 
-/** Applies writes in order; resolves with the error that stopped them, null when all were saved. */
-async function applyWrites(run: BootRun, writes: readonly StoreWrite[]): Promise<string | null> {
-  if (writes.length === 0) return null;
+/** Applies writes in order: all saved, or the error that stopped them. */
+async function applyWrites(run: BootRun, writes: readonly StoreWrite[]): Promise<Attempt> {
+  if (writes.length === 0) return SUCCEEDED;
   try {
     const store = await run.getStore();
     for (const write of writes) {
       if ('delete' in write) await store.delete(write.key);
       else await store.set(write.key, write.value);
     }
-    return null;
+    return SUCCEEDED;
   } catch (error) {
-    return describeError(error);
+    return failedBecause(describeError(error));
   }
 }
 
 /**
- * Saves the writes of `decision` for `landing`. Returns null when the run
- * may go on, or why it may not (the writes were required and not saved).
+ * Saves the writes of `decision` for `landing`. Succeeds when the run may go
+ * on; fails with why it may not (the writes were required and not saved).
  * status saves nothing and notes the step instead.
  */
 async function save(
@@ -45,23 +54,22 @@ async function save(
   decision: BranchDecision,
   landing: Omit<Landing, 'boot'>,
   how: { moves: boolean; leave?: boolean },
-): Promise<string | null> {
+): Promise<Attempt> {
   const atBoot = { ...landing, boot: run.kind !== 'check' };
   const writes = writesForLanding(decision, atBoot, run.settings.preProd, run.now());
   const required = storeWritesRequired(decision, writes, how.moves);
   if (run.kind === 'status') {
     // A node left alone is left alone whether or not the writes are saved.
     if (required && !how.leave) notePending(run, 'store-write');
-    return null;
+    return SUCCEEDED;
   }
-  const failed = await applyWrites(run, writes);
+  const saved = await applyWrites(run, writes);
   // The marker has done its job once the counter that it exempted is saved.
   const marker = run.seen?.marker ?? null;
-  if (failed === null && run.kind === 'boot' && marker !== null) await removeRestartMarker(run.repoDir, marker);
-  if (failed === null) return null;
-  if (required) return failed;
-  run.logger.warn(`could not save the decision (${failed}); it needs no store, the boot goes on`);
-  return null;
+  if (saved.ok && run.kind === 'boot' && marker !== null) await removeRestartMarker(run.repoDir, marker);
+  if (saved.ok || required) return saved;
+  run.logger.warn(`could not save the decision (${saved.why}); it needs no store, the boot goes on`);
+  return SUCCEEDED;
 }
 
 function notSaved(run: BootRun, decision: BranchDecision, head: Head, why: string): BootResult {
@@ -86,9 +94,9 @@ export interface Stay {
 export async function stayResult(run: BootRun, stay: Stay): Promise<BootResult> {
   const { head, decision, reason } = stay;
   const landing = { branch: head.branch, switched: false };
-  const failed = await save(run, decision, landing, { moves: false, leave: stay.leave });
-  if (failed !== null && !stay.leave) return notSaved(run, decision, head, failed);
-  if (failed !== null) run.logger.warn(`could not save the decision (${failed}); the next boot decides again`);
+  const saved = await save(run, decision, landing, { moves: false, leave: stay.leave });
+  if (!saved.ok && !stay.leave) return notSaved(run, decision, head, saved.why);
+  if (!saved.ok) run.logger.warn(`could not save the decision (${saved.why}); the next boot decides again`);
   const where = stay.why ?? (stay.leave ? `left alone (${reason})` : 'already on it');
   const message = `${describeDecision(decision)}; ${where}`;
   if (stay.leave || reason !== decision.reason) run.logger.warn(message);
@@ -100,8 +108,8 @@ export async function stayResult(run: BootRun, stay: Stay): Promise<BootResult> 
 export async function persistDecision(run: BootRun, planned: Planned): Promise<Step<Planned>> {
   const { head, decision } = planned;
   run.phase = { name: 'persist', head, decision };
-  const failed = await save(run, decision, { branch: planned.branch, switched: true }, { moves: true });
-  if (failed !== null) return done(notSaved(run, decision, head, failed));
+  const saved = await save(run, decision, { branch: planned.branch, switched: true }, { moves: true });
+  if (!saved.ok) return done(notSaved(run, decision, head, saved.why));
   checkDeadline(run);
   return { next: planned };
 }

@@ -46,6 +46,8 @@ export type DeadlineOutcome =
 export function deadlineOutcome(phase: BootPhase): DeadlineOutcome {
   switch (phase.name) {
     case 'lock':
+      // Another boot held the lock all along: nothing about the store to check (docs/design.md §8).
+      return { kind: 'leave', reason: 'boot-locked' };
     case 'read':
     case 'persist':
       return { kind: 'leave', reason: 'store-unavailable' };

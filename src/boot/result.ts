@@ -6,7 +6,7 @@ import type { Head } from '../checkout';
 import type { Decision } from '../cohort/decide';
 import type { ResolvedRestart } from '../restart/strategy';
 import type { Mode, ReasonCode, Settings } from '../types';
-import type { FluxInfoFields } from './fluxInfo';
+import { PROCESS_BOOTED_AT, type FluxInfoFields } from './fluxInfo';
 
 /** The step whose outcome `status` could not know without taking it (docs/design.md §8). */
 export type PendingStep = 'draw' | 'fetch' | 'store-write';
@@ -25,6 +25,8 @@ export interface BootResult {
   restartPending: boolean;
   /** status only: the first step it could not take, on which boot's outcome depends; absent when exact. */
   pending?: PendingStep;
+  /** status only: every step it could not take, in order (`pending` is the first); absent when exact. */
+  pendingSteps?: PendingStep[];
   /** The one readable line that was logged. */
   message: string;
 }
@@ -43,6 +45,7 @@ export interface ResultParts {
   /** status: where a boot would put the checkout, when not where it is. */
   after?: string | null;
   pending?: PendingStep | null;
+  pendingSteps?: readonly PendingStep[] | null;
   message: string;
 }
 
@@ -76,6 +79,7 @@ export function resultFrom(parts: ResultParts): BootResult {
     restart: parts.restart ?? 'none',
     restartPending: parts.restartPending ?? false,
     ...(parts.pending ? { pending: parts.pending } : {}),
+    ...(parts.pending && parts.pendingSteps?.length ? { pendingSteps: [...parts.pendingSteps] } : {}),
     message,
   };
 }
@@ -93,6 +97,7 @@ export function toFluxInfo(result: BootResult, settings: Settings | null): FluxI
       rolledAt: result.cohort?.rolledAt ?? null,
       nextRollAt: result.cohort?.nextRollAt ?? null,
       optedOut: result.optedOut,
+      bootedAt: PROCESS_BOOTED_AT,
     }),
   });
 }

@@ -2,7 +2,7 @@
  * Running the steps (docs/design.md §5): a boot raced against its deadline,
  * the read-only status, and the background checks of a long-lived process.
  */
-import { describeError } from '../errors';
+import { describeError, isPreprodError } from '../errors';
 import {
   backgroundWork,
   DEFERRED_RETRY_MS,
@@ -30,18 +30,17 @@ function newRun(deps: BootDeps, kind: RunKind, controller: AbortController): Boo
 }
 
 function bugResult(run: BootRun, error: unknown): BootResult {
-  // A bug, not an expected failure: still leave the node where it is.
-  run.logger.error(`boot step failed unexpectedly, the node is left where it is: ${describeError(error)}`);
   const { head, before, decision } = phaseHead(run.phase);
-  const message = `left alone after an unexpected error: ${describeError(error)}`;
-  return resultFrom({
-    head,
-    before,
-    decision,
-    settings: run.settings,
-    reason: decision?.reason ?? 'store-unavailable',
-    message,
-  });
+  if (run.phase.name === 'lock' && isPreprodError(error, 'timeout')) {
+    // Not a bug: another boot of this checkout held the lock for as long as this one could wait.
+    const message = `boot-locked: ${describeError(error)}; the node is left where it is`;
+    run.logger.warn(message);
+    return resultFrom({ head, before, decision, settings: run.settings, reason: 'boot-locked', message });
+  }
+  // A bug, not an expected failure: still leave the node where it is, and say it is ours (not the store's).
+  run.logger.error(`boot step failed unexpectedly, the node is left where it is: ${describeError(error)}`);
+  const message = `internal-error: left alone after an unexpected error: ${describeError(error)}`;
+  return resultFrom({ head, before, decision, settings: run.settings, reason: 'internal-error', message });
 }
 
 function leftAtDeadline(run: BootRun, reason: BootResult['reason']): BootResult {
@@ -98,11 +97,19 @@ async function runCheck(deps: BootDeps, lookAgain: boolean): Promise<BootResult 
   }
 }
 
-function timingsOf(deps: BootDeps, given: Partial<BackgroundTimings> | undefined): BackgroundTimings {
+/** The background timings, each its own knob, so a test that shortens one changes no other. */
+export interface CheckTimings extends BackgroundTimings {
+  /** How long the deferred check waits before looking for FluxOS's database again. Default 60 s. */
+  deferredRetryMs: number;
+}
+
+/** The timings of a service: the defaults, with what a test (src/testing.ts) shortened. Pure. */
+export function checkTimings(recheckHours: number, given: Partial<CheckTimings> | undefined): CheckTimings {
   return {
     firstMinMs: given?.firstMinMs ?? FIRST_MIN_MS,
     firstMaxMs: given?.firstMaxMs ?? FIRST_MAX_MS,
-    everyMs: given?.everyMs ?? deps.settings.preProd.recheckHours * 3_600_000,
+    everyMs: given?.everyMs ?? recheckHours * 3_600_000,
+    deferredRetryMs: given?.deferredRetryMs ?? DEFERRED_RETRY_MS,
   };
 }
 
@@ -112,9 +119,9 @@ export function runBackground(
   outcome: BootResult,
   seen: Seen,
   hasDbSource: boolean,
-  given: Partial<BackgroundTimings> | undefined,
+  given: Partial<CheckTimings> | undefined,
 ): Scheduler[] {
-  const timings = timingsOf(deps, given);
+  const timings = checkTimings(deps.settings.preProd.recheckHours, given);
   const work = backgroundWork(outcome, seen, hasDbSource);
   const random = Math.random;
   const scheduled: Scheduler[] = [];
@@ -126,7 +133,7 @@ export function runBackground(
     );
   }
   if (work.deferred) {
-    const retry = () => (given?.firstMinMs !== undefined ? timings.firstMinMs : DEFERRED_RETRY_MS);
+    const retry = () => timings.deferredRetryMs;
     const deferred = async (): Promise<boolean> => {
       const store = await deps.getStore(0).catch(() => null);
       if (store === null) return true; // not yet: look again later

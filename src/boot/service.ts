@@ -15,18 +15,18 @@ import { safeLogger, type Logger } from '../logger';
 import type { ProcessContext } from '../restart/strategy';
 import type { StateStore } from '../state';
 import type { ReasonCode, RestartStrategy, Settings } from '../types';
-import type { BackgroundTimings } from './background';
 import type { BootDeps } from './context';
 import { PENDING_FLUX_INFO, type FluxInfoFields } from './fluxInfo';
 import { markHealthyLogged, type HealthyReport } from './healthy';
 import { resultFrom, toFluxInfo, type BootResult } from './result';
-import { runBackground, runWithDeadline, runStatus } from './run';
+import { runBackground, runWithDeadline, runStatus, type CheckTimings } from './run';
 import { storeGetter, type DbSource } from './storeWait';
 
 export type { BootResult, PendingStep } from './result';
 export type { HealthyReport } from './healthy';
 export type { DbSource } from './storeWait';
 
+/** What a host (FluxOS) gives the service: the package's public options. */
 export interface PreprodServiceOptions {
   /** The FluxOS checkout (~/zelflux, or $FLUXOS_PATH on ArcaneOS). */
   repoDir: string;
@@ -46,15 +46,28 @@ export interface PreprodServiceOptions {
   armHealthyTimer?: boolean;
   /** The preprod recheck and the deferred check of a long-lived process. Default true; a one-shot CLI boot: false. */
   backgroundChecks?: boolean;
-  /** Test seams. */
-  backgroundTimings?: Partial<BackgroundTimings>;
+}
+
+/**
+ * What the package's own callers may replace, and a host may not: the tests (through src/testing.ts) and the
+ * CLI, which reports a restart instead of exiting for it. Not part of the public API.
+ */
+export interface ServiceSeams {
+  /** Shortened background timings; default the production ones. */
+  backgroundTimings?: Partial<CheckTimings>;
+  /** The clock; default `new Date()`. */
   now?: () => Date;
+  /** The random source of a new draw; default the cryptographic one. */
   random?: RandomSource;
+  /** How the `exit` restart ends the process; default process.exit. */
   exit?: (code: number) => void;
+  /** The process's supervisor, as `auto` reads it; default read from /proc and the environment. */
   processContext?: ProcessContext;
   /** The checkout port; default the git adapter on repoDir, logging to `logger`. */
   repository?: Checkout;
 }
+
+export type ServiceOptions = PreprodServiceOptions & ServiceSeams;
 
 export interface PreprodService {
   /**
@@ -77,7 +90,7 @@ export interface PreprodService {
   stop(): void;
 }
 
-function loadSettings(raw: PreprodServiceOptions['settings']): { settings: Settings | null; error: string | null } {
+function loadSettings(raw: ServiceOptions['settings']): { settings: Settings | null; error: string | null } {
   try {
     // Validated settings pass validation again unchanged, so everything goes through it.
     return { settings: readSettings({ overrides: raw }), error: null };
@@ -91,7 +104,7 @@ function loadSettings(raw: PreprodServiceOptions['settings']): { settings: Setti
  * a boot that runs preprod code, and the background checks.
  */
 function scheduleAfterBoot(
-  options: PreprodServiceOptions,
+  options: ServiceOptions,
   deps: BootDeps,
   boot: Awaited<ReturnType<typeof runWithDeadline>>,
   markHealthy: () => Promise<unknown>,
@@ -113,11 +126,7 @@ function scheduleAfterBoot(
 }
 
 /** Everything a run needs except the settings, which may be invalid. */
-function sharedDeps(
-  options: PreprodServiceOptions,
-  logger: Logger,
-  settings: Settings | null,
-): Omit<BootDeps, 'settings'> {
+function sharedDeps(options: ServiceOptions, logger: Logger, settings: Settings | null): Omit<BootDeps, 'settings'> {
   const repoDir = path.resolve(options.repoDir ?? '.');
   const storeWaitMs = () => settings?.preProd.storeWaitMs ?? 0;
   return {
@@ -134,7 +143,27 @@ function sharedDeps(
   };
 }
 
+/**
+ * The service FluxOS creates (the package entry's one factory). A host's options only: a seam passed from
+ * JavaScript is dropped, so production timing, randomness and process exit are never a caller's to change.
+ */
 export function createPreprodService(options: PreprodServiceOptions): PreprodService {
+  const { repoDir, store, db, settings, userconfig, logger, restart, armHealthyTimer, backgroundChecks } = options;
+  return createService({
+    repoDir,
+    store,
+    db,
+    settings,
+    userconfig,
+    logger,
+    restart,
+    armHealthyTimer,
+    backgroundChecks,
+  });
+}
+
+/** The service with its seams: for the CLI and, through src/testing.ts, the tests. */
+export function createService(options: ServiceOptions): PreprodService {
   const logger = safeLogger(options.logger, '[preprod] ');
   // Nothing here may throw to the host: every bad input becomes a result.
   const { settings, error: settingsError } = loadSettings(options.settings);

@@ -6,29 +6,26 @@
  * `status` runs the same steps without taking the ones that write or move.
  */
 import type { Head } from '../checkout';
+import { withdrawnBy } from '../checkout/convergence';
 import { planSwitch, planWithoutRemote, tracksAnotherRemote } from '../checkout/plan';
-import { decide, decideWithoutStore, describeDecision, type BranchDecision, type Decision } from '../cohort/decide';
+import { decide, decideWithoutStore, describeDecision, type Decision } from '../cohort/decide';
 import { describeError } from '../errors';
-import type { ReasonCode } from '../types';
 import { lockBoot, releaseOnce } from './bootLock';
 import { fetchAndChoose } from './choose';
-import { checkDeadline, done, notePending, type BootRun, type Step } from './context';
+import { checkDeadline, done, notePending, type BootRun, type Planned, type Step } from './context';
 import { switchCheckout } from './finish';
-import { readFlags, readStateDocs, NO_STATE_DOCS, type FlagsRead, type Inputs, type StateDocs } from './inputs';
+import {
+  readFlags,
+  readStateDocs,
+  statusCountsOpenBoot,
+  NO_STATE_DOCS,
+  type FlagsRead,
+  type Inputs,
+  type StateDocs,
+} from './inputs';
 import { leaveResult, persistDecision, stayResult } from './persist';
 import { readRestartMarker } from './restartMarker';
 import type { BootResult } from './result';
-
-/** Where a switch is planned to: handed from step to step. */
-export interface Planned {
-  inputs: Inputs;
-  head: Head;
-  decision: BranchDecision;
-  remote: string;
-  /** The branch the checkout goes to (the decision's, or production when preprod is unusable). */
-  branch: string;
-  reason: ReasonCode;
-}
 
 /** The whole run; the service races a boot against the deadline. */
 export async function runBoot(run: BootRun): Promise<BootResult> {
@@ -105,7 +102,11 @@ function decideFrom(run: BootRun, inputs: Inputs): Decision | null {
   const base = { settings, flags: inputs.flags, now: run.now(), userconfigProblem: inputs.problem };
   if (inputs.storeProblem !== null) return decideWithoutStore({ ...base, random: run.random }, inputs.storeProblem);
   const restartedBy = inputs.marker !== null && inputs.marker.by !== 'finding' ? inputs.marker : null;
-  const counting = { restartMarkerAt: restartedBy?.at ?? null, countPreviousBoot: run.kind !== 'check' };
+  const now = base.now;
+  // status: a preprod boot running now is not a crash (yet); the safety net's start records can answer here.
+  const statusCounts = () => statusCountsOpenBoot(inputs.docs.healthDoc, now, settings.healthyAfterMs);
+  const countPreviousBoot = run.kind === 'boot' || (run.kind === 'status' && statusCounts());
+  const counting = { restartMarkerAt: restartedBy?.at ?? null, countPreviousBoot };
   if (run.kind !== 'status') return decide({ ...base, ...inputs.docs, random: run.random, ...counting });
   const stay = inputs.head?.branch === settings.branch ? 0 : 1 - Number.EPSILON;
   const decision = decide({ ...base, ...inputs.docs, random: () => stay, ...counting });
@@ -141,11 +142,30 @@ function storeUnavailable(run: BootRun, inputs: Inputs, head: Head): BootResult 
   return leaveResult(run, { head, before: head.branch, decision: null, reason: 'store-unavailable', message });
 }
 
-/** The decision, then where the checkout should go: nowhere (the run ends), or a switch to fetch for. */
+/**
+ * A preprod node whose local remote-tracking preprod (as the last fetch, the
+ * watchdog's included, left it) no longer contains HEAD: preprod was withdrawn
+ * and the node must look again (docs/design.md §4). No network; only nodes on
+ * preprod pay for it (no git process when the ref file shows HEAD is the tip).
+ */
+async function withdrawnLocally(run: BootRun, head: Head): Promise<boolean> {
+  const { branch } = run.settings.preProd;
+  if (head.branch !== branch) return false;
+  // The remote preprod tracks (our switch sets it): no process to find it. No upstream, no look.
+  const remote = head.upstream?.url ? head.upstream.remote : null;
+  if (remote === null) return false;
+  // Most preprod nodes are at the tip they last fetched: the ref file says so, no git process.
+  const onDisk = await run.checkout.remoteTipOnDisk?.(remote, branch).catch(() => null);
+  if (onDisk === head.commit) return false;
+  return (await withdrawnBy(run.checkout, remote, branch, head.commit).catch(() => null)) !== null;
+}
+
+/** The remote that fetches from the configured upstream, null when none does. */
 function findRemote(run: BootRun): Promise<string | null> {
   return run.checkout.findRemote(run.settings.preProd.remote);
 }
 
+/** The decision, then where the checkout should go: nowhere (the run ends), or a switch to fetch for. */
 async function planCheckout(run: BootRun, inputs: Inputs): Promise<Step<Planned>> {
   const preProd = run.settings.preProd;
   const decision = decideFrom(run, inputs);
@@ -168,7 +188,11 @@ async function planCheckout(run: BootRun, inputs: Inputs): Promise<Step<Planned>
   }
   // "Already on it" is not done when an earlier boot's switch was cut short (HEAD may name the branch
   // over a half-old work tree), nor when a background recheck found preprod unusable: look again.
-  const lookAgain = inputs.unfinished || (inputs.marker?.recheck ?? false) || run.lookAgain === true;
+  const lookAgain =
+    inputs.unfinished ||
+    (inputs.marker?.recheck ?? false) ||
+    run.lookAgain === true ||
+    (plan.action === 'none' && (await withdrawnLocally(run, head)));
   if (plan.action === 'none' && lookAgain && head.branch !== null) {
     const remote = await run.checkout.findRemote(preProd.remote);
     if (remote !== null) plan = { action: 'switch', from: head.branch, to: target, remote };

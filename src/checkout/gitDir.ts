@@ -41,14 +41,40 @@ export async function readRepoConfig(dir: string): Promise<RepoConfig | null> {
   const gitDir = await gitDirOnDisk(dir);
   if (gitDir === null) return null;
   try {
-    const common = await fs.readFile(path.join(gitDir, 'commondir'), 'utf8').then(
-      (text) => path.resolve(gitDir, text.trim()),
-      () => gitDir,
-    );
-    return parseRepoConfig(await fs.readFile(path.join(common, 'config'), 'utf8'));
+    return parseRepoConfig(await fs.readFile(path.join(await commonDirOf(gitDir), 'config'), 'utf8'));
   } catch {
     return null;
   }
+}
+
+/** The directory shared by every worktree (config, refs): `commondir` of a linked worktree, else the git dir. */
+function commonDirOf(gitDir: string): Promise<string> {
+  return fs.readFile(path.join(gitDir, 'commondir'), 'utf8').then(
+    (text) => path.resolve(gitDir, text.trim()),
+    () => gitDir,
+  );
+}
+
+const COMMIT_ID = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+
+/**
+ * The commit a full ref name points to, read from the files (a loose ref, else
+ * packed-refs), without a git process; null when the files do not say (a
+ * symbolic ref, another ref storage, no such ref). Only a shortcut for the
+ * common case: a caller treats null as "ask git".
+ */
+export async function readRefOnDisk(dir: string, ref: string): Promise<string | null> {
+  const gitDir = await gitDirOnDisk(dir);
+  if (gitDir === null || !ref.startsWith('refs/') || ref.includes('..')) return null;
+  const common = await commonDirOf(gitDir);
+  const loose = await fs.readFile(path.join(common, ref), 'utf8').catch(() => null);
+  if (loose !== null) return COMMIT_ID.test(loose.trim()) ? loose.trim() : null;
+  const packed = await fs.readFile(path.join(common, 'packed-refs'), 'utf8').catch(() => '');
+  for (const line of packed.split('\n')) {
+    const [id, name] = line.trim().split(' ');
+    if (name === ref && COMMIT_ID.test(id)) return id;
+  }
+  return null;
 }
 
 /** The real path of `p`, or `p` itself when it cannot be resolved. */

@@ -9,7 +9,6 @@ import type { PendingSwitch } from './switchMarker';
 export type { Upstream } from './gitConfigFile';
 
 export type { PendingSwitch } from './switchMarker';
-export type { TrackedVersion } from './trackedVersion';
 
 export interface Head {
   /** The checked-out branch; null when HEAD is detached. */
@@ -47,6 +46,11 @@ export interface Checkout {
   fetch(remote: string, branches: string[], timeoutMs: number): Promise<void>;
   /** The commit of `<remote>/<branch>` as last fetched, null when it does not exist. */
   remoteTip(remote: string, branch: string): Promise<string | null>;
+  /**
+   * The commit of `<remote>/<branch>` read from the ref files, with no git process; null when the files
+   * do not say (then ask remoteTip). Optional: a shortcut for the boot's no-network path.
+   */
+  remoteTipOnDisk?(remote: string, branch: string): Promise<string | null>;
   /** `ancestor` is an ancestor of (or equal to) `descendant`. */
   isAncestor(ancestor: string, descendant: string): Promise<boolean>;
   /** Put the checkout on `branch` at `<remote>/<branch>`. */

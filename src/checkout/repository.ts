@@ -5,7 +5,7 @@ import { safeLogger, type Logger } from '../logger';
 import type { PreProdSettings } from '../types';
 import { fetchBranches } from './fetchBranches';
 import { tracksAlready, upstreamOf } from './gitConfigFile';
-import { findGitDir, gitProcessEnv, readRepoConfig, realpathOr } from './gitDir';
+import { findGitDir, gitProcessEnv, readRefOnDisk, readRepoConfig, realpathOr } from './gitDir';
 import { parseHead, remoteUrlsFromConfig } from './gitOutput';
 import type { Checkout, Head, SwitchResult } from './index';
 import { LocalGit } from './localGit';
@@ -137,6 +137,13 @@ export class Repository implements Checkout {
     return code === 0 ? stdout.trim() : null;
   }
 
+  /** See Checkout.remoteTipOnDisk: the ref files only (gitDir.ts), null when they do not say. */
+  async remoteTipOnDisk(remote: string, branch: string): Promise<string | null> {
+    assertName(remote, 'the remote');
+    assertName(branch, 'the branch');
+    return readRefOnDisk(this.dir, `refs/remotes/${remote}/${branch}`);
+  }
+
   /** Whether `ancestor` is reachable from `descendant` (`merge-base --is-ancestor`); other failures throw. */
   async isAncestor(ancestor: string, descendant: string): Promise<boolean> {
     assertRevision(ancestor, 'the ancestor revision');
@@ -175,11 +182,17 @@ export class Repository implements Checkout {
     const diff = parseNameStatusZ((await this.git.run(diffArgs)).stdout);
     const unfinished = await this.pendingSwitch();
     const depsChanged = (unfinished?.depsChanged ?? false) || (await this.dependenciesChanged(from, to, diff));
+    // A checkout cut short where HEAD had not moved yet (a full disk): its writes are still in the work tree.
+    const cutShort = unfinished?.checkout?.from === from ? unfinished.checkout : undefined;
     const gitDir = await this.gitDir();
-    await writeSwitchMarker(gitDir, { branch, depsChanged });
+    await writeSwitchMarker(gitDir, { branch, depsChanged, checkout: cutShort });
     await giveToOwner(this.owner, [path.join(gitDir, SWITCH_MARKER)]);
     const saveContext = { dir: this.dir, gitDir, git: this.git, logger: this.logger, owner: this.owner };
-    await saveLocalWork(saveContext, { branch, remote, to, diff });
+    const checkoutWrites = cutShort === undefined ? undefined : await this.changedPaths(cutShort.from, cutShort.to);
+    await saveLocalWork(saveContext, { branch, remote, to, diff, checkoutWrites });
+    // From here the work tree may change: a later boot must know which files are the checkout's.
+    await writeSwitchMarker(gitDir, { branch, depsChanged, checkout: { from, to } });
+    await giveToOwner(this.owner, [path.join(gitDir, SWITCH_MARKER)]);
 
     // Upstream first: if it fails, nothing about the checkout has changed yet. Read from the file: no process.
     if (!tracksAlready(await readRepoConfig(this.dir), branch, remote)) {
@@ -190,6 +203,12 @@ export class Repository implements Checkout {
     await this.git.run(['checkout', '--force', '--no-track', '-B', branch, to, '--']);
     this.logger.info(`${this.dir}: switched to ${branch} at ${to.slice(0, 12)} (was ${from.slice(0, 12)}).`);
     return { from, to, depsChanged };
+  }
+
+  /** The paths that differ between two commits. */
+  private async changedPaths(from: string, to: string): Promise<Set<string>> {
+    const diffArgs = ['diff', '--name-status', '-z', '--no-renames', from, to, '--'];
+    return new Set(parseNameStatusZ((await this.git.run(diffArgs)).stdout).map((entry) => entry.path));
   }
 
   /** The install must run: a tracked lockfile or the dependency fields of package.json differ (dependencies.ts). */

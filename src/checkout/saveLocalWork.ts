@@ -53,6 +53,11 @@ export interface SaveRequest {
   to: string;
   /** `git diff --name-status` between the current commit and `to`. */
   diff: readonly DiffEntry[];
+  /**
+   * Paths an earlier checkout that stopped part way (HEAD unmoved) was writing: their content is that
+   * checkout's, and what the operator had there is in that switch's backup. Not saved again.
+   */
+  checkoutWrites?: ReadonlySet<string>;
 }
 
 interface Backup {
@@ -66,16 +71,23 @@ export async function saveLocalWork(ctx: SaveContext, request: SaveRequest): Pro
   // --no-optional-locks: status would otherwise refresh the index, taking index.lock.
   const statusArgs = ['--no-optional-locks', 'status', '--porcelain=v1', '-z', '--untracked-files=no', '--no-renames'];
   const status = parseStatusZ((await ctx.git.run(statusArgs)).stdout);
-  const candidates = collisionCandidates(request.diff, status);
+  const own = request.checkoutWrites ?? new Set<string>();
+  const candidates = collisionCandidates(request.diff, status).filter((file) => !own.has(file));
   const collisions = await findCollisions(ctx.dir, candidates, trackedInCurrent(request.diff));
+  // Only changes of the operator's call for a backup (the stash still holds every change: it cannot pick).
+  const operatorChanged = status.changed.filter((file) => !own.has(file));
+  if (own.size > 0 && status.changed.length > operatorChanged.length) {
+    const skipped = status.changed.length - operatorChanged.length;
+    ctx.logger.info(`${skipped} changed files are an earlier, cut-short checkout's own writes: not saved again.`);
+  }
   // Commits of the branch the checkout resets that the target lacks; a missing branch has none.
   const branchRef = `refs/heads/${request.branch}`;
   const revList = ['rev-list', '--ignore-missing', '--max-count=1', branchRef, `^${request.to}`, '--'];
   const hasCommits = (await ctx.git.run(revList)).stdout.trim() !== '';
-  if (status.changed.length === 0 && collisions.length === 0 && !hasCommits) return null;
+  if (operatorChanged.length === 0 && collisions.length === 0 && !hasCommits) return null;
 
   const backup = await createBackup(ctx);
-  if (status.changed.length > 0) await saveChanges(ctx, backup, request, status.changed);
+  if (operatorChanged.length > 0) await saveChanges(ctx, backup, request, operatorChanged);
   if (hasCommits) await keepCommits(ctx, backup, request);
   if (collisions.length > 0) await moveAside(ctx, backup, request, collisions);
   await writeManifest(backup, request);

@@ -17,6 +17,12 @@ export interface PendingSwitch {
   branch: string;
   /** It changed the dependencies, so its install may not have run to the end. */
   depsChanged: boolean;
+  /**
+   * Set once what the checkout would overwrite was saved and the forced checkout began: the commits it
+   * went from and to. Files of that diff found changed later are the checkout's own writes (a disk that
+   * filled up part way), not the operator's: their earlier content is in that switch's backup.
+   */
+  checkout?: { from: string; to: string };
 }
 
 export const SWITCH_MARKER = 'fluxos-preprod-switch.json';
@@ -27,7 +33,14 @@ export function parseSwitchMarker(text: string): PendingSwitch {
     const parsed = JSON.parse(text) as Partial<PendingSwitch> | null;
     if (typeof parsed !== 'object' || parsed === null) return { branch: '', depsChanged: true };
     const branch = typeof parsed.branch === 'string' ? parsed.branch : '';
-    return { branch, depsChanged: parsed.depsChanged !== false };
+    const pending: PendingSwitch = { branch, depsChanged: parsed.depsChanged !== false };
+    const checkout = parsed.checkout as { from?: unknown; to?: unknown } | undefined;
+    // Only well-formed commit ids: anything else means "not known", and every change counts as the operator's.
+    const commit = (value: unknown): value is string => typeof value === 'string' && /^[0-9a-f]{40,64}$/.test(value);
+    if (typeof checkout === 'object' && checkout !== null && commit(checkout.from) && commit(checkout.to)) {
+      pending.checkout = { from: checkout.from, to: checkout.to };
+    }
+    return pending;
   } catch {
     return { branch: '', depsChanged: true };
   }

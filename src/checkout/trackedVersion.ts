@@ -37,8 +37,22 @@ export function packageVersion(text: string | null, where: string, commit: strin
   if (typeof version !== 'string' || version === '') {
     throw new PreprodError('git-failed', `package.json at ${where} (${commit.slice(0, 12)}) has no version.`);
   }
+  if (!PLAIN_VERSION.test(version)) {
+    // Not echoed: the remote's text could hold terminal escape codes or pages of anything.
+    throw new PreprodError(
+      'git-failed',
+      `package.json at ${where} (${commit.slice(0, 12)}) has a version that is not a plain version string like 8.17.0.`,
+    );
+  }
   return version;
 }
+
+/**
+ * What is printed for the watchdog to compare: semver's shape (an optional
+ * `v`, three numbers, an optional pre-release and build of [0-9A-Za-z.-]),
+ * at most 64 characters. Anything else from a remote is never printed.
+ */
+export const PLAIN_VERSION = /^v?\d{1,9}\.\d{1,9}\.\d{1,9}(?:-[0-9A-Za-z.-]{1,40})?(?:\+[0-9A-Za-z.-]{1,40})?$/;
 
 /**
  * The current branch when it is a managed one, else the production branch

@@ -13,16 +13,7 @@ export function formatBootResult(result: BootResult, command: 'boot' | 'status')
     lines.push(`branch:      ${before ?? '(detached)'} (the next boot moves it to ${after})`);
   else lines.push(`branch:      ${before ?? after ?? '(unknown)'}`);
   if (result.commit) lines.push(`commit:      ${result.commit}`);
-  if (result.cohort) {
-    const c = result.cohort;
-    const draw =
-      c.draw === null
-        ? 'seed record (no draw)'
-        : `draw ${c.draw.toFixed(4)} ${c.draw < c.probability ? '<' : '>='} ${c.probability}`;
-    lines.push(`cohort:      ${draw}${c.probability === 0 ? ' (kill switch)' : ''}`);
-    const rolled = `${c.rolledAt.slice(0, 10)}${c.rolled ? ' (drawn at this boot)' : ''}`;
-    lines.push(`rolled:      ${rolled}; next roll ${c.nextRollAt.slice(0, 10)}`);
-  }
+  if (result.cohort) lines.push(...cohortLines(result.cohort, command));
   if (command === 'boot' && switched) {
     lines.push(
       result.restart === 'none'
@@ -30,8 +21,30 @@ export function formatBootResult(result: BootResult, command: 'boot' | 'status')
         : `restart:     ${result.restart}`,
     );
   }
+  const pending = result.pendingSteps ?? (result.pending ? [result.pending] : []);
+  if (command === 'status' && pending.length > 0)
+    lines.push(
+      `pending:     ${pending.join(', ')} (boot takes these steps; status may not, so its outcome may differ)`,
+    );
   lines.push(`why:         ${result.message}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** The cohort lines. A missing or unusable record has no draw yet (status never draws); a seed record has none. */
+function cohortLines(c: NonNullable<BootResult['cohort']>, command: 'boot' | 'status'): string[] {
+  const killed = c.probability === 0 ? ' (kill switch)' : '';
+  if (c.draw === null && c.rolled) {
+    return [`cohort:      no valid draw yet: the next boot draws, probability ${c.probability}${killed}`];
+  }
+  const draw =
+    c.draw === null
+      ? 'seed record (no draw)'
+      : `draw ${c.draw.toFixed(4)} ${c.draw < c.probability ? '<' : '>='} ${c.probability}`;
+  const drawn = c.rolled ? (command === 'boot' ? ' (drawn at this boot)' : '') : '';
+  return [
+    `cohort:      ${draw}${killed}`,
+    `rolled:      ${c.rolledAt.slice(0, 10)}${drawn}; next roll ${c.nextRollAt.slice(0, 10)}`,
+  ];
 }
 
 export function formatSimulation(report: SimulationReport): string {

@@ -1,7 +1,9 @@
 /**
  * The `fluxos-preprod` command (docs/design.md §8): the program, its error handling and the registration of
  * the commands, each in its own file under commands/. Exit codes: 0 done (including skipped or left alone),
- * 1 an operational failure the output explains, 2 bad usage or bad config. Errors are one sentence on
+ * 1 an operational failure the output explains, 2 bad usage or bad config; `boot` and `status` by reason
+ * (cohort/reasons.ts), `gate` by verdict (3 wait, 4 history unreadable). Each command's codes are in
+ * docs/reference.md, checked against the code by test/unit/docTables.test.ts. Errors are one sentence on
  * stderr; with --json stdout holds exactly one JSON document.
  */
 import { readFileSync } from 'node:fs';

@@ -6,16 +6,18 @@
  */
 import type { RandomSource } from './random';
 import { OPT_OUT_KEY, type PreProdSettings, type ReasonCode, type StoredDocument, type UserFlags } from '../types';
+import type { BranchDecision, Decision, DecisionFields, SkippedDecision } from './decision';
 import { evaluateCohort, type CohortInfo } from './draw';
-import { evaluateHealth, healthWrite, type HealthInfo } from './health';
-import { isStoredOptOut, type BootHealthRecord, type StoreWrite } from './records';
+import { evaluateHealth, healthWrite } from './health';
+import { isStoredOptOut, parseBootHealth, type StoreWrite } from './records';
 
+export type { BranchDecision, Decision, SkippedDecision } from './decision';
 export { describeDecision } from './describe';
 export { markHealthyWrite } from './health';
 export type { HealthInfo } from './health';
 export type { CohortInfo } from './draw';
-export { nextRollAt, parseBootHealth, parseCohortRecord, redrawReason } from './records';
-export type { BootHealthRecord, ParsedCohort, RedrawReason, StoreWrite } from './records';
+export { cohortPeriod, nextRollAt, parseBootHealth, parseCohortRecord, redrawReason } from './records';
+export type { BootHealthRecord, ParsedCohort, PeriodVerdict, RedrawReason, StoreWrite } from './records';
 
 export interface DecisionInput {
   settings: PreProdSettings;
@@ -39,43 +41,6 @@ export interface DecisionInput {
   /** False for a background check of a running process: the previous boot is that process. Default true. */
   countPreviousBoot?: boolean;
 }
-
-interface DecisionFields {
-  /** Null when the cohort was not consulted (development node, opt-out). */
-  cohort: CohortInfo | null;
-  optedOut: boolean;
-  /** The crash-loop counter of this cohort period after this boot; null unless the cohort selected the node. */
-  health: HealthInfo | null;
-  /**
-   * What to persist, in order, when the node runs the target branch's code at
-   * this boot; landing.ts derives the writes of every other landing. Empty when
-   * nothing changed.
-   */
-  writes: StoreWrite[];
-  /** The crash-loop counter after counting the previous boot; null when the cohort was not consulted. */
-  counter: { record: BootHealthRecord; changed: boolean } | null;
-  /** Opt-out and the kill switch need no store (rule 7): such a decision moves the node even if nothing is saved. */
-  needsStore: boolean;
-  /** Said in the log line: an opt-out for this boot only, a store that could not be read. */
-  note?: string;
-}
-
-/** A developer's node: never moved, so it has no target branch. */
-export interface SkippedDecision extends DecisionFields {
-  mode: 'skipped';
-  reason: 'development';
-  targetBranch: null;
-}
-
-/** A node the package puts on a branch. */
-export interface BranchDecision extends DecisionFields {
-  mode: 'preprod' | 'production';
-  reason: ReasonCode;
-  /** The branch the checkout should be on. */
-  targetBranch: string;
-}
-
-export type Decision = SkippedDecision | BranchDecision;
 
 /**
  * Whether an explicit `disablePreProd: false` is set. Only the boolean false
@@ -133,6 +98,19 @@ function optOutDecision(input: DecisionInput, writes: StoreWrite[]): BranchDecis
   return production(settings, 'disabled', { optedOut: true, needsStore: false, writes });
 }
 
+/**
+ * The date the crash-loop counter of this draw's period is kept under: the
+ * counter's own when it is one of the dates the draw has been known by (a
+ * re-dated record, rule 3), so a clock jump never starts a new period and never
+ * wipes a fallback; else the draw's rolledAt.
+ */
+export function healthPeriod(healthDoc: StoredDocument | null, cohort: CohortInfo): Date {
+  const stored = cohort.periodDates === null ? null : parseBootHealth(healthDoc);
+  if (stored === null || cohort.periodDates === null) return cohort.rolledAt;
+  const time = stored.cohortRolledAt.getTime();
+  return cohort.periodDates.some((date) => date.getTime() === time) ? stored.cohortRolledAt : cohort.rolledAt;
+}
+
 /** The whole boot decision of docs/design.md §3 and the crash-loop fallback of §9. */
 export function decide(input: DecisionInput): Decision {
   const { settings, flags, now } = input;
@@ -153,7 +131,7 @@ export function decide(input: DecisionInput): Decision {
     return production(settings, 'not-selected', { cohort, needsStore, writes });
   const health = evaluateHealth({
     healthDoc: input.healthDoc,
-    rolledAt: cohort.rolledAt,
+    rolledAt: healthPeriod(input.healthDoc, cohort),
     maxUnhealthyBoots: settings.maxUnhealthyBoots,
     now,
     restartMarkerAt: input.restartMarkerAt ?? null,

@@ -1,5 +1,6 @@
 /** The one readable log line of a decision (docs/design.md §3). Pure. */
-import type { CohortInfo, Decision } from './decide';
+import type { Decision } from './decision';
+import type { CohortInfo } from './draw';
 import type { RedrawReason } from './records';
 
 function day(date: Date): string {
@@ -22,20 +23,34 @@ const REDRAW_WORDS: Record<RedrawReason, string> = {
   missing: 'no record yet',
   malformed: 'the stored record was malformed',
   expired: 'the previous draw expired',
-  'future-dated': 'the stored record was dated in the future',
   'legacy-expired': 'replaces the seed record',
+};
+
+const REDATE_WORDS: Record<'redated' | 'restored', string> = {
+  redated: 'the stored record was dated ahead of this clock: re-dated, its draw kept',
+  restored: 'the clock is back within the period the record was re-dated from',
 };
 
 function cohortDetail(cohort: CohortInfo): string {
   const period = `rolled ${day(cohort.rolledAt)}, next roll ${day(cohort.nextRollAt)}`;
   const killed = cohort.probability === 0 ? ' (kill switch)' : '';
+  if (cohort.draw === null && cohort.rolled) {
+    // status never draws: it shows no draw, and says why the next boot makes one.
+    const why = cohort.redrawReason === null ? '' : ` (${REDRAW_WORDS[cohort.redrawReason]})`;
+    return `no valid draw yet${why}: the next boot draws; probability ${cohort.probability}${killed}`;
+  }
   if (cohort.draw === null) {
     const honoured = 'seed record without a draw, honoured until it expires';
     return `${honoured}; probability ${cohort.probability}${killed}, ${period}`;
   }
   const comparison = cohort.draw < cohort.probability ? '<' : '>=';
   const drawn = cohort.rolled ? 'new draw' : 'draw';
-  const why = cohort.redrawReason === null ? '' : ` (${REDRAW_WORDS[cohort.redrawReason]})`;
+  const why =
+    cohort.redrawReason !== null
+      ? ` (${REDRAW_WORDS[cohort.redrawReason]})`
+      : cohort.redated === null
+        ? ''
+        : ` (${REDATE_WORDS[cohort.redated]})`;
   const shown = formatDraw(cohort.draw, cohort.probability);
   return `${drawn} ${shown} ${comparison} probability ${cohort.probability}${killed}${why}, ${period}`;
 }

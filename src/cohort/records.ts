@@ -30,7 +30,21 @@ export type ParsedCohort =
   | { kind: 'malformed'; problem: string };
 
 /** Why a node draws anew; null from redrawReason() means the stored draw stands. */
-export type RedrawReason = 'missing' | 'malformed' | 'expired' | 'future-dated' | 'legacy-expired';
+export type RedrawReason = 'missing' | 'malformed' | 'expired' | 'legacy-expired';
+
+/**
+ * What becomes of the stored draw's period at this boot (docs/design.md §3 rule 3):
+ * - `stands`: the record is used as it is;
+ * - `redated`: it was dated ahead of this boot's clock: the draw stays, `rolledAt` becomes now and
+ *   `redatedFrom` keeps the latest date it had, because that date may be right and this clock wrong;
+ * - `restored`: the clock is back within the period of `redatedFrom`: the record gets that date back;
+ * - `redraw`: the draw is over (missing, malformed, expired).
+ */
+export type PeriodVerdict =
+  | { kind: 'stands'; rolledAt: Date }
+  | { kind: 'redated'; rolledAt: Date; redatedFrom: Date }
+  | { kind: 'restored'; rolledAt: Date }
+  | { kind: 'redraw'; why: RedrawReason };
 
 /** The crash-loop counter stored under BOOT_HEALTH_KEY (docs/design.md §9). */
 export interface BootHealthRecord {
@@ -65,7 +79,7 @@ export function parseCohortRecord(doc: StoredDocument | null): ParsedCohort {
   if (!isPlainObject(doc)) return { kind: 'malformed', problem: expected('the cohort record', 'an object', doc) };
   // Plain named reads: the stores hand out freshly decoded data objects (JSON, BSON), and named reads keep
   // the hundreds of thousands of boots of a fleet simulation cheap.
-  const { key, value, draw, probability, rolledAt, updatedAt, _idTime: idTime } = doc;
+  const { key, value, draw, probability, rolledAt, updatedAt, redatedFrom, _idTime: idTime } = doc;
   if (key !== undefined && key !== COHORT_KEY) {
     return { kind: 'malformed', problem: expected('key', `'${COHORT_KEY}'`, key) };
   }
@@ -86,10 +100,10 @@ export function parseCohortRecord(doc: StoredDocument | null): ParsedCohort {
   }
   if (!isValidDate(rolledAt)) return { kind: 'malformed', problem: expected('rolledAt', 'a valid date', rolledAt) };
   if (!isValidDate(updatedAt)) return { kind: 'malformed', problem: expected('updatedAt', 'a valid date', updatedAt) };
-  return {
-    kind: 'current',
-    record: { key: COHORT_KEY, value, draw, rolledAt, probability, updatedAt },
-  };
+  const record: CohortRecord = { key: COHORT_KEY, value, draw, rolledAt, probability, updatedAt };
+  // Only a memory of an earlier date: a malformed one is forgotten, the draw itself is sound.
+  if (isValidDate(redatedFrom)) record.redatedFrom = redatedFrom;
+  return { kind: 'current', record };
 }
 
 /** Reads the crash-loop counter; null when it is missing or malformed (a malformed count starts over). */
@@ -123,34 +137,56 @@ export function nextRollAt(rolledAt: Date, settings: Pick<PreProdSettings, 'days
   return new Date(rolledAt.getTime() + settings.daysToNextEval * MS_PER_DAY);
 }
 
+type DateStanding = 'future' | 'current' | 'expired';
+
+/** Where `now` falls against the period that began at `start`: ahead of it (beyond the skew), in it, or after. */
+function standing(start: Date, settings: PreProdSettings, now: Date): DateStanding {
+  if (start.getTime() - now.getTime() > settings.clockSkewMinutes * MS_PER_MINUTE) return 'future';
+  return nextRollAt(start, settings).getTime() <= now.getTime() ? 'expired' : 'current';
+}
+
 /**
- * THE rule for "when is a node drawn anew"; nothing else in the package
- * decides it. A draw stands for `daysToNextEval` days from rolledAt (it
- * expires at exactly rolledAt + days). A rolledAt further in the future than
- * the clock-skew allowance cannot be trusted to expire, so it is drawn anew.
- * A seed record stands until its ObjectId time + days; one that cannot be
- * dated is replaced at once. The configured probability plays no part: a
- * probability change, even to 0 (the kill switch), keeps every draw.
+ * THE rule for "when is a node drawn anew, and how is its draw dated"; nothing
+ * else in the package decides it. A draw stands for `daysToNextEval` days from
+ * rolledAt (it expires at exactly rolledAt + days). A clock can be wrong (a
+ * node without an RTC boots before NTP sync): a record dated further ahead than
+ * the clock-skew allowance is re-dated, never re-drawn, and remembers its date,
+ * so a clock that alternates between wrong and right never draws again and the
+ * crash-loop fallback of the period stays. A seed record stands until its
+ * ObjectId time + days; one that cannot be dated is replaced at once; one dated
+ * ahead stands (its ObjectId cannot be re-dated). The configured probability
+ * plays no part: a probability change, even to 0 (the kill switch), keeps every
+ * draw.
  */
-export function redrawReason(parsed: ParsedCohort, settings: PreProdSettings, now: Date): RedrawReason | null {
-  const skewMs = settings.clockSkewMinutes * MS_PER_MINUTE;
+export function cohortPeriod(parsed: ParsedCohort, settings: PreProdSettings, now: Date): PeriodVerdict {
   switch (parsed.kind) {
     case 'missing':
-      return 'missing';
     case 'malformed':
-      return 'malformed';
+      return { kind: 'redraw', why: parsed.kind };
     case 'current': {
-      const { rolledAt } = parsed.record;
-      if (rolledAt.getTime() - now.getTime() > skewMs) return 'future-dated';
-      if (nextRollAt(rolledAt, settings).getTime() <= now.getTime()) return 'expired';
-      return null;
+      const { rolledAt, redatedFrom } = parsed.record;
+      const atRoll = standing(rolledAt, settings, now);
+      if (atRoll === 'current') return { kind: 'stands', rolledAt };
+      const atRemembered = redatedFrom === undefined ? null : standing(redatedFrom, settings, now);
+      if (redatedFrom !== undefined && atRemembered === 'current') return { kind: 'restored', rolledAt: redatedFrom };
+      // The remembered date counts only while the clock is within its period: a clock once ahead and right
+      // since gets a normal period from its first right boot.
+      if (atRoll === 'expired') return { kind: 'redraw', why: 'expired' };
+      // Ahead of this clock: keep the latest date seen, the likeliest to be right (wrong clocks lag).
+      const latest = redatedFrom !== undefined && redatedFrom.getTime() > rolledAt.getTime() ? redatedFrom : rolledAt;
+      return { kind: 'redated', rolledAt: new Date(now.getTime()), redatedFrom: latest };
     }
     case 'legacy': {
       const idTime = parsed.record._idTime;
-      if (idTime === undefined) return 'legacy-expired';
-      if (idTime.getTime() - now.getTime() > skewMs) return 'future-dated';
-      if (nextRollAt(idTime, settings).getTime() <= now.getTime()) return 'legacy-expired';
-      return null;
+      if (idTime === undefined) return { kind: 'redraw', why: 'legacy-expired' };
+      const atId = standing(idTime, settings, now);
+      return atId === 'expired' ? { kind: 'redraw', why: 'legacy-expired' } : { kind: 'stands', rolledAt: idTime };
     }
   }
+}
+
+/** Why the node draws anew at `now`; null when the stored draw stands (re-dated or not). See cohortPeriod(). */
+export function redrawReason(parsed: ParsedCohort, settings: PreProdSettings, now: Date): RedrawReason | null {
+  const verdict = cohortPeriod(parsed, settings, now);
+  return verdict.kind === 'redraw' ? verdict.why : null;
 }

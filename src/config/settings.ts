@@ -273,11 +273,15 @@ export function readConfigFile(file: string): Record<string, unknown> {
 }
 
 /**
- * Settings from the packaged defaults, then the JSON `configFile` (if given),
- * then the host's `overrides` object (if given), validated. Synchronous: it runs
- * once at boot, before anything else can use the settings.
+ * Settings from the packaged defaults, then FluxOS's own `{ preProd }` block
+ * (`fluxos`, read by fluxosConfig.ts for the CLI on a FluxOS node), then the
+ * JSON `configFile` (if given), then the host's `overrides` object (if given),
+ * validated. Synchronous: it runs once at boot, before anything else can use
+ * the settings.
  */
-export function readSettings(options: { configFile?: string; overrides?: unknown } = {}): Settings {
+export function readSettings(
+  options: { configFile?: string; overrides?: unknown; fluxos?: Record<string, unknown> } = {},
+): Settings {
   const fromFile = options.configFile === undefined ? undefined : readConfigFile(path.resolve(options.configFile));
   const overrides = options.overrides;
   if (overrides !== undefined && overrides !== null && !isPlainObject(overrides)) {
@@ -286,5 +290,5 @@ export function readSettings(options: { configFile?: string; overrides?: unknown
       `Expected the settings overrides to be an object, got ${describeValue(overrides)}.`,
     );
   }
-  return validateSettings(mergeFragments(defaults, fromFile, overrides));
+  return validateSettings(mergeFragments(defaults, options.fluxos, fromFile, overrides));
 }

@@ -3,6 +3,7 @@
  */
 import { REASON_CODES, type ReasonCode } from '../types';
 import { wilsonInterval } from '../stats/wilson';
+import { fleetHealth, type FleetHealth } from '../health/fleetHealth';
 import { FAILURE_KINDS_FIXED, isNodeState, type NodeResult } from './classify';
 
 /** Counts keyed by strings that come from strangers: no prototype, so a version named `__proto__` is just a key. */
@@ -17,6 +18,13 @@ export interface FleetSummary {
   production: number;
   /** Answered without a boolean `flux.preProdNode` (FluxOS without this package, or a broken one). */
   unknown: number;
+  /**
+   * Nodes that answered with FluxOS's error envelope: alive, a component failed (docs/health.md). Not in
+   * `answered` (a success envelope) and not in `failedTotal`: asked = answered + degraded + failedTotal.
+   */
+  degraded: number;
+  /** Degraded nodes by the state `/flux/preprod` gave them (`unknown` without that route). */
+  degradedByState: { preprod: number; production: number; unknown: number };
   /** Nodes without a usable answer. */
   failedTotal: number;
   /** Failed nodes by kind; the fixed kinds are always present, `http-<status>` and `aborted` only when seen. */
@@ -38,6 +46,8 @@ export interface FleetSummary {
    * `private`, …) or `unresolved`; present when a node list was screened.
    */
   dropped?: { total: number; byScope: Counts };
+  /** Fleet-wide values of the health signals (src/health/fleetHealth.ts). */
+  health: FleetHealth;
 }
 
 function counts(): Counts {
@@ -61,8 +71,12 @@ function tidy(value: number): number {
   return Math.round(value * 1e6) / 1e6;
 }
 
-export function aggregate(results: readonly NodeResult[], options: { probability: number }): FleetSummary {
+export function aggregate(
+  results: readonly NodeResult[],
+  options: { probability: number; nowSeconds?: number },
+): FleetSummary {
   const tally = { preprod: 0, production: 0, unknown: 0 };
+  const degradedByState = { preprod: 0, production: 0, unknown: 0 };
   const failed = counts();
   for (const kind of FAILURE_KINDS_FIXED) if (kind !== 'aborted') failed[kind] = 0;
   const byReason = counts();
@@ -76,6 +90,8 @@ export function aggregate(results: readonly NodeResult[], options: { probability
       if (typeof result.version === 'string') bump(versions[result.kind], result.version);
       if (result.kind !== 'unknown' && typeof result.reason === 'string')
         bump(byReason, result.reason satisfies ReasonCode | 'other');
+    } else if (result.kind === 'degraded') {
+      degradedByState[result.state ?? 'unknown'] += 1;
     } else {
       failedTotal += 1;
       bump(failed, result.kind);
@@ -93,6 +109,8 @@ export function aggregate(results: readonly NodeResult[], options: { probability
     preprod: tally.preprod,
     production: tally.production,
     unknown: tally.unknown,
+    degraded: degradedByState.preprod + degradedByState.production + degradedByState.unknown,
+    degradedByState,
     failedTotal,
     failed,
     share: { value, low: interval?.low ?? null, high: interval?.high ?? null },
@@ -105,5 +123,6 @@ export function aggregate(results: readonly NodeResult[], options: { probability
       production: sortedByCount(versions.production),
       unknown: sortedByCount(versions.unknown),
     },
+    health: fleetHealth(results, options.nowSeconds),
   };
 }

@@ -5,26 +5,27 @@
  * gives a result, nothing throws) and bounded (its cost is checked before
  * the expensive step, see docs/design.md §7).
  */
+import { degradedSignals, readSignals, type HealthSignals } from '../health/signals';
 import { REASON_CODES, type ReasonCode } from '../types';
 
 /** What an answering node says about itself. */
 export type NodeState = 'preprod' | 'production' | 'unknown';
 
 /**
+ * A node that answered with FluxOS's error envelope: FluxOS runs, one of its
+ * components failed (docs/health.md). Answered, not dark; the history still
+ * records it apart from the states until the gate judges it (see
+ * src/health/signals.ts).
+ */
+export type Degraded = 'degraded';
+
+/**
  * Why a node gave no usable answer. `aborted` marks nodes the scan did not
  * finish because its signal fired: that is our doing, not the node's.
  */
-export type FailureKind =
-  | 'timeout'
-  | 'refused'
-  | `http-${number}`
-  | 'bad-json'
-  | 'too-large'
-  | 'error-envelope'
-  | 'error'
-  | 'aborted';
+export type FailureKind = 'timeout' | 'refused' | `http-${number}` | 'bad-json' | 'too-large' | 'error' | 'aborted';
 
-export type NodeKind = NodeState | FailureKind;
+export type NodeKind = NodeState | Degraded | FailureKind;
 
 export interface NodeResult {
   host: string;
@@ -44,6 +45,13 @@ export interface NodeResult {
   probability?: number;
   /** For failures: a short, sanitised detail (an error code, the error envelope's name). */
   detail?: string;
+  /**
+   * For a degraded node: what `/flux/preprod` says it is (preprod, production, unknown), when the node
+   * has that route; its version, branch, reason and commit above come from there too.
+   */
+  state?: NodeState;
+  /** Health signals (src/health/signals.ts) of an answering or degraded node. */
+  health?: HealthSignals;
 }
 
 /** A result without the node's address and timing: what the reply alone decides. */
@@ -54,7 +62,6 @@ export const FAILURE_KINDS_FIXED: readonly FailureKind[] = [
   'refused',
   'bad-json',
   'too-large',
-  'error-envelope',
   'error',
   'aborted',
 ];
@@ -68,6 +75,11 @@ export const MAX_JSON_DEPTH = 64;
 
 export function isNodeState(kind: NodeKind): kind is NodeState {
   return kind === 'preprod' || kind === 'production' || kind === 'unknown';
+}
+
+/** Whether a node answered at all: with its state, or degraded (an error envelope). */
+export function isAnswered(kind: NodeKind): kind is NodeState | Degraded {
+  return isNodeState(kind) || kind === 'degraded';
 }
 
 export function failure(kind: FailureKind, detail?: string): Classified {
@@ -96,7 +108,9 @@ export function classifyInfo(body: unknown): Classified {
   const data = own(body, 'data');
   if (status === 'error') {
     const detail = cleanField(own(data, 'name')) ?? cleanField(own(data, 'code')) ?? cleanField(own(data, 'message'));
-    return failure('error-envelope', detail);
+    const degraded: Classified = { kind: 'degraded', health: degradedSignals(data) };
+    if (detail !== undefined) degraded.detail = detail;
+    return degraded;
   }
   if (status !== 'success' || data === null || typeof data !== 'object' || Array.isArray(data)) {
     return failure('bad-json', 'not a FluxOS success or error envelope');
@@ -105,7 +119,7 @@ export function classifyInfo(body: unknown): Classified {
   const preProdNode = own(flux, 'preProdNode');
   const preProd = own(flux, 'preProd');
   const kind = preProdNode === true ? 'preprod' : preProdNode === false ? 'production' : 'unknown';
-  const result: Classified = { kind };
+  const result: Classified = { kind, health: readSignals(data) };
   const version = cleanField(own(flux, 'version'));
   if (version !== undefined) result.version = version;
   if (kind !== 'unknown') {
@@ -121,6 +135,23 @@ export function classifyInfo(body: unknown): Classified {
     }
   }
   return result;
+}
+
+/** The package's cheap route (docs/health.md): its fields and FluxOS's version, no FluxOS component asked. */
+export const PREPROD_PATH = '/flux/preprod';
+
+/**
+ * A degraded node's result completed by its `/flux/preprod` answer: the state,
+ * version, branch, reason, commit and boot time the cheap route reports. When
+ * that route gave no state (an older recipe: 404; or no answer in time) the
+ * degraded result stays as it was: answered, state unknown.
+ */
+export function withPreprodRoute(degraded: Classified, cheap: Classified): Classified {
+  if (degraded.kind !== 'degraded' || !isNodeState(cheap.kind)) return degraded;
+  const { kind, health, detail: _ignored, ...fields } = cheap;
+  const merged: Classified = { ...degraded, ...fields, state: kind };
+  if (degraded.health && health) merged.health = { ...degraded.health, bootedAt: health.bootedAt };
+  return merged;
 }
 
 const QUOTE = 0x22;

@@ -51,7 +51,7 @@ export async function runFleet(options: RunFleetOptions): Promise<FleetSummary> 
         options.onNode?.(result);
       },
     });
-    const summary = aggregate(results, { probability: options.probability });
+    const summary = aggregate(results, { probability: options.probability, nowSeconds: Math.floor(Date.now() / 1000) });
     if (options.dropped) summary.dropped = options.dropped;
     return summary;
   } finally {

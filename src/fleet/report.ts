@@ -3,7 +3,9 @@
  * Prometheus text for a scrape. Pure. Version strings and other keys come
  * from strangers: every renderer escapes them for its own format.
  */
+import { healthLines } from '../health/healthTable';
 import type { Counts, FleetSummary } from './aggregate';
+import { MAX_VERSION_SERIES, topCounts } from '../gate/report/seriesCap';
 
 /** Rows shown per version list in the table; the rest are summed into one line. */
 const TABLE_VERSION_ROWS = 8;
@@ -54,6 +56,7 @@ export function formatTable(summary: FleetSummary): string {
     row('preprod', summary.preprod),
     row('production', summary.production),
     row('unknown', summary.unknown, '  (no preProdNode in /flux/info)'),
+    row('degraded', summary.degraded, '  (answered with an error envelope: FluxOS up, a component failed)'),
     row('failed', summary.failedTotal),
     '',
   ];
@@ -85,6 +88,8 @@ export function formatTable(summary: FleetSummary): string {
     ...versionLines('unknown', summary.versions.unknown),
     '',
     `Failures: ${list(summary.failed, { skipZero: true })}`,
+    '',
+    ...healthLines(summary.health),
   );
   if (summary.dropped && summary.dropped.total > 0) {
     lines.push(
@@ -137,6 +142,16 @@ class Exposition {
   }
 }
 
+/** Capped like `fleet watch`: a hostile fleet reporting 13,000 versions must not make 13,000 series. */
+function versionSamples(summary: FleetSummary): [Labels, number][] {
+  const samples: [Labels, number][] = [];
+  for (const branch of ['preprod', 'production', 'unknown'] as const) {
+    for (const [version, n] of topCounts(summary.versions[branch], MAX_VERSION_SERIES))
+      samples.push([{ branch, version }, n]);
+  }
+  return samples;
+}
+
 export function formatPrometheus(summary: FleetSummary): string {
   const out = new Exposition();
   out.family('nodes_asked', 'Nodes the fleet scan asked for /flux/info.', [[{}, summary.asked]]);
@@ -152,16 +167,19 @@ export function formatPrometheus(summary: FleetSummary): string {
     'Nodes without a usable answer, by failure kind.',
     Object.keys(summary.failed).map((kind): [Labels, number] => [{ kind }, summary.failed[kind]]),
   );
-  out.family('share', 'Observed preprod share: preprod / (preprod + production); NaN when no node reports a branch.', [
-    [{}, summary.share.value],
-  ]);
-  out.family('share_low', 'Lower bound of the 95% Wilson score interval of the preprod share.', [
+  // Shares are `_ratio`s (one unit per metric name, issue 17).
+  out.family(
+    'share_ratio',
+    'Observed preprod share: preprod / (preprod + production); NaN when no node reports a branch.',
+    [[{}, summary.share.value]],
+  );
+  out.family('share_low_ratio', 'Lower bound of the 95% Wilson score interval of the preprod share.', [
     [{}, summary.share.low],
   ]);
-  out.family('share_high', 'Upper bound of the 95% Wilson score interval of the preprod share.', [
+  out.family('share_high_ratio', 'Upper bound of the 95% Wilson score interval of the preprod share.', [
     [{}, summary.share.high],
   ]);
-  out.family('configured_probability', 'Configured preprod probability the share is compared with.', [
+  out.family('configured_probability_ratio', 'Configured preprod probability the share is compared with.', [
     [{}, summary.probability],
   ]);
   out.family(
@@ -177,12 +195,11 @@ export function formatPrometheus(summary: FleetSummary): string {
     'Preprod and production nodes by the reason code they report.',
     Object.keys(summary.byReason).map((reason): [Labels, number] => [{ reason }, summary.byReason[reason]]),
   );
-  const versionSamples: [Labels, number][] = [];
-  for (const branch of ['preprod', 'production', 'unknown'] as const) {
-    const map = summary.versions[branch];
-    for (const version of Object.keys(map)) versionSamples.push([{ branch, version }, map[version]]);
-  }
-  out.family('versions', 'Answering nodes by state and reported FluxOS version.', versionSamples);
+  out.family(
+    'versions',
+    `Answering nodes by state and reported FluxOS version (the ${MAX_VERSION_SERIES} most common, the rest \`other\`).`,
+    versionSamples(summary),
+  );
   if (summary.dropped) {
     const byScope = summary.dropped.byScope;
     out.family(

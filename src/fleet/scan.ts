@@ -9,7 +9,16 @@
  */
 import * as http from 'node:http';
 import * as net from 'node:net';
-import { classifyBody, classifyError, failure, withinDeadline, type Classified, type NodeResult } from './classify';
+import {
+  PREPROD_PATH,
+  classifyBody,
+  classifyError,
+  failure,
+  withPreprodRoute,
+  withinDeadline,
+  type Classified,
+  type NodeResult,
+} from './classify';
 import { fetchSlots, scanLimits, type ScanLimits } from './limits';
 import { formatTarget, type Target } from './targets';
 
@@ -69,6 +78,8 @@ interface FetchOptions {
    * alive, and a request it queued would wait inside its node's deadline.
    */
   agent?: http.Agent;
+  /** The route asked; `/flux/info` unless given. */
+  path?: string;
 }
 
 /** One node's fetch: resolves exactly once, never rejects, and leaves no socket behind. */
@@ -119,7 +130,13 @@ class NodeFetch {
     // A node-list name was resolved and checked once; connect to that address, not to a second lookup's.
     if (target.address !== undefined) headers.host = formatTarget({ host: target.host, port: target.port });
     const host = target.address ?? target.host;
-    const request: http.RequestOptions = { host, port: target.port, path: '/flux/info', method: 'GET', headers };
+    const request: http.RequestOptions = {
+      host,
+      port: target.port,
+      path: this.options.path ?? '/flux/info',
+      method: 'GET',
+      headers,
+    };
     if (this.options.agent) request.agent = this.options.agent;
     else request.createConnection = connectDirectly;
     return request;
@@ -183,8 +200,22 @@ function connectDirectly(options: http.ClientRequestArgs): net.Socket {
   return net.createConnection({ host: options.host ?? undefined, port: Number(options.port) });
 }
 
-function fetchNode(target: Target, options: FetchOptions, hub: AbortHub): Promise<NodeResult> {
+function fetchRoute(target: Target, options: FetchOptions, hub: AbortHub): Promise<NodeResult> {
   return new Promise((resolve) => new NodeFetch(target, options, hub, resolve).start());
+}
+
+/**
+ * One node: `/flux/info` (state and health signals); when that answers with
+ * FluxOS's error envelope, `/flux/preprod` in what is left of the same
+ * deadline, for the node's state (docs/health.md). The second request runs in
+ * the same fetch slot, so the byte budget and the node's deadline hold.
+ */
+async function fetchNode(target: Target, options: FetchOptions, hub: AbortHub): Promise<NodeResult> {
+  const info = await fetchRoute(target, options, hub);
+  const remainingMs = Math.floor(options.timeoutMs - info.ms);
+  if (info.kind !== 'degraded' || remainingMs < 1 || hub.aborted) return info;
+  const cheap = await fetchRoute(target, { ...options, path: PREPROD_PATH, timeoutMs: remainingMs }, hub);
+  return { ...withPreprodRoute(info, cheap), host: info.host, port: info.port, ms: info.ms + cheap.ms };
 }
 
 /** Fetches and classifies one node. Resolves exactly once; never rejects. */

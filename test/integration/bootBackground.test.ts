@@ -16,7 +16,7 @@ import { createGitBed } from '../support/gitBed';
 import { requireMongo, uniqueDbName } from '../support/mongoServer';
 import { makeTempDir } from '../support/tmp';
 
-const FAST = { firstMinMs: 20, firstMaxMs: 40, everyMs: 200 };
+const FAST = { firstMinMs: 20, firstMaxMs: 40, everyMs: 200, deferredRetryMs: 20 };
 
 /** Resolves once `check` holds; the bound only catches a hang. */
 async function eventually(check: () => boolean | Promise<boolean>, what: string, limitMs = 20_000): Promise<void> {

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { MongoClient } from 'mongodb';
-import { createPreprodService, type PreprodServiceOptions } from '../../src/boot/service';
+import { createTestService, type TestServiceOptions } from '../../src/testing';
 import { FileStateStore, MongoStateStore, type StateStore } from '../../src/state';
 import { BOOT_HEALTH_KEY, COHORT_KEY, OPT_OUT_KEY } from '../../src/types';
 import { createGitBed, type GitBed } from '../support/gitBed';
@@ -32,7 +32,7 @@ describe('boot step safety nets', function () {
     dir: string,
     store: StateStore | undefined,
     preProd: Record<string, unknown>,
-    extra: Partial<PreprodServiceOptions> = {},
+    extra: Partial<TestServiceOptions> = {},
   ) {
     const lines: string[] = [];
     const logger = {
@@ -41,7 +41,7 @@ describe('boot step safety nets', function () {
       info: (m: string) => lines.push(`info ${m}`),
       debug: () => undefined,
     };
-    const svc = createPreprodService({
+    const svc = createTestService({
       repoDir: dir,
       store,
       settings: {
@@ -225,7 +225,7 @@ describe('boot step safety nets', function () {
   describe('settings the host got wrong', function () {
     it('never throws on invalid settings: skipped, config-invalid, the node left where it is', async function () {
       const dir = await bed.cloneNode(undefined, { branch: 'preprod' });
-      const svc = createPreprodService({
+      const svc = createTestService({
         repoDir: dir,
         store: new FileStateStore(storeFile()),
         settings: { preProd: { probability: 'lots' } },
@@ -253,7 +253,7 @@ describe('boot step safety nets', function () {
       try {
         const dir = await bed.cloneNode(undefined, { branch: 'preprod' });
         const started = Date.now();
-        const svc = createPreprodService({
+        const svc = createTestService({
           repoDir: dir,
           db: client.db('zelfluxlocaltest'),
           settings: { preProd: { remote: bed.upstream, probability: 0, bootDeadlineMs: 1500 } },

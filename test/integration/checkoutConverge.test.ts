@@ -4,7 +4,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { planSwitch } from '../../src/checkout/plan';
 import { openRepository } from '../../src/checkout/repository';
-import { createPreprodService } from '../../src/boot/service';
+import { createTestService } from '../../src/testing';
 import { FileStateStore } from '../../src/state';
 import { bedEnv, createGitBed, type GitBed } from '../support/gitBed';
 
@@ -87,7 +87,7 @@ describe('Checkout converges and leaves forks alone (real git)', () => {
       await bed.git(node, 'remote', 'add', 'myfork', 'git@github.com:operator/flux.git');
       await bed.git(node, 'config', 'branch.master.remote', 'myfork');
       const before = await openRepository(node).head();
-      const service = createPreprodService({
+      const service = createTestService({
         repoDir: node,
         store: new FileStateStore(path.join(node, '..', 'forkboot-state.json')),
         settings: { preProd: { remote: bed.upstream, probability: 1, restart: 'none', installCommand: ['true'] } },

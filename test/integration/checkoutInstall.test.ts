@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { createPreprodService } from '../../src/boot/service';
+import { createTestService } from '../../src/testing';
 import { FileStateStore } from '../../src/state';
 import { createGitBed, type GitBed } from '../support/gitBed';
 
@@ -34,7 +34,7 @@ describe('Install only when dependencies change (real git, real boot)', () => {
   async function boot(node: string, counter: string, probability: number) {
     const store = new FileStateStore(path.join(bed.dir, 'state.json'));
     const append = `require('fs').appendFileSync(${JSON.stringify(counter)}, 'installed\\n')`;
-    const service = createPreprodService({
+    const service = createTestService({
       repoDir: node,
       store,
       settings: {

@@ -395,7 +395,7 @@ describe('CLI end to end (node build/src/cli.js)', function () {
       expect(run.stdout).to.match(/^fluxos_preprod_nodes_asked 2$/m);
       expect(run.stdout).to.match(/^fluxos_preprod_nodes\{state="preprod"\} 1$/m);
       expect(run.stdout).to.match(/^fluxos_preprod_nodes\{state="production"\} 1$/m);
-      expect(run.stdout).to.match(/^# TYPE fluxos_preprod_share gauge$/m);
+      expect(run.stdout).to.match(/^# TYPE fluxos_preprod_share_ratio gauge$/m);
       for (const line of run.stdout.trimEnd().split('\n')) {
         expect(line, 'every line is a comment or a sample').to.match(
           /^(# (HELP|TYPE) \S+ .+|fluxos_preprod_[a-z_]+(\{[^}]*\})? (\S+))$/,

@@ -69,7 +69,7 @@ describe('fleet scan against a fake fleet on 127.0.0.1', function () {
 
   describe('failure kinds, each from a node built to produce it', () => {
     const cases: { spec: FakeNodeKind | FakeNodeSpec; kind: string; detail?: RegExp }[] = [
-      { spec: 'error-envelope', kind: 'error-envelope', detail: /ServiceUnavailable/ },
+      { spec: 'error-envelope', kind: 'degraded', detail: /ServiceUnavailable/ },
       { spec: 'html', kind: 'bad-json' },
       { spec: 'http-500', kind: 'http-500' },
       { spec: 'redirect', kind: 'http-302' },
@@ -104,7 +104,8 @@ describe('fleet scan against a fake fleet on 127.0.0.1', function () {
     it('follows no redirect', () => {
       const redirect = f.nodes[cases.findIndex((c) => c.spec === 'redirect')];
       expect(redirect.stats.requests).to.equal(1);
-      expect(f.nodes.reduce((sum, n) => sum + n.stats.requests, 0)).to.equal(cases.length - 1);
+      // The refused node gets none; the error-envelope node is also asked /flux/preprod (docs/health.md).
+      expect(f.nodes.reduce((sum, n) => sum + n.stats.requests, 0)).to.equal(cases.length - 1 + 1);
     });
 
     it('keeps only safe, short fields from the hostile node', () => {
@@ -230,7 +231,7 @@ describe('fleet scan against a fake fleet on 127.0.0.1', function () {
     expect(results[16].version).to.equal('?');
     const summary = aggregate(results, { probability: 0.07 });
     expect(summary.asked).to.equal(kinds.length);
-    expect(summary.answered + summary.failedTotal).to.equal(kinds.length);
+    expect(summary.answered + summary.degraded + summary.failedTotal).to.equal(kinds.length);
     expect(formatTable(summary)).to.include('Nodes asked 18');
     expect(JSON.parse(formatJson(summary))).to.have.property('asked', 18);
     expect(formatPrometheus(summary)).to.include('version="1\\"\\\\?2"');

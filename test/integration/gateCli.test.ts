@@ -59,13 +59,17 @@ describe('gate (CLI)', () => {
   });
   after(() => tmp.remove());
 
-  it('--json prints exactly verdict, release and criteria; exit 0 on promote', async () => {
+  it('--json prints verdict, release, criteria and the facts beside them; exit 0 on promote', async () => {
     const run = await runCli(['gate', '--history', store, '--config', config, '--json']);
     expect(run.code, describeRun(run)).to.equal(0);
     const json = JSON.parse(run.stdout);
-    expect(Object.keys(json)).to.deep.equal(['verdict', 'release', 'criteria']);
+    expect(Object.keys(json)).to.include.members(['verdict', 'release', 'criteria', 'counts', 'reachedAt', 'blocking']);
+    expect(json).to.have.property('supersededBy', null);
+    expect(json.counts.scans).to.be.a('number').and.above(0);
+    expect(json.counts.releaseNodes).to.be.a('number').and.above(0);
+    expect(json.reachedAt).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     expect(json.verdict).to.equal('promote');
-    expect(json.release).to.deep.equal({ version: '2.0', commit: 'c2.000000' });
+    expect(json.release).to.include({ version: '2.0', commit: 'c2.000000' });
     for (const criterion of json.criteria)
       expect(Object.keys(criterion)).to.deep.equal(['name', 'met', 'value', 'threshold']);
   });

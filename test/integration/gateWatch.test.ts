@@ -84,18 +84,37 @@ describe('fleet watch (CLI)', function () {
     const families = parsePrometheus(response.body);
     const samples = lines.filter((line) => !line.startsWith('#')).length;
     expect(families.reduce((n, f) => n + f.metrics.length, 0)).to.equal(samples);
-    expect(sample(families, 'fluxos_preprod_fleet_nodes', { state: 'asked' })).to.equal(7);
+    expect(sample(families, 'fluxos_preprod_fleet_asked_nodes')).to.equal(7);
     expect(sample(families, 'fluxos_preprod_fleet_nodes', { state: 'preprod' })).to.equal(3);
+    // fleet_nodes{state} is a partition: no series overlaps another, together they are the nodes asked.
+    const states = families.find((f) => f.name === 'fluxos_preprod_fleet_nodes')?.metrics ?? [];
+    expect(states.map((m) => m.labels?.state).sort()).to.deep.equal(['failed', 'preprod', 'production', 'unknown']);
+    expect(states.reduce((n, m) => n + Number(m.value), 0)).to.equal(7);
+    // A share is a _ratio; a criterion's value and threshold sit under the metric of their unit.
+    for (const f of families.filter((f) => /share|probability/.test(f.name))) expect(f.name).to.match(/_ratio$/);
+    expect(
+      sample(families, 'fluxos_preprod_gate_criterion_hours', { criterion: 'exposure.soak-hours', of: 'threshold' }),
+    ).to.equal(72);
+    expect(
+      sample(families, 'fluxos_preprod_gate_criterion_node_hours', {
+        criterion: 'exposure.node-hours',
+        of: 'threshold',
+      }),
+    ).to.be.above(0);
+    expect(
+      families.find((f) => f.name === 'fluxos_preprod_gate_criterion_ratio')?.metrics.map((m) => m.labels?.criterion),
+    ).to.not.include('exposure.soak-hours');
+    expect(sample(families, 'fluxos_preprod_gate_group_nodes', { group: 'production' })).to.be.a('number');
+    expect(sample(families, 'fluxos_preprod_gate_dark_nodes', { group: 'release' })).to.be.a('number');
+    expect(sample(families, 'fluxos_preprod_gate_fallback_nodes', { reason: 'crash-loop' })).to.equal(0);
+    expect(sample(families, 'fluxos_preprod_gate_evaluation_errors_total')).to.equal(0);
     expect(sample(families, 'fluxos_preprod_fleet_nodes_by_reason', { reason: 'selected' })).to.equal(3);
     expect(sample(families, 'fluxos_preprod_fleet_nodes_by_release', { state: 'preprod', version: '8.18.0' })).to.equal(
       2,
     );
     expect(sample(families, 'fluxos_preprod_fleet_failures', { kind: 'refused' })).to.equal(1);
-    expect(sample(families, 'fluxos_preprod_fleet_preprod_share', { bound: 'value' })).to.be.closeTo(0.5, 1e-9);
+    expect(sample(families, 'fluxos_preprod_fleet_preprod_ratio', { bound: 'estimate' })).to.be.closeTo(0.5, 1e-9);
     expect(sample(families, 'fluxos_preprod_gate_verdict', { verdict: 'wait' })).to.equal(1);
-    expect(sample(families, 'fluxos_preprod_gate_criterion_threshold', { criterion: 'exposure.soak-hours' })).to.equal(
-      72,
-    );
     expect(sample(families, 'fluxos_preprod_watch_scans_total')).to.equal(1);
     // A version with a quote, a backslash and a line break stays one label value.
     const hostile = families

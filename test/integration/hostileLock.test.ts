@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { createPreprodService } from '../../src/boot/service';
+import { createTestService } from '../../src/testing';
 import { isPreprodError } from '../../src/errors';
 import { acquireLock } from '../../src/os/lockFile';
 import { currentBootId, processStartTime } from '../../src/os/processIdentity';
@@ -90,7 +90,7 @@ describe('hostile locks: a PID that was reused', function () {
       const dir = await bed.cloneNode('reused-pid');
       // What a killed boot leaves when FluxOS runs as the same PID again (PID 1 in a container).
       await fs.writeFile(path.join(dir, '.git', 'fluxos-preprod.lock'), `${process.pid} 1 ${bootId()}\n`);
-      const service = createPreprodService({
+      const service = createTestService({
         repoDir: dir,
         store: new FileStateStore(path.join(bed.dir, 'reused-pid.json')),
         // A deadline longer than the test's timeout: waiting the lock out fails the test.

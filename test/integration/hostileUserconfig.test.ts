@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { createPreprodService } from '../../src/boot/service';
+import { createTestService } from '../../src/testing';
 import { FileStateStore } from '../../src/state';
 import { describeRun, errorLines, exists, runCli, STACK_LINE, writeSettingsFile } from '../support/cli';
 import { createGitBed, type GitBed } from '../support/gitBed';
@@ -89,7 +89,7 @@ describe('hostile userconfig.js', function () {
     it(`runAtBoot() resolves when userconfig.js ${c.name}, and the code never runs`, async () => {
       const n = await nodeWith(c.make);
       const store = new FileStateStore(n.store);
-      const service = createPreprodService({
+      const service = createTestService({
         repoDir: n.dir,
         store,
         settings: {

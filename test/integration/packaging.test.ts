@@ -65,8 +65,8 @@ describe('the packed tarball installed into a FluxOS tree', function () {
       const fromPackage = createRequire(require.resolve('fluxos-preprod')).resolve('mongodb');
       console.log(JSON.stringify({
         createPreprodService: typeof preprod.createPreprodService,
-        preProdNode: preprod.PENDING_FLUX_INFO.preProdNode,
-        probability: preprod.defaultSettings().preProd.probability,
+        exports: Object.keys(preprod).sort(),
+        preProdNode: preprod.createPreprodService({ repoDir: '/srv/zelflux' }).fluxInfo().preProdNode,
         mongodbOfPackage: fromPackage,
         mongodbOfFluxos: require.resolve('mongodb'),
         mongodbVersion: require('mongodb/package.json').version,
@@ -74,7 +74,9 @@ describe('the packed tarball installed into a FluxOS tree', function () {
       }));`);
     expect(loaded.code, loaded.stderr).to.equal(0);
     const seen = JSON.parse(loaded.stdout);
-    expect(seen).to.include({ createPreprodService: 'function', preProdNode: false, probability: 0.07 });
+    expect(seen).to.include({ createPreprodService: 'function', preProdNode: false });
+    // The values of the public API (api/fluxos-preprod.api.d.ts); the rest of it is types.
+    expect(seen.exports).to.deep.equal(['FileStateStore', 'MongoStateStore', 'createPreprodService', 'openStore']);
     expect(seen.mongodbOfPackage).to.equal(seen.mongodbOfFluxos);
     expect(seen.mongodbOfFluxos.startsWith(path.join(flux, 'node_modules', 'mongodb'))).to.equal(true);
     expect(seen.mongodbVersion).to.match(/^6\.18\./);

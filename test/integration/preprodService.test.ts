@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { MongoClient } from 'mongodb';
-import { createPreprodService, type PreprodServiceOptions } from '../../src/boot/service';
+import { createTestService, type TestServiceOptions } from '../../src/testing';
 import { FileStateStore, MongoStateStore, type StateStore } from '../../src/state';
 import { COHORT_KEY } from '../../src/types';
 import { createGitBed, type GitBed } from '../support/gitBed';
@@ -48,10 +48,10 @@ function bootSuite(
       dir: string,
       store: StateStore,
       preProd: Record<string, unknown>,
-      extra: Partial<PreprodServiceOptions> = {},
+      extra: Partial<TestServiceOptions> = {},
     ) {
       const log = captureLogger();
-      const svc = createPreprodService({
+      const svc = createTestService({
         repoDir: dir,
         store,
         settings: {

@@ -38,6 +38,7 @@ const PRE_PROD_KEYS = [
   'rolledAt',
   'nextRollAt',
   'optedOut',
+  'bootedAt',
 ];
 
 /** Every string anywhere inside a JSON value. */

@@ -3,12 +3,12 @@
  * captured log, and the CLI run in a mount namespace where a directory is
  * read-only (root ignores permissions; a read-only bind mount it cannot).
  */
-import { createPreprodService, type PreprodServiceOptions } from '../../src/boot/service';
+import { createTestService, type TestServiceOptions } from '../../src/testing';
 import type { StateStore } from '../../src/state';
 import { CLI_PATH, startProcess, type CliResult } from './cli';
 
 export interface LoggedService {
-  svc: ReturnType<typeof createPreprodService>;
+  svc: ReturnType<typeof createTestService>;
   lines: string[];
 }
 
@@ -17,11 +17,11 @@ export function loggedService(
   dir: string,
   store: StateStore | undefined,
   preProd: Record<string, unknown>,
-  extra: Partial<PreprodServiceOptions> = {},
+  extra: Partial<TestServiceOptions> = {},
 ): LoggedService {
   const lines: string[] = [];
   const push = (level: string) => (message: string) => lines.push(`${level} ${message}`);
-  const svc = createPreprodService({
+  const svc = createTestService({
     repoDir: dir,
     store,
     settings: { preProd: { restart: 'none', fetchTimeoutMs: 5000, installCommand: ['true'], ...preProd } },

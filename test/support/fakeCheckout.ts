@@ -24,6 +24,8 @@ export interface FakeCheckoutSetup {
   switchTo?: 'ok' | 'fail-before' | 'fail-after' | 'hang';
   depsChanged?: boolean;
   pending?: PendingSwitch | null;
+  /** HEAD's commit. Default: preprod's tip on preprod (a node the remote's preprod still contains), else TIPS.old. */
+  commit?: string;
 }
 
 export const TIPS = { master: 'a'.repeat(40), preprod: 'b'.repeat(40), old: 'c'.repeat(40) };
@@ -42,7 +44,7 @@ export class FakeCheckout implements Checkout {
     this.dir = dir;
     this.setup = setup;
     this.branch = setup.branch === undefined ? 'master' : setup.branch;
-    this.commit = TIPS.old;
+    this.commit = setup.commit ?? (this.branch === 'preprod' ? TIPS.preprod : TIPS.old);
     this.pending = setup.pending ?? null;
     this.tracking = { ...(setup.localTips ?? {}) };
   }

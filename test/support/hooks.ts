@@ -1,12 +1,9 @@
-// Mocha hooks. The MongoDB-protocol server is started once for the whole run in
-// the global setup (main process), so parallel workers share it, and stopped in
-// the global teardown.
+// Mocha hooks for every run. The MongoDB-protocol server is not started here:
+// the first suite that calls requireMongo() starts it (test/support/mongoServer.ts),
+// so `npm run test:unit` and a one-file run of a pure unit file start no database.
+// The global teardown stops a server this process started, if any.
 import * as sinon from 'sinon';
-import { startSharedMongoServer, stopMongoServer } from './mongoServer';
-
-export async function mochaGlobalSetup(): Promise<void> {
-  await startSharedMongoServer();
-}
+import { stopMongoServer } from './mongoServer';
 
 export async function mochaGlobalTeardown(): Promise<void> {
   await stopMongoServer();

@@ -2,7 +2,9 @@
  * The real MongoDB-protocol server the integration suites run against:
  * MONGO_URL when set; else `mongod` from PATH; else FerretDB 1.x embedded with
  * its SQLite backend (tools/ferretdb), built from the Go module proxy on first
- * use. Started lazily by the first suite that asks, stopped by the root hook.
+ * use. Started lazily by the first suite that asks (requireMongo), so a run of
+ * unit tests starts none; the full parallel run starts one for all workers in
+ * its global setup (sharedMongo.ts). Stopped by the global teardown (hooks.ts).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -22,13 +24,21 @@ let unavailableReason = '';
 let child: ChildProcess | null = null;
 let removeDir: (() => void) | null = null;
 
-// Set by startSharedMongoServer() in mocha's global setup, so parallel workers
+// Set by startSharedMongoServer() in the full run's global setup, so parallel workers
 // (forked with this environment) use the one server and say nothing more.
 const SHARED_URL = 'FLUXOS_PREPROD_TEST_MONGO_URL';
 const SHARED_DESCRIPTION = 'FLUXOS_PREPROD_TEST_MONGO_DESCRIPTION';
 const SHARED_NONE = 'FLUXOS_PREPROD_TEST_MONGO_NONE';
 
+// Set by `npm run test:unit`: unit tests need no database, so asking for one there is a test in the wrong folder.
+const NO_DATABASE = 'FLUXOS_PREPROD_TEST_NO_DATABASE';
+
 export function getMongoServer(): Promise<MongoServer | null> {
+  if (process.env[NO_DATABASE]) {
+    return Promise.reject(
+      new Error('Expected a unit test to need no database, got a call for one: move the suite to test/integration.'),
+    );
+  }
   if (!starting && process.env[SHARED_URL]) {
     starting = Promise.resolve({
       url: process.env[SHARED_URL] as string,

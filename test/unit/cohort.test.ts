@@ -287,14 +287,14 @@ describe('cohort', () => {
       {
         name: 'rolledAt 1 ms beyond the allowance',
         doc: cohortDoc({ rolledAt: at(10 * MINUTE + 1) }),
-        expected: 'future-dated',
+        expected: null, // re-dated, not re-drawn (rule 3)
       },
-      { name: 'rolledAt a year ahead', doc: cohortDoc({ rolledAt: at(365 * DAY) }), expected: 'future-dated' },
+      { name: 'rolledAt a year ahead', doc: cohortDoc({ rolledAt: at(365 * DAY) }), expected: null },
       {
         name: 'rolledAt 5 minutes ahead with no allowance',
         doc: cohortDoc({ rolledAt: at(5 * MINUTE) }),
         settings: { clockSkewMinutes: 0 },
-        expected: 'future-dated',
+        expected: null,
       },
       {
         name: 'a seed record 29 days old',
@@ -318,9 +318,9 @@ describe('cohort', () => {
         expected: null,
       },
       {
-        name: 'a seed record dated beyond the allowance ahead',
+        name: 'a seed record dated beyond the allowance ahead (it stands: an ObjectId cannot be re-dated)',
         doc: { key: COHORT_KEY, value: true, _idTime: at(11 * MINUTE) },
-        expected: 'future-dated',
+        expected: null,
       },
     ];
     for (const c of cases) {
@@ -491,12 +491,15 @@ describe('cohort', () => {
         writes: [newRecord(0.9)],
       },
       {
-        name: 'a future-dated record is drawn anew',
-        input: input({ cohortDoc: cohortDoc({ rolledAt: at(DAY) }), random: fixed(0.04) }),
+        name: 'a future-dated record is re-dated to now, its draw kept and its date remembered',
+        input: input({ cohortDoc: cohortDoc({ rolledAt: at(DAY) }) }),
         mode: 'preprod',
         reason: 'selected',
-        cohort: { draw: 0.04, rolled: true, redrawReason: 'future-dated' },
-        writes: [newRecord(0.04), counterWrite(0, NOW)],
+        cohort: { draw: 0.03, rolled: false, redrawReason: null, redated: 'redated', rolledAt: NOW },
+        writes: [
+          { key: COHORT_KEY, value: { ...cohortDoc({ rolledAt: NOW, updatedAt: NOW }), redatedFrom: at(DAY) } },
+          counterWrite(0, NOW),
+        ],
       },
       {
         name: 'a record within the clock-skew allowance stands',

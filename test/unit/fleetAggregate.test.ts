@@ -134,7 +134,6 @@ describe('fleet aggregate', () => {
         refused: 1,
         'bad-json': 1,
         'too-large': 0,
-        'error-envelope': 0,
         error: 0,
         'http-500': 1,
         'http-302': 1,

@@ -4,12 +4,22 @@ import {
   classifyError,
   classifyInfo,
   cleanField,
+  isAnswered,
   isNodeState,
   MAX_JSON_DEPTH,
   nestingWithin,
   PARSE_GRACE_MS,
   withinDeadline,
+  withPreprodRoute,
+  type Classified,
 } from '../../src/fleet/classify';
+import { NO_SIGNALS } from '../../src/health/signals';
+
+/** The result without its health signals (src/health/signals.ts has their own tests). */
+function withoutHealth(result: Classified): Omit<Classified, 'health'> {
+  const { health: _health, ...rest } = result;
+  return rest;
+}
 
 function envelope(flux: unknown): unknown {
   return { status: 'success', data: { daemon: {}, flux } };
@@ -114,17 +124,17 @@ describe('fleet classifyInfo', () => {
     {
       name: 'the error envelope',
       body: { status: 'error', data: { code: 503, name: 'ServiceUnavailable', message: 'Daemon not synced' } },
-      expected: { kind: 'error-envelope', detail: 'ServiceUnavailable' },
+      expected: { kind: 'degraded', detail: 'ServiceUnavailable' },
     },
     {
       name: 'an error envelope without data',
       body: { status: 'error' },
-      expected: { kind: 'error-envelope' },
+      expected: { kind: 'degraded' },
     },
     {
       name: 'an error envelope with a hostile name',
       body: { status: 'error', data: { name: `\u001b]0;pwned\u0007${'x'.repeat(500)}` } },
-      expected: { kind: 'error-envelope', detail: `?]0;pwned?${'x'.repeat(54)}` },
+      expected: { kind: 'degraded', detail: `?]0;pwned?${'x'.repeat(54)}` },
     },
     { name: 'a number', body: 42, expected: { kind: 'bad-json', detail: 'not a FluxOS success or error envelope' } },
     { name: 'null', body: null, expected: { kind: 'bad-json', detail: 'not a FluxOS success or error envelope' } },
@@ -152,15 +162,56 @@ describe('fleet classifyInfo', () => {
 
   for (const { name, body, expected } of cases) {
     it(`classifies ${name}`, () => {
-      expect(classifyInfo(body)).to.deep.equal(expected);
+      expect(withoutHealth(classifyInfo(body))).to.deep.equal(expected);
     });
   }
+
+  it('an error envelope is degraded (answered), with its class and no other signal', () => {
+    const body = { status: 'error', data: { code: -8, name: 'RPCError', message: 'fluxd: Loading block index...' } };
+    const result = classifyInfo(body);
+    expect(result.kind).to.equal('degraded');
+    expect(isAnswered(result.kind)).to.equal(true);
+    expect(result.health).to.deep.equal({ ...NO_SIGNALS, degraded: 'daemon' });
+  });
+
+  it('a success envelope carries its health signals', () => {
+    const body = {
+      status: 'success',
+      data: { flux: { preProdNode: false, numberOfConnectionsIn: 12 }, apps: { runningapps: [{}, {}] } },
+    };
+    const result = classifyInfo(body);
+    expect(result.health).to.include({ runningApps: 2, peersIn: 12, peersOut: null, degraded: null });
+  });
+
+  describe('withPreprodRoute', () => {
+    const degraded: Classified = {
+      kind: 'degraded',
+      detail: 'RPCError',
+      health: { ...NO_SIGNALS, degraded: 'daemon' },
+    };
+    it('takes the state, version, branch, reason, commit and boot time from /flux/preprod', () => {
+      const cheap = classifyInfo({
+        status: 'success',
+        data: {
+          flux: { version: '8.17.0', preProdNode: true, preProd: { ...preProd, bootedAt: '2026-12-06T20:00:00Z' } },
+        },
+      });
+      const merged = withPreprodRoute(degraded, cheap);
+      expect(merged).to.deep.include({ kind: 'degraded', state: 'preprod', version: '8.17.0', detail: 'RPCError' });
+      expect(merged).to.deep.include({ branch: 'preprod', reason: 'selected', ...kept });
+      expect(merged.health).to.deep.equal({ ...NO_SIGNALS, degraded: 'daemon', bootedAt: 1796587200 });
+    });
+    it('leaves the degraded result as it was when /flux/preprod gave no state', () => {
+      expect(withPreprodRoute(degraded, { kind: 'http-404' })).to.deep.equal(degraded);
+      expect(withPreprodRoute(degraded, { kind: 'degraded' })).to.deep.equal(degraded);
+    });
+  });
 
   it('reads own properties even when the reply names __proto__', () => {
     const body = JSON.parse(
       '{"status":"success","data":{"flux":{"__proto__":{"preProdNode":true},"version":"1"}}}',
     ) as unknown;
-    expect(classifyInfo(body)).to.deep.equal({ kind: 'unknown', version: '1' });
+    expect(withoutHealth(classifyInfo(body))).to.deep.equal({ kind: 'unknown', version: '1' });
   });
 
   describe('cleanField', () => {
@@ -189,6 +240,7 @@ describe('fleet classifyInfo', () => {
       ['timeout', false],
       ['http-500', false],
       ['aborted', false],
+      ['degraded', false],
     ];
     for (const [kind, expected] of kinds) {
       it(`says ${kind} is ${expected ? '' : 'not '}an answer`, () => {
@@ -250,7 +302,7 @@ describe('fleet classifyInfo', () => {
     ];
     for (const [name, text, expected] of cases) {
       it(`classifies ${name}`, () => {
-        expect(classifyBody(Buffer.from(text))).to.deep.equal(expected);
+        expect(withoutHealth(classifyBody(Buffer.from(text)))).to.deep.equal(expected);
       });
     }
 

@@ -3,6 +3,13 @@ import { aggregate, type FleetSummary } from '../../src/fleet/aggregate';
 import { escapeLabelValue, formatJson, formatPrometheus, formatTable } from '../../src/fleet/report';
 import type { NodeResult } from '../../src/fleet/scan';
 
+interface Family {
+  name: string;
+  metrics: { value?: string; labels?: Record<string, string> }[];
+}
+// A small, plain-JavaScript parser of the text format (devDependency); no types published.
+const parsePrometheus = require('parse-prometheus-text-format') as (text: string) => Family[];
+
 function node(kind: NodeResult['kind'], extra: Partial<NodeResult> = {}): NodeResult {
   return { host: '127.0.0.1', port: 1, kind, ms: 1, ...extra };
 }
@@ -130,12 +137,12 @@ describe('fleet report', () => {
       ]);
       expect(samples.get('fluxos_preprod_failed_nodes')).to.include('fluxos_preprod_failed_nodes{kind="timeout"} 3');
       expect(samples.get('fluxos_preprod_failed_nodes')).to.include('fluxos_preprod_failed_nodes{kind="http-500"} 1');
-      expect(samples.get('fluxos_preprod_configured_probability')).to.deep.equal([
-        'fluxos_preprod_configured_probability 0.07',
+      expect(samples.get('fluxos_preprod_configured_probability_ratio')).to.deep.equal([
+        'fluxos_preprod_configured_probability_ratio 0.07',
       ]);
-      expect(samples.get('fluxos_preprod_share')).to.deep.equal([`fluxos_preprod_share ${910 / 13110}`]);
-      expect(samples.get('fluxos_preprod_share_low')![0]).to.match(/^fluxos_preprod_share_low 0\.065/);
-      expect(samples.get('fluxos_preprod_share_high')![0]).to.match(/^fluxos_preprod_share_high 0\.07[34]/);
+      expect(samples.get('fluxos_preprod_share_ratio')).to.deep.equal([`fluxos_preprod_share_ratio ${910 / 13110}`]);
+      expect(samples.get('fluxos_preprod_share_low_ratio')![0]).to.match(/^fluxos_preprod_share_low_ratio 0\.065/);
+      expect(samples.get('fluxos_preprod_share_high_ratio')![0]).to.match(/^fluxos_preprod_share_high_ratio 0\.07[34]/);
       expect(samples.get('fluxos_preprod_probability_in_interval')).to.deep.equal([
         'fluxos_preprod_probability_in_interval 1',
       ]);
@@ -150,10 +157,27 @@ describe('fleet report', () => {
       ]);
     });
 
+    it('caps versions like fleet watch: the 20 most common by name, the rest under other (a parser agrees)', () => {
+      const many = Array.from({ length: 30 }, (_, i) =>
+        Array.from({ length: i + 1 }, () => node('preprod', { version: `1.0.${i}` })),
+      ).flat();
+      const text = formatPrometheus(fleetSummary(many));
+      const families = parsePrometheus(text);
+      const versions = families.find((f) => f.name === 'fluxos_preprod_versions')?.metrics ?? [];
+      const preprod = versions.filter((m) => m.labels?.branch === 'preprod');
+      expect(preprod).to.have.length(21);
+      const other = preprod.find((m) => m.labels?.version === 'other');
+      // Kept: 8.18.0 (900) and 1.0.29 … 1.0.11 (30 … 12 nodes); summed: 1.0.10 … 1.0.0 (11 … 1) and 8.18.1 (10).
+      expect(Number(other?.value)).to.equal(66 + 10);
+      expect(preprod.some((m) => m.labels?.version === '1.0.29')).to.equal(true);
+      for (const f of families.filter((f) => /share|probability/.test(f.name) && !/in_interval|deviation/.test(f.name)))
+        expect(f.name).to.match(/_ratio$/);
+    });
+
     it('writes NaN when there is no share', () => {
       const samples = checkExposition(formatPrometheus(aggregate([], { probability: 0.07 })));
-      expect(samples.get('fluxos_preprod_share')).to.deep.equal(['fluxos_preprod_share NaN']);
-      expect(samples.get('fluxos_preprod_share_low')).to.deep.equal(['fluxos_preprod_share_low NaN']);
+      expect(samples.get('fluxos_preprod_share_ratio')).to.deep.equal(['fluxos_preprod_share_ratio NaN']);
+      expect(samples.get('fluxos_preprod_share_low_ratio')).to.deep.equal(['fluxos_preprod_share_low_ratio NaN']);
       expect(samples.get('fluxos_preprod_probability_in_interval')).to.deep.equal([
         'fluxos_preprod_probability_in_interval NaN',
       ]);

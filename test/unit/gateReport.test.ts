@@ -32,9 +32,15 @@ describe('gate reports: parts', () => {
   const markdown: [string, string][] = [
     ['1.2.3', '1.2.3'],
     ['a|b', 'a&#124;b'],
-    ['**bold** [link](http://x) `code`', '&#42;&#42;bold&#42;&#42; &#91;link&#93;&#40;http://x&#41; &#96;code&#96;'],
+    [
+      '**bold** [link](http://x) `code`',
+      '&#42;&#42;bold&#42;&#42; &#91;link&#93;&#40;http\u200b://x&#41; &#96;code&#96;',
+    ],
     ['<img src=x>', '&#60;img src=x&#62;'],
-    ['line\nbreak', 'line break'],
+    ['$\\huge{x}$', '&#36;&#92;huge&#123;x&#125;&#36;'],
+    ['line\nbreak', 'line&#92;nbreak'],
+    ['@everyone', '@\u200beveryone'],
+    ['www.evil.example', 'www\u200b.evil.example'],
   ];
   for (const [raw, escaped] of markdown) {
     it(`escapes ${JSON.stringify(raw)} for a Markdown table cell`, () => {

@@ -17,7 +17,8 @@ import { DEFAULT_STORE_URL, storeKind } from '../../state/storeUrl';
 import type { RestartStrategy } from '../../types';
 import type { CliContext } from '../context';
 import { formatBootResult } from '../format';
-import { addReadOptions, loadSettings, type ReadOptions, repoDir, restartOption } from '../options';
+import { readSettings } from '../../config/settings';
+import { addReadOptions, type ReadOptions, repoDir, restartOption } from '../options';
 
 export interface BootOptions extends ReadOptions {
   restart?: RestartStrategy;
@@ -65,13 +66,15 @@ export async function openService(
 ): Promise<{ service: PreprodService; store: StateStore }> {
   const storeUrl = options.store ?? DEFAULT_STORE_URL;
   storeKind(storeUrl); // usage errors first, before anything is read
-  const settings = loadSettings(options);
   const repo = repoDir(options);
+  // On a FluxOS node, the preProd block FluxOS passes in-process (its default.js), under --config.
+  const { readFluxosPreProd } = await import('../../config/fluxosConfig');
+  const settings = readSettings({ configFile: options.config, fluxos: readFluxosPreProd(repo) });
   const userconfig = await userconfigPath(options, repo);
   const logger = loggerFor(options);
   const store = await openStoreOrReport(storeUrl, logger);
-  const { createPreprodService } = await import('../../boot/service');
-  const service = createPreprodService({
+  const { createService } = await import('../../boot/service');
+  const service = createService({
     repoDir: repo,
     store,
     settings,

@@ -1,12 +1,14 @@
 /**
  * `fluxos-preprod fleet watch --every DURATION --record STORE [TARGET...]
  * [--targets FILE] [--metrics-port N] [--metrics-host H]` (docs/design.md
- * §11): scans on a schedule, records every scan, judges the release after
- * each, and serves the latest figures as Prometheus metrics on
- * http://H:N/metrics (127.0.0.1 unless --metrics-host). Stops cleanly on
- * SIGTERM or SIGINT: a scan in flight is cut and not recorded.
+ * §11, docs/gate-operations.md): scans on a schedule, records every scan,
+ * judges the release after each, and serves the latest figures as Prometheus
+ * metrics on http://H:N/metrics (127.0.0.1 unless --metrics-host) and the
+ * verdict beside them (/gate.json, /gate.md, /gate.html, /gate.svg). A
+ * history the gate cannot judge is counted and said, never the end of the
+ * watch. Stops cleanly on SIGTERM or SIGINT: a scan in flight is cut and not
+ * recorded.
  */
-import * as http from 'node:http';
 import type { Command } from 'commander';
 import { readSettings } from '../../config/settings';
 import { describeError, PreprodError } from '../../errors';
@@ -14,8 +16,8 @@ import type { GateReport } from '../../gate/judge/gate';
 import type { HistoryStore } from '../../gate/history/history';
 import type { WatchMetrics } from '../../gate/report/metrics';
 import type { ScanRecord } from '../../gate/history/scanRecord';
-import type { Registry } from 'prom-client';
 import { createRecorder } from './record';
+import { serveWatch, type ServedGate, type WatchServer } from './watchServer';
 import { addScanOptions, type FleetOptions, gatherTargets } from './fleet';
 
 export const DEFAULT_METRICS_PORT = 9464;
@@ -53,37 +55,6 @@ export interface WatchIo {
   waitForSignal: () => Promise<unknown>;
 }
 
-/** The metrics endpoint: GET /metrics, nothing else. Resolves with its URL once it listens. */
-async function serveMetrics(
-  registry: Registry,
-  port: number,
-  host: string,
-): Promise<{ url: string; close: () => Promise<void> }> {
-  const server = http.createServer((req, res) => {
-    if ((req.url ?? '').split('?')[0] !== '/metrics') {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('Only /metrics is served here.\n');
-      return;
-    }
-    registry.metrics().then(
-      (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
-      () => res.writeHead(500).end(),
-    );
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error) =>
-      reject(new PreprodError('usage', `Cannot serve metrics on ${host}:${port}: ${describeError(error)}.`)),
-    );
-    server.listen(port, host, resolve);
-  });
-  const address = server.address();
-  const bound = typeof address === 'object' && address !== null ? address.port : port;
-  const close = async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  };
-  return { url: `http://${host.includes(':') ? `[${host}]` : host}:${bound}/metrics`, close };
-}
-
 interface Watcher {
   args: string[];
   options: WatchOptions;
@@ -94,6 +65,25 @@ interface Watcher {
   judge: (scans: ScanRecord[]) => GateReport | null;
   probability: number;
   signal: AbortSignal;
+  /** The verdict the endpoints serve, replaced after every scan. */
+  served: ServedGate;
+}
+
+const NO_SCAN_YET = 'No verdict yet: the history has no scan.';
+
+/** Judges the history; an evaluation that throws is counted and said, and nothing stale is served. */
+export function judgeNow(w: Pick<Watcher, 'judge' | 'scans' | 'metrics' | 'io' | 'served'>): GateReport | null {
+  try {
+    const report = w.judge(w.scans);
+    w.served = { report, problem: NO_SCAN_YET, failed: false };
+    return report;
+  } catch (error) {
+    w.metrics.evaluationFailed();
+    const problem = `The gate could not judge the history: ${describeError(error)}.`;
+    w.served = { report: null, problem, failed: true };
+    w.io.stderr.write(`fluxos-preprod: ${problem}\n`);
+    return null;
+  }
 }
 
 /** One scan: recorded, judged, and shown in the metrics. Returns false when it was cut short by a signal. */
@@ -123,9 +113,9 @@ async function scanOnce(w: Watcher): Promise<boolean> {
     w.metrics.recordFailed();
     w.io.stderr.write(`fluxos-preprod: The scan was not recorded: ${describeError(error)}.\n`);
   }
-  const gate = w.judge(w.scans);
+  const gate = judgeNow(w);
   w.metrics.update(summary, gate, (Date.now() - started.getTime()) / 1000, started);
-  const verdict = gate?.verdict ?? 'wait';
+  const verdict = gate?.verdict ?? (w.served.failed ? 'not judged' : 'wait');
   w.io.stderr.write(
     `scan at ${started.toISOString()}: ${summary.answered} of ${summary.asked} answered; gate ${verdict}\n`,
   );
@@ -146,11 +136,13 @@ export async function runWatch(args: string[], options: WatchOptions, io: WatchI
   const history = await openHistory(options.record, '--record');
   const controller = new AbortController();
   void stop.then(() => controller.abort());
-  let server: { url: string; close: () => Promise<void> } | null = null;
+  let server: WatchServer | null = null;
   try {
     const metrics = createWatchMetrics();
+    // The same evaluation as `gate --html` on the same history, so /gate.json says what `gate --json` says.
+    // An empty history is judged too: wait, "the history is empty", as `gate` says.
     const judge = (scans: ScanRecord[]) =>
-      scans.length > 0 ? evaluateHistory(scans, { settings: gateSettings }) : null;
+      evaluateHistory(scans, { settings: gateSettings, timeline: true, now: new Date().toISOString() });
     const probability = settings.preProd.probability;
     const w: Watcher = {
       args,
@@ -162,8 +154,10 @@ export async function runWatch(args: string[], options: WatchOptions, io: WatchI
       judge,
       probability,
       signal: controller.signal,
+      served: { report: null, problem: NO_SCAN_YET, failed: false },
     };
-    server = await serveMetrics(metrics.registry, options.metricsPort, options.metricsHost);
+    judgeNow(w); // a restarted watch serves the recorded history's verdict before its first scan ends
+    server = await serveWatch(metrics.registry, () => w.served, options.metricsPort, options.metricsHost);
     io.stdout.write(`serving ${server.url}\n`);
     while (!controller.signal.aborted) {
       const started = Date.now();
@@ -190,7 +184,8 @@ export function addWatchCommand(
   const command = fleet
     .command('watch')
     .description(
-      'Scan on a schedule, record every scan, and serve the latest figures and gate verdict as Prometheus metrics.',
+      'Scan on a schedule, record every scan, and serve the latest figures and gate verdict (metrics, JSON, ' +
+        'Markdown, HTML, badge).',
     )
     .argument('[target...]', 'host[:port] of nodes (default port 16127)')
     .requiredOption('--every <duration>', 'time between scan starts, e.g. 1h, 30m (10s to 7d)', duration('--every'))

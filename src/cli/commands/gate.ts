@@ -81,7 +81,8 @@ export async function runGate(options: GateCommandOptions, io: GateIo): Promise<
     at: options.at,
     // The last scan's age is measured against the clock, or against --at when judging the past.
     now: options.at ?? new Date().toISOString(),
-    timeline: options.html !== undefined,
+    // The reports for people chart the decisive numbers and show their latest estimates; text and JSON stay fast.
+    timeline: options.html !== undefined || options.markdown === true,
   });
   await writeReport(report, options, io);
   return GATE_EXIT[report.verdict];

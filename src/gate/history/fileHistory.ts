@@ -14,6 +14,14 @@ import { checkFollows, type HistoryStore, type HistoryTail, type ReadOptions } f
 import { NodeTable, type ScanRecord } from './scanRecord';
 
 const CHUNK_BYTES = 1 << 20;
+/**
+ * The history is opened without following a symlink (a link planted where
+ * the history is expected must not make the recorder write, or the gate read,
+ * someone else's file) and without blocking (a FIFO would hang the reader);
+ * what opens is then checked to be a regular file.
+ */
+const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+const WRITE_FLAGS = constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 /** A writer holds the lock for one read and one append; ten minutes means it died. */
 const LOCK_STALE_MS = 10 * 60_000;
 const LOCK_TIMEOUT_MS = 60_000;
@@ -36,12 +44,13 @@ export class FileHistory implements HistoryStore {
   async read(options: ReadOptions = {}): Promise<ScanRecord[]> {
     let handle: fs.FileHandle;
     try {
-      handle = await fs.open(this.file, constants.O_RDONLY);
+      handle = await fs.open(this.file, READ_FLAGS);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw this.unavailable('read', error);
     }
     try {
+      await this.checkRegular(handle, 'read');
       return (await this.decode(handle, options)).scans;
     } finally {
       await handle.close();
@@ -74,14 +83,12 @@ export class FileHistory implements HistoryStore {
   private async appendLocked(build: (tail: HistoryTail) => ScanRecord): Promise<ScanRecord> {
     let handle: fs.FileHandle;
     try {
-      handle = await fs.open(this.file, constants.O_RDWR | constants.O_CREAT, 0o600);
+      handle = await fs.open(this.file, WRITE_FLAGS, 0o600);
     } catch (error) {
       throw this.unavailable('open', error);
     }
     try {
-      const stat = await handle.stat();
-      if (!stat.isFile())
-        throw new PreprodError('store-unavailable', `Cannot write the ${this.description}: it is not a regular file.`);
+      const stat = await this.checkRegular(handle, 'write');
       const cached =
         this.cached !== null && this.cached.size === stat.size && this.cached.ino === stat.ino ? this.cached : null;
       let tail: HistoryTail;
@@ -152,8 +159,28 @@ export class FileHistory implements HistoryStore {
     }
   }
 
+  private async checkRegular(handle: fs.FileHandle, action: string): Promise<import('node:fs').Stats> {
+    let stat: import('node:fs').Stats;
+    try {
+      stat = await handle.stat();
+    } catch (error) {
+      throw this.unavailable(action, error);
+    }
+    if (!stat.isFile())
+      throw new PreprodError(
+        'store-unavailable',
+        `Cannot ${action} the ${this.description}: it is not a regular file.`,
+      );
+    return stat;
+  }
+
   private unavailable(action: string, error: unknown): PreprodError {
     if (error instanceof PreprodError) return error;
+    if ((error as NodeJS.ErrnoException).code === 'ELOOP')
+      return new PreprodError(
+        'store-unavailable',
+        `Cannot ${action} the ${this.description}: it is a symbolic link, which is never followed.`,
+      );
     return new PreprodError('store-unavailable', `Cannot ${action} the ${this.description}: ${describeError(error)}.`, {
       cause: error,
     });

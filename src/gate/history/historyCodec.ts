@@ -8,7 +8,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { NodeChange } from './observation';
-import type { ScanRecord, ScanTotals } from './scanRecord';
+import { type Counts, emptyCounts, type ScanRecord, type ScanTotals } from './scanRecord';
+import { describeValue } from '../../text';
 
 export const HISTORY_FORMAT = 'fluxos-preprod-history';
 export const HISTORY_VERSION = 1;
@@ -36,6 +37,37 @@ export function headerLine(): string {
   return encodeLine({ format: HISTORY_FORMAT, version: HISTORY_VERSION });
 }
 
+/**
+ * The longest line read: a first scan of a whole fleet stores every node, about
+ * 130 bytes each (1.7 MB for 13,000 nodes), and fields are capped at MAX_FIELD,
+ * so 64 MiB is room for ~50,000 nodes of the longest kind while a file of one
+ * endless line cannot take the reader's memory.
+ */
+export const MAX_LINE_BYTES = 64 * 1024 * 1024;
+/** A scan is three levels deep (scan → totals → counts, scan → changes → change); more is not a history. */
+export const MAX_NESTING = 8;
+
+/** How deep `json` nests objects and arrays, counted up to `limit` + 1 (strings skipped). Pure, linear. */
+export function nestingDepth(json: string, limit = MAX_NESTING): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < json.length; i += 1) {
+    const ch = json.charCodeAt(i);
+    if (inString) {
+      if (ch === 0x5c)
+        i += 1; // backslash: skip the escaped character
+      else if (ch === 0x22) inString = false;
+    } else if (ch === 0x22) inString = true;
+    else if (ch === 0x7b || ch === 0x5b) {
+      depth += 1;
+      if (depth > deepest) deepest = depth;
+      if (deepest > limit) return deepest;
+    } else if (ch === 0x7d || ch === 0x5d) depth -= 1;
+  }
+  return deepest;
+}
+
 /** The JSON of one complete line, or null when its checksum does not match (a torn or damaged line). */
 export function decodeLine(line: string): unknown {
   const tab = line.lastIndexOf('\t');
@@ -60,7 +92,7 @@ export function checkHeader(value: unknown, line: number): void {
   if (value.version !== HISTORY_VERSION) {
     throw new HistoryFormatError(
       line,
-      `history format version ${String(value.version)} is not supported (expected ${HISTORY_VERSION})`,
+      `history format version ${describeValue(value.version)} is not supported (expected ${HISTORY_VERSION})`,
     );
   }
 }
@@ -87,20 +119,38 @@ function changeProblem(value: unknown): string | null {
   return null;
 }
 
-function isCounts(value: unknown): boolean {
-  return isObject(value) && Object.values(value).every((n) => Number.isInteger(n) && (n as number) >= 0);
+/**
+ * A stored count map as a null-prototype object (keys are strings from
+ * nodes: issue 17 §1). An entry whose count is not a whole number is dropped
+ * rather than making the history unreadable: a recorder before the fix
+ * stored `"function Object() { [native code] }1"` for a node answering
+ * `constructor`, and such a line must stay readable. Null when it is not an
+ * object at all.
+ */
+export function repairCounts(value: unknown): Counts | null {
+  if (!isObject(value)) return null;
+  const counts = emptyCounts();
+  for (const [key, n] of Object.entries(value))
+    if (Number.isSafeInteger(n) && (n as number) >= 0) counts[key] = n as number;
+  return counts;
 }
 
 const TOTAL_NUMBERS = ['asked', 'answered', 'preprod', 'production', 'unknown', 'selected', 'notSelected'] as const;
 const TOTAL_COUNTS = ['failed', 'byReason', 'preprodVersions'] as const;
 
-function totalsProblem(value: unknown): string | null {
+/** The totals, checked and with their count maps repaired; a sentence when they cannot be used. */
+function checkTotals(value: unknown): ScanTotals | string {
   if (!isObject(value)) return 'its totals are not an object';
   for (const key of TOTAL_NUMBERS) {
     if (!Number.isInteger(value[key]) || (value[key] as number) < 0) return `its totals have a bad \`${key}\``;
   }
-  for (const key of TOTAL_COUNTS) if (!isCounts(value[key])) return `its totals have a bad \`${key}\``;
-  return null;
+  const totals = { ...value } as unknown as ScanTotals;
+  for (const key of TOTAL_COUNTS) {
+    const counts = repairCounts(value[key]);
+    if (counts === null) return `its totals have a bad \`${key}\``;
+    totals[key] = counts;
+  }
+  return totals;
 }
 
 /**
@@ -114,23 +164,19 @@ export function checkScan(value: unknown, line: number, previous: ScanRecord | n
   };
   if (!isObject(value)) return fail('a scan is not an object');
   const expectedSeq = previous === null ? 1 : previous.seq + 1;
-  if (value.seq !== expectedSeq) fail(`expected scan number ${expectedSeq}, got ${String(value.seq).slice(0, 20)}`);
+  if (value.seq !== expectedSeq) fail(`expected scan number ${expectedSeq}, got ${describeValue(value.seq)}`);
   const at = typeof value.at === 'string' ? Date.parse(value.at) : Number.NaN;
   if (!Number.isFinite(at)) fail('the scan has no valid time');
   if (previous !== null && at <= Date.parse(previous.at)) fail('the scan is not later than the one before');
-  const totals = totalsProblem(value.totals);
-  if (totals !== null) fail(totals);
+  const totals = checkTotals(value.totals);
+  if (typeof totals === 'string') return fail(totals);
   if (!Array.isArray(value.changes)) return fail('the scan has no list of changes');
   for (const change of value.changes) {
     const problem = changeProblem(change);
     if (problem !== null) fail(problem);
   }
-  return {
-    seq: value.seq as number,
-    at: value.at as string,
-    totals: value.totals as ScanTotals,
-    changes: value.changes as NodeChange[],
-  };
+  // Canonical ISO: a time is shown as the recorder wrote it, never as free text that Date.parse happened to accept.
+  return { seq: value.seq as number, at: new Date(at).toISOString(), totals, changes: value.changes as NodeChange[] };
 }
 
 export interface DecodedHistory {
@@ -158,16 +204,30 @@ export class HistoryDecoder {
   private consumed = 0;
   private damagedLine = 0;
 
+  private pendingBytes = 0;
+
   feed(chunk: Buffer): void {
     let start = 0;
     for (let end = chunk.indexOf(NEWLINE); end >= 0; end = chunk.indexOf(NEWLINE, start)) {
       const piece = chunk.subarray(start, end);
       const line = this.pending.length === 0 ? piece : Buffer.concat([...this.pending, piece]);
       this.pending = [];
+      this.pendingBytes = 0;
+      this.checkLength(line.length);
       this.line(line.toString('utf8'), line.length + 1);
       start = end + 1;
     }
-    if (start < chunk.length) this.pending.push(chunk.subarray(start));
+    if (start < chunk.length) {
+      this.pending.push(chunk.subarray(start));
+      this.pendingBytes += chunk.length - start;
+      this.checkLength(this.pendingBytes);
+    }
+  }
+
+  /** A line longer than MAX_LINE_BYTES is refused before it is held whole in memory. */
+  private checkLength(bytes: number): void {
+    if (bytes > MAX_LINE_BYTES)
+      throw new HistoryFormatError(this.lineNo + 1, `the line is longer than ${MAX_LINE_BYTES / 1024 / 1024} MiB`);
   }
 
   private line(text: string, bytes: number): void {
@@ -175,6 +235,9 @@ export class HistoryDecoder {
     if (this.damagedLine > 0)
       throw new HistoryFormatError(this.damagedLine, 'the line is damaged (its checksum does not match)');
     this.consumed += bytes;
+    // Refused, not ignored as torn: a line with a good checksum is someone's data, and a writer never cuts it off.
+    if (nestingDepth(text) > MAX_NESTING)
+      throw new HistoryFormatError(this.lineNo, `the line nests deeper than ${MAX_NESTING} levels`);
     const decoded = decodeLine(text);
     if (decoded === null && this.lineNo === 1) throw new HistoryFormatError(1, 'not a fluxos-preprod history file');
     if (decoded === null) {

@@ -10,21 +10,50 @@
 import type { Collection, Db, MongoClient } from 'mongodb';
 import { PreprodError, describeError } from '../../errors';
 import { dbNameFromUrl, redact } from '../../state/mongoStateStore';
+import { describeValue } from '../../text';
 import { checkScan, HistoryFormatError } from './historyCodec';
 import { checkFollows, type HistoryStore, type HistoryTail, type ReadOptions } from './history';
 import { tailOf } from './fileHistory';
 import type { NodeChange } from './observation';
-import type { ScanRecord } from './scanRecord';
+import { countsOf, type ScanRecord, type ScanTotals } from './scanRecord';
 
 export const DEFAULT_HISTORY_DB = 'fluxos_preprod';
 export const PART_SIZE = 5000;
 const DUPLICATE_KEY = 11000;
 
+/** A count map as MongoDB keeps it: pairs, because a key from a node may start with `$` or hold a dot. */
+type StoredCounts = { k: string; n: number }[];
+type StoredTotals = Omit<ScanTotals, CountsKey> & Record<CountsKey, StoredCounts>;
+type CountsKey = 'failed' | 'byReason' | 'preprodVersions';
+const COUNTS_KEYS: readonly CountsKey[] = ['failed', 'byReason', 'preprodVersions'];
+
 interface ScanDocument {
   _id: number;
   at: Date;
-  totals: ScanRecord['totals'];
+  totals: StoredTotals;
   parts: number;
+}
+
+/** Totals with their count maps as pairs (issue 17 §1: strings from nodes are data, never field names). */
+export function storedTotals(totals: ScanTotals): StoredTotals {
+  const stored = { ...totals } as unknown as StoredTotals;
+  for (const key of COUNTS_KEYS) stored[key] = Object.entries(totals[key]).map(([k, n]) => ({ k, n }));
+  return stored;
+}
+
+/** The totals as the codec checks them: pairs back to a map; a map (stored before pairs) as it is. */
+export function loadedTotals(stored: unknown): unknown {
+  if (typeof stored !== 'object' || stored === null) return stored;
+  const totals: Record<string, unknown> = { ...stored };
+  for (const key of COUNTS_KEYS) {
+    const value = totals[key];
+    if (!Array.isArray(value)) continue;
+    const pairs = value.filter(
+      (p): p is { k: string; n: number } => typeof p === 'object' && p !== null && typeof p.k === 'string',
+    );
+    totals[key] = pairs.length === value.length ? countsOf(pairs.map((p) => [p.k, p.n] as const)) : null;
+  }
+  return totals;
 }
 
 interface PartDocument {
@@ -107,7 +136,12 @@ export class MongoHistory implements HistoryStore {
           { upsert: true },
         );
       }
-      await this.scans.insertOne({ _id: record.seq, at: new Date(record.at), totals: record.totals, parts });
+      await this.scans.insertOne({
+        _id: record.seq,
+        at: new Date(record.at),
+        totals: storedTotals(record.totals),
+        parts,
+      });
     });
     tail.table.apply(record);
     this.cached = { seq: record.seq, at: record.at, table: tail.table };
@@ -133,20 +167,21 @@ export class MongoHistory implements HistoryStore {
       const lists = changesBySeq.get(doc._id) ?? [];
       const changes: NodeChange[] = [];
       for (let part = 0; part < doc.parts; part += 1) {
-        if (lists[part] === undefined) throw this.corrupt(`scan ${doc._id} misses part ${part} of its changes`);
+        if (lists[part] === undefined)
+          throw this.corrupt(`scan ${describeValue(doc._id)} misses part ${part} of its changes`);
         changes.push(...lists[part]);
       }
       const at = doc.at instanceof Date ? doc.at.toISOString() : null;
       try {
         scans.push(
           checkScan(
-            { seq: doc._id, at, totals: doc.totals, changes },
+            { seq: doc._id, at, totals: loadedTotals(doc.totals), changes },
             scans.length + 1,
             scans[scans.length - 1] ?? null,
           ),
         );
       } catch (error) {
-        if (error instanceof HistoryFormatError) throw this.corrupt(`scan ${String(doc._id)}: ${error.problem}`);
+        if (error instanceof HistoryFormatError) throw this.corrupt(`scan ${describeValue(doc._id)}: ${error.problem}`);
         throw error;
       }
       options.onProgress?.(scans.length, docs.length);

@@ -13,7 +13,24 @@ import {
   type NodeState,
 } from './observation';
 
+/**
+ * Counts by a string that came from a node (a version, a reason): always a
+ * null-prototype object, so `constructor` or `__proto__` is a name like any
+ * other and never a property of Object.prototype (issue 17 §1).
+ */
 export type Counts = Record<string, number>;
+
+/** An empty Counts: no prototype, so every key is data. */
+export function emptyCounts(): Counts {
+  return Object.create(null) as Counts;
+}
+
+/** Counts from [key, count] pairs, in their order. */
+export function countsOf(entries: Iterable<readonly [string, number]>): Counts {
+  const counts = emptyCounts();
+  for (const [key, value] of entries) counts[key] = value;
+  return counts;
+}
 
 /** Figures of one scan as a whole, for timelines and metrics without a replay. */
 export interface ScanTotals {
@@ -45,20 +62,20 @@ export interface ScanRecord {
 /** Versions kept by name in a scan's totals: a hostile fleet must not grow every record by 13,000 names. */
 export const MAX_VERSIONS_IN_TOTALS = 20;
 
-function bump(counts: Counts, key: string): void {
-  counts[key] = (counts[key] ?? 0) + 1;
+function bump(counts: Map<string, number>, key: string): void {
+  counts.set(key, (counts.get(key) ?? 0) + 1);
 }
 
-function topCounts(counts: Counts, max: number): Counts {
-  const entries = Object.entries(counts).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
-  const out: Counts = {};
+function topCounts(counts: Map<string, number>, max: number): Counts {
+  const entries = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  const out = new Map<string, number>();
   let other = 0;
   entries.forEach(([key, value], index) => {
-    if (index < max) out[key] = value;
+    if (index < max) out.set(key, value);
     else other += value;
   });
-  if (other > 0) out.other = (out.other ?? 0) + other;
-  return out;
+  if (other > 0) out.set('other', (out.get('other') ?? 0) + other);
+  return countsOf(out);
 }
 
 /** Totals of a scan that asked `asked` nodes and counted nothing yet. */
@@ -71,27 +88,31 @@ export function emptyTotals(asked = 0): ScanTotals {
     unknown: 0,
     selected: 0,
     notSelected: 0,
-    failed: {},
-    byReason: {},
-    preprodVersions: {},
+    failed: emptyCounts(),
+    byReason: emptyCounts(),
+    preprodVersions: emptyCounts(),
   };
 }
 
 export function totalsOf(observations: readonly NodeObservation[]): ScanTotals {
   const totals = emptyTotals(observations.length);
-  const versions: Counts = {};
+  const failed = new Map<string, number>();
+  const reasons = new Map<string, number>();
+  const versions = new Map<string, number>();
   for (const o of observations) {
     if (!o.answered) {
-      bump(totals.failed, o.failure ?? 'error');
+      bump(failed, o.failure ?? 'error');
       continue;
     }
     totals.answered += 1;
     totals[o.mode ?? 'unknown'] += 1;
     if (o.cohort === 'selected') totals.selected += 1;
     else if (o.cohort === 'not-selected') totals.notSelected += 1;
-    if (o.mode !== 'unknown' && o.reason !== null) bump(totals.byReason, o.reason);
+    if (o.mode !== 'unknown' && o.reason !== null) bump(reasons, o.reason);
     if (o.mode === 'preprod') bump(versions, o.version ?? 'none');
   }
+  totals.failed = countsOf(failed);
+  totals.byReason = countsOf(reasons);
   totals.preprodVersions = topCounts(versions, MAX_VERSIONS_IN_TOTALS);
   return totals;
 }

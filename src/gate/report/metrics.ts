@@ -1,74 +1,88 @@
 /**
- * The Prometheus metrics of `fleet watch`: the latest scan's figures (preprod
- * share, counts by state, reason, failure kind and release) and the gate's
- * verdict with every criterion. prom-client does the exposition, including
- * the escaping of label values, which here come from strangers' nodes.
- * Label sets are bounded: versions beyond the most common are summed under
- * `other`, so a hostile fleet cannot create thousands of series.
+ * The Prometheus metrics of `fleet watch` (docs/gate-operations.md): the latest
+ * scan's figures and the gate's verdict with every criterion. prom-client does
+ * the exposition, including the escaping of label values, which here come
+ * from strangers' nodes. Rules: `fleet_nodes{state}` is a partition (its
+ * series add up to the nodes asked, none overlaps another); a share is a
+ * `_ratio`; every metric name has one unit; label sets are bounded (versions
+ * beyond the most common are summed under `other`), so a hostile fleet
+ * cannot create thousands of series.
  */
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { FleetSummary } from '../../fleet/aggregate';
 import type { GateReport } from '../judge/gate';
-import type { Verdict } from '../judge/verdict';
+import { reportFacts, SHOWN_VERDICTS, type ShownVerdict } from './facts';
 
-/** Versions per state exported by name; the rest go under `other`. */
-export const MAX_VERSION_SERIES = 20;
-const VERDICTS: readonly Verdict[] = ['promote', 'halt', 'wait', 'inconclusive'];
+import { MAX_VERSION_SERIES, topCounts } from './seriesCap';
+
+export { MAX_VERSION_SERIES, topCounts } from './seriesCap';
 
 export interface WatchMetrics {
   registry: Registry;
-  /** Sets every gauge from the latest scan and verdict. */
+  /** Sets every gauge from the latest scan and verdict (null: no verdict, e.g. the evaluation failed). */
   update(summary: FleetSummary, gate: GateReport | null, scanSeconds: number, at: Date): void;
   recorded(): void;
   recordFailed(): void;
+  evaluationFailed(): void;
 }
 
-function topCounts(counts: Record<string, number>, max: number): [string, number][] {
-  const entries = Object.entries(counts).sort((a, b) => b[1] - a[1]);
-  const top = entries.slice(0, max);
-  const rest = entries.slice(max).reduce((sum, [, n]) => sum + n, 0);
-  return rest > 0 ? [...top, ['other', rest]] : top;
+/** The unit of a criterion's value and threshold, from its name: one metric name per unit. */
+export function criterionUnit(name: string): 'hours' | 'node_hours' | 'nodes' | 'scans' | 'ratio' {
+  if (name.includes('node-hours')) return 'node_hours';
+  if (name.includes('hours')) return 'hours';
+  if (name.includes('nodes')) return 'nodes';
+  if (name.includes('scans')) return 'scans';
+  return 'ratio';
 }
+
+const CRITERION_UNITS = ['hours', 'node_hours', 'nodes', 'scans', 'ratio'] as const;
+const P = 'fluxos_preprod_';
 
 /** Every gauge: name, help and labels, in one table. */
 const GAUGES = {
-  nodes: ['fluxos_preprod_fleet_nodes', 'Nodes in the latest scan by state.', ['state']],
-  share: [
-    'fluxos_preprod_fleet_preprod_share',
-    'Preprod share of nodes reporting a branch, with its 95% interval.',
-    ['bound'],
+  nodes: [`${P}fleet_nodes`, 'Nodes in the latest scan by state; the states add up to the nodes asked.', ['state']],
+  asked: [`${P}fleet_asked_nodes`, 'Nodes the latest scan asked.', []],
+  share: [`${P}fleet_preprod_ratio`, 'Preprod share of nodes reporting a branch, with its 95% interval.', ['bound']],
+  probability: [`${P}fleet_probability_ratio`, 'The configured preprod probability.', []],
+  byReason: [`${P}fleet_nodes_by_reason`, 'Preprod and production nodes by the reason they report.', ['reason']],
+  failures: [`${P}fleet_failures`, 'Nodes without a usable answer by failure kind.', ['kind']],
+  byRelease: [
+    `${P}fleet_nodes_by_release`,
+    'Answering nodes by state and version (top 20, rest `other`).',
+    ['state', 'version'],
   ],
-  probability: ['fluxos_preprod_fleet_probability', 'The configured preprod probability.', []],
-  byReason: [
-    'fluxos_preprod_fleet_nodes_by_reason',
-    'Preprod and production nodes by the reason they report.',
-    ['reason'],
-  ],
-  failures: ['fluxos_preprod_fleet_failures', 'Nodes without a usable answer by failure kind.', ['kind']],
-  byRelease: ['fluxos_preprod_fleet_nodes_by_release', 'Answering nodes by state and version.', ['state', 'version']],
-  verdict: [
-    'fluxos_preprod_gate_verdict',
-    'The gate verdict on the release on preprod: 1 for the current one.',
-    ['verdict'],
-  ],
-  release: ['fluxos_preprod_gate_release_info', 'The release the gate judges.', ['version', 'commit']],
-  met: ['fluxos_preprod_gate_criterion_met', 'Whether each gate criterion is met (1) or not (0).', ['criterion']],
-  value: ['fluxos_preprod_gate_criterion_value', 'The measured value of each gate criterion.', ['criterion']],
-  threshold: ['fluxos_preprod_gate_criterion_threshold', 'The threshold of each gate criterion.', ['criterion']],
-  lastScan: ['fluxos_preprod_watch_last_scan_timestamp_seconds', 'When the latest scan started.', []],
-  duration: ['fluxos_preprod_watch_scan_duration_seconds', 'How long the latest scan took.', []],
-} as const satisfies Record<string, readonly [string, string, readonly string[]]>;
+  verdict: [`${P}gate_verdict`, 'The gate verdict on the release on preprod: 1 for the current one.', ['verdict']],
+  release: [`${P}gate_release_info`, 'The release the gate judges.', ['version', 'commit']],
+  met: [`${P}gate_criterion_met`, 'Whether each gate criterion is met (1) or not (0).', ['criterion']],
+  darkNodes: [`${P}gate_dark_nodes`, 'Nodes gone dark, in the release group and in production.', ['group']],
+  groupNodes: [`${P}gate_group_nodes`, 'Nodes in the release group and in production, for the dark share.', ['group']],
+  fallbacks: [`${P}gate_fallback_nodes`, 'Release nodes that fell back, by reason.', ['reason']],
+  fallbackOf: [`${P}gate_fallback_group_nodes`, 'Release nodes a fallback share is taken of, by reason.', ['reason']],
+  darkDiff: [`${P}gate_dark_difference_ratio`, 'Dark share, release minus production, with its interval.', ['bound']],
+  fallbackShare: [`${P}gate_fallback_ratio`, 'Crash-loop fallback share with its interval.', ['bound']],
+  lastScanAge: [`${P}gate_last_scan_age_seconds`, 'Age of the latest scan when the gate judged it.', []],
+  lastScan: [`${P}watch_last_scan_timestamp_seconds`, 'When the latest scan started.', []],
+  duration: [`${P}watch_scan_duration_seconds`, 'How long the latest scan took.', []],
+  ...Object.fromEntries(
+    CRITERION_UNITS.map((unit) => [
+      `criterion_${unit}`,
+      [
+        `${P}gate_criterion_${unit}`,
+        `Value and threshold of each gate criterion measured in ${unit}.`,
+        ['criterion', 'of'],
+      ],
+    ]),
+  ),
+} as Record<string, readonly [string, string, readonly string[]]>;
 
-type Gauges = { [K in keyof typeof GAUGES]: Gauge };
+type Gauges = Record<string, Gauge>;
 
 function setFleet(g: Gauges, summary: FleetSummary): void {
-  const states = { asked: summary.asked, answered: summary.answered, preprod: summary.preprod };
-  const more = { production: summary.production, unknown: summary.unknown, failed: summary.failedTotal };
-  for (const [state, n] of Object.entries({ ...states, ...more })) g.nodes.set({ state }, n);
-  for (const bound of ['value', 'low', 'high'] as const) {
-    const v = summary.share[bound];
-    if (v !== null) g.share.set({ bound }, v);
-  }
+  const states = { preprod: summary.preprod, production: summary.production, unknown: summary.unknown };
+  for (const [state, n] of Object.entries({ ...states, failed: summary.failedTotal })) g.nodes.set({ state }, n);
+  g.asked.set(summary.asked);
+  const bounds = { estimate: summary.share.value, low: summary.share.low, high: summary.share.high };
+  for (const [bound, v] of Object.entries(bounds)) if (v !== null) g.share.set({ bound }, v);
   g.probability.set(summary.probability);
   for (const [reason, n] of Object.entries(summary.byReason)) g.byReason.set({ reason }, n);
   for (const [kind, n] of Object.entries(summary.failed)) g.failures.set({ kind }, n);
@@ -79,26 +93,46 @@ function setFleet(g: Gauges, summary: FleetSummary): void {
 }
 
 function setGate(g: Gauges, gate: GateReport): void {
-  for (const v of VERDICTS) g.verdict.set({ verdict: v }, gate.verdict === v ? 1 : 0);
+  for (const v of SHOWN_VERDICTS) g.verdict.set({ verdict: v }, (gate.verdict as ShownVerdict) === v ? 1 : 0);
   g.release.set({ version: gate.release.version ?? '', commit: gate.release.commit ?? '' }, 1);
   for (const c of gate.criteria) {
     g.met.set({ criterion: c.name }, c.met ? 1 : 0);
-    if (c.value !== null) g.value.set({ criterion: c.name }, c.value);
-    g.threshold.set({ criterion: c.name }, c.threshold);
+    const gauge = g[`criterion_${criterionUnit(c.name)}`];
+    if (c.value !== null) gauge.set({ criterion: c.name, of: 'value' }, c.value);
+    gauge.set({ criterion: c.name, of: 'threshold' }, c.threshold);
   }
+  const { dark, crashLoops, switchFailures } = gate.evidence;
+  g.darkNodes.set({ group: 'release' }, dark.release.dark);
+  g.darkNodes.set({ group: 'production' }, dark.baseline.dark);
+  g.groupNodes.set({ group: 'release' }, dark.release.nodes);
+  g.groupNodes.set({ group: 'production' }, dark.baseline.nodes);
+  g.fallbacks.set({ reason: 'crash-loop' }, crashLoops.count);
+  g.fallbacks.set({ reason: 'switch-failed' }, switchFailures.count);
+  g.fallbackOf.set({ reason: 'crash-loop' }, crashLoops.of);
+  g.fallbackOf.set({ reason: 'switch-failed' }, switchFailures.of);
+  const facts = reportFacts(gate);
+  for (const [key, gauge] of [
+    ['darkDifference', g.darkDiff],
+    ['fallbackShare', g.fallbackShare],
+  ] as const) {
+    const e = facts.estimates[key];
+    if (e !== null) for (const bound of ['estimate', 'low', 'high'] as const) gauge.set({ bound }, e[bound]);
+  }
+  if (facts.lastScanAgeHours !== null) g.lastScanAge.set(facts.lastScanAgeHours * 3600);
 }
 
 export function createWatchMetrics(): WatchMetrics {
   const registry = new Registry();
-  const g = Object.fromEntries(
+  const g: Gauges = Object.fromEntries(
     Object.entries(GAUGES).map(([key, [name, help, labels]]) => [
       key,
       new Gauge({ name, help, labelNames: [...labels], registers: [registry] }),
     ]),
-  ) as Gauges;
+  );
   const counter = (name: string, help: string) => new Counter({ name, help, registers: [registry] });
-  const scans = counter('fluxos_preprod_watch_scans_total', 'Scans recorded in the history.');
-  const failed = counter('fluxos_preprod_watch_record_failures_total', 'Scans that could not be recorded.');
+  const scans = counter(`${P}watch_scans_total`, 'Scans recorded in the history.');
+  const failed = counter(`${P}watch_record_failures_total`, 'Scans that could not be recorded.');
+  const evaluation = counter(`${P}gate_evaluation_errors_total`, 'Times the gate could not judge the history.');
   const update: WatchMetrics['update'] = (summary, gate, scanSeconds, at) => {
     // Series of the previous scan that this one lacks (a version gone, a reason no longer seen) must go.
     for (const gauge of Object.values(g)) gauge.reset();
@@ -107,5 +141,11 @@ export function createWatchMetrics(): WatchMetrics {
     g.lastScan.set(at.getTime() / 1000);
     g.duration.set(scanSeconds);
   };
-  return { registry, update, recorded: () => scans.inc(), recordFailed: () => failed.inc() };
+  return {
+    registry,
+    update,
+    recorded: () => scans.inc(),
+    recordFailed: () => failed.inc(),
+    evaluationFailed: () => evaluation.inc(),
+  };
 }

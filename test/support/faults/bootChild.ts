@@ -15,7 +15,8 @@
  */
 import { execFileSync } from 'node:child_process';
 // The entry point FluxOS requires, not the modules behind it: the test drives the public API.
-import { createPreprodService, FileStateStore } from '../../../src/index';
+import { FileStateStore } from '../../../src/index';
+import { createTestService } from '../../../src/testing';
 import { openRepository } from '../../../src/checkout/repository';
 
 export interface BootChildArgs {
@@ -54,7 +55,7 @@ async function main(): Promise<void> {
     onGitSpawn: (gitArgs) => line(`GIT ${gitArgs.join(' ')}`),
     ...(args.staleLockAgeMs === undefined ? {} : { staleLockAgeMs: args.staleLockAgeMs }),
   });
-  const service = createPreprodService({
+  const service = createTestService({
     repoDir: args.repoDir,
     store: new FileStateStore(args.storeFile),
     settings: { preProd: { restart: 'none', ...args.preProd } },

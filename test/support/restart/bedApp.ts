@@ -72,13 +72,15 @@ const { version } = JSON.parse(fs.readFileSync(path.join(__dirname, 'package.jso
 const depInstalled = fs.existsSync(path.join(__dirname, 'node_modules', 'dep', 'ok'));
 emit({ event: 'started', version, depInstalled });
 const config = JSON.parse(process.env.${CONFIG_VARIABLE});
-const { createPreprodService, FileStateStore } = require(config.index);
+const { FileStateStore } = require(config.index);
+// The fixed draw is a test seam: the package entry does not take it, the test-only factory does.
+const { createTestService } = require(path.join(path.dirname(config.index), 'testing.js'));
 const strategyModule = path.join(path.dirname(config.index), 'restart', 'strategy.js');
 const { detectRestartStrategy, readProcessContext } = require(strategyModule);
 const context = readProcessContext();
 emit({ event: 'detected', ...detectRestartStrategy(config.restart, context), ancestors: context.ancestors });
 const log = (level) => (message) => emit({ event: 'log', level, message });
-const service = createPreprodService({
+const service = createTestService({
   repoDir: __dirname,
   store: new FileStateStore(config.store),
   settings: {

@@ -8,7 +8,7 @@ import { COHORT_KEY } from '../../../src/types';
 import { bootWith, cohortDoc, removeTempDirs } from './harness';
 
 const selected = { [COHORT_KEY]: cohortDoc(0.03) };
-const fast = { firstMinMs: 1, firstMaxMs: 2, everyMs: 20 };
+const fast = { firstMinMs: 1, firstMaxMs: 2, everyMs: 20, deferredRetryMs: 1 };
 
 function until(check: () => boolean, what: string): Promise<void> {
   return new Promise((resolve, reject) => {

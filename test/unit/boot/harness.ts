@@ -2,7 +2,8 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createPreprodService, type PreprodService, type PreprodServiceOptions } from '../../../src/boot/service';
+import { type PreprodService } from '../../../src/boot/service';
+import { createTestService, type TestServiceOptions } from '../../../src/testing';
 import { COHORT_KEY, type StoredDocument } from '../../../src/types';
 import { FakeCheckout, type FakeCheckoutSetup } from '../../support/fakeCheckout';
 import { MemoryStore, type StoreFault } from '../../support/memoryStore';
@@ -22,7 +23,7 @@ export interface BootSetup {
   /** `initial` of userconfig.js. */
   initial?: Record<string, unknown>;
   preProd?: Record<string, unknown>;
-  options?: Partial<PreprodServiceOptions>;
+  options?: Partial<TestServiceOptions>;
   storeReads?: StoreFault;
   storeWrites?: StoreFault;
   /** Give the fake checkout a real temp dir with an empty `.git` (for the lock and the restart marker). */
@@ -62,7 +63,7 @@ export function bootWith(setup: BootSetup = {}): Booted {
   const lines: string[] = [];
   const exits: number[] = [];
   const log = (level: string) => (message: string) => lines.push(`${level} ${message}`);
-  const svc = createPreprodService({
+  const svc = createTestService({
     repoDir: checkout.dir,
     repository: checkout,
     store,

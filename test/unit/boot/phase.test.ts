@@ -18,7 +18,7 @@ const moved = { branch: 'preprod', commit: 'b'.repeat(40) };
 
 describe('deadlineOutcome (the boot deadline, by phase)', function () {
   const cases: { phase: BootPhase; expected: DeadlineOutcome }[] = [
-    { phase: { name: 'lock' }, expected: { kind: 'leave', reason: 'store-unavailable' } },
+    { phase: { name: 'lock' }, expected: { kind: 'leave', reason: 'boot-locked' } },
     { phase: { name: 'read', head: null }, expected: { kind: 'leave', reason: 'store-unavailable' } },
     { phase: { name: 'plan', head, decision }, expected: { kind: 'leave', reason: 'repo-unreadable' } },
     { phase: { name: 'fetch', head, decision }, expected: { kind: 'finish-step', reason: 'fetch-failed' } },

@@ -225,7 +225,8 @@ describe('boot steps on a fake checkout and an in-memory store', function () {
       throw new PreprodError('git-failed', 'broken');
     };
     const result = await booted.svc.runAtBoot();
-    expect(result).to.deep.include({ reason: 'selected', branch: stays('master') });
+    // Its own reason: not the decision's (it was not carried out), not the store's (nothing is wrong there).
+    expect(result).to.deep.include({ reason: 'internal-error', branch: stays('master') });
     expect(booted.lines.some((l) => l.includes('failed unexpectedly'))).to.equal(true);
   });
 });

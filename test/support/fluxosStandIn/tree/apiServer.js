@@ -11,7 +11,6 @@ const config = require('config');
 
 const log = require('./ZelBack/src/lib/log');
 const serviceManager = require('./ZelBack/src/services/serviceManager');
-const fluxService = require('./ZelBack/src/services/fluxService');
 const dbHelper = require('./ZelBack/src/services/dbHelper');
 
 const apiPort = globalThis.userconfig.initial.apiport || config.server.apiport;
@@ -26,18 +25,26 @@ async function logErrorAndExit(message, exitCode) {
   process.exit(exitCode);
 }
 
-/** The two routes the tests read, with FluxOS's envelope. */
+/** The routes of ZelBack/src/routes.js, registered as FluxOS's express app registers them (GET only). */
+const routes = new Map();
+require('./ZelBack/src/routes')({
+  get: (route, ...handlers) => routes.set(route, handlers),
+});
+
+/** Runs a route's middleware and handler, with FluxOS's `res.json` envelope. */
 function handle(req, res) {
-  const send = (body) => {
+  res.json = (body) => {
     res.setHeader('content-type', 'application/json');
     res.end(JSON.stringify(body));
   };
-  if (req.url === '/flux/info') fluxService.getFluxInfo(req, { json: send });
-  else if (req.url === '/flux/version') fluxService.getFluxVersion(req, { json: send });
-  else {
+  const handlers = req.method === 'GET' ? routes.get(req.url) : undefined;
+  if (!handlers) {
     res.statusCode = 404;
     res.end();
+    return;
   }
+  const next = (i) => handlers[i](req, res, () => next(i + 1));
+  next(0);
 }
 
 /**

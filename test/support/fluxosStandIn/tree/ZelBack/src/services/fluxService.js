@@ -33,6 +33,14 @@ async function getFluxInfo(req, res) {
       flux: {},
       apps: {},
     };
+    // Real FluxOS throws the first failing component's error (fluxd, fluxbenchd, docker, MongoDB…), and the
+    // whole reply becomes an error envelope. STANDIN_FLUXINFO_ERROR plays a failing component.
+    if (process.env.STANDIN_FLUXINFO_ERROR) {
+      const error = new Error(process.env.STANDIN_FLUXINFO_ERROR);
+      error.name = 'RPCError';
+      error.code = -28;
+      throw error;
+    }
     info.flux.version = packageJson.version;
     info.flux.nodeJsVersion = process.versions.node;
     info.flux.ip = globalThis.userconfig.initial.ipaddress;

@@ -1,0 +1,172 @@
+import { expect } from 'chai';
+import { BAD, GOOD, UNKNOWN, worsenedAround } from '../../../src/health/didStats';
+import { logEValue, rejectsAtMost, shareBounds, type Outcome } from '../../../src/health/eProcess';
+import { STRATA_DEFAULTS, judgeSignal, providerStrata, type HealthNode } from '../../../src/health/strata';
+import { healthFleet } from '../../support/healthFleet';
+
+const SETTINGS = { ...STRATA_DEFAULTS, margin: 0.01, haltMargin: 0 };
+/** Hourly looks from the first scan a release node can complete (push 12, adoption ≥ 13, window 12) to 47. */
+const LOOKS = Array.from({ length: 47 - 24 }, (_, i) => 25 + i);
+
+/**
+ * Whether any hourly look halts, and the first that does. A node's outcome is
+ * fixed once its window has passed (checked below), so a look sees the same
+ * outcomes as the look before plus new ones; looks that add none give the
+ * same result and are not recomputed.
+ */
+function firstHalt(nodes: HealthNode[], settings = SETTINGS): number | null {
+  let lastSignature = '';
+  let halted = false;
+  for (const look of LOOKS) {
+    const signature = String(nodes.filter((n) => n.releaseAt !== null && n.releaseAt + 12 <= look).length);
+    if (signature !== lastSignature) {
+      halted = judgeSignal(nodes, look, settings).halt;
+      lastSignature = signature;
+    }
+    if (halted) return look;
+  }
+  return null;
+}
+
+describe('health statistics', () => {
+  describe('worsenedAround (difference within the node)', () => {
+    const series = (values: number[]) => Int8Array.from(values);
+    const w = { windowScans: 4, worsenShare: 0.25, minKnownShare: 0.5 };
+    it('a node that stops after the release worsened; one that never worked did not', () => {
+      expect(worsenedAround(series([1, 1, 1, 1, 1, 0, 0, 0, 0]), 4, 8, w)).to.equal(1);
+      expect(worsenedAround(series([0, 0, 0, 0, 1, 0, 0, 0, 0]), 4, 8, w)).to.equal(0);
+    });
+    it('the restart scan itself belongs to neither window; one blip in 12 scans is not worse', () => {
+      expect(worsenedAround(series([1, 1, 1, 1, BAD, 1, 1, 1, 1]), 4, 8, w)).to.equal(0);
+      const twelve = { ...w, windowScans: 12 };
+      const blip = [...new Array(12).fill(GOOD), BAD, GOOD, GOOD, BAD, ...new Array(9).fill(GOOD)];
+      expect(worsenedAround(series(blip), 12, 24, twelve)).to.equal(0);
+      const three = [...new Array(12).fill(GOOD), BAD, BAD, GOOD, BAD, GOOD, BAD, ...new Array(7).fill(GOOD)];
+      expect(worsenedAround(series(three), 12, 24, twelve)).to.equal(1);
+    });
+    it('no outcome before the after-window has passed, or with too few known scans', () => {
+      expect(worsenedAround(series([1, 1, 1, 1, 1, 0, 0, 0, 0]), 4, 7, w)).to.equal(null);
+      const unknown = [GOOD, UNKNOWN, UNKNOWN, UNKNOWN, GOOD, BAD, BAD, BAD, BAD];
+      expect(worsenedAround(series(unknown), 4, 8, w)).to.equal(null);
+    });
+    it('an outcome once known never changes at later looks', () => {
+      const nodes = healthFleet({ seed: 3, nodes: 2000 });
+      for (const node of nodes.filter((n) => n.releaseAt !== null)) {
+        const tau = node.releaseAt as number;
+        const first = worsenedAround(node.series, tau, tau + 12);
+        expect(worsenedAround(node.series, tau, 47)).to.equal(first);
+      }
+    });
+  });
+
+  describe('the e-process and its bounds', () => {
+    const outcomes = (worsened: number, n: number, baseline: number): Outcome[] =>
+      Array.from({ length: n }, (_, i) => ({ worsened: i < worsened ? 1 : 0, baseline }));
+    it('is 1 (log 0) with no nodes, and grows with evidence of harm', () => {
+      expect(logEValue([], 0, 'above')).to.be.closeTo(0, 1e-12);
+      expect(logEValue(outcomes(50, 900, 0.01), 0.005, 'above')).to.be.above(
+        logEValue(outcomes(20, 900, 0.01), 0.005, 'above'),
+      );
+    });
+    it('rejects a 5-point harm on 900 nodes, not a harm within the margin', () => {
+      expect(rejectsAtMost(outcomes(54, 900, 0.01), 0.005, 0.001)).to.equal(true);
+      expect(rejectsAtMost(outcomes(11, 900, 0.01), 0.005, 0.01)).to.equal(false);
+    });
+    it('bounds hold the estimate and narrow with more nodes', () => {
+      const small = shareBounds(outcomes(6, 100, 0.01), 0.01);
+      const large = shareBounds(outcomes(60, 1000, 0.01), 0.01);
+      for (const b of [small, large]) {
+        expect(b.low).to.be.at.most(b.estimate);
+        expect(b.high).to.be.at.least(b.estimate);
+      }
+      expect(large.estimate).to.be.closeTo(0.05, 1e-12);
+      expect(large.high - large.low).to.be.below(small.high - small.low);
+      expect(large.low).to.be.above(0);
+    });
+    it('one node moves the e-value by one bounded factor only', () => {
+      const base = outcomes(10, 900, 0.01);
+      const withOne = [...base, { worsened: 1 as const, baseline: 0 }];
+      expect(logEValue(withOne, 0.005, 'above') - logEValue(base, 0.005, 'above')).to.be.below(
+        Math.log(0.33 / 0.005) + 1e-9,
+      );
+    });
+  });
+
+  describe('strata', () => {
+    it('judges the fleet, both platforms and the largest providers, with Bonferroni over 3 + maxProviders', () => {
+      const nodes = healthFleet({ seed: 1 });
+      const judgement = judgeSignal(nodes, 40, SETTINGS);
+      expect(judgement.strata.map((s) => s.stratum)).to.deep.equal([
+        'all',
+        'platform:arcane',
+        'platform:other',
+        'provider:A',
+        'provider:B',
+        'provider:C',
+        'provider:D',
+      ]);
+      expect(judgement.alphaPerStratum).to.be.closeTo(0.01 / 7, 1e-15);
+      expect(judgement.strata[0].bounds.nodes).to.be.within(850, 980);
+      expect(judgement.halt).to.equal(false);
+    });
+    it('orders providers by production nodes, names from nodes kept as values', () => {
+      const node = (provider: string, releaseAt: number | null): HealthNode => ({
+        releaseAt,
+        arcane: false,
+        provider,
+        series: new Int8Array(1),
+      });
+      const production = [node('__proto__', null), node('__proto__', null), node('x', null), node('y', null)];
+      expect(providerStrata(production, 2)).to.deep.equal(['provider:__proto__', 'provider:x']);
+      expect(({} as Record<string, unknown>).nodes).to.equal(undefined);
+    });
+    it('a provider outage hitting release and production nodes alike does not halt', () => {
+      const nodes = healthFleet({ seed: 7, outage: { provider: 'B', from: 18, to: 26 } });
+      expect(firstHalt(nodes)).to.equal(null);
+    });
+  });
+
+  describe('seeded simulation, 13,000 nodes, p = 0.07, hourly looks', function () {
+    this.timeout(600_000);
+    const RUNS = 200;
+
+    it(`no harm: false halts over all hourly looks and strata ≤ alpha (alpha 0.05, ${RUNS} runs)`, () => {
+      const alpha = 0.05;
+      let halts = 0;
+      for (let seed = 1000; seed < 1000 + RUNS; seed += 1) {
+        if (firstHalt(healthFleet({ seed }), { ...SETTINGS, alpha }) !== null) halts += 1;
+      }
+      console.log(`      false halts: ${halts} of ${RUNS} runs`);
+      expect(halts / RUNS).to.be.at.most(alpha);
+    });
+
+    it(`5% of ArcaneOS release nodes stop hosting apps: halted within 24 h of the push in ≥ 95% (${RUNS} runs)`, () => {
+      let halted = 0;
+      let wholeFleetAlone = 0;
+      for (let seed = 2000; seed < 2000 + RUNS; seed += 1) {
+        const nodes = healthFleet({ seed, harm: 0.05, harmed: (n) => n.arcane });
+        const at = firstHalt(nodes);
+        if (at !== null && at <= 12 + 24) halted += 1;
+        const fleetOnly = judgeSignal(nodes, 36, SETTINGS).strata[0];
+        if (fleetOnly.harm) wholeFleetAlone += 1;
+      }
+      console.log(
+        `      halted ≤ 24 h: ${halted} of ${RUNS}; the whole-fleet stratum alone: ${wholeFleetAlone} of ${RUNS}`,
+      );
+      expect(halted / RUNS).to.be.at.least(0.95);
+    });
+
+    it(`5% of release nodes restart every 4 h past the health mark: halted within 24 h in ≥ 95% (${RUNS} runs)`, () => {
+      let halted = 0;
+      let falseHalts = 0;
+      for (let seed = 3000; seed < 3000 + RUNS; seed += 1) {
+        const at = firstHalt(healthFleet({ seed, signal: 'restarts', harm: 0.05, restartEvery: 4 }));
+        if (at !== null && at <= 12 + 24) halted += 1;
+        if (seed < 3000 + RUNS / 4 && firstHalt(healthFleet({ seed, signal: 'restarts' })) !== null) falseHalts += 1;
+      }
+      console.log(`      halted ≤ 24 h: ${halted} of ${RUNS}; without the harm, halts: ${falseHalts} of ${RUNS / 4}`);
+      expect(halted / RUNS).to.be.at.least(0.95);
+      expect(falseHalts).to.equal(0);
+    });
+  });
+});
