@@ -89,7 +89,10 @@ describe('gate (CLI)', () => {
   it('exits 3 on an empty (missing) history', async () => {
     const run = await runCli(['gate', '--history', `file:${path.join(tmp.dir, 'none.log')}`, '--json']);
     expect(run.code, describeRun(run)).to.equal(3);
-    expect(JSON.parse(run.stdout)).to.deep.include({ verdict: 'wait', release: { version: null, commit: null } });
+    expect(JSON.parse(run.stdout)).to.deep.include({
+      verdict: 'wait',
+      release: { version: null, commit: null, matched: null },
+    });
   });
 
   it('exits 4 with one sentence when the history cannot be read', async () => {

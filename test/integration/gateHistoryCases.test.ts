@@ -135,7 +135,7 @@ describe('gate on hand-built histories of a local fleet', function () {
     expect([during.verdict, during.code]).to.deep.equal(['wait', 3]);
     const after = await r.gate(reached + SOAK_HOURS + 3, '--json');
     expect([after.verdict, after.code], JSON.stringify(after.criteria)).to.deep.equal(['promote', 0]);
-    expect(after.release).to.deep.equal(RELEASE);
+    expect(after.release).to.deep.include(RELEASE);
   });
 
   it('a recorder gap with harm inside it: no promote after the gap, then halt', async () => {
@@ -156,11 +156,11 @@ describe('gate on hand-built histories of a local fleet', function () {
     const r = new Recorder(fleet, tmp.dir, 'hotfix');
     await r.hours(0, 56);
     const judged = await r.gate(45, '--json');
-    expect(judged.release).to.deep.equal(HOTFIX);
+    expect(judged.release).to.deep.include(HOTFIX);
     // The hotfix reached preprod at hour 27 (a quorum of 5 nodes on it): 18 watched hours, not the 31 of 1.2.0.
     expect([judged.verdict, soakOf(judged)]).to.deep.equal(['wait', 45 - 27]);
     const first = await r.gate(45, '--json', '--release', RELEASE.commit.slice(0, 10));
-    expect(first.release).to.deep.equal(RELEASE);
+    expect(first.release).to.deep.include(RELEASE);
     expect(first.verdict).to.not.equal('promote');
     const later = await r.gate(55, '--json');
     expect([later.verdict, later.code]).to.deep.equal(['promote', 0]);
