@@ -51,6 +51,8 @@ export interface GateReport {
   reachedAt: string | null;
   /** The scan whose look first promoted the release; the verdict stays promote unless harm shows. */
   promotedAt: string | null;
+  /** The scan whose look first halted the release; the verdict stays halt. */
+  haltedAt: string | null;
   supersededBy?: Supersession;
   blocking: Blocking[];
   darkNodes: DarkByFailure[];
@@ -90,25 +92,35 @@ function replay(upToT: readonly ScanRecord[], choice: ReleaseChoice | null, opti
   const release = choice?.release ?? { version: '', commit: null };
   const tracker = new EvidenceTracker(release, settings, { timeline: options.timeline });
   const timeline: TimelinePoint[] = [];
-  let promotedAt: string | null = null;
-  if (choice === null) return { tracker, timeline, promotedAt };
+  const decided: Decisions = { promotedAt: null, haltedAt: null };
+  if (choice === null) return { tracker, timeline, decided };
   for (const scan of upToT) {
     tracker.observe(scan);
     if (tracker.evidence().reachedAt === null) continue;
     if (options.timeline) timeline.push(timelinePoint(tracker, scan.at, settings));
-    // Each look as it was when its scan was fresh; the first promote is the decision (see finalVerdict).
-    if (promotedAt === null && judge(tracker.evidence(), settings, 0).verdict === 'promote') promotedAt = scan.at;
+    if (decided.haltedAt !== null) continue;
+    // Each look as it was when its scan was fresh; the first halt or promote is the decision (finalVerdict).
+    const verdict = judge(tracker.evidence(), settings, 0).verdict;
+    if (verdict === 'halt') decided.haltedAt = scan.at;
+    else if (verdict === 'promote' && decided.promotedAt === null) decided.promotedAt = scan.at;
   }
-  return { tracker, timeline, promotedAt };
+  return { tracker, timeline, decided };
+}
+
+interface Decisions {
+  promotedAt: string | null;
+  haltedAt: string | null;
 }
 
 /**
- * A promote is a decision, not a mood (docs/gate.md, "Verdict"): once a look
- * promoted, later looks keep it unless one shows harm (halt) or the last scan
- * is stale; the promoting budget is spent by then, so later looks could not
- * promote again.
+ * A verdict is a decision, not a mood (docs/gate.md, "Verdict"): once a look
+ * halted, the release stays halted; once one promoted, later looks keep it
+ * unless one shows harm (halt) or the last scan is stale. The budget of each
+ * is spent by then, so later looks alone could not decide again.
  */
-function finalVerdict(judged: Verdict, promotedAt: string | null, criteria: readonly Criterion[]): Verdict {
+function finalVerdict(judged: Verdict, decided: Decisions, criteria: readonly Criterion[]): Verdict {
+  if (decided.haltedAt !== null) return 'halt';
+  const { promotedAt } = decided;
   if (judged === 'halt' || promotedAt === null) return judged;
   const fresh = criteria.every((c) => !c.name.startsWith('freshness.') || c.met);
   return fresh ? 'promote' : judged;
@@ -129,7 +141,7 @@ export function evaluateHistory(scans: readonly ScanRecord[], options: GateOptio
   const end = judgedIndex(scans, options.at);
   const upToT = scans.slice(0, end + 1);
   const choice = upToT.length === 0 ? null : chooseRelease(upToT, options.release);
-  const { tracker, timeline, promotedAt } = replay(upToT, choice, options);
+  const { tracker, timeline, decided } = replay(upToT, choice, options);
   const evidence = tracker.evidence();
   const now = options.now ?? options.at ?? evidence.at;
   const lastScanAgeHours =
@@ -138,7 +150,7 @@ export function evaluateHistory(scans: readonly ScanRecord[], options: GateOptio
       : Math.max(0, (Date.parse(now) - Date.parse(evidence.at)) / MS_PER_HOUR);
   const judged = judge(evidence, settings, lastScanAgeHours);
   const { criteria } = judged;
-  const verdict = finalVerdict(judged.verdict, promotedAt, criteria);
+  const verdict = finalVerdict(judged.verdict, decided, criteria);
   const reached = evidence.reachedAt !== null;
   const { baseline } = evidence.dark;
   const detectable = reached
@@ -166,7 +178,8 @@ export function evaluateHistory(scans: readonly ScanRecord[], options: GateOptio
     gaps: evidence.gaps,
     lastScanAgeHours: lastScanAgeHours === null ? null : Math.round(lastScanAgeHours * 100) / 100,
     reachedAt: evidence.reachedAt,
-    promotedAt,
+    promotedAt: decided.promotedAt,
+    haltedAt: decided.haltedAt,
     ...(evidence.supersededBy ? { supersededBy: evidence.supersededBy } : {}),
     blocking: verdict === 'wait' || verdict === 'inconclusive' ? blockingOf(criteria, evidence, settings) : [],
     darkNodes: evidence.darkNodes,
