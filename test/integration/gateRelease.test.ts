@@ -175,7 +175,11 @@ describe('gate end to end: 4 days of hourly scans of a local fleet', function ()
     expect(final.code, describeRun(final)).to.equal(1);
     const json = JSON.parse(final.stdout);
     expect(json.verdict).to.equal('halt');
-    const crash = json.criteria.find((c: { name: string }) => c.name === 'health.crash-loop.lower');
+    // The halt stands (haltedAt); the look that made it shows the crash-loop bound beyond the ceiling.
+    const halting = await runCli([...judgeArgs(store, tmp.dir, (first as Hourly).hour), '--json']);
+    const crash = JSON.parse(halting.stdout).criteria.find(
+      (c: { name: string }) => c.name === 'health.crash-loop.lower',
+    );
     expect(crash.met).to.equal(false);
     expect(crash.value).to.be.greaterThan(crash.threshold);
     const markdown = await runCli([...judgeArgs(store, tmp.dir), '--markdown']);
