@@ -29,7 +29,12 @@ const DEMO_GATE = {
     minPreprodNodes: 5,
     minNodeHours: 20,
     minUptake: 0.8,
-    darkScans: 3,
+    darkHours: 3,
+    quorumNodes: 1,
+    // The demo's nodes ran the old release for an hour only, and its history is judged days later.
+    steadyHours: 0,
+    maxScanAgeHours: 876_000,
+    minScansPerDay: 0,
     confidence: 0.95,
     darkMargin: 0.25,
     maxCrashLoopShare: 0.25,

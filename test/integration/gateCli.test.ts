@@ -51,6 +51,9 @@ describe('gate (CLI)', () => {
       maxCrashLoopShare: 0.2,
       maxSwitchFailShare: 0.2,
       darkMargin: 0.2,
+      // A history stamped in January 2026, judged by the clock: its last scan's age must not block promote.
+      maxScanAgeHours: 876_000,
+      minScansPerDay: 0,
     };
     await fs.writeFile(config, JSON.stringify({ gate }));
   });
@@ -86,7 +89,10 @@ describe('gate (CLI)', () => {
   it('exits 3 on an empty (missing) history', async () => {
     const run = await runCli(['gate', '--history', `file:${path.join(tmp.dir, 'none.log')}`, '--json']);
     expect(run.code, describeRun(run)).to.equal(3);
-    expect(JSON.parse(run.stdout)).to.deep.include({ verdict: 'wait', release: { version: null, commit: null } });
+    expect(JSON.parse(run.stdout)).to.deep.include({
+      verdict: 'wait',
+      release: { version: null, commit: null, matched: null },
+    });
   });
 
   it('exits 4 with one sentence when the history cannot be read', async () => {
@@ -143,10 +149,11 @@ describe('simulate --releases (CLI)', () => {
     const args = ['simulate', '--releases', '--runs', '2', '--nodes', '3000', '--probability', '0.4', '--harm', '0.1'];
     const run = await runCli(args, { timeoutMs: 110_000 });
     expect(run.code, describeRun(run)).to.equal(0);
-    expect(run.stdout).to.match(/^\| release \| halted \| halted ≤ 24 h after reaching preprod \|/m);
+    expect(run.stdout).to.match(/^\| setup \| release judged \| halted, any look \| halted ≤ 24 h \|/m);
     for (const name of ['healthy', 'darken 10%', 'crash-loop 10%'])
-      expect(run.stdout).to.match(new RegExp(`^\\| ${name} \\|`, 'm'));
-    expect(run.stdout.match(/^PASS {2}/gm)).to.have.length(3);
+      expect(run.stdout).to.match(new RegExp(`^\\| current setup \\(.*\\) \\| ${name} \\|`, 'm'));
+    expect(run.stdout.match(/PASS /g)).to.have.length(6);
+    expect(run.stdout).to.not.match(/FAIL /);
     const json = await runCli([...args, '--json'], { timeoutMs: 110_000 });
     expect(JSON.parse(json.stdout).scenarios).to.have.length(3);
   });

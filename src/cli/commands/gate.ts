@@ -2,7 +2,8 @@
  * `fluxos-preprod gate --history STORE [--release VERSION|COMMIT] [--at ISO]
  * [--json | --markdown | --html FILE]` (docs/design.md §8, §11). Exit codes:
  * 0 promote, 1 halt, 3 wait (also an empty history or no scan at or before
- * --at), 2 bad usage, 4 history unreadable. The gate code is loaded only when
+ * --at), 2 bad usage, 4 history unreadable, 5 inconclusive (watched
+ * `inconclusiveAfterHours` without promote or halt: a person decides). The gate code is loaded only when
  * the command runs.
  */
 import type { Command } from 'commander';
@@ -11,7 +12,7 @@ import type { GateReport } from '../../gate/judge/gate';
 import type { ScanRecord } from '../../gate/history/scanRecord';
 import { isoTime } from './record';
 
-export const GATE_EXIT = { promote: 0, halt: 1, wait: 3, unreadable: 4 } as const;
+export const GATE_EXIT = { promote: 0, halt: 1, wait: 3, unreadable: 4, inconclusive: 5 } as const;
 
 interface GateCommandOptions {
   history: string;
@@ -78,6 +79,8 @@ export async function runGate(options: GateCommandOptions, io: GateIo): Promise<
     settings,
     release: options.release,
     at: options.at,
+    // The last scan's age is measured against the clock, or against --at when judging the past.
+    now: options.at ?? new Date().toISOString(),
     // The reports for people chart the decisive numbers and show their latest estimates; text and JSON stay fast.
     timeline: options.html !== undefined || options.markdown === true,
   });
@@ -108,7 +111,9 @@ async function writeReport(report: GateReport, options: GateCommandOptions, io: 
 export function addGateCommand(program: Command, io: GateIo, setExit: (code: number) => void): Command {
   return program
     .command('gate')
-    .description('Judge the release on preprod from the recorded history: promote (0), halt (1) or wait (3).')
+    .description(
+      'Judge the release on preprod from the recorded history: promote (0), halt (1), wait (3) or inconclusive (5).',
+    )
     .requiredOption('--history <store>', 'the recorded history: file:PATH or mongodb://host:port[/db]')
     .option(
       '--release <version|commit>',

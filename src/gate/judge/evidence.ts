@@ -1,226 +1,274 @@
 /**
  * The evidence about one release, gathered scan by scan (docs/gate.md,
- * docs/design.md §11). Work per scan is proportional to the nodes that
- * changed, so a simulation can ask for a verdict after every hourly scan of
- * 13,000 nodes. Pure: scans in, counts out.
- *
- * From the scan where the release reached preprod (a selected node on the
- * preprod branch answered with it), nodes join one of two groups: selected
- * nodes on preprod or on the release ("release"), and not-selected nodes
- * ("baseline"). A node joins at that scan if it answered then or in the scan
- * before, and later when it answers. Dark: answered, then silent for
- * `darkScans` scans in a row; counted once per node. Crash-loop fallbacks and
- * switch failures are changes of a node's reason after the release reached
- * preprod.
+ * docs/design.md §11): a ledger entry per node, moved only by that node's own
+ * answers, and counts that are counts of nodes. Work per scan is proportional
+ * to the nodes that changed plus the nodes silent now, so a simulation can ask
+ * for a verdict after every scan of 13,000 nodes. Pure: scans in, counts out.
  */
 import type { NodeState } from '../history/observation';
-import type { FellBack, GateEvidence, Release, TimelinePoint } from './evidenceTypes';
 import { NodeTable, type ScanRecord } from '../history/scanRecord';
+import type { Gap } from '../report/timeline';
+import { gapBetween, round2, scansInLastDay, watchedHours } from './coverage';
+import type { DarkByFailure, FellBack, GateEvidence, ScanPoint, Supersession } from './evidenceTypes';
+import type { GateSettings } from './gateSettings';
+import { type Live, scanPoint } from './scanPoint';
+import * as rules from './nodeLedger';
+import { chargedToRelease, type ChargeContext, contextAtReach } from './charging';
+import { isNewerRelease, releaseKeyOf, runsRelease, type Release } from './releaseId';
 
-const NONE = 0;
-const RELEASE = 1;
-const BASELINE = 2;
-/** Selected nodes that failed to switch to preprod: counted for switch failures only. */
-const SWITCH_ONLY = 3;
+export type { DarkByFailure, FellBack, GateEvidence, Release, ScanPoint, Supersession } from './evidenceTypes';
 
 const MS_PER_HOUR = 3_600_000;
 
-export type { FellBack, GateEvidence, Release, TimelinePoint } from './evidenceTypes';
+export type TrackerSettings = Pick<
+  GateSettings,
+  'darkHours' | 'maxScanGapHours' | 'quorumNodes' | 'quorumShare' | 'steadyHours'
+>;
 
-function ratio(part: number, whole: number): number | null {
-  return whole > 0 ? part / whole : null;
+interface TallyRow {
+  version: string | null;
+  commit: string | null;
+  count: number;
 }
 
 export class EvidenceTracker {
   readonly table = new NodeTable();
-  readonly timeline: TimelinePoint[] | null;
-  private readonly group: number[] = [];
-  private readonly silentSince: number[] = [];
-  private readonly darkCounted: boolean[] = [];
-  private readonly ran: boolean[] = [];
-  /** Silent runs in the order they started; checked when they are darkScans long. */
-  private queue: { node: number; since: number }[] = [];
-  private head = 0;
-  private scanIndex = -1;
-  private reachedIndex = -1;
-  private reachedAt: string | null = null;
-  private supersededIndex = -1;
-  private supersededBy: { version: string; at: string } | null = null;
-  private readonly preprodVersions = new Set<string>();
-  private at: string | null = null;
-  private lastTime = 0;
-  private readonly members = [0, 0, 0, 0];
-  private readonly dark = [0, 0, 0, 0];
-  private readonly live = {
+  readonly scanPoints: ScanPoint[] | null;
+  private readonly entries: rules.NodeEntry[] = [];
+  private readonly silent = new Set<number>();
+  private readonly members: Record<rules.Group, number> = { release: 0, baseline: 0, 'switch-only': 0 };
+  private readonly live: Live = {
     askedSelected: 0,
     answeringSelected: 0,
     onRelease: 0,
+    onReleasePreprod: 0,
     askedNotSelected: 0,
     answeringNotSelected: 0,
   };
+  /** Release-group nodes per release key they run on preprod other than this release: the supersession quorum. */
+  private readonly tally = new Map<string, TallyRow>();
+  private readonly touchedKeys = new Set<string>();
+  private charge: ChargeContext | null = null;
+  private readonly times: number[] = [];
+  private readonly gaps: Gap[] = [];
+  private readonly fellBack: FellBack[] = [];
+  private readonly baselineShares: [number, number][] = [];
+  private reachedAt: string | null = null;
+  private supersession: Supersession | null = null;
+  private supersededMs: number | null = null;
+  private watched = 0;
+  private previousWatched = 0;
+  private nodeHours = 0;
   private crashLoops = 0;
   private switchFailures = 0;
   private preprodNodes = 0;
-  private nodeHours = 0;
-  private readonly fellBack: FellBack[] = [];
 
   constructor(
     readonly release: Release,
-    private readonly darkScans: number,
+    private readonly settings: TrackerSettings,
     options: { timeline?: boolean } = {},
   ) {
-    this.timeline = options.timeline ? [] : null;
+    this.scanPoints = options.timeline ? [] : null;
   }
 
   /** Takes the next scan (scans must come in order). */
   observe(scan: ScanRecord): void {
-    this.scanIndex += 1;
     const time = Date.parse(scan.at);
-    if (this.reachedIndex >= 0) this.nodeHours += (this.live.onRelease * (time - this.lastTime)) / MS_PER_HOUR;
-    let reaches = false;
+    const last = this.times.at(-1);
+    if (last !== undefined) this.advanceClock(last, time);
+    this.times.push(time);
     const changed: [number, NodeState, NodeState][] = [];
     this.table.apply(scan, (i, before, after) => {
-      if (this.onChange(i, before, after)) reaches = true;
+      this.onChange(i, before, after, time);
       if (after.answered) changed.push([i, before, after]);
     });
-    if (reaches && this.reachedIndex < 0) this.reach(scan.at);
-    if (this.reachedIndex >= 0) this.noteNewReleases(changed, scan.at);
-    // After a newer release reached preprod, what happens to nodes is its doing, not this one's.
-    if (this.reachedIndex >= 0 && this.supersededIndex < 0) {
+    if (this.reachedAt === null && this.live.onReleasePreprod >= this.settings.quorumNodes) this.reach(time, scan.at);
+    // A fallback in the scan a newer release is shown to be on preprod is the newer one's doing.
+    if (this.reachedAt !== null && this.supersession === null) this.checkSupersession(scan.at, time);
+    if (this.reachedAt !== null && this.supersession === null)
       for (const [i, before, after] of changed) this.events(i, before, after, scan.at);
-    }
-    this.detectDark();
-    this.lastTime = time;
-    this.at = scan.at;
-    this.timeline?.push(this.point(scan));
-  }
-
-  /** Versions on preprod when this release reached it; a version new to preprod after that supersedes it. */
-  private noteNewReleases(changed: readonly [number, NodeState, NodeState][], at: string): void {
-    const onPreprod = (s: NodeState) =>
-      s.answered && s.cohort === 'selected' && s.mode === 'preprod' && s.version !== null;
-    if (this.scanIndex === this.reachedIndex) {
-      for (const state of this.table.states) if (onPreprod(state)) this.preprodVersions.add(state.version as string);
-      return;
-    }
-    if (this.supersededIndex >= 0) return;
-    for (const [, , after] of changed) {
-      if (onPreprod(after) && !this.preprodVersions.has(after.version as string)) {
-        this.supersededIndex = this.scanIndex;
-        this.supersededBy = { version: after.version as string, at };
-        return;
-      }
-    }
+    // After the events: a fallback is judged by how long the node had run what it ran before it.
+    for (const [i, before, after] of changed)
+      if (!before.everAnswered || releaseKeyOf(before) !== releaseKeyOf(after)) this.entries[i].keySinceMs = time;
+    this.touchedKeys.clear();
+    if (this.reachedAt !== null) this.noteBaseline(time);
+    this.scanPoints?.push(scanPoint(scan, this.table.states, this.live));
   }
 
   evidence(): GateEvidence {
-    // A superseded release was watched only until the newer one reached preprod.
-    const end = this.supersededBy?.at ?? this.at;
-    const hours =
-      this.reachedAt === null || end === null ? null : (Date.parse(end) - Date.parse(this.reachedAt)) / MS_PER_HOUR;
+    const nowMs = this.times.at(-1) ?? 0;
+    const reached = this.reachedAt !== null;
+    const dark = this.countDark(nowMs);
     return {
       release: this.release,
-      at: this.at,
+      at: this.times.length === 0 ? null : new Date(nowMs).toISOString(),
       reachedAt: this.reachedAt,
-      hoursSinceReached: hours,
-      supersededBy: this.supersededBy,
+      hoursSinceReached: reached ? round2(this.watched) : null,
+      previousHoursSinceReached: reached ? round2(this.previousWatched) : null,
+      supersededBy: this.supersession,
       nodeHours: this.nodeHours,
       preprodNodes: this.preprodNodes,
       uptake: { on: this.live.onRelease, of: this.live.answeringSelected },
       dark: {
-        release: { dark: this.dark[RELEASE], nodes: this.members[RELEASE] },
-        baseline: { dark: this.dark[BASELINE], nodes: this.members[BASELINE] },
+        release: { dark: dark.release, nodes: this.members.release },
+        baseline: { dark: dark.baseline, nodes: this.members.baseline },
       },
-      crashLoops: { count: this.crashLoops, of: this.members[RELEASE] },
-      switchFailures: { count: this.switchFailures, of: this.members[RELEASE] + this.members[SWITCH_ONLY] },
+      darkNodes: dark.byFailure,
+      crashLoops: { count: this.crashLoops, of: this.members.release },
+      switchFailures: { count: this.switchFailures, of: this.members.release + this.members['switch-only'] },
       fellBack: [...this.fellBack],
+      gaps: [...this.gaps],
+      scansLastDay: scansInLastDay(this.times, nowMs),
+      baselineDarkShareDayLow:
+        this.baselineShares.length === 0 ? null : Math.min(...this.baselineShares.map((b) => b[1])),
     };
   }
 
-  /** Returns true when this change shows the release on preprod. */
-  private onChange(i: number, before: NodeState, after: NodeState): boolean {
-    if (this.group.length <= i) this.grow(i);
+  /** Watched time and node-hours between the previous scan and this one; a gap adds neither. */
+  private advanceClock(lastMs: number, timeMs: number): void {
+    const gap = gapBetween(lastMs, timeMs, this.settings.maxScanGapHours);
+    if (gap !== null) this.gaps.push(gap);
+    if (this.reachedAt === null || this.supersession !== null) return;
+    const hours = watchedHours(lastMs, timeMs, this.settings.maxScanGapHours);
+    this.previousWatched = this.watched;
+    this.watched += hours;
+    this.nodeHours += this.live.onRelease * hours;
+  }
+
+  private onChange(i: number, before: NodeState, after: NodeState, timeMs: number): void {
+    while (this.entries.length <= i) this.entries.push(rules.newEntry());
+    const entry = this.entries[i];
     this.count(before, -1);
     this.count(after, 1);
-    const silent = (s: NodeState) => s.asked && !s.answered && s.everAnswered;
-    if (silent(after) && !silent(before)) {
-      this.silentSince[i] = this.scanIndex;
-      this.queue.push({ node: i, since: this.scanIndex });
-    } else if (!silent(after)) {
-      this.silentSince[i] = -1;
+    if (rules.isSilent(after) && !rules.isSilent(before)) {
+      entry.silentSinceMs = timeMs;
+      entry.lastSilenceMs = timeMs;
+      entry.silentOnRelease = chargedToRelease(this.charge, entry, after, timeMs);
+      this.silent.add(i);
+    } else if (!rules.isSilent(after)) {
+      entry.silentSinceMs = null;
+      this.silent.delete(i);
     }
-    return (
-      after.answered &&
-      after.cohort === 'selected' &&
-      after.mode === 'preprod' &&
-      after.version === this.release.version
-    );
+    if (entry.group === 'release') this.retally(entry, after);
   }
 
   private events(i: number, before: NodeState, after: NodeState, at: string): void {
+    const entry = this.entries[i];
     this.enter(i, after);
-    const changedTo = (reason: string) => after.reason === reason && before.reason !== reason && before.everAnswered;
-    if (changedTo('crash-loop') && this.group[i] !== BASELINE) {
-      this.move(i, RELEASE);
+    const time = Date.parse(at);
+    const charged = () => chargedToRelease(this.charge, entry, before, rules.troubleSince(entry, before, time));
+    if (rules.isNewFallback(entry, before, after) && charged()) {
+      entry.fellBack = true;
+      if (entry.group !== 'release') this.move(i, 'release');
       this.crashLoops += 1;
       this.fellBack.push({ node: this.table.keys[i], reason: 'crash-loop', at });
-    } else if (changedTo('switch-failed') && after.cohort === 'selected' && this.group[i] !== BASELINE) {
-      if (this.group[i] === NONE) this.move(i, SWITCH_ONLY);
+    } else if (rules.isNewSwitchFailure(entry, before, after)) {
+      entry.switchFailed = true;
+      if (entry.group === null) this.move(i, 'switch-only');
       this.switchFailures += 1;
       this.fellBack.push({ node: this.table.keys[i], reason: 'switch-failed', at });
     }
   }
 
-  /** Puts a node in its group (once), and counts it as running the release. */
+  /** Puts a node in its group (once; switch-only may still become release), and notes that it ran the release. */
   private enter(i: number, state: NodeState): void {
-    const group = this.groupOf(state);
-    if (group !== NONE && (this.group[i] === NONE || (this.group[i] === SWITCH_ONLY && group === RELEASE)))
+    const entry = this.entries[i];
+    const group = rules.groupOf(state, this.release);
+    if (group !== null && (entry.group === null || (entry.group === 'switch-only' && group === 'release')))
       this.move(i, group);
-    if (state.answered && state.cohort === 'selected' && state.version === this.release.version && !this.ran[i]) {
-      this.ran[i] = true;
+    if (state.answered && state.cohort === 'selected' && runsRelease(state, this.release) && !entry.ranRelease) {
+      entry.ranRelease = true;
       this.preprodNodes += 1;
     }
   }
 
-  private groupOf(state: NodeState): number {
-    if (state.cohort === 'selected' && (state.mode === 'preprod' || state.version === this.release.version))
-      return RELEASE;
-    return state.cohort === 'not-selected' ? BASELINE : NONE;
-  }
-
-  private move(i: number, group: number): void {
-    this.members[this.group[i]] -= 1;
-    this.group[i] = group;
+  private move(i: number, group: rules.Group): void {
+    const entry = this.entries[i];
+    if (entry.group !== null) this.members[entry.group] -= 1;
+    entry.group = group;
     this.members[group] += 1;
+    if (group === 'release') this.retally(entry, this.table.states[i]);
   }
 
-  /** The scan where the release reached preprod: every node that answered now or in the scan before joins. */
-  private reach(at: string): void {
-    this.reachedIndex = this.scanIndex;
+  /** The release reached preprod: every node that answered now or in the scan before joins its group. */
+  private reach(timeMs: number, at: string): void {
     this.reachedAt = at;
     const states = this.table.states;
+    this.charge = contextAtReach(states, this.release, timeMs, this.settings);
     for (let i = 0; i < states.length; i += 1) {
-      if (states[i].answered || this.silentSince[i] === this.scanIndex) this.enter(i, states[i]);
+      const entry = this.entries[i];
+      if (!states[i].answered && entry?.silentSinceMs !== timeMs) continue;
+      // A node that went silent in this very scan is charged now that the context is known.
+      if (!states[i].answered) entry.silentOnRelease = chargedToRelease(this.charge, entry, states[i], timeMs);
+      this.enter(i, states[i]);
     }
   }
 
-  private detectDark(): void {
-    const last = this.scanIndex - this.darkScans + 1;
-    while (this.head < this.queue.length && this.queue[this.head].since <= last) {
-      const { node, since } = this.queue[this.head];
-      this.head += 1;
-      const group = this.group[node];
-      const open = this.silentSince[node] === since && !this.darkCounted[node];
-      // A run that began after a newer release reached preprod is the newer release's doing.
-      const ours = this.supersededIndex < 0 || since < this.supersededIndex;
-      if (!open || !ours || (group !== RELEASE && group !== BASELINE)) continue;
-      this.darkCounted[node] = true;
-      this.dark[group] += 1;
+  /** Keeps the node's single vote in the tally of releases other than this one that it runs on preprod. */
+  private retally(entry: rules.NodeEntry, state: NodeState): void {
+    const other = state.everAnswered && state.mode === 'preprod' && !runsRelease(state, this.release);
+    const key = other ? releaseKeyOf(state) : null;
+    if (key === entry.tallyKey) return;
+    if (entry.tallyKey !== null) {
+      const row = this.tally.get(entry.tallyKey);
+      if (row !== undefined) row.count -= 1;
     }
-    if (this.head > 4096 && this.head * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.head);
-      this.head = 0;
+    entry.tallyKey = key;
+    if (key === null) return;
+    const row = this.tally.get(key) ?? { version: state.version, commit: state.commit, count: 0 };
+    row.count += 1;
+    this.tally.set(key, row);
+    this.touchedKeys.add(key);
+  }
+
+  /** Superseded once a quorum of the release group runs a newer release (never the previous one). */
+  private checkSupersession(at: string, timeMs: number): void {
+    const quorum = Math.max(this.settings.quorumNodes, Math.ceil(this.settings.quorumShare * this.members.release));
+    for (const key of this.touchedKeys) {
+      const row = this.tally.get(key);
+      if (
+        row === undefined ||
+        row.count < quorum ||
+        !isNewerRelease(row, this.release, this.charge?.seenBeforeReach ?? new Set())
+      )
+        continue;
+      this.supersession = { version: row.version ?? '', commit: row.commit, at, nodes: row.count };
+      this.supersededMs = timeMs;
+      return;
     }
+  }
+
+  /**
+   * Production's dark share at each scan of the last 24 h: the relative dark margin uses its lowest value, so
+   * a drop both cohorts share for a few hours (home nodes at night, a provider down) does not widen it.
+   */
+  private noteBaseline(timeMs: number): void {
+    const darkMs = this.settings.darkHours * MS_PER_HOUR;
+    let dark = 0;
+    for (const i of this.silent) {
+      const entry = this.entries[i];
+      if (entry.group === 'baseline' && rules.isDarkAt(entry, timeMs, darkMs, this.supersededMs)) dark += 1;
+    }
+    this.baselineShares.push([timeMs, this.members.baseline > 0 ? dark / this.members.baseline : 0]);
+    while (this.baselineShares[0][0] < timeMs - 24 * MS_PER_HOUR) this.baselineShares.shift();
+  }
+
+  private countDark(nowMs: number): { release: number; baseline: number; byFailure: DarkByFailure[] } {
+    const darkMs = this.settings.darkHours * MS_PER_HOUR;
+    const counts = { release: 0, baseline: 0 };
+    const byFailure = new Map<string, string[]>();
+    for (const i of this.silent) {
+      const entry = this.entries[i];
+      if (!rules.isDarkAt(entry, nowMs, darkMs, this.supersededMs)) continue;
+      counts[entry.group] += 1;
+      if (entry.group !== 'release') continue;
+      const failure = this.table.states[i].failure ?? 'unknown';
+      const nodes = byFailure.get(failure) ?? [];
+      nodes.push(this.table.keys[i]);
+      byFailure.set(failure, nodes);
+    }
+    const list = [...byFailure].map(([failure, nodes]) => ({ failure, nodes: nodes.sort() }));
+    return { ...counts, byFailure: list.sort((a, b) => b.nodes.length - a.nodes.length) };
   }
 
   private count(state: NodeState, sign: number): void {
@@ -230,35 +278,12 @@ export class EvidenceTracker {
       live.askedSelected += sign;
       if (!state.answered) return;
       live.answeringSelected += sign;
-      if (state.version === this.release.version) live.onRelease += sign;
+      if (!runsRelease(state, this.release)) return;
+      live.onRelease += sign;
+      if (state.mode === 'preprod') live.onReleasePreprod += sign;
     } else if (state.cohort === 'not-selected') {
       live.askedNotSelected += sign;
       if (state.answered) live.answeringNotSelected += sign;
     }
-  }
-
-  private grow(i: number): void {
-    for (let k = this.group.length; k <= i; k += 1) {
-      this.group.push(NONE);
-      this.silentSince.push(-1);
-      this.darkCounted.push(false);
-      this.ran.push(false);
-      this.members[NONE] += 1;
-    }
-  }
-
-  private point(scan: ScanRecord): TimelinePoint {
-    const t = scan.totals;
-    const live = this.live;
-    return {
-      at: scan.at,
-      preprodShare: ratio(t.preprod, t.preprod + t.production),
-      uptake: ratio(live.onRelease, live.answeringSelected),
-      crashLoops: t.byReason['crash-loop'] ?? 0,
-      availability: {
-        selected: ratio(live.answeringSelected, live.askedSelected),
-        notSelected: ratio(live.answeringNotSelected, live.askedNotSelected),
-      },
-    };
   }
 }

@@ -1,9 +1,8 @@
 /** What the evidence tracker reports about a release (docs/gate.md, "Definitions"). */
+import type { Gap } from '../report/timeline';
+import type { Release } from './releaseId';
 
-export interface Release {
-  version: string;
-  commit: string | null;
-}
+export type { Release } from './releaseId';
 
 export interface FellBack {
   node: string;
@@ -11,27 +10,52 @@ export interface FellBack {
   at: string;
 }
 
+/** A newer release that a quorum of the release group runs, and when the quorum was first there. */
+export interface Supersession {
+  version: string;
+  commit: string | null;
+  at: string;
+  /** Release-group nodes on it at that scan. */
+  nodes: number;
+}
+
+/** Release-group nodes dark at T, by the failure kind of their latest scan. */
+export interface DarkByFailure {
+  failure: string;
+  nodes: string[];
+}
+
 export interface GateEvidence {
   release: Release;
   /** Time of the latest scan seen (T); null before any. */
   at: string | null;
   reachedAt: string | null;
+  /** Hours watched since reached (covered by scans, gaps left out), to T or the supersession. */
   hoursSinceReached: number | null;
-  /** A newer release that reached preprod after this one, and when: later events are not counted against this one. */
-  supersededBy: { version: string; at: string } | null;
-  /** Hours run on the release by answering selected nodes, from reached to T. */
+  /** Watched hours at the scan before T: the look at T spends the error between the two. */
+  previousHoursSinceReached: number | null;
+  supersededBy: Supersession | null;
+  /** Hours run on the release by answering selected nodes, over watched time only. */
   nodeHours: number;
   /** Distinct selected nodes that answered with the release since it reached preprod. */
   preprodNodes: number;
   /** Answering selected nodes at T, and how many of them run the release. */
   uptake: { on: number; of: number };
   dark: { release: { dark: number; nodes: number }; baseline: { dark: number; nodes: number } };
+  darkNodes: DarkByFailure[];
   crashLoops: { count: number; of: number };
   switchFailures: { count: number; of: number };
   fellBack: FellBack[];
+  /** Every stretch between two scans longer than `maxScanGapHours`, up to T. */
+  gaps: Gap[];
+  /** Scans in the 24 hours up to T (T included). */
+  scansLastDay: number;
+  /** The lowest dark share of the baseline over the scans of the last 24 h (null before reached). */
+  baselineDarkShareDayLow: number | null;
 }
 
-export interface TimelinePoint {
+/** One scan's view of the fleet, for the availability charts. */
+export interface ScanPoint {
   at: string;
   /** preprod / (preprod + production) among answering nodes. */
   preprodShare: number | null;

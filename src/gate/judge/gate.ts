@@ -1,35 +1,40 @@
 /**
- * `gate` over a recorded history (docs/design.md §11): judged as of T, the
- * latest scan at or before `--at`; the release is `--release` (a version, or
- * a commit prefix when it matches ^[0-9a-f]{7,40}$) or else the version most
- * answering selected nodes on the preprod branch run at T. Two replays: one
- * to T to pick the release, one to gather its evidence. Pure.
+ * `gate` over a recorded history (docs/design.md §11, docs/gate.md): judged as
+ * of T, the latest scan at or before `--at`. The release is a commit, shown
+ * with its version (releaseChoice.ts). Two replays: one to T to pick the
+ * release, one to gather its evidence. Pure: the time judged (`now`) is an
+ * argument.
  */
-import { EvidenceTracker, type GateEvidence, type Release, type TimelinePoint as ScanPoint } from './evidence';
+import type { ScanTotals, ScanRecord } from '../history/scanRecord';
 import type { Gap, TimelinePoint } from '../report/timeline';
+import { blockingOf, type Blocking } from './blocking';
+import { EvidenceTracker, type DarkByFailure, type GateEvidence, type ScanPoint, type Supersession } from './evidence';
 import type { GateSettings } from './gateSettings';
-import type { NodeState } from '../history/observation';
-import { NodeTable, type ScanRecord, type ScanTotals } from '../history/scanRecord';
-import { judge, type Criterion, type Verdict } from './verdict';
+import { detectableHarm, reachWarnings, type Detectable } from './reach';
+import { chooseRelease, commitsNow, type ReleaseChoice } from './releaseChoice';
+import type { Bounds } from '../../stats/intervals';
+import { darkMarginOf, judge, lookBounds, type Criterion, type Verdict } from './verdict';
 
-export const COMMIT_PREFIX = /^[0-9a-f]{7,40}$/;
+export { chooseRelease, COMMIT_PREFIX } from './releaseChoice';
+
+const MS_PER_HOUR = 3_600_000;
 
 export interface GateOptions {
   settings: GateSettings;
-  /** A version, or a commit prefix. Default: the release most preprod nodes run at T. */
+  /** A version, or a commit prefix. Default: the commit most preprod nodes run at T. */
   release?: string;
   /** Judge as of the latest scan at or before this time (ISO). Default: the latest scan. */
   at?: string;
-  /** The time judged, for the last scan's age (ISO); the judge's to use. */
+  /** The time judged, for the last scan's age (ISO). Default: `at`, else T itself. The CLI passes its clock. */
   now?: string;
-  /** Also build the per-scan timeline for the HTML report. */
+  /** Also build the per-scan timelines for the HTML report. */
   timeline?: boolean;
 }
 
 export interface GateReport {
   verdict: Verdict;
-  /** `matched`: what `--release` (or the default) matched, when the judge says. */
-  release: { version: string | null; commit: string | null; matched?: string | null };
+  /** The release judged; `matched` says what `--release` (or the default) matched. */
+  release: { version: string | null; commit: string | null; matched: string | null };
   criteria: Criterion[];
   evidence: GateEvidence;
   /** Why the verdict is wait without any evidence (empty history, no scan at or before --at, release not seen). */
@@ -37,83 +42,25 @@ export interface GateReport {
   /** Number of scans up to T, and the totals of scan T. */
   scans: number;
   totals: ScanTotals | null;
-  /** Availability and uptake per scan, for the HTML charts (null unless asked). */
+  /** The decisive numbers per scan from reached on, with the bounds of each look (empty unless asked). */
+  timeline: TimelinePoint[];
+  /** Availability and uptake per scan (null unless asked). */
   scanTimeline: ScanPoint[] | null;
-  // Filled by the judge when it knows them; the reports render each one when present (issue 17).
-  /** The decisive numbers with their bounds per scan from reached on. */
-  timeline?: TimelinePoint[];
-  gaps?: Gap[];
-  lastScanAgeHours?: number | null;
-  blocking?: { criterion: string; why: string; wouldChange: string }[];
-  supersededBy?: { version: string; commit?: string | null; at: string; nodes?: number };
-  reachedAt?: string | null;
-  /** Release-group nodes dark at T by the failure kind of their latest scan. */
-  darkNodes?: { failure: string; nodes: string[] }[];
-  warnings?: string[];
+  gaps: Gap[];
+  lastScanAgeHours: number | null;
+  reachedAt: string | null;
+  /** The scan whose look first promoted the release; the verdict stays promote unless harm shows. */
+  promotedAt: string | null;
+  /** The scan whose look first halted the release; the verdict stays halt. */
+  haltedAt: string | null;
+  supersededBy?: Supersession;
+  blocking: Blocking[];
+  darkNodes: DarkByFailure[];
+  /** Commits of the release's version that answering selected preprod nodes run at T. */
+  commitsNow: { commit: string; nodes: number }[];
+  detectable: Detectable | null;
+  warnings: string[];
   settings: GateSettings;
-}
-
-/** Counts of (commit → version) seen as nodes answered, for naming a release by either. */
-type Pairs = Map<string, Map<string, number>>;
-
-function bump(pairs: Pairs, outer: string, inner: string): void {
-  const map = pairs.get(outer) ?? new Map<string, number>();
-  map.set(inner, (map.get(inner) ?? 0) + 1);
-  pairs.set(outer, map);
-}
-
-/** The most counted key; ties go to the higher version (numeric-aware). */
-function mostCounted(counts: Map<string, number>): string | null {
-  let best: string | null = null;
-  let bestCount = 0;
-  for (const [key, count] of counts) {
-    const higher = best === null || key.localeCompare(best, 'en', { numeric: true }) > 0;
-    if (count > bestCount || (count === bestCount && higher)) {
-      best = key;
-      bestCount = count;
-    }
-  }
-  return best;
-}
-
-function defaultVersion(states: readonly NodeState[]): string | null {
-  const onPreprod = (s: NodeState) => s.cohort === 'selected' && s.mode === 'preprod' && s.version !== null;
-  for (const answering of [true, false]) {
-    const counts = new Map<string, number>();
-    for (const s of states)
-      if (onPreprod(s) && (!answering || s.answered))
-        counts.set(s.version as string, (counts.get(s.version as string) ?? 0) + 1);
-    const best = mostCounted(counts);
-    if (best !== null) return best;
-  }
-  return null;
-}
-
-/** Pass 1: replays to T and names the release. */
-export function chooseRelease(scans: readonly ScanRecord[], selector: string | undefined): Release | null {
-  const table = new NodeTable();
-  const versionsOfCommit: Pairs = new Map();
-  const commitsOfVersion: Pairs = new Map();
-  for (const scan of scans) {
-    table.apply(scan, (_i, _before, after) => {
-      if (!after.answered || after.commit === null || after.version === null) return;
-      bump(versionsOfCommit, after.commit, after.version);
-      bump(commitsOfVersion, after.version, after.commit);
-    });
-  }
-  let version: string | null;
-  if (selector !== undefined && COMMIT_PREFIX.test(selector)) {
-    const versions = new Map<string, number>();
-    for (const [commit, counts] of versionsOfCommit) {
-      if (commit.startsWith(selector)) for (const [v, n] of counts) versions.set(v, (versions.get(v) ?? 0) + n);
-    }
-    version = mostCounted(versions);
-  } else {
-    version = selector ?? defaultVersion(table.states);
-  }
-  if (version === null) return null;
-  const commits = commitsOfVersion.get(version);
-  return { version, commit: commits ? mostCounted(commits) : null };
 }
 
 /** Index of T: the latest scan at or before `at`; -1 when there is none. */
@@ -125,32 +72,120 @@ export function judgedIndex(scans: readonly ScanRecord[], at: string | undefined
   return index;
 }
 
+function timelinePoint(tracker: EvidenceTracker, at: string, settings: GateSettings): TimelinePoint {
+  // Each bound as the decision reads it: the low one halts, the high one (from the end of the soak) promotes.
+  const evidence = tracker.evidence();
+  const { halt, promote } = lookBounds(evidence, settings);
+  const merge = (low: Bounds | null, high: Bounds | null): Bounds | null =>
+    low === null ? null : { estimate: low.estimate, low: low.low, high: (high ?? low).high };
+  return {
+    at,
+    darkDifference: merge(halt.dark, promote.dark),
+    darkMargin: darkMarginOf(evidence, settings),
+    fallbackShare: merge(halt.crashLoop, promote.crashLoop),
+    fallbackCeiling: settings.maxCrashLoopShare,
+  };
+}
+
+function replay(upToT: readonly ScanRecord[], choice: ReleaseChoice | null, options: GateOptions) {
+  const { settings } = options;
+  const release = choice?.release ?? { version: '', commit: null };
+  const tracker = new EvidenceTracker(release, settings, { timeline: options.timeline });
+  const timeline: TimelinePoint[] = [];
+  const decided: Decisions = { promotedAt: null, haltedAt: null };
+  if (choice === null) return { tracker, timeline, decided };
+  for (const scan of upToT) {
+    tracker.observe(scan);
+    if (tracker.evidence().reachedAt === null) continue;
+    if (options.timeline) timeline.push(timelinePoint(tracker, scan.at, settings));
+    if (decided.haltedAt !== null) continue;
+    // Each look as it was when its scan was fresh; the first halt or promote is the decision (finalVerdict).
+    const verdict = judge(tracker.evidence(), settings, 0).verdict;
+    if (verdict === 'halt') decided.haltedAt = scan.at;
+    else if (verdict === 'promote' && decided.promotedAt === null) decided.promotedAt = scan.at;
+  }
+  return { tracker, timeline, decided };
+}
+
+interface Decisions {
+  promotedAt: string | null;
+  haltedAt: string | null;
+}
+
+/**
+ * A verdict is a decision, not a mood (docs/gate.md, "Verdict"): once a look
+ * halted, the release stays halted; once one promoted, later looks keep it
+ * unless one shows harm (halt) or the last scan is stale. The budget of each
+ * is spent by then, so later looks alone could not decide again.
+ */
+function finalVerdict(judged: Verdict, decided: Decisions, criteria: readonly Criterion[]): Verdict {
+  if (decided.haltedAt !== null) return 'halt';
+  const { promotedAt } = decided;
+  if (judged === 'halt' || promotedAt === null) return judged;
+  const fresh = criteria.every((c) => !c.name.startsWith('freshness.') || c.met);
+  return fresh ? 'promote' : judged;
+}
+
+function noteOf(scans: number, end: number, choice: ReleaseChoice | null, e: GateEvidence, o: GateOptions) {
+  if (scans === 0) return 'the history is empty';
+  if (end < 0) return `no scan was recorded at or before ${o.at}`;
+  if (choice === null)
+    return o.release === undefined ? 'no preprod-selected node runs a release' : `no node reported ${o.release}`;
+  if (e.reachedAt === null)
+    return `release ${choice.release.version} has not reached preprod (${o.settings.quorumNodes} selected nodes on it)`;
+  return null;
+}
+
 export function evaluateHistory(scans: readonly ScanRecord[], options: GateOptions): GateReport {
+  const { settings } = options;
   const end = judgedIndex(scans, options.at);
   const upToT = scans.slice(0, end + 1);
-  const release = upToT.length === 0 ? null : chooseRelease(upToT, options.release);
-  const tracker = new EvidenceTracker(release ?? { version: '', commit: null }, options.settings.darkScans, {
-    timeline: options.timeline,
-  });
-  if (release !== null) for (const scan of upToT) tracker.observe(scan);
+  const choice = upToT.length === 0 ? null : chooseRelease(upToT, options.release);
+  const { tracker, timeline, decided } = replay(upToT, choice, options);
   const evidence = tracker.evidence();
-  const { verdict, criteria } = judge(evidence, options.settings);
-  let note: string | null = null;
-  if (scans.length === 0) note = 'the history is empty';
-  else if (end < 0) note = `no scan was recorded at or before ${options.at}`;
-  else if (release === null)
-    note =
-      options.release === undefined ? 'no preprod-selected node runs a release' : `no node reported ${options.release}`;
-  else if (evidence.reachedAt === null) note = `release ${release.version} has not reached preprod`;
+  const now = options.now ?? options.at ?? evidence.at;
+  const lastScanAgeHours =
+    evidence.at === null || now === null
+      ? null
+      : Math.max(0, (Date.parse(now) - Date.parse(evidence.at)) / MS_PER_HOUR);
+  const judged = judge(evidence, settings, lastScanAgeHours);
+  const { criteria } = judged;
+  const verdict = finalVerdict(judged.verdict, decided, criteria);
+  const reached = evidence.reachedAt !== null;
+  const { baseline } = evidence.dark;
+  const detectable = reached
+    ? detectableHarm(
+        evidence.dark.release.nodes,
+        baseline.nodes,
+        baseline.nodes > 0 ? baseline.dark / baseline.nodes : 0,
+        settings,
+      )
+    : null;
   return {
     verdict,
-    release: { version: release?.version ?? null, commit: release?.commit ?? null },
+    release: {
+      version: choice?.release.version ?? null,
+      commit: choice?.release.commit ?? null,
+      matched: choice?.matched ?? null,
+    },
     criteria,
     evidence,
-    note,
+    note: noteOf(scans.length, end, choice, evidence, options),
     scans: upToT.length,
     totals: end >= 0 ? scans[end].totals : null,
-    scanTimeline: tracker.timeline,
-    settings: options.settings,
+    timeline,
+    scanTimeline: tracker.scanPoints,
+    gaps: evidence.gaps,
+    lastScanAgeHours: lastScanAgeHours === null ? null : Math.round(lastScanAgeHours * 100) / 100,
+    reachedAt: evidence.reachedAt,
+    promotedAt: decided.promotedAt,
+    haltedAt: decided.haltedAt,
+    ...(evidence.supersededBy ? { supersededBy: evidence.supersededBy } : {}),
+    blocking: verdict === 'wait' || verdict === 'inconclusive' ? blockingOf(criteria, evidence, settings) : [],
+    darkNodes: evidence.darkNodes,
+    commitsNow: choice === null ? [] : commitsNow(tracker.table.states, choice.release.version),
+    detectable,
+    warnings: detectable === null ? [] : reachWarnings(detectable, settings),
+    settings,
   };
 }

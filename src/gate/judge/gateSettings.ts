@@ -18,12 +18,41 @@ export interface GateSettings {
   minNodeHours: number;
   /** Share of answering preprod-selected nodes on the release at the time judged. Default 0.8. */
   minUptake: number;
-  /** Scans in a row without an answer, after answering, that make a node dark. Default 3. */
-  darkScans: number;
-  /** One-sided confidence of every bound the health criteria use. Default 0.95. */
+  /** Hours a node must have been silent, and still be silent when judged, to count as dark. Default 3. */
+  darkHours: number;
+  /**
+   * Confidence of the gate over all its looks together: the error 1 − confidence is spent along the hours
+   * watched (src/stats/spending.ts), so asking every hour keeps it. Default 0.95.
+   */
   confidence: number;
+  /** Hours after it reached preprod by which half of the halting error is spent. Default 12. */
+  spendingHalfLifeHours: number;
+  /** Hours after the soak by which half of the promoting error is spent. Default 1. */
+  promoteHalfLifeHours: number;
+  /** Time between two scans counts as watched only up to this many hours; a longer one is a gap. Default 3. */
+  maxScanGapHours: number;
+  /** Promote only when the last scan is at most this many hours old when judged. Default 3. */
+  maxScanAgeHours: number;
+  /** Promote only with at least this many scans in the 24 hours before the last one. Default 12. */
+  minScansPerDay: number;
+  /**
+   * Hours a node must have run an older release before this one reached preprod for trouble that begins
+   * after that to be charged to this one (docs/gate.md, "Charged to the release it ran"). Default 12.
+   */
+  steadyHours: number;
+  /** Nodes needed on a release to say it reached preprod, or on a newer one to supersede it. Default 5. */
+  quorumNodes: number;
+  /** Share of the release group needed on a newer release to supersede it. Default 0.05. */
+  quorumShare: number;
+  /** Watched hours after which a release neither promoted nor halted is inconclusive (exit 5). Default 168. */
+  inconclusiveAfterHours: number;
   /** How much larger the dark share of the release's nodes may be than production's (absolute). Default 0.02. */
   darkMargin: number;
+  /**
+   * The margin grows with production's own dark share: at least this times it (1: when 3% of production
+   * nodes are dark, the release may have 3 points more). Default 1; 0 keeps the absolute margin alone.
+   */
+  darkRelativeMargin: number;
   /** Ceiling of the share of the release's nodes that fell back from a crash loop. Default 0.02. */
   maxCrashLoopShare: number;
   /** Ceiling of the share of selected nodes whose switch to preprod failed. Default 0.02. */
@@ -56,13 +85,23 @@ const FIELDS: { [K in keyof GateSettings]: Check } = {
   minPreprodNodes: numberIn(0, 1_000_000, true),
   minNodeHours: numberIn(0, 1e9),
   minUptake: numberIn(0, 1),
-  darkScans: numberIn(1, 1000, true),
+  darkHours: numberIn(0.25, 720),
   confidence: (value, key) => {
     if (typeof value !== 'number' || !(value >= 0.5 && value < 1))
       throw expected(key, 'a number from 0.5 to below 1', value);
     return value;
   },
+  spendingHalfLifeHours: numberIn(0.1, 8760),
+  promoteHalfLifeHours: numberIn(0.1, 8760),
+  maxScanGapHours: numberIn(0.01, 720),
+  maxScanAgeHours: numberIn(0.01, 876_000),
+  minScansPerDay: numberIn(0, 100_000, true),
+  steadyHours: numberIn(0, 8760),
+  quorumNodes: numberIn(1, 1_000_000, true),
+  quorumShare: numberIn(0, 1),
+  inconclusiveAfterHours: numberIn(1, 87_600),
   darkMargin: numberIn(0, 1),
+  darkRelativeMargin: numberIn(0, 100),
   maxCrashLoopShare: shareBelowOne,
   maxSwitchFailShare: shareBelowOne,
 };

@@ -1,15 +1,18 @@
 /**
- * From evidence to promote / halt / wait (docs/gate.md). Every criterion is
- * printed with its measured value and its threshold. Health criteria come in
- * pairs: `….upper` is met when the bound says "not worse than the threshold"
- * (needed to promote); `….lower` is unmet when the bound says "worse than the
- * threshold" (halt, even before the soak ends). Pure.
+ * From evidence to promote / halt / wait / inconclusive (docs/gate.md). Every
+ * criterion is printed with its measured value and its threshold. Health
+ * criteria come in pairs: `….upper` is met when the bound says "not worse
+ * than the threshold" (needed to promote); `….lower` is unmet when the bound
+ * says "worse than the threshold" (halt, even before the soak ends). The
+ * bounds of a look are at that look's share of the error (src/stats/spending.ts),
+ * so the gate may be asked after every scan. Pure.
  */
+import { differenceBounds, wilsonBounds, type Bounds } from '../../stats/intervals';
+import { lookConfidence } from '../../stats/spending';
 import type { GateEvidence } from './evidence';
 import type { GateSettings } from './gateSettings';
-import { differenceBounds, wilsonBounds, type Bounds } from '../../stats/intervals';
 
-export type Verdict = 'promote' | 'halt' | 'wait';
+export type Verdict = 'promote' | 'halt' | 'wait' | 'inconclusive';
 
 export interface Criterion {
   name: string;
@@ -19,9 +22,18 @@ export interface Criterion {
   threshold: number;
 }
 
-export interface Judgement {
-  verdict: Verdict;
-  criteria: Criterion[];
+/** The health bounds of one look at one confidence. */
+export interface HealthBounds {
+  confidence: number | null;
+  dark: Bounds | null;
+  crashLoop: Bounds | null;
+  switchFail: Bounds | null;
+}
+
+/** A look's bounds for halting (its `low`s) and for promoting (its `high`s), each with its own error budget. */
+export interface LookBounds {
+  halt: HealthBounds;
+  promote: HealthBounds;
 }
 
 /** Names of the criteria that halt the release when unmet. */
@@ -41,60 +53,122 @@ function atLeast(name: string, value: number | null, threshold: number): Criteri
   return { name, met: value !== null && value >= threshold, value: round(value, 4), threshold };
 }
 
-/** The pair of health criteria for one bound against one threshold. */
-function healthPair(name: string, bounds: Bounds | null, threshold: number): Criterion[] {
+function atMost(name: string, value: number | null, threshold: number): Criterion {
+  return { name, met: value !== null && value <= threshold, value: round(value, 4), threshold };
+}
+
+/** The pair of health criteria for one share against one threshold: `.upper` promotes, `.lower` halts. */
+function healthPair(name: string, promote: Bounds | null, halt: Bounds | null, threshold: number): Criterion[] {
   return [
     {
       name: `${name}.upper`,
-      met: bounds !== null && bounds.high <= threshold,
-      value: round(bounds?.high ?? null),
+      met: promote !== null && promote.high <= threshold,
+      value: round(promote?.high ?? null),
       threshold,
     },
     {
       name: `${name}.lower`,
-      met: bounds === null || bounds.low <= threshold,
-      value: round(bounds?.low ?? null),
+      met: halt === null || halt.low <= threshold,
+      value: round(halt?.low ?? null),
       threshold,
     },
   ];
 }
 
-export function criteriaOf(evidence: GateEvidence, settings: GateSettings): Criterion[] {
-  const { dark, crashLoops, switchFailures, uptake } = evidence;
-  const c = settings.confidence;
-  const darkBounds = differenceBounds(
-    dark.release.dark,
-    dark.release.nodes,
-    dark.baseline.dark,
-    dark.baseline.nodes,
-    c,
-  );
+/**
+ * The confidences of the look at T (src/stats/spending.ts). A false halt and
+ * a false promote are two errors with a budget each: halting looks spend
+ * theirs from the scan the release reached preprod, promoting looks from the
+ * hour before the soak ends (no earlier look can promote). Null: no watched
+ * time since the previous look (the scan it reached preprod, right after a
+ * gap), so no bound and no decision at this look.
+ */
+export function confidencesOfLook(evidence: GateEvidence, settings: GateSettings) {
+  const { hoursSinceReached: now, previousHoursSinceReached: before } = evidence;
+  if (now === null || before === null) return { halt: null, promote: null };
+  const start = settings.minSoakHours - 1;
+  return {
+    halt: lookConfidence(before, now, settings.confidence, settings.spendingHalfLifeHours),
+    promote:
+      now <= start
+        ? null
+        : lookConfidence(Math.max(0, before - start), now - start, settings.confidence, settings.promoteHalfLifeHours),
+  };
+}
+
+export function lookBounds(evidence: GateEvidence, settings: GateSettings): LookBounds {
+  const c = confidencesOfLook(evidence, settings);
+  return { halt: healthBounds(evidence, c.halt), promote: healthBounds(evidence, c.promote) };
+}
+
+export function healthBounds(evidence: GateEvidence, c: number | null): HealthBounds {
+  if (c === null) return { confidence: null, dark: null, crashLoop: null, switchFail: null };
+  const { dark, crashLoops, switchFailures } = evidence;
+  return {
+    confidence: c,
+    dark: differenceBounds(dark.release.dark, dark.release.nodes, dark.baseline.dark, dark.baseline.nodes, c),
+    crashLoop: wilsonBounds(crashLoops.count, crashLoops.of, c),
+    switchFail: wilsonBounds(switchFailures.count, switchFailures.of, c),
+  };
+}
+
+/**
+ * The dark margin at this look: the absolute one, or more when production itself has had many dark nodes
+ * all day (its lowest dark share over the last 24 h, so a nightly or passing drop does not widen it).
+ */
+export function darkMarginOf(evidence: GateEvidence, settings: GateSettings): number {
+  const share = evidence.baselineDarkShareDayLow ?? 0;
+  return Math.max(settings.darkMargin, Math.round(settings.darkRelativeMargin * share * 1e6) / 1e6);
+}
+
+/** `lastScanAgeHours`: hours from the last scan to the time judged (null: not known, e.g. in a simulation). */
+export function criteriaOf(
+  evidence: GateEvidence,
+  settings: GateSettings,
+  lastScanAgeHours: number | null,
+): Criterion[] {
+  const reached = evidence.reachedAt !== null;
+  const { halt, promote } = lookBounds(evidence, settings);
+  const { uptake } = evidence;
   return [
     atLeast('exposure.soak-hours', evidence.hoursSinceReached, settings.minSoakHours),
-    atLeast(
-      'exposure.preprod-nodes',
-      evidence.reachedAt === null ? null : evidence.preprodNodes,
-      settings.minPreprodNodes,
-    ),
-    atLeast('exposure.node-hours', evidence.reachedAt === null ? null : evidence.nodeHours, settings.minNodeHours),
+    atLeast('exposure.preprod-nodes', reached ? evidence.preprodNodes : null, settings.minPreprodNodes),
+    atLeast('exposure.node-hours', reached ? evidence.nodeHours : null, settings.minNodeHours),
     atLeast('uptake', uptake.of > 0 ? uptake.on / uptake.of : null, settings.minUptake),
-    ...healthPair('health.dark', darkBounds, settings.darkMargin),
-    ...healthPair('health.crash-loop', wilsonBounds(crashLoops.count, crashLoops.of, c), settings.maxCrashLoopShare),
-    ...healthPair(
-      'health.switch-fail',
-      wilsonBounds(switchFailures.count, switchFailures.of, c),
-      settings.maxSwitchFailShare,
-    ),
+    atMost('freshness.last-scan-age', evidence.at === null ? null : (lastScanAgeHours ?? 0), settings.maxScanAgeHours),
+    atLeast('freshness.scans-per-day', evidence.at === null ? null : evidence.scansLastDay, settings.minScansPerDay),
+    ...healthPair('health.dark', promote.dark, halt.dark, darkMarginOf(evidence, settings)),
+    ...healthPair('health.crash-loop', promote.crashLoop, halt.crashLoop, settings.maxCrashLoopShare),
+    ...healthPair('health.switch-fail', promote.switchFail, halt.switchFail, settings.maxSwitchFailShare),
   ];
 }
 
-/** halt if any halting criterion is unmet; promote if every criterion is met; otherwise wait. */
-export function verdictOf(criteria: readonly Criterion[]): Verdict {
+/**
+ * halt if any halting criterion is unmet; promote if every criterion is met;
+ * inconclusive once `inconclusiveAfterHours` were watched without either;
+ * otherwise wait.
+ */
+export function verdictOf(
+  criteria: readonly Criterion[],
+  hoursWatched: number | null,
+  settings: GateSettings,
+): Verdict {
   if (criteria.some((criterion) => HALT_CRITERIA.has(criterion.name) && !criterion.met)) return 'halt';
-  return criteria.every((criterion) => criterion.met) ? 'promote' : 'wait';
+  if (criteria.every((criterion) => criterion.met)) return 'promote';
+  return hoursWatched !== null && hoursWatched >= settings.inconclusiveAfterHours ? 'inconclusive' : 'wait';
 }
 
-export function judge(evidence: GateEvidence, settings: GateSettings): Judgement {
-  const criteria = criteriaOf(evidence, settings);
-  return { verdict: evidence.reachedAt === null ? 'wait' : verdictOf(criteria), criteria };
+export interface Judgement {
+  verdict: Verdict;
+  criteria: Criterion[];
+}
+
+export function judge(
+  evidence: GateEvidence,
+  settings: GateSettings,
+  lastScanAgeHours: number | null = null,
+): Judgement {
+  const criteria = criteriaOf(evidence, settings, lastScanAgeHours);
+  const verdict = evidence.reachedAt === null ? 'wait' : verdictOf(criteria, evidence.hoursSinceReached, settings);
+  return { verdict, criteria };
 }

@@ -64,3 +64,44 @@ export const ASSUMPTIONS: FleetAssumptions = Object.freeze({
   warmupHours: 24,
   horizonHours: 96,
 });
+
+/**
+ * What a table row changes from the plain run (docs/gate.md, "Validation by
+ * simulation"). Hours "after the push" count from the first push.
+ */
+export interface Disturbances {
+  /** A hosting provider: this share of nodes is down for `hours`, from `atHour` after the push. */
+  provider: { share: number; atHour: number; hours: number } | null;
+  /** Home nodes: this share of nodes is offline every night from midnight UTC for `hours`. */
+  nightly: { share: number; hours: number } | null;
+  /** The scanner reaches only `share` of the fleet in `scans` scans in a row from `atHour` after the push. */
+  scanner: { share: number; atHour: number; scans: number } | null;
+  /** The recorder is down from `fromHour` to `toHour` after the push: those scans are never recorded. */
+  recorderGap: { fromHour: number; toHour: number } | null;
+  /** The harm begins this many hours after the push (a node darkens no earlier). */
+  harmStartsAtHour: number;
+  /** Minutes between scans (the gate is asked after each). */
+  scanMinutes: number;
+  /** Minutes a node is silent while it restarts for a watchdog update. */
+  updateRestartMinutes: number;
+  /**
+   * A second push `afterHours` after the first, and the gate judges it: `hotfix` is the same version on a
+   * new commit (it carries the harm, the first is healthy); `fix` is a newer version after a first one that
+   * carries the harm (the fix is healthy).
+   */
+  followUp: { kind: 'hotfix' | 'fix'; afterHours: number } | null;
+  /** Keep asking the gate after it promotes (a halt later counts as a false halt). */
+  keepAsking: boolean;
+}
+
+export const NO_DISTURBANCES: Disturbances = Object.freeze({
+  provider: null,
+  nightly: null,
+  scanner: null,
+  recorderGap: null,
+  harmStartsAtHour: 0,
+  scanMinutes: 60,
+  updateRestartMinutes: 0,
+  followUp: null,
+  keepAsking: false,
+});

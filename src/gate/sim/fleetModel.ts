@@ -9,35 +9,16 @@ import { decide, markHealthyWrite, type StoreWrite } from '../../cohort/decide';
 import type { RandomSource } from '../../cohort/random';
 import { BOOT_HEALTH_KEY, COHORT_KEY, OPT_OUT_KEY, type PreProdSettings, type StoredDocument } from '../../types';
 import type { NodeObservation } from '../history/observation';
-import type { FleetAssumptions, ReleaseScenario } from './assumptions';
+import { type Disturbances, type FleetAssumptions, NO_DISTURBANCES, type ReleaseScenario } from './assumptions';
 import { EventQueue } from './eventQueue';
 
 export const EPOCH_MS = Date.UTC(2026, 0, 1);
 const MS_PER_HOUR = 3_600_000;
 
-/** Versions: master, the release already on preprod, the one being judged. */
-export const VERSIONS = ['8.17.0', '8.18.0', '8.19.0'] as const;
-const COMMITS = ['17c0ffee17c0ffee', '18c0ffee18c0ffee', '19c0ffee19c0ffee'];
-const MASTER = 0;
-const OLD = 1;
-export const RELEASE = 2;
+import * as E from './fleetEvents';
+import { COMMITS, FOLLOW_UP, HOTFIX_COMMIT, MASTER, OLD, RELEASE, VERSIONS } from './fleetEvents';
 
-// Why a node does not answer; any set bit makes it silent.
-const OUTAGE = 1;
-const GONE = 2;
-const DARKENED = 4;
-const CRASHING = 8;
-
-// Event types.
-const RESTART = 0;
-const UPDATE = 1;
-const CRASH_REBOOT = 2;
-const OUTAGE_START = 3;
-const OUTAGE_END = 4;
-const LEAVE = 5;
-const DARKEN = 6;
-const OPT_OUT = 7;
-const OPT_OUT_BOOT = 8;
+export { FOLLOW_UP, RELEASE, VERSIONS } from './fleetEvents';
 
 export class FleetModel {
   readonly keys: string[];
@@ -54,13 +35,21 @@ export class FleetModel {
   private readonly down: Uint8Array;
   private readonly harmed: Uint8Array;
   private readonly reason: string[];
-  private pushedAt = Infinity;
+  private readonly pushedAt = [Infinity, Infinity];
+  /** Bits a E.DOWN/E.UP event sets for a node: its provider's outage, or its home's night. */
+  private readonly downBits: Uint8Array;
+  /** The version index that carries the harm, and the last hour events are scheduled for. */
+  private readonly harmful: number;
+  private readonly endHour: number;
+  readonly versions: string[] = [...VERSIONS];
+  readonly commits: string[] = [...COMMITS];
 
   constructor(
     private readonly a: FleetAssumptions,
     private readonly scenario: ReleaseScenario,
     private readonly settings: PreProdSettings,
     private readonly random: RandomSource,
+    private readonly d: Disturbances = NO_DISTURBANCES,
   ) {
     const n = a.nodes;
     this.keys = Array.from({ length: n }, (_, i) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}:16127`);
@@ -72,7 +61,29 @@ export class FleetModel {
       { length: 6 },
       () => new Uint8Array(n),
     );
+    this.downBits = new Uint8Array(n);
+    if (d.followUp?.kind === 'hotfix') [this.versions[FOLLOW_UP], this.commits[FOLLOW_UP]] = ['8.19.0', HOTFIX_COMMIT];
+    this.harmful = d.followUp?.kind === 'hotfix' ? FOLLOW_UP : RELEASE;
+    this.endHour = a.warmupHours + 1 + a.horizonHours + (d.followUp?.afterHours ?? 0);
     for (let i = 0; i < n; i += 1) this.seedNode(i);
+    if (d.nightly !== null) this.seedNights(d.nightly);
+  }
+
+  /** The release (or the follow-up) the gate judges. */
+  get judged(): { version: string; commit: string } {
+    const index = this.d.followUp === null ? RELEASE : FOLLOW_UP;
+    return { version: this.versions[index], commit: this.commits[index] };
+  }
+
+  private seedNights(nightly: { share: number; hours: number }): void {
+    for (let i = 0; i < this.a.nodes; i += 1) {
+      if (this.random() >= nightly.share) continue;
+      this.downBits[i] = E.NIGHT;
+      for (let midnight = 0; midnight <= this.endHour; midnight += 24) {
+        this.queue.push({ time: midnight, node: i, type: E.DOWN });
+        this.queue.push({ time: midnight + nightly.hours, node: i, type: E.UP });
+      }
+    }
   }
 
   /** Runs every event up to `time` (hours). */
@@ -85,17 +96,33 @@ export class FleetModel {
 
   /** The release is pushed to preprod: every preprod node's watchdog pulls it 1–4 h later. */
   push(time: number): void {
-    this.pushedAt = time;
+    this.pushedAt[0] = time;
     const [low, high] = this.a.updateDelayHours;
-    const horizon = this.a.warmupHours + 1 + this.a.horizonHours;
     for (let i = 0; i < this.a.nodes; i += 1) {
       // Harm and background crashes are drawn for every node: which nodes run the release is not known yet.
       this.harmed[i] = this.random() < this.scenario.harm ? 1 : this.random() < this.a.backgroundCrashShare ? 2 : 0;
       if (this.preprod[i] !== 1) continue;
-      this.queue.push({ time: time + low + (high - low) * this.random(), node: i, type: UPDATE });
+      this.queue.push({ time: time + low + (high - low) * this.random(), node: i, type: E.UPDATE });
       const optOut = time + this.exp(24 / this.a.optOutPerDay);
-      if (optOut < horizon) this.queue.push({ time: optOut, node: i, type: OPT_OUT });
+      if (optOut < this.endHour) this.queue.push({ time: optOut, node: i, type: E.OPT_OUT });
     }
+    const provider = this.d.provider;
+    if (provider === null) return;
+    for (let i = 0; i < this.a.nodes; i += 1) {
+      if (this.random() >= provider.share) continue;
+      this.downBits[i] |= E.PROVIDER;
+      this.queue.push({ time: time + provider.atHour, node: i, type: E.DOWN });
+      this.queue.push({ time: time + provider.atHour + provider.hours, node: i, type: E.UP });
+    }
+  }
+
+  /** The follow-up is pushed: preprod nodes pull it 1–4 h later, like the first. */
+  pushFollowUp(time: number): void {
+    this.pushedAt[1] = time;
+    const [low, high] = this.a.updateDelayHours;
+    for (let i = 0; i < this.a.nodes; i += 1)
+      if (this.preprod[i] === 1)
+        this.queue.push({ time: time + this.uniform([low, high]), node: i, type: E.UPDATE_NEXT });
   }
 
   observation(i: number, missed: boolean): NodeObservation {
@@ -116,8 +143,8 @@ export class FleetModel {
       node,
       answered: true,
       failure: null,
-      version: VERSIONS[this.version[i]],
-      commit: COMMITS[this.version[i]],
+      version: this.versions[this.version[i]],
+      commit: this.commits[this.version[i]],
       mode: this.preprod[i] === 1 ? 'preprod' : 'production',
       reason: this.reason[i],
       cohort: this.selected[i] === 1 ? 'selected' : 'not-selected',
@@ -139,51 +166,70 @@ export class FleetModel {
       this.optOutDoc[i] = { key: OPT_OUT_KEY, optedOut: true, updatedAt: rolledAt };
     }
     this.boot(i, 0);
-    this.schedule(i, RESTART, this.exp(a.meanRestartDays * 24));
-    this.schedule(i, OUTAGE_START, this.exp(24 / a.outagesPerDay));
-    this.schedule(i, LEAVE, this.exp(24 / a.leavePerDay));
+    this.schedule(i, E.RESTART, this.exp(a.meanRestartDays * 24));
+    this.schedule(i, E.OUTAGE_START, this.exp(24 / a.outagesPerDay));
+    this.schedule(i, E.LEAVE, this.exp(24 / a.leavePerDay));
   }
 
   private schedule(node: number, type: number, time: number): void {
-    if (time <= this.a.warmupHours + 1 + this.a.horizonHours) this.queue.push({ time, node, type });
+    if (time <= this.endHour) this.queue.push({ time, node, type });
   }
 
   private handle(time: number, i: number, type: number): void {
     this.touched.add(i);
     switch (type) {
-      case RESTART:
+      case E.RESTART:
         this.boot(i, time);
-        this.schedule(i, RESTART, time + this.exp(this.a.meanRestartDays * 24));
+        this.schedule(i, E.RESTART, time + this.exp(this.a.meanRestartDays * 24));
         return;
-      case UPDATE:
-        if (this.preprod[i] === 1 && this.version[i] !== RELEASE && (this.down[i] & (GONE | OUTAGE | DARKENED)) === 0) {
-          this.version[i] = RELEASE;
-          this.boot(i, time);
-        }
+      case E.UPDATE:
+      case E.UPDATE_NEXT:
+        this.update(i, time, type === E.UPDATE ? RELEASE : FOLLOW_UP);
         return;
-      case CRASH_REBOOT:
-      case OPT_OUT_BOOT:
+      case E.DOWN:
+        this.down[i] |= this.downBits[i] & (E.PROVIDER | E.NIGHT);
+        return;
+      case E.UP:
+        this.down[i] &= ~(this.downBits[i] & (E.PROVIDER | E.NIGHT));
         this.boot(i, time);
         return;
-      case OUTAGE_START:
-        this.down[i] |= OUTAGE;
-        this.schedule(i, OUTAGE_END, time + this.exp(this.a.outageMeanHours));
-        return;
-      case OUTAGE_END:
-        this.down[i] &= ~OUTAGE;
+      case E.UPDATE_BOOT:
+        this.down[i] &= ~E.RESTARTING;
         this.boot(i, time);
-        this.schedule(i, OUTAGE_START, time + this.exp(24 / this.a.outagesPerDay));
         return;
-      case LEAVE:
-        this.down[i] |= GONE;
+      case E.CRASH_REBOOT:
+      case E.OPT_OUT_BOOT:
+        this.boot(i, time);
         return;
-      case DARKEN:
-        this.down[i] |= DARKENED;
+      case E.OUTAGE_START:
+        this.down[i] |= E.OUTAGE;
+        this.schedule(i, E.OUTAGE_END, time + this.exp(this.a.outageMeanHours));
         return;
-      default: // OPT_OUT
+      case E.OUTAGE_END:
+        this.down[i] &= ~E.OUTAGE;
+        this.boot(i, time);
+        this.schedule(i, E.OUTAGE_START, time + this.exp(24 / this.a.outagesPerDay));
+        return;
+      case E.LEAVE:
+        this.down[i] |= E.GONE;
+        return;
+      case E.DARKEN:
+        // The harm is the harmful release's: a node that moved on to a fix before it hung does not hang.
+        if (this.version[i] === this.harmful) this.down[i] |= E.DARKENED;
+        return;
+      default: // E.OPT_OUT
         this.optedOut[i] = 1;
-        this.schedule(i, OPT_OUT_BOOT, time + this.uniform(this.a.optOutRestartHours));
+        this.schedule(i, E.OPT_OUT_BOOT, time + this.uniform(this.a.optOutRestartHours));
     }
+  }
+
+  /** A watchdog update: the node restarts on `to` (after `updateRestartMinutes` of silence, if any). */
+  private update(i: number, time: number, to: number): void {
+    if (this.preprod[i] !== 1 || this.version[i] >= to || (this.down[i] & E.NO_BOOT) !== 0) return;
+    this.version[i] = to;
+    if (this.d.updateRestartMinutes <= 0) return this.boot(i, time);
+    this.down[i] |= E.RESTARTING;
+    this.schedule(i, E.UPDATE_BOOT, time + this.d.updateRestartMinutes / 60);
   }
 
   private uniform([low, high]: readonly [number, number]): number {
@@ -192,7 +238,7 @@ export class FleetModel {
 
   /** One boot through the real decision rules. A node that is down (outage, gone, hung) does not boot. */
   private boot(i: number, time: number): void {
-    if ((this.down[i] & (OUTAGE | GONE | DARKENED)) !== 0) return;
+    if ((this.down[i] & E.NO_BOOT) !== 0) return;
     const now = new Date(EPOCH_MS + time * MS_PER_HOUR);
     const decision = decide({
       settings: this.settings,
@@ -210,28 +256,30 @@ export class FleetModel {
     this.reason[i] = decision.reason;
     if (decision.mode !== 'preprod') {
       this.version[i] = MASTER;
-      this.down[i] &= ~CRASHING;
+      this.down[i] &= ~E.CRASHING;
       return;
     }
-    // A node that switches to preprod fetches its tip: the release once it was pushed.
-    if (!wasPreprod) this.version[i] = time >= this.pushedAt ? RELEASE : OLD;
+    // A node that switches to preprod fetches its tip: the newest release pushed.
+    if (!wasPreprod) this.version[i] = time >= this.pushedAt[1] ? FOLLOW_UP : time >= this.pushedAt[0] ? RELEASE : OLD;
     this.afterPreprodBoot(i, time, now);
   }
 
   private afterPreprodBoot(i: number, time: number, now: Date): void {
-    const onRelease = this.version[i] === RELEASE;
+    const onRelease = this.version[i] === this.harmful;
     const crashes =
-      onRelease && (this.harmed[i] === 2 || (this.harmed[i] === 1 && this.scenario.kind === 'crash-loop'));
+      (this.version[i] >= RELEASE && this.harmed[i] === 2) ||
+      (onRelease && this.harmed[i] === 1 && this.scenario.kind === 'crash-loop');
     if (crashes) {
-      this.down[i] |= CRASHING;
-      this.schedule(i, CRASH_REBOOT, time + this.uniform(this.a.crashRestartMinutes) / 60);
+      this.down[i] |= E.CRASHING;
+      this.schedule(i, E.CRASH_REBOOT, time + this.uniform(this.a.crashRestartMinutes) / 60);
       return;
     }
-    this.down[i] &= ~CRASHING;
+    this.down[i] &= ~E.CRASHING;
     const healthy = markHealthyWrite(this.healthDoc[i], now);
     if (healthy !== null) this.apply(i, [healthy]);
     if (onRelease && this.harmed[i] === 1 && this.scenario.kind === 'darken') {
-      this.schedule(i, DARKEN, time + this.exp(this.a.darkenMeanHours));
+      const start = this.pushedAt[this.harmful - RELEASE] + this.d.harmStartsAtHour;
+      this.schedule(i, E.DARKEN, Math.max(start, time + this.exp(this.a.darkenMeanHours)));
       this.harmed[i] = 3; // darkened once
     }
   }

@@ -1,12 +1,23 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { expect } from 'chai';
-import { defaultSettings } from '../../src/config/settings';
-import { seededRandom } from '../../src/cohort/random';
-import { defaultGateSettings } from '../../src/gate/judge/gateSettings';
-import { ASSUMPTIONS, type FleetAssumptions } from '../../src/gate/sim/assumptions';
-import { EventQueue } from '../../src/gate/sim/eventQueue';
-import { FleetModel } from '../../src/gate/sim/fleetModel';
-import { runRelease } from '../../src/gate/sim/releaseRun';
-import { quantile, share, simulateReleases, summarise } from '../../src/gate/sim/simulateReleases';
+import { defaultSettings } from '../../../../src/config/settings';
+import { seededRandom } from '../../../../src/cohort/random';
+import { defaultGateSettings } from '../../../../src/gate/judge/gateSettings';
+import { ASSUMPTIONS, type FleetAssumptions } from '../../../../src/gate/sim/assumptions';
+import { EventQueue } from '../../../../src/gate/sim/eventQueue';
+import { FleetModel } from '../../../../src/gate/sim/fleetModel';
+import { runRelease } from '../../../../src/gate/sim/releaseRun';
+import {
+  formatReleaseSimulation,
+  quantile,
+  share,
+  simulateReleases,
+  summarise,
+  TABLE_HEADER,
+  tableLayout,
+} from '../../../../src/gate/sim/simulateReleases';
+import { VARIANTS } from '../../../../src/gate/sim/variants';
 
 const SMALL: FleetAssumptions = { ...ASSUMPTIONS, nodes: 3000, probability: 0.4 };
 
@@ -41,24 +52,58 @@ describe('release simulation: parts', () => {
     expect(s.high).to.be.closeTo(0.0188, 1e-4);
   });
 
-  it('summarises runs: halted, halted within 24 h, promoted, and hours', () => {
-    const run = (verdict: 'halt' | 'promote' | 'wait', hours: number) => ({
+  it('summarises runs: halted, halted within 24 h, promoted by 96 h, and the targets', () => {
+    const run = (halted: number | null, promoted: number | null) => ({
       reachedAfterPush: 1,
-      verdict,
-      hoursAfterReach: hours,
+      verdict: (halted !== null ? 'halt' : promoted !== null ? 'promote' : 'wait') as 'halt' | 'promote' | 'wait',
+      hoursAfterReach: halted ?? promoted ?? 96,
+      haltedAfter: halted,
+      promotedAfter: promoted,
       releaseNodes: 100,
       crashLoops: 0,
       darkRelease: 0,
     });
-    const summary = summarise({ kind: 'darken', harm: 0.05 }, [
-      run('halt', 5),
-      run('halt', 30),
-      run('promote', 72),
-      run('wait', 96),
+    const current = VARIANTS[0];
+    const summary = summarise(current, { kind: 'darken', harm: 0.05 }, [
+      run(5, null),
+      run(30, null),
+      run(null, 72),
+      run(null, null),
     ]);
     expect(summary.name).to.equal('darken 5%');
-    expect([summary.halted.count, summary.haltedWithin24h.count, summary.promoted.count]).to.deep.equal([2, 1, 1]);
-    expect(summary.hoursToHalt).to.deep.equal({ median: 5, p95: 30 });
+    expect([summary.halted.count, summary.haltedWithin24h.count, summary.promotedBy96h.count]).to.deep.equal([2, 1, 1]);
+    expect([summary.hoursToHalt, summary.hoursToPromote]).to.deep.equal([5, 72]);
+    expect(summary.targets).to.deep.equal([
+      { label: 'halted ≤ 24 h ≥ 95%', pass: false },
+      { label: 'never promoted', pass: false },
+    ]);
+    const healthy = summarise(current, { kind: 'healthy', harm: 0 }, [run(null, 72), run(null, 80)]);
+    expect(healthy.targets.every((t) => t.pass)).to.equal(true);
+  });
+
+  it('the table in docs/gate.md has the rows and columns `simulate --releases --scenarios all` prints', () => {
+    const doc = fs.readFileSync(path.join(__dirname, '../../../../../docs/gate.md'), 'utf8');
+    const section = doc.split('<!-- simulation table -->')[1]?.split('<!-- end of simulation table -->')[0] ?? '';
+    const table = section.split('\n').filter((l) => l.startsWith('|'));
+    expect(table[0]).to.equal(TABLE_HEADER);
+    const rows = table.slice(2).map((line) => line.split(' | ').slice(0, 2).join(' | '));
+    const layout = tableLayout(VARIANTS, defaultGateSettings()).map((r) => `| ${r.setup} | ${r.release}`);
+    expect(rows).to.deep.equal(layout);
+  });
+
+  it('a small seeded run prints the same table layout for its rows', async () => {
+    const report = await simulateReleases({
+      runs: 1,
+      seed: 3,
+      nodes: 3000,
+      probability: 0.4,
+      gate: defaultGateSettings(),
+    });
+    const lines = formatReleaseSimulation(report)
+      .split('\n')
+      .filter((l) => l.startsWith('|'));
+    expect(lines[0]).to.equal(TABLE_HEADER);
+    expect(lines.slice(2).map((l) => l.split(' | ')[1])).to.deep.equal(['healthy', 'darken 5%', 'crash-loop 5%']);
   });
 
   it('a node that crashes on the release falls back through the real decide() after 3 unhealthy boots', () => {
@@ -110,6 +155,6 @@ describe('release simulation: runs judged by the gate', function () {
   it('reports the targets over several runs', async () => {
     const report = await simulateReleases({ runs: 2, seed: 9, nodes: 3000, probability: 0.4, harm: 0.1, gate });
     expect(report.scenarios.map((s) => s.name)).to.deep.equal(['healthy', 'darken 10%', 'crash-loop 10%']);
-    expect(report.targets.map((t) => t.pass)).to.deep.equal([true, true, true]);
+    expect(report.scenarios.every((s) => s.targets.every((t) => t.pass))).to.equal(true);
   });
 });

@@ -1,0 +1,168 @@
+import { expect } from 'chai';
+import { blockingOf } from '../../../../src/gate/judge/blocking';
+import type { GateEvidence } from '../../../../src/gate/judge/evidence';
+import { defaultGateSettings } from '../../../../src/gate/judge/gateSettings';
+import { detectableHarm, reachWarnings } from '../../../../src/gate/judge/reach';
+import { criteriaOf, judge, verdictOf, type Criterion } from '../../../../src/gate/judge/verdict';
+import { hour } from './historyBed';
+
+describe('gate verdict', () => {
+  const settings = { ...defaultGateSettings(), minPreprodNodes: 100, minNodeHours: 1000, minSoakHours: 72 };
+  const evidence = (patch: Partial<GateEvidence>): GateEvidence => ({
+    release: { version: '2.0', commit: 'abcdef0123' },
+    at: hour(100),
+    reachedAt: hour(0),
+    hoursSinceReached: 72,
+    previousHoursSinceReached: 71,
+    supersededBy: null,
+    nodeHours: 80_000,
+    preprodNodes: 890,
+    uptake: { on: 880, of: 900 },
+    dark: { release: { dark: 13, nodes: 890 }, baseline: { dark: 180, nodes: 12_000 } },
+    darkNodes: [],
+    crashLoops: { count: 1, of: 890 },
+    switchFailures: { count: 0, of: 890 },
+    fellBack: [],
+    gaps: [],
+    scansLastDay: 24,
+    baselineDarkShareDayLow: 0.015,
+    ...patch,
+  });
+  const unmet = (criteria: Criterion[]) => criteria.filter((c) => !c.met).map((c) => c.name);
+  const early = { hoursSinceReached: 8, previousHoursSinceReached: 7 };
+
+  const cases: [string, Partial<GateEvidence>, string, string[]][] = [
+    ['a healthy release at the end of its soak', {}, 'promote', []],
+    [
+      'a healthy release during its soak (promoting looks start at the soak)',
+      early,
+      'wait',
+      ['exposure.soak-hours', 'health.dark.upper', 'health.crash-loop.upper', 'health.switch-fail.upper'],
+    ],
+    ['too few preprod nodes', { preprodNodes: 50 }, 'wait', ['exposure.preprod-nodes']],
+    ['low uptake', { uptake: { on: 500, of: 900 } }, 'wait', ['uptake']],
+    ['too few scans in the last day', { scansLastDay: 5 }, 'wait', ['freshness.scans-per-day']],
+    [
+      'the first scan after a gap: no time watched since the last look, no bound, no decision',
+      { previousHoursSinceReached: 72 },
+      'wait',
+      ['health.dark.upper', 'health.crash-loop.upper', 'health.switch-fail.upper'],
+    ],
+    [
+      '5% of its nodes gone dark, 8 h in',
+      { ...early, dark: { release: { dark: 58, nodes: 890 }, baseline: { dark: 12, nodes: 12_000 } } },
+      'halt',
+      [
+        'exposure.soak-hours',
+        'health.dark.upper',
+        'health.dark.lower',
+        'health.crash-loop.upper',
+        'health.switch-fail.upper',
+      ],
+    ],
+    [
+      '5% crash-looping, 8 h in',
+      { ...early, crashLoops: { count: 45, of: 890 } },
+      'halt',
+      [
+        'exposure.soak-hours',
+        'health.dark.upper',
+        'health.crash-loop.upper',
+        'health.crash-loop.lower',
+        'health.switch-fail.upper',
+      ],
+    ],
+    [
+      '2% crash-looping: not shown worse, not shown fine',
+      { crashLoops: { count: 18, of: 890 } },
+      'wait',
+      ['health.crash-loop.upper'],
+    ],
+    [
+      'watched for inconclusiveAfterHours without either: inconclusive',
+      { hoursSinceReached: 168, previousHoursSinceReached: 167, crashLoops: { count: 18, of: 890 } },
+      'inconclusive',
+      ['health.dark.upper', 'health.crash-loop.upper', 'health.switch-fail.upper'],
+    ],
+    [
+      'the release has not reached preprod',
+      { reachedAt: null, hoursSinceReached: null, previousHoursSinceReached: null },
+      'wait',
+      [
+        'exposure.soak-hours',
+        'exposure.preprod-nodes',
+        'exposure.node-hours',
+        'health.dark.upper',
+        'health.crash-loop.upper',
+        'health.switch-fail.upper',
+      ],
+    ],
+  ];
+  for (const [name, patch, verdict, failing] of cases) {
+    it(`${name} → ${verdict}`, () => {
+      const judged = judge(evidence(patch), settings);
+      expect(judged.verdict).to.equal(verdict);
+      expect(unmet(judged.criteria)).to.deep.equal(failing);
+    });
+  }
+
+  it('a stale last scan blocks promote, with the age as its value', () => {
+    const criteria = criteriaOf(evidence({}), settings, 30);
+    expect(criteria.find((c) => c.name === 'freshness.last-scan-age')).to.deep.equal({
+      name: 'freshness.last-scan-age',
+      met: false,
+      value: 30,
+      threshold: 3,
+    });
+    expect(verdictOf(criteria, 72, settings)).to.equal('wait');
+  });
+
+  it('the dark margin grows with production’s dark share all day long, not with a passing drop', () => {
+    const dark = { release: { dark: 40, nodes: 890 }, baseline: { dark: 1200, nodes: 12_000 } };
+    const threshold = (low: number, s = settings) =>
+      criteriaOf(evidence({ dark, baselineDarkShareDayLow: low }), s, 0).find((c) => c.name === 'health.dark.upper')
+        ?.threshold;
+    expect(threshold(0.04)).to.equal(0.04);
+    // 10% of production dark now (home nodes at night), 1% at the best scan of the day: the margin stays 2 points.
+    expect(threshold(0.01)).to.equal(0.02);
+    expect(threshold(0.04, { ...settings, darkRelativeMargin: 0 })).to.equal(0.02);
+  });
+
+  it('halts when any halting criterion is unmet, promotes only when all are met', () => {
+    const c = (name: string, met: boolean): Criterion => ({ name, met, value: 0, threshold: 0 });
+    expect(verdictOf([c('uptake', false), c('health.dark.lower', false)], 10, settings)).to.equal('halt');
+    expect(verdictOf([c('uptake', false), c('health.dark.lower', true)], 10, settings)).to.equal('wait');
+    expect(verdictOf([c('uptake', true), c('health.dark.lower', true)], 10, settings)).to.equal('promote');
+  });
+
+  it('a wait says which criteria block it, why, and what would change them', () => {
+    const e = evidence({ ...early, preprodNodes: 60 });
+    const blocking = blockingOf(criteriaOf(e, settings, 0), e, settings);
+    expect(blocking.map((b) => b.criterion)).to.deep.equal([
+      'exposure.soak-hours',
+      'exposure.preprod-nodes',
+      'health.dark.upper',
+      'health.crash-loop.upper',
+      'health.switch-fail.upper',
+    ]);
+    expect(blocking[0]).to.deep.equal({
+      criterion: 'exposure.soak-hours',
+      why: 'watched 8.0 h of 72 h since it reached preprod (gaps do not count)',
+      wouldChange: `64.0 more watched hours: ${hour(164)} with scans as now`,
+    });
+    expect(blocking[1].wouldChange).to.equal('40 more selected nodes answering with it');
+  });
+
+  it('says up front which harm a fleet can detect, and warns when promote is out of reach', () => {
+    const big = detectableHarm(890, 12_000, 0.01, settings);
+    expect(big.promoteReachable).to.equal(true);
+    expect(big.crashLoopShare).to.be.within(0.03, 0.05);
+    expect(reachWarnings(big, settings)).to.deep.equal([]);
+    const small = detectableHarm(137, 1_800, 0.01, settings);
+    expect(small.promoteReachable).to.equal(false);
+    expect(small.crashLoopShare).to.be.above(big.crashLoopShare as number);
+    const [warning] = reachWarnings(small, settings);
+    expect(warning).to.match(/^with 137 release nodes this gate halts, by 24 h, crash-loops in \d+(\.\d)?% of them/);
+    expect(warning).to.match(/inconclusive after 168 h/);
+  });
+});
