@@ -105,11 +105,7 @@ describe('gate settings', () => {
       { maxCrashLoopShare: 0 },
       'Expected `gate.maxCrashLoopShare` to be a number between 0 and 1, got 0.',
     ],
-    [
-      'darkHours as text',
-      { darkHours: '3' },
-      "Expected `gate.darkHours` to be a number from 0.25 to 720, got '3'.",
-    ],
+    ['darkHours as text', { darkHours: '3' }, "Expected `gate.darkHours` to be a number from 0.25 to 720, got '3'."],
     ['an unknown key', { minSoakHour: 5 }, 'Unknown setting `gate.minSoakHour`.'],
   ];
   for (const [name, patch, message] of bad) {

@@ -227,7 +227,10 @@ export class FleetModel {
   private update(i: number, time: number, to: number): void {
     if (this.preprod[i] !== 1 || this.version[i] >= to || (this.down[i] & E.NO_BOOT) !== 0) return;
     this.version[i] = to;
-    if (this.d.updateRestartMinutes <= 0) return this.boot(i, time);
+    if (this.d.updateRestartMinutes <= 0) {
+      this.boot(i, time);
+      return;
+    }
     this.down[i] |= E.RESTARTING;
     this.schedule(i, E.UPDATE_BOOT, time + this.d.updateRestartMinutes / 60);
   }
