@@ -3,11 +3,16 @@
  * the scan before (docs/design.md §11). `NodeTable` replays changes into
  * every node's state. Pure: no I/O, no clock.
  */
+import { isAnswered, type NodeResult } from '../../fleet/classify';
+import { toStored } from '../../health/encode';
+import { blockLags } from '../../health/signals';
 import {
   applyChange,
   changeBetween,
   EMPTY_STATE,
   nextState,
+  nodeKey,
+  observeWithHealth,
   type NodeChange,
   type NodeObservation,
   type NodeState,
@@ -190,4 +195,23 @@ export function buildScan(
       changes.push({ n: node, q: 0, ...(table.states[i].answered ? { a: 0 } : {}) });
   }
   return { seq, at, totals: totalsOf(observations), changes };
+}
+
+/**
+ * A scan's results as the history keeps them, health included (docs/health.md): each answering or degraded
+ * node's signals stored with its block lag behind this scan's median, its answer time, and the levels'
+ * hysteresis from what `table` last stored for it.
+ */
+export function observeScan(table: NodeTable, results: readonly NodeResult[]): NodeObservation[] {
+  const read = results.map((r) => (isAnswered(r.kind) && r.health !== undefined ? r.health : null));
+  const lags = blockLags(read.filter((h) => h !== null).map((h) => h.blocks));
+  let answering = 0;
+  return results.map((result, i) => {
+    const signals = read[i];
+    if (signals === null) return observeWithHealth(result, null);
+    const before = table.get(nodeKey(result.host, result.port)).health;
+    const lag = lags[answering];
+    answering += 1;
+    return observeWithHealth(result, toStored(signals, lag, result.ms, before));
+  });
 }
