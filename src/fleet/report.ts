@@ -156,12 +156,18 @@ export function formatPrometheus(summary: FleetSummary): string {
   const out = new Exposition();
   out.family('nodes_asked', 'Nodes the fleet scan asked for /flux/info.', [[{}, summary.asked]]);
   out.family('nodes_answered', 'Nodes that answered with a FluxOS success envelope.', [[{}, summary.answered]]);
-  out.family('nodes', 'Nodes by state: what answering nodes report, and failed for nodes without a usable answer.', [
-    [{ state: 'preprod' }, summary.preprod],
-    [{ state: 'production' }, summary.production],
-    [{ state: 'unknown' }, summary.unknown],
-    [{ state: 'failed' }, summary.failedTotal],
-  ]);
+  // A partition of the nodes asked (docs/gate-operations.md): degraded nodes answered with an error envelope.
+  out.family(
+    'nodes',
+    'Nodes by state: what answering nodes report, degraded (an error envelope), failed (no usable answer).',
+    [
+      [{ state: 'preprod' }, summary.preprod],
+      [{ state: 'production' }, summary.production],
+      [{ state: 'unknown' }, summary.unknown],
+      [{ state: 'degraded' }, summary.degraded],
+      [{ state: 'failed' }, summary.failedTotal],
+    ],
+  );
   out.family(
     'failed_nodes',
     'Nodes without a usable answer, by failure kind.',
