@@ -65,18 +65,34 @@ describe('gate history: health signals', () => {
     expect(scan.totals.failed).to.deep.equal({ timeout: 1 });
   });
 
-  it('stores health only when it changes, under the short keys h, b, p, g', () => {
+  it("stores health only when it changes: the word in the scan's column, b, p, g in the node's record", () => {
+    const scans = record([
+      [result(1, 'production', healthy(2)), result(2, 'production', healthy(2))],
+      [result(1, 'production', healthy(2)), result(2, 'production', healthy(2))],
+      [result(1, 'production', healthy(0)), result(2, 'production', healthy(2))],
+      [result(1, 'production', healthy(0, { bootedAt: 1_767_240_000 })), result(2, 'production', healthy(2))],
+    ]);
+    const [first, same, apps, boot] = scans;
+    expect(Object.keys(first.changes[0])).to.include.members(['b', 'p', 'g']);
+    expect(first.changes[0]).to.not.have.property('h');
+    expect(first.health).to.match(/^0\.[0-9a-z]+,1\.[0-9a-z]+$/);
+    expect(same.changes, 'an unchanged node stores nothing').to.deep.equal([]);
+    expect(same).to.not.have.property('health');
+    expect(apps.changes, 'a change of health alone is no record').to.deep.equal([]);
+    expect(apps.health).to.match(/^0\.[0-9a-z]+$/);
+    expect(boot.changes).to.deep.equal([{ n: '10.0.0.1:1', b: Math.floor(1_767_240_000 / 60) }]);
+    expect(boot).to.not.have.property('health');
+  });
+
+  it('gives a node new to the history the column index the table will give it', () => {
     const scans = record([
       [result(1, 'production', healthy(2))],
-      [result(1, 'production', healthy(2))],
-      [result(1, 'production', healthy(0))],
-      [result(1, 'production', healthy(0, { bootedAt: 1_767_240_000 }))],
+      [result(2, 'production', healthy(5)), result(1, 'production', healthy(3)), result(3, 'timeout', {})],
     ]);
-    const [first, same, apps, boot] = scans.map((s) => s.changes);
-    expect(Object.keys(first[0]).sort()).to.include.members(['h', 'b', 'p', 'g']);
-    expect(same, 'an unchanged node stores nothing').to.deep.equal([]);
-    expect(Object.keys(apps[0]).sort()).to.deep.equal(['h', 'n']);
-    expect(Object.keys(boot[0]).sort()).to.deep.equal(['b', 'n']);
+    expect(scans[1].health?.split(',').map((e) => e.split('.')[0])).to.deep.equal(['1', '0']);
+    const table = replay(decodeLines(scans));
+    expect(table.get('10.0.0.1:2').health?.runningApps).to.equal(5);
+    expect(table.get('10.0.0.1:1').health?.runningApps).to.equal(3);
   });
 
   it('replayed from the stored lines, gives the same health as the scans (lag against the median)', () => {
@@ -93,7 +109,7 @@ describe('gate history: health signals', () => {
     const two = table.get('10.0.0.1:2').health;
     expect(one).to.include({ runningApps: 4, peersOutLevel: 1, confirmed: true, provider: 'OVH SAS', country: 'FR' });
     expect(two).to.include({ degraded: 'daemon', runningApps: null, provider: 'OVH SAS', bootMinute: 29_453_760 });
-    expect(decodeLines(scans)[0].changes[1].h).to.equal(scans[0].changes[1].h);
+    expect(decodeLines(scans)[0].health).to.equal(scans[0].health);
     const firstTwo = replay(decodeLines(scans.slice(0, 1))).get('10.0.0.1:2').health;
     expect(firstTwo?.lagLevel, '50 blocks behind the median of three').to.equal(2);
   });
@@ -131,6 +147,32 @@ describe('gate history: health signals', () => {
       expect((caught as HistoryFormatError).message).to.equal(`line 2: a change has a bad \`${key}\``);
     });
   }
+});
+
+describe('gate history: a hostile health column', () => {
+  const totals = () => record([[result(1, 'production', {})]])[0].totals;
+  const line = (health: unknown) => ({
+    seq: 1,
+    at: at(0),
+    totals: totals(),
+    changes: [{ n: '10.0.0.1:1', q: 1, a: 1 }],
+    health,
+  });
+  for (const health of [7, '0.3', '0.zzzzzzz', '0.1,,1.1', 'x'.repeat(2_000_000), '-1.4']) {
+    it(`refuses ${JSON.stringify(health).slice(0, 20)} in one sentence`, () => {
+      expect(() => decodeLines([line(health)])).to.throw(
+        HistoryFormatError,
+        /^line 2: the scan has a bad health column$/,
+      );
+    });
+  }
+
+  it('passes over a column naming an index past the node table (its form was checked)', () => {
+    const [scan] = decodeLines([line('0.a,5.a')]);
+    const table = replay([scan]);
+    expect(table.size).to.equal(1);
+    expect(table.get('10.0.0.1:1').health).to.equal(null);
+  });
 });
 
 describe('healthFromHistory', () => {

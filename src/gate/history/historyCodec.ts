@@ -7,7 +7,7 @@
  * unambiguous. Pure: bytes in, records out.
  */
 import { createHash } from 'node:crypto';
-import { applyHealthChange, isHealthWord } from '../../health/encode';
+import { applyHealthChange, decodeHealthColumn, isHealthWord } from '../../health/encode';
 import type { NodeChange } from './observation';
 import { type Counts, emptyCounts, type ScanRecord, type ScanTotals } from './scanRecord';
 import { describeValue } from '../../text';
@@ -191,8 +191,18 @@ export function checkScan(value: unknown, line: number, previous: ScanRecord | n
     const problem = changeProblem(change);
     if (problem !== null) fail(problem);
   }
+  // The column's indices are checked against the node table as it is replayed (NodeTable.apply), its form here.
+  if ('health' in value && decodeHealthColumn(value.health, Number.POSITIVE_INFINITY) === null)
+    fail('the scan has a bad health column');
   // Canonical ISO: a time is shown as the recorder wrote it, never as free text that Date.parse happened to accept.
-  return { seq: value.seq as number, at: new Date(at).toISOString(), totals, changes: value.changes as NodeChange[] };
+  const record: ScanRecord = {
+    seq: value.seq as number,
+    at: new Date(at).toISOString(),
+    totals,
+    changes: value.changes as NodeChange[],
+  };
+  if (typeof value.health === 'string' && value.health !== '') record.health = value.health;
+  return record;
 }
 
 export interface DecodedHistory {

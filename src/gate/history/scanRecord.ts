@@ -4,7 +4,7 @@
  * every node's state. Pure: no I/O, no clock.
  */
 import { isAnswered, type NodeResult } from '../../fleet/classify';
-import { toStored } from '../../health/encode';
+import { applyHealthChange, decodeHealthColumn, encodeHealthColumn, toStored } from '../../health/encode';
 import { blockLags } from '../../health/signals';
 import {
   applyChange,
@@ -62,6 +62,13 @@ export interface ScanRecord {
   at: string;
   totals: ScanTotals;
   changes: NodeChange[];
+  /**
+   * The health words (`h`) that changed in this scan, as one column of `index.word` pairs in base 36
+   * (src/health/encode.ts), `index` the node's position in the NodeTable replayed up to and including this
+   * scan's changes. About 10 bytes a change instead of about 40 as a record. Absent when none changed
+   * (and in histories recorded before health).
+   */
+  health?: string;
 }
 
 /** Versions kept by name in a scan's totals: a hostile fleet must not grow every record by 13,000 names. */
@@ -143,23 +150,38 @@ export class NodeTable {
     return i;
   }
 
+  /** The node's index, without adding it. */
+  indexIfKnown(node: string): number | undefined {
+    return this.index.get(node);
+  }
+
   get(node: string): Readonly<NodeState> {
     const i = this.index.get(node);
     return i === undefined ? EMPTY_STATE : this.states[i];
   }
 
-  /** Applies one scan's changes; `onChange` sees each node's state before and after. */
+  /**
+   * Applies one scan's changes, then its health column; `onChange` sees each changed record's node before and
+   * after. A column entry goes with the node's record when it has one (so a new node's `b`, `p`, `g` and `h`
+   * land together); an index past the table is passed over: the codec checked the column's form.
+   */
   apply(
-    scan: Pick<ScanRecord, 'changes'>,
+    scan: Pick<ScanRecord, 'changes' | 'health'>,
     onChange?: (index: number, before: NodeState, after: NodeState) => void,
   ): void {
-    for (const change of scan.changes) {
-      const i = this.indexOf(change.n);
+    const indices = scan.changes.map((change) => this.indexOf(change.n));
+    const words = new Map(scan.health ? (decodeHealthColumn(scan.health, this.size) ?? []) : []);
+    scan.changes.forEach((change, k) => {
+      const i = indices[k];
       const before = this.states[i];
-      const after = applyChange(before, change);
+      const word = words.get(i);
+      const after = applyChange(before, word === undefined ? change : { ...change, h: word });
+      words.delete(i);
       this.states[i] = after;
       onChange?.(i, before, after);
-    }
+    });
+    for (const [i, h] of words)
+      this.states[i] = { ...this.states[i], health: applyHealthChange(this.states[i].health, { h }) };
   }
 
   clone(): NodeTable {
@@ -194,7 +216,29 @@ export function buildScan(
     if (table.states[i].asked && !seen.has(node))
       changes.push({ n: node, q: 0, ...(table.states[i].answered ? { a: 0 } : {}) });
   }
-  return { seq, at, totals: totalsOf(observations), changes };
+  const { records, health } = healthColumn(table, changes);
+  return { seq, at, totals: totalsOf(observations), changes: records, ...(health === '' ? {} : { health }) };
+}
+
+/**
+ * Moves the changes' health words into the scan's column: a node's index is its place in `table`, or for a
+ * node new to it, table.size plus its rank among the new nodes of `changes` (as NodeTable.apply assigns).
+ */
+function healthColumn(table: NodeTable, changes: readonly NodeChange[]): { records: NodeChange[]; health: string } {
+  const records: NodeChange[] = [];
+  const entries: [number, number][] = [];
+  const known = new Map<string, number>();
+  for (const change of changes) {
+    let index = known.get(change.n) ?? table.indexIfKnown(change.n);
+    if (index === undefined) {
+      index = table.size + known.size;
+      known.set(change.n, index);
+    }
+    const { h, ...record } = change;
+    if (h !== undefined) entries.push([index, h]);
+    if (h === undefined || Object.keys(record).length > 1) records.push(record);
+  }
+  return { records, health: encodeHealthColumn(entries) };
 }
 
 /**
