@@ -64,7 +64,7 @@ function infoBody(i: number, scan: number): unknown {
   };
 }
 
-describe('health signals recorded by fleet --record --at, read back (real HTTP nodes, real FluxOS shapes)', function () {
+describe('health signals recorded by fleet --record --at and read back (real HTTP nodes, FluxOS shapes)', function () {
   this.timeout(600_000);
   const servers: http.Server[] = [];
   const ports: number[] = [];
