@@ -4,7 +4,7 @@
  * every node's state. Pure: no I/O, no clock.
  */
 import { isAnswered, type NodeResult } from '../../fleet/classify';
-import { applyHealthChange, decodeHealthColumn, encodeHealthColumn, toStored } from '../../health/encode';
+import { decodeHealthColumn, encodeHealthColumn, fromWord, toStored, type StoredHealth } from '../../health/encode';
 import { blockLags } from '../../health/signals';
 import {
   applyChange,
@@ -129,6 +129,31 @@ export function totalsOf(observations: readonly NodeObservation[]): ScanTotals {
   return totals;
 }
 
+/** A node's last known boot minute, provider and country. */
+function rareOf(health: StoredHealth | null): Pick<StoredHealth, 'bootMinute' | 'provider' | 'country'> {
+  return {
+    bootMinute: health?.bootMinute ?? null,
+    provider: health?.provider ?? null,
+    country: health?.country ?? null,
+  };
+}
+
+/** `state` with `health`, built field by field: one object shape for every state (a spread is slower). */
+function withHealth(state: Readonly<NodeState>, health: StoredHealth): NodeState {
+  return {
+    asked: state.asked,
+    answered: state.answered,
+    failure: state.failure,
+    version: state.version,
+    commit: state.commit,
+    mode: state.mode,
+    reason: state.reason,
+    cohort: state.cohort,
+    health,
+    everAnswered: state.everAnswered,
+  };
+}
+
 /** Every node's state, replayed from the changes of the scans so far. */
 export class NodeTable {
   readonly keys: string[] = [];
@@ -180,8 +205,8 @@ export class NodeTable {
       this.states[i] = after;
       onChange?.(i, before, after);
     });
-    for (const [i, h] of words)
-      this.states[i] = { ...this.states[i], health: applyHealthChange(this.states[i].health, { h }) };
+    // Most of a scan's health is here: the word was checked by decodeHealthColumn, so it is read directly.
+    for (const [i, h] of words) this.states[i] = withHealth(this.states[i], fromWord(h, rareOf(this.states[i].health)));
   }
 
   clone(): NodeTable {
