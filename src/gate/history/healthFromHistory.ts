@@ -20,13 +20,22 @@ export function hourSlot(firstMs: number, at: string): number {
   return Math.round((Date.parse(at) - firstMs) / MS_PER_HOUR);
 }
 
-/** Every node that answered in its latest scan, with its stored health: the entries of one ledger scan. */
-export function answeredEntries(table: NodeTable): StoredScanEntry[] {
+/**
+ * Every node that answered in its latest scan, with its stored health: the entries of one ledger scan. `reuse`
+ * holds one entry per node, updated in place scan after scan (the ledger reads an entry and keeps none), so
+ * 720 hours of 13,000 nodes do not allocate nine million of them.
+ */
+export function answeredEntries(table: NodeTable, reuse: StoredScanEntry[] = []): StoredScanEntry[] {
   const entries: StoredScanEntry[] = [];
   for (let i = 0; i < table.size; i += 1) {
     const state = table.states[i];
     if (!state.asked || !state.answered || state.health === null) continue;
-    entries.push({ key: table.keys[i], stored: state.health, preprod: state.mode === 'preprod', commit: state.commit });
+    const entry = reuse[i] ?? { key: table.keys[i], stored: state.health, preprod: false, commit: null };
+    entry.stored = state.health;
+    entry.preprod = state.mode === 'preprod';
+    entry.commit = state.commit;
+    reuse[i] = entry;
+    entries.push(entry);
   }
   return entries;
 }
@@ -43,6 +52,7 @@ export function healthFromHistory(scans: readonly ScanRecord[], releaseCommit: s
   const lastSlot = hourSlot(firstMs, scans[scans.length - 1].at);
   const fromSlot = Math.max(0, lastSlot - MAX_LEDGER_HOURS + 1);
   const table = new NodeTable();
+  const reuse: StoredScanEntry[] = [];
   let slot = fromSlot;
   scans.forEach((scan, i) => {
     table.apply(scan);
@@ -51,7 +61,7 @@ export function healthFromHistory(scans: readonly ScanRecord[], releaseCommit: s
     // Of several scans in one hour, the last stands for it.
     if (scanSlot < fromSlot || (next !== undefined && hourSlot(firstMs, next.at) === scanSlot)) return;
     for (; slot < scanSlot; slot += 1) ledger.addStoredScan([]);
-    ledger.addStoredScan(answeredEntries(table));
+    ledger.addStoredScan(answeredEntries(table, reuse));
     slot = scanSlot + 1;
   });
   return ledger;
