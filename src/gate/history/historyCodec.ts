@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { applyHealthChange, decodeHealthColumn, isHealthWord } from '../../health/encode';
 import type { NodeChange } from './observation';
-import { type Counts, emptyCounts, type ScanRecord, type ScanTotals } from './scanRecord';
+import { type Counts, emptyCounts, rememberColumn, type ScanRecord, type ScanTotals } from './scanRecord';
 import { describeValue } from '../../text';
 
 export const HISTORY_FORMAT = 'fluxos-preprod-history';
@@ -192,8 +192,8 @@ export function checkScan(value: unknown, line: number, previous: ScanRecord | n
     if (problem !== null) fail(problem);
   }
   // The column's indices are checked against the node table as it is replayed (NodeTable.apply), its form here.
-  if ('health' in value && decodeHealthColumn(value.health, Number.POSITIVE_INFINITY) === null)
-    fail('the scan has a bad health column');
+  const column = 'health' in value ? decodeHealthColumn(value.health, Number.POSITIVE_INFINITY) : [];
+  if (column === null) return fail('the scan has a bad health column');
   // Canonical ISO: a time is shown as the recorder wrote it, never as free text that Date.parse happened to accept.
   const record: ScanRecord = {
     seq: value.seq as number,
@@ -201,7 +201,10 @@ export function checkScan(value: unknown, line: number, previous: ScanRecord | n
     totals,
     changes: value.changes as NodeChange[],
   };
-  if (typeof value.health === 'string' && value.health !== '') record.health = value.health;
+  if (typeof value.health === 'string' && value.health !== '') {
+    record.health = value.health;
+    rememberColumn(record, column);
+  }
   return record;
 }
 

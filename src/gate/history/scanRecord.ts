@@ -129,6 +129,25 @@ export function totalsOf(observations: readonly NodeObservation[]): ScanTotals {
   return totals;
 }
 
+/** A scan's health column, decoded: kept per record so that the codec's check and each replay decode it once. */
+const decodedColumns = new WeakMap<object, { pairs: [number, number][]; top: number }>();
+
+/** The pairs of a column already decoded (by the codec's check), remembered for `scan`. */
+export function rememberColumn(scan: object, pairs: [number, number][]): void {
+  decodedColumns.set(scan, { pairs, top: pairs.reduce((top, [i]) => Math.max(top, i), -1) });
+}
+
+/** The scan's column entries; none when it has no column or names a node past `size` (the whole column is refused). */
+function columnOf(scan: Pick<ScanRecord, 'health'>, size: number): readonly [number, number][] {
+  if (!scan.health) return [];
+  let decoded = decodedColumns.get(scan);
+  if (decoded === undefined) {
+    rememberColumn(scan, decodeHealthColumn(scan.health, Number.POSITIVE_INFINITY) ?? []);
+    decoded = decodedColumns.get(scan);
+  }
+  return decoded === undefined || decoded.top >= size ? [] : decoded.pairs;
+}
+
 /** A node's last known boot minute, provider and country. */
 function rareOf(health: StoredHealth | null): Pick<StoredHealth, 'bootMinute' | 'provider' | 'country'> {
   return {
@@ -195,18 +214,21 @@ export class NodeTable {
     onChange?: (index: number, before: NodeState, after: NodeState) => void,
   ): void {
     const indices = scan.changes.map((change) => this.indexOf(change.n));
-    const words = new Map(scan.health ? (decodeHealthColumn(scan.health, this.size) ?? []) : []);
+    const inRecords = new Set(indices);
+    const withRecord = new Map<number, number>();
+    // Most of a scan's health is here: the words were checked by decodeHealthColumn, so they are read directly.
+    for (const [i, h] of columnOf(scan, this.size)) {
+      if (inRecords.has(i)) withRecord.set(i, h);
+      else this.states[i] = withHealth(this.states[i], fromWord(h, rareOf(this.states[i].health)));
+    }
     scan.changes.forEach((change, k) => {
       const i = indices[k];
       const before = this.states[i];
-      const word = words.get(i);
+      const word = withRecord.get(i);
       const after = applyChange(before, word === undefined ? change : { ...change, h: word });
-      words.delete(i);
       this.states[i] = after;
       onChange?.(i, before, after);
     });
-    // Most of a scan's health is here: the word was checked by decodeHealthColumn, so it is read directly.
-    for (const [i, h] of words) this.states[i] = withHealth(this.states[i], fromWord(h, rareOf(this.states[i].health)));
   }
 
   clone(): NodeTable {
