@@ -7,9 +7,10 @@
  * unambiguous. Pure: bytes in, records out.
  */
 import { createHash } from 'node:crypto';
-import { applyHealthChange, decodeHealthColumn, isHealthWord } from '../../health/encode';
+import { decodeHealthColumn } from '../../health/encode';
 import type { NodeChange } from './observation';
-import { type Counts, emptyCounts, rememberColumn, type ScanRecord, type ScanTotals } from './scanRecord';
+import { healthProblem, rememberColumn } from './healthColumn';
+import { type Counts, emptyCounts, type ScanRecord, type ScanTotals } from './scanRecord';
 import { describeValue } from '../../text';
 
 export const HISTORY_FORMAT = 'fluxos-preprod-history';
@@ -118,21 +119,6 @@ function changeProblem(value: unknown): string | null {
   if ('m' in value && !MODES.has(value.m as string | null)) return 'a change has a bad `m`';
   if ('k' in value && !COHORT_CODES.has(value.k as string)) return 'a change has a bad `k`';
   return healthProblem(value);
-}
-
-/**
- * The health keys (docs/health.md): `h` a valid word; `b`, `p`, `g` values the reader would take. A value
- * `applyHealthChange` would pass over is refused here, so what is stored is what is judged.
- */
-function healthProblem(value: Record<string, unknown>): string | null {
-  if ('h' in value && !isHealthWord(value.h)) return 'a change has a bad `h`';
-  for (const key of ['b', 'p', 'g'] as const) {
-    if (!(key in value)) continue;
-    const taken = applyHealthChange(null, { h: 0, [key]: value[key] });
-    const kept = key === 'b' ? taken?.bootMinute : key === 'p' ? taken?.provider : taken?.country;
-    if (kept !== value[key]) return `a change has a bad \`${key}\``;
-  }
-  return null;
 }
 
 /**

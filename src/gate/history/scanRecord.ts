@@ -4,7 +4,8 @@
  * every node's state. Pure: no I/O, no clock.
  */
 import { isAnswered, type NodeResult } from '../../fleet/classify';
-import { decodeHealthColumn, encodeHealthColumn, fromWord, toStored, type StoredHealth } from '../../health/encode';
+import { encodeHealthColumn, fromWord, toStored } from '../../health/encode';
+import { columnOf, rareOf, withHealth } from './healthColumn';
 import { blockLags } from '../../health/signals';
 import {
   applyChange,
@@ -127,50 +128,6 @@ export function totalsOf(observations: readonly NodeObservation[]): ScanTotals {
   totals.byReason = countsOf(reasons);
   totals.preprodVersions = topCounts(versions, MAX_VERSIONS_IN_TOTALS);
   return totals;
-}
-
-/** A scan's health column, decoded: kept per record so that the codec's check and each replay decode it once. */
-const decodedColumns = new WeakMap<object, { pairs: [number, number][]; top: number }>();
-
-/** The pairs of a column already decoded (by the codec's check), remembered for `scan`. */
-export function rememberColumn(scan: object, pairs: [number, number][]): void {
-  decodedColumns.set(scan, { pairs, top: pairs.reduce((top, [i]) => Math.max(top, i), -1) });
-}
-
-/** The scan's column entries; none when it has no column or names a node past `size` (the whole column is refused). */
-function columnOf(scan: Pick<ScanRecord, 'health'>, size: number): readonly [number, number][] {
-  if (!scan.health) return [];
-  let decoded = decodedColumns.get(scan);
-  if (decoded === undefined) {
-    rememberColumn(scan, decodeHealthColumn(scan.health, Number.POSITIVE_INFINITY) ?? []);
-    decoded = decodedColumns.get(scan);
-  }
-  return decoded === undefined || decoded.top >= size ? [] : decoded.pairs;
-}
-
-/** A node's last known boot minute, provider and country. */
-function rareOf(health: StoredHealth | null): Pick<StoredHealth, 'bootMinute' | 'provider' | 'country'> {
-  return {
-    bootMinute: health?.bootMinute ?? null,
-    provider: health?.provider ?? null,
-    country: health?.country ?? null,
-  };
-}
-
-/** `state` with `health`, built field by field: one object shape for every state (a spread is slower). */
-function withHealth(state: Readonly<NodeState>, health: StoredHealth): NodeState {
-  return {
-    asked: state.asked,
-    answered: state.answered,
-    failure: state.failure,
-    version: state.version,
-    commit: state.commit,
-    mode: state.mode,
-    reason: state.reason,
-    cohort: state.cohort,
-    health,
-    everAnswered: state.everAnswered,
-  };
 }
 
 /** Every node's state, replayed from the changes of the scans so far. */
