@@ -1,6 +1,9 @@
 /**
- * History budget bench: "13,000 nodes scanned hourly for 30 days stays under
- * 200 MB on disk, and the gate over it answers in under 3 s".
+ * History budget bench: "13,000 nodes scanned hourly for 30 days, health
+ * signals included, stay under 50 MB on disk (issue 20; 200 MB before), and
+ * the gate over it answers in under 3 s" (the CLI, node start-up included);
+ * reading it back and rebuilding and judging the health ledger (what the
+ * gate will add for issue 20) in process under 1 s.
  *
  * The fleet is the release simulation's (src/gate/sim): every node boots
  * through the real decide() on its own records, restarts about weekly (with
@@ -9,7 +12,10 @@
  * preprod release lands on day 1 and a master release (every production node
  * changes version) on day 15. Each hourly scan goes through the real
  * recording path: buildScan() over all 13,000 observations, appended to a
- * file history with fsync. Then `fluxos-preprod gate --history file:… --json`
+ * file history with fsync. Each answering node carries health signals from
+ * bench/support/healthModel.ts (the healthBudget bench's model), stored as
+ * observeScan() stores a real scan's: toStored() against the node's last
+ * stored health, the words in the scan's column. Then `fluxos-preprod gate --history file:… --json`
  * runs as a real process (node start-up included), three times.
  *
  * Usage: node build/bench/historyBudget.bench.js [--runs 3] [--strict]
@@ -24,15 +30,20 @@ import { FileHistory } from '../src/gate/history/fileHistory';
 import { evaluateHistory } from '../src/gate/judge/gate';
 import { defaultGateSettings } from '../src/gate/judge/gateSettings';
 import type { NodeObservation } from '../src/gate/history/observation';
-import { buildScan } from '../src/gate/history/scanRecord';
+import { healthFromHistory } from '../src/gate/history/healthFromHistory';
+import { buildScan, type NodeTable } from '../src/gate/history/scanRecord';
+import { toStored } from '../src/health/encode';
+import { judgeHealth } from '../src/health/ledger';
 import { ASSUMPTIONS } from '../src/gate/sim/assumptions';
 import { EPOCH_MS, FleetModel } from '../src/gate/sim/fleetModel';
+import { modelNode, scanOf } from './support/healthModel';
 import { parseBenchArgs, printTargets, runBench, type BenchTarget } from './support/report';
 
 const NODES = 13_000;
 const HOURS = 30 * 24;
-const TARGET_MB = 200;
+const TARGET_MB = 50;
 const TARGET_GATE_MS = 3000;
+const TARGET_HEALTH_MS = 1000;
 const CLI = path.resolve(__dirname, '..', 'src', 'cli.js');
 
 function median(values: number[]): number {
@@ -46,12 +57,27 @@ function withMasterRelease(o: NodeObservation, hour: number): NodeObservation {
   return { ...o, version: '8.17.1', commit: '171c0ffee171c0ff' };
 }
 
+/** Answering nodes with their signals stored as observeScan() stores a real scan's. */
+function withHealth(
+  table: NodeTable,
+  observations: readonly NodeObservation[],
+  signals: readonly ReturnType<typeof scanOf>[],
+): NodeObservation[] {
+  return observations.map((o, i) => {
+    if (!o.answered) return o;
+    const { signals: read, lag, ms } = signals[i];
+    return { ...o, health: toStored(read, lag, ms, table.get(o.node).health) };
+  });
+}
+
 async function record(file: string): Promise<{ appendMs: number; changes: number }> {
   const random = seededRandom(30);
   const assumptions = { ...ASSUMPTIONS, nodes: NODES, warmupHours: 0, horizonHours: HOURS };
   const settings = { ...defaultSettings().preProd, probability: assumptions.probability };
   const fleet = new FleetModel(assumptions, { kind: 'healthy', harm: 0 }, settings, random);
   const history = new FileHistory(file);
+  const healthRandom = seededRandom(20);
+  const health = fleet.keys.map((_, i) => modelNode(i, healthRandom));
   let appendMs = 0;
   let changes = 0;
   for (let hour = 0; hour < HOURS; hour += 1) {
@@ -60,10 +86,13 @@ async function record(file: string): Promise<{ appendMs: number; changes: number
     const observations = fleet.keys.map((_, i) =>
       withMasterRelease(fleet.observation(i, random() < assumptions.missPerScan), hour),
     );
+    const signals = health.map((node) => scanOf(node, hour, healthRandom));
     fleet.touched.clear();
     const at = new Date(EPOCH_MS + hour * 3_600_000).toISOString();
     const started = performance.now();
-    const scan = await history.append((tail) => buildScan(tail.table, observations, at, tail.seq + 1));
+    const scan = await history.append((tail) =>
+      buildScan(tail.table, withHealth(tail.table, observations, signals), at, tail.seq + 1),
+    );
     appendMs += performance.now() - started;
     changes += scan.changes.length;
   }
@@ -90,8 +119,15 @@ runBench('historyBudget', 15 * 60_000, async () => {
     const scans = await new FileHistory(file).read();
     const readMs = performance.now() - started;
     const judged = performance.now();
-    evaluateHistory(scans, { settings: defaultGateSettings() });
+    const report = evaluateHistory(scans, { settings: defaultGateSettings() });
     const evaluateMs = performance.now() - judged;
+    const rebuilt = performance.now();
+    const ledger = healthFromHistory(scans, report.release.commit ?? '');
+    const ledgerMs = performance.now() - rebuilt;
+    const judging = performance.now();
+    const healthJudgement = judgeHealth(ledger);
+    const judgeHealthMs = performance.now() - judging;
+    const healthMs = readMs + evaluateMs + ledgerMs + judgeHealthMs;
     const runs = Array.from({ length: args.runs }, () => gateWallMs(file));
     const gateMs = median(runs.map((r) => r.ms));
     const targets: BenchTarget[] = [
@@ -99,6 +135,11 @@ runBench('historyBudget', 15 * 60_000, async () => {
         label: `history of ${NODES} nodes, hourly for 30 days < ${TARGET_MB} MB`,
         measured: `${mb.toFixed(1)} MB`,
         pass: mb < TARGET_MB,
+      },
+      {
+        label: `read + evaluate + rebuild and judge the health ledger, in process < ${TARGET_HEALTH_MS / 1000} s`,
+        measured: `${Math.round(healthMs)} ms`,
+        pass: healthMs < TARGET_HEALTH_MS,
       },
       {
         label: `gate over it < ${TARGET_GATE_MS / 1000} s`,
@@ -116,6 +157,11 @@ runBench('historyBudget', 15 * 60_000, async () => {
       gateMedianMs: Math.round(gateMs),
       inProcessReadMs: Math.round(readMs),
       inProcessEvaluateMs: Math.round(evaluateMs),
+      inProcessHealthLedgerMs: Math.round(ledgerMs),
+      inProcessJudgeHealthMs: Math.round(judgeHealthMs),
+      inProcessTotalMs: Math.round(healthMs),
+      healthScans: ledger.scanCount,
+      healthHalt: healthJudgement.halt,
       verdict: runs[0].verdict,
     };
     process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);

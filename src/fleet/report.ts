@@ -152,16 +152,26 @@ function versionSamples(summary: FleetSummary): [Labels, number][] {
   return samples;
 }
 
+/** A partition of the nodes asked (docs/gate-operations.md): degraded nodes answered with an error envelope. */
+function stateSamples(summary: FleetSummary): [Labels, number][] {
+  return [
+    [{ state: 'preprod' }, summary.preprod],
+    [{ state: 'production' }, summary.production],
+    [{ state: 'unknown' }, summary.unknown],
+    [{ state: 'degraded' }, summary.degraded],
+    [{ state: 'failed' }, summary.failedTotal],
+  ];
+}
+
 export function formatPrometheus(summary: FleetSummary): string {
   const out = new Exposition();
   out.family('nodes_asked', 'Nodes the fleet scan asked for /flux/info.', [[{}, summary.asked]]);
   out.family('nodes_answered', 'Nodes that answered with a FluxOS success envelope.', [[{}, summary.answered]]);
-  out.family('nodes', 'Nodes by state: what answering nodes report, and failed for nodes without a usable answer.', [
-    [{ state: 'preprod' }, summary.preprod],
-    [{ state: 'production' }, summary.production],
-    [{ state: 'unknown' }, summary.unknown],
-    [{ state: 'failed' }, summary.failedTotal],
-  ]);
+  out.family(
+    'nodes',
+    'Nodes by state: what answering nodes report, degraded (an error envelope), failed (no usable answer).',
+    stateSamples(summary),
+  );
   out.family(
     'failed_nodes',
     'Nodes without a usable answer, by failure kind.',

@@ -68,7 +68,10 @@ export class HealthLedger {
       // Degraded scans know nothing of these: the last known values stand.
       if (entry.stored.degraded === null) record.arcane = entry.stored.arcane;
       record.provider = entry.stored.provider ?? record.provider;
-      record.stored[scan] = { ...entry.stored, provider: record.provider };
+      // Shared, not copied, when nothing is filled in: a history rebuilds 13,000 nodes × 720 hours from a few
+      // changed values, and a copy per node and hour would hold gigabytes.
+      const provider = record.provider;
+      record.stored[scan] = entry.stored.provider === provider ? entry.stored : { ...entry.stored, provider };
       if (record.releaseAt === null && entry.preprod && entry.commit === this.releaseCommit) record.releaseAt = scan;
       this.nodes.set(entry.key, record);
     }

@@ -88,7 +88,13 @@ describe('fleet watch (CLI)', function () {
     expect(sample(families, 'fluxos_preprod_fleet_nodes', { state: 'preprod' })).to.equal(3);
     // fleet_nodes{state} is a partition: no series overlaps another, together they are the nodes asked.
     const states = families.find((f) => f.name === 'fluxos_preprod_fleet_nodes')?.metrics ?? [];
-    expect(states.map((m) => m.labels?.state).sort()).to.deep.equal(['failed', 'preprod', 'production', 'unknown']);
+    expect(states.map((m) => m.labels?.state).sort()).to.deep.equal([
+      'degraded',
+      'failed',
+      'preprod',
+      'production',
+      'unknown',
+    ]);
     expect(states.reduce((n, m) => n + Number(m.value), 0)).to.equal(7);
     // A share is a _ratio; a criterion's value and threshold sit under the metric of their unit.
     for (const f of families.filter((f) => /share|probability/.test(f.name))) expect(f.name).to.match(/_ratio$/);

@@ -133,6 +133,7 @@ describe('fleet report', () => {
         'fluxos_preprod_nodes{state="preprod"} 910',
         'fluxos_preprod_nodes{state="production"} 12200',
         'fluxos_preprod_nodes{state="unknown"} 40',
+        'fluxos_preprod_nodes{state="degraded"} 0',
         'fluxos_preprod_nodes{state="failed"} 4',
       ]);
       expect(samples.get('fluxos_preprod_failed_nodes')).to.include('fluxos_preprod_failed_nodes{kind="timeout"} 3');
@@ -172,6 +173,22 @@ describe('fleet report', () => {
       expect(preprod.some((m) => m.labels?.version === '1.0.29')).to.equal(true);
       for (const f of families.filter((f) => /share|probability/.test(f.name) && !/in_interval|deviation/.test(f.name)))
         expect(f.name).to.match(/_ratio$/);
+    });
+
+    it('counts degraded nodes in their own state, so the states add up to the nodes asked (a parser agrees)', () => {
+      const degraded = [
+        ...many(5, () => node('degraded', { state: 'preprod' })),
+        ...many(2, () => node('degraded', { state: 'production' })),
+        node('degraded'),
+      ];
+      const summary = fleetSummary(degraded);
+      const families = parsePrometheus(formatPrometheus(summary));
+      const states = families.find((f) => f.name === 'fluxos_preprod_nodes')?.metrics ?? [];
+      const byState = Object.fromEntries(states.map((m) => [m.labels?.state, Number(m.value)]));
+      expect(byState).to.deep.equal({ preprod: 910, production: 12200, unknown: 40, degraded: 8, failed: 4 });
+      const asked = Number(families.find((f) => f.name === 'fluxos_preprod_nodes_asked')?.metrics[0].value);
+      expect(asked).to.equal(13162);
+      expect(states.reduce((sum, m) => sum + Number(m.value), 0)).to.equal(asked);
     });
 
     it('writes NaN when there is no share', () => {

@@ -9,6 +9,8 @@ import { expect } from 'chai';
 import * as http from 'node:http';
 import { judgeNow } from '../../src/cli/commands/fleetWatch';
 import { serveWatch, type ServedGate, type WatchServer } from '../../src/cli/commands/watchServer';
+import { aggregate } from '../../src/fleet/aggregate';
+import type { NodeResult } from '../../src/fleet/classify';
 import { createWatchMetrics } from '../../src/gate/report/metrics';
 import { gateReportFixture } from '../support/gateReportFixture';
 
@@ -68,5 +70,35 @@ describe('fleet watch endpoints without a verdict', () => {
     expect(head).to.include({ status: 200, body: '' });
     expect((await request(`${base}/gate.json`, 'POST')).status).to.equal(405);
     expect((await request(`${base}/gate.exe`)).status).to.equal(404);
+  });
+});
+
+describe('fleet watch metrics: fleet_nodes{state}', () => {
+  interface Family {
+    name: string;
+    metrics: { value?: string; labels?: Record<string, string> }[];
+  }
+  const parsePrometheus = require('parse-prometheus-text-format') as (text: string) => Family[];
+
+  it('has a degraded state, so the states add up to the nodes asked (a parser agrees)', async () => {
+    const node = (kind: NodeResult['kind'], extra: Partial<NodeResult> = {}): NodeResult =>
+      ({ host: '127.0.0.1', port: 1, kind, ms: 1, ...extra }) as NodeResult;
+    const results = [
+      node('preprod', { version: '8.18.0', reason: 'selected' }),
+      node('production', { version: '8.17.0', reason: 'not-selected' }),
+      node('degraded', { state: 'preprod' }),
+      node('degraded', { state: 'production' }),
+      node('degraded'),
+      node('timeout'),
+    ];
+    const metrics = createWatchMetrics();
+    metrics.update(aggregate(results, { probability: 0.07 }), null, 1, new Date(0));
+    const families = parsePrometheus(await metrics.registry.metrics());
+    const states = families.find((f) => f.name === 'fluxos_preprod_fleet_nodes')?.metrics ?? [];
+    const byState = Object.fromEntries(states.map((m) => [m.labels?.state, Number(m.value)]));
+    expect(byState).to.deep.equal({ preprod: 1, production: 1, unknown: 0, degraded: 3, failed: 1 });
+    const asked = Number(families.find((f) => f.name === 'fluxos_preprod_fleet_asked_nodes')?.metrics[0].value);
+    expect(states.reduce((sum, m) => sum + Number(m.value), 0)).to.equal(asked);
+    expect(asked).to.equal(results.length);
   });
 });

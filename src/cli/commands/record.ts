@@ -122,15 +122,12 @@ export function createRecorder(
 ): Recorder {
   const results: NodeResult[] = [];
   const store = async (): Promise<ScanRecord> => {
-    const [{ buildScan }, { observe }] = await Promise.all([
-      import('../../gate/history/scanRecord'),
-      import('../../gate/history/observation'),
-    ]);
+    const { buildScan, observeScan } = await import('../../gate/history/scanRecord');
     const history = await open();
     try {
       return await history.append((tail) => {
         if (tail.at !== null && Date.parse(at) <= Date.parse(tail.at)) throw notLater(at, tail.at);
-        return buildScan(tail.table, results.map(observe), at, tail.seq + 1);
+        return buildScan(tail.table, observeScan(tail.table, results), at, tail.seq + 1);
       });
     } finally {
       if (!options.keepOpen) await history.close().catch(() => undefined);

@@ -7,7 +7,9 @@
  * unambiguous. Pure: bytes in, records out.
  */
 import { createHash } from 'node:crypto';
+import { decodeHealthColumn } from '../../health/encode';
 import type { NodeChange } from './observation';
+import { healthProblem, rememberColumn } from './healthColumn';
 import { type Counts, emptyCounts, type ScanRecord, type ScanTotals } from './scanRecord';
 import { describeValue } from '../../text';
 
@@ -116,7 +118,7 @@ function changeProblem(value: unknown): string | null {
     if (key in value && !isNullableString(value[key])) return `a change has a bad \`${key}\``;
   if ('m' in value && !MODES.has(value.m as string | null)) return 'a change has a bad `m`';
   if ('k' in value && !COHORT_CODES.has(value.k as string)) return 'a change has a bad `k`';
-  return null;
+  return healthProblem(value);
 }
 
 /**
@@ -175,8 +177,21 @@ export function checkScan(value: unknown, line: number, previous: ScanRecord | n
     const problem = changeProblem(change);
     if (problem !== null) fail(problem);
   }
+  // The column's indices are checked against the node table as it is replayed (NodeTable.apply), its form here.
+  const column = 'health' in value ? decodeHealthColumn(value.health, Number.POSITIVE_INFINITY) : [];
+  if (column === null) return fail('the scan has a bad health column');
   // Canonical ISO: a time is shown as the recorder wrote it, never as free text that Date.parse happened to accept.
-  return { seq: value.seq as number, at: new Date(at).toISOString(), totals, changes: value.changes as NodeChange[] };
+  const record: ScanRecord = {
+    seq: value.seq as number,
+    at: new Date(at).toISOString(),
+    totals,
+    changes: value.changes as NodeChange[],
+  };
+  if (typeof value.health === 'string' && value.health !== '') {
+    record.health = value.health;
+    rememberColumn(record, column);
+  }
+  return record;
 }
 
 export interface DecodedHistory {

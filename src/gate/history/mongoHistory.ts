@@ -32,6 +32,8 @@ interface ScanDocument {
   at: Date;
   totals: StoredTotals;
   parts: number;
+  /** The scan's health column (scanRecord.ts), when any health word changed. */
+  health?: string;
 }
 
 /** Totals with their count maps as pairs (issue 17 §1: strings from nodes are data, never field names). */
@@ -141,6 +143,7 @@ export class MongoHistory implements HistoryStore {
         at: new Date(record.at),
         totals: storedTotals(record.totals),
         parts,
+        ...(record.health === undefined ? {} : { health: record.health }),
       });
     });
     tail.table.apply(record);
@@ -175,7 +178,13 @@ export class MongoHistory implements HistoryStore {
       try {
         scans.push(
           checkScan(
-            { seq: doc._id, at, totals: loadedTotals(doc.totals), changes },
+            {
+              seq: doc._id,
+              at,
+              totals: loadedTotals(doc.totals),
+              changes,
+              ...('health' in doc ? { health: doc.health } : {}),
+            },
             scans.length + 1,
             scans[scans.length - 1] ?? null,
           ),

@@ -6,8 +6,14 @@
  * failure kind when it did not, and when it did its version, commit, mode,
  * reason and cohort. A silent node keeps its last answered values, so a scan
  * stores only the nodes whose state changed.
+ *
+ * Health (docs/health.md): an answering node's signals as stored (encode.ts),
+ * kept in its state and written, like the other fields, only when they change.
+ * A degraded node (an error envelope) answered: it is recorded with the mode
+ * and cohort its `/flux/preprod` gave and its degraded class in its health.
  */
 import type { NodeResult } from '../../fleet/scan';
+import { applyHealthChange, healthChange, type HealthChange, type StoredHealth } from '../../health/encode';
 
 /** selected iff preProd.draw < preProd.probability, or the node says selected/crash-loop; unknown without preProd. */
 export type Cohort = 'selected' | 'not-selected' | 'unknown';
@@ -24,6 +30,8 @@ export interface NodeObservation {
   mode: NodeMode | null;
   reason: string | null;
   cohort: Cohort;
+  /** The node's health as stored this scan; absent or null when the scan read none (then the last known stays). */
+  health?: StoredHealth | null;
 }
 
 /** A node's state after a scan: its last answered values, and whether this scan asked it and it answered. */
@@ -36,6 +44,8 @@ export interface NodeState {
   mode: NodeMode | null;
   reason: string | null;
   cohort: Cohort;
+  /** The last health stored for the node (hysteresis and change records start from it); null before any. */
+  health: StoredHealth | null;
   /** Answered in this scan or an earlier one. */
   everAnswered: boolean;
 }
@@ -44,9 +54,10 @@ export interface NodeState {
  * One stored change: the node and only the fields that changed, under short
  * keys because a fleet of 13,000 nodes is recorded every hour: q asked (0/1),
  * a answered (0/1), f failure kind, v version, c commit, m mode, r reason,
- * k cohort (s selected, n not selected, u unknown).
+ * k cohort (s selected, n not selected, u unknown); and the health keys of
+ * encode.ts: h the signals' word, b boot minute, p provider, g country.
  */
-export interface NodeChange {
+export interface NodeChange extends HealthChange {
   n: string;
   q?: 0 | 1;
   a?: 0 | 1;
@@ -67,6 +78,7 @@ export const EMPTY_STATE: Readonly<NodeState> = Object.freeze({
   mode: null,
   reason: null,
   cohort: 'unknown',
+  health: null,
   everAnswered: false,
 });
 
@@ -97,9 +109,13 @@ export function cohortOf(result: Pick<NodeResult, 'kind' | 'reason' | 'draw' | '
   return 'not-selected';
 }
 
-/** One scan result as the history keeps it. */
-export function observe(result: NodeResult): NodeObservation {
+/**
+ * One scan result as the history keeps it, with its stored health (scanRecord.ts `observeScan` computes it: the
+ * block lag needs the whole scan). A degraded node answered: its mode is the state `/flux/preprod` gave.
+ */
+export function observeWithHealth(result: NodeResult, health: StoredHealth | null): NodeObservation {
   const node = nodeKey(result.host, result.port);
+  if (result.kind === 'degraded') return observeWithHealth({ ...result, kind: result.state ?? 'unknown' }, health);
   const answered = result.kind === 'preprod' || result.kind === 'production' || result.kind === 'unknown';
   if (!answered) {
     return {
@@ -122,7 +138,13 @@ export function observe(result: NodeResult): NodeObservation {
     mode: result.kind as NodeMode,
     reason: result.reason ?? null,
     cohort: cohortOf(result),
+    health,
   };
+}
+
+/** One scan result without its health (`results.map(observe)`: one argument, so an index is never a health). */
+export function observe(result: NodeResult): NodeObservation {
+  return observeWithHealth(result, null);
 }
 
 /** The state a node is in after `observation`, given its state before. */
@@ -137,6 +159,7 @@ export function nextState(before: Readonly<NodeState>, observation: NodeObservat
     mode: observation.mode,
     reason: observation.reason,
     cohort: observation.cohort,
+    health: observation.health ?? before.health,
     everAnswered: true,
   };
 }
@@ -161,6 +184,12 @@ export function changeBetween(
   if (before.mode !== after.mode) set('m', after.mode);
   if (before.reason !== after.reason) set('r', after.reason);
   if (before.cohort !== after.cohort) set('k', cohortCode(after.cohort));
+  const health =
+    after.health === null || after.health === before.health ? null : healthChange(before.health, after.health);
+  if (health !== null) {
+    Object.assign(change, health);
+    changed = true;
+  }
   return changed ? change : null;
 }
 
@@ -175,6 +204,8 @@ export function applyChange(before: Readonly<NodeState>, change: NodeChange): No
   if (change.m !== undefined) after.mode = change.m;
   if (change.r !== undefined) after.reason = change.r;
   if (change.k !== undefined) after.cohort = cohortOfCode(change.k);
+  if (change.h !== undefined || change.b !== undefined || change.p !== undefined || change.g !== undefined)
+    after.health = applyHealthChange(before.health, change);
   if (after.answered) after.everAnswered = true;
   return after;
 }

@@ -3,11 +3,17 @@
  * the scan before (docs/design.md §11). `NodeTable` replays changes into
  * every node's state. Pure: no I/O, no clock.
  */
+import { isAnswered, type NodeResult } from '../../fleet/classify';
+import { encodeHealthColumn, fromWord, toStored } from '../../health/encode';
+import { columnOf, rareOf, withHealth } from './healthColumn';
+import { blockLags } from '../../health/signals';
 import {
   applyChange,
   changeBetween,
   EMPTY_STATE,
   nextState,
+  nodeKey,
+  observeWithHealth,
   type NodeChange,
   type NodeObservation,
   type NodeState,
@@ -57,6 +63,13 @@ export interface ScanRecord {
   at: string;
   totals: ScanTotals;
   changes: NodeChange[];
+  /**
+   * The health words (`h`) that changed in this scan, as one column of `index.word` pairs in base 36
+   * (src/health/encode.ts), `index` the node's position in the NodeTable replayed up to and including this
+   * scan's changes. About 10 bytes a change instead of about 40 as a record. Absent when none changed
+   * (and in histories recorded before health).
+   */
+  health?: string;
 }
 
 /** Versions kept by name in a scan's totals: a hostile fleet must not grow every record by 13,000 names. */
@@ -123,6 +136,12 @@ export class NodeTable {
   readonly states: NodeState[] = [];
   private readonly index = new Map<string, number>();
 
+  /**
+   * @param withHealth Replay the scans' health columns too. The judge of darkness, fallbacks and releases reads
+   * none of it, and decoding every column costs it seconds over a month of scans: it passes false.
+   */
+  constructor(private readonly replaysHealth = true) {}
+
   get size(): number {
     return this.keys.length;
   }
@@ -138,27 +157,45 @@ export class NodeTable {
     return i;
   }
 
+  /** The node's index, without adding it. */
+  indexIfKnown(node: string): number | undefined {
+    return this.index.get(node);
+  }
+
   get(node: string): Readonly<NodeState> {
     const i = this.index.get(node);
     return i === undefined ? EMPTY_STATE : this.states[i];
   }
 
-  /** Applies one scan's changes; `onChange` sees each node's state before and after. */
+  /**
+   * Applies one scan's changes, then its health column; `onChange` sees each changed record's node before and
+   * after. A column entry goes with the node's record when it has one (so a new node's `b`, `p`, `g` and `h`
+   * land together); an index past the table is passed over: the codec checked the column's form.
+   */
   apply(
-    scan: Pick<ScanRecord, 'changes'>,
+    scan: Pick<ScanRecord, 'changes' | 'health'>,
     onChange?: (index: number, before: NodeState, after: NodeState) => void,
   ): void {
-    for (const change of scan.changes) {
-      const i = this.indexOf(change.n);
+    const indices = scan.changes.map((change) => this.indexOf(change.n));
+    const inRecords = new Set(indices);
+    const withRecord = new Map<number, number>();
+    // Most of a scan's health is here: the words were checked by decodeHealthColumn, so they are read directly.
+    for (const [i, h] of this.replaysHealth ? columnOf(scan, this.size) : []) {
+      if (inRecords.has(i)) withRecord.set(i, h);
+      else this.states[i] = withHealth(this.states[i], fromWord(h, rareOf(this.states[i].health)));
+    }
+    scan.changes.forEach((change, k) => {
+      const i = indices[k];
       const before = this.states[i];
-      const after = applyChange(before, change);
+      const word = withRecord.get(i);
+      const after = applyChange(before, word === undefined ? change : { ...change, h: word });
       this.states[i] = after;
       onChange?.(i, before, after);
-    }
+    });
   }
 
   clone(): NodeTable {
-    const copy = new NodeTable();
+    const copy = new NodeTable(this.replaysHealth);
     for (let i = 0; i < this.keys.length; i += 1) copy.states[copy.indexOf(this.keys[i])] = this.states[i];
     return copy;
   }
@@ -189,5 +226,46 @@ export function buildScan(
     if (table.states[i].asked && !seen.has(node))
       changes.push({ n: node, q: 0, ...(table.states[i].answered ? { a: 0 } : {}) });
   }
-  return { seq, at, totals: totalsOf(observations), changes };
+  const { records, health } = healthColumn(table, changes);
+  return { seq, at, totals: totalsOf(observations), changes: records, ...(health === '' ? {} : { health }) };
+}
+
+/**
+ * Moves the changes' health words into the scan's column: a node's index is its place in `table`, or for a
+ * node new to it, table.size plus its rank among the new nodes of `changes` (as NodeTable.apply assigns).
+ */
+function healthColumn(table: NodeTable, changes: readonly NodeChange[]): { records: NodeChange[]; health: string } {
+  const records: NodeChange[] = [];
+  const entries: [number, number][] = [];
+  const known = new Map<string, number>();
+  for (const change of changes) {
+    let index = known.get(change.n) ?? table.indexIfKnown(change.n);
+    if (index === undefined) {
+      index = table.size + known.size;
+      known.set(change.n, index);
+    }
+    const { h, ...record } = change;
+    if (h !== undefined) entries.push([index, h]);
+    if (h === undefined || Object.keys(record).length > 1) records.push(record);
+  }
+  return { records, health: encodeHealthColumn(entries) };
+}
+
+/**
+ * A scan's results as the history keeps them, health included (docs/health.md): each answering or degraded
+ * node's signals stored with its block lag behind this scan's median, its answer time, and the levels'
+ * hysteresis from what `table` last stored for it.
+ */
+export function observeScan(table: NodeTable, results: readonly NodeResult[]): NodeObservation[] {
+  const read = results.map((r) => (isAnswered(r.kind) && r.health !== undefined ? r.health : null));
+  const lags = blockLags(read.filter((h) => h !== null).map((h) => h.blocks));
+  let answering = 0;
+  return results.map((result, i) => {
+    const signals = read[i];
+    if (signals === null) return observeWithHealth(result, null);
+    const before = table.get(nodeKey(result.host, result.port)).health;
+    const lag = lags[answering];
+    answering += 1;
+    return observeWithHealth(result, toStored(signals, lag, result.ms, before));
+  });
 }

@@ -32,7 +32,7 @@ interface TallyRow {
 }
 
 export class EvidenceTracker {
-  readonly table = new NodeTable();
+  readonly table = new NodeTable(false);
   readonly scanPoints: ScanPoint[] | null;
   private readonly entries: rules.NodeEntry[] = [];
   private readonly silent = new Set<number>();

@@ -49,7 +49,7 @@ const onPreprod = (s: NodeState) => s.cohort === 'selected' && s.mode === 'prepr
 
 /** Pass 1: replays to T and names the release; null when nothing matches. */
 export function chooseRelease(scans: readonly ScanRecord[], selector: string | undefined): ReleaseChoice | null {
-  const table = new NodeTable();
+  const table = new NodeTable(false);
   const everSeen: NodeState[] = [];
   for (const scan of scans)
     table.apply(scan, (_i, _before, after) => {

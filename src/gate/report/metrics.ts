@@ -79,7 +79,8 @@ type Gauges = Record<string, Gauge>;
 
 function setFleet(g: Gauges, summary: FleetSummary): void {
   const states = { preprod: summary.preprod, production: summary.production, unknown: summary.unknown };
-  for (const [state, n] of Object.entries({ ...states, failed: summary.failedTotal })) g.nodes.set({ state }, n);
+  const partition = { ...states, degraded: summary.degraded, failed: summary.failedTotal };
+  for (const [state, n] of Object.entries(partition)) g.nodes.set({ state }, n);
   g.asked.set(summary.asked);
   const bounds = { estimate: summary.share.value, low: summary.share.low, high: summary.share.high };
   for (const [bound, v] of Object.entries(bounds)) if (v !== null) g.share.set({ bound }, v);
