@@ -250,11 +250,21 @@ function hookEnd(gitDir, id, startedAt) {
   }
 }
 
+// No git checkout here (a tree installed another way): nothing to guard, and nothing to say.
+function readHead(gitDir) {
+  try {
+    return fs.readFileSync(path.join(gitDir, 'HEAD'), 'utf8').trim();
+  } catch (error) {
+    if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return null;
+    throw error;
+  }
+}
+
 function guardStart(repoDir = path.join(__dirname, '..', '..', '..')) {
   try {
     const gitDir = path.join(repoDir, '.git');
     const settings = readSettings(repoDir);
-    const head = fs.readFileSync(path.join(gitDir, 'HEAD'), 'utf8').trim();
+    const head = readHead(gitDir);
     if (head !== `ref: refs/heads/${settings.branch}`) return null;
     const now = new Date();
     waitForInstall(gitDir, now);
