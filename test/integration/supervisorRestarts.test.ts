@@ -24,6 +24,7 @@ import {
   waitUntil,
   type BedEvent,
 } from '../support/restart/fluxosBed';
+import { runCli, writeSettingsFile } from '../support/cli';
 import { WATCHDOG_STANDIN } from '../support/watchdogStandIn';
 import { makeTempDir } from '../support/tmp';
 
@@ -92,6 +93,27 @@ describe('restarts and crashes under real pm2 and nodemon (FluxOS nodemon.json)'
     return later() as BedEvent;
   }
 
+  /**
+   * `status` (read-only, from the CLI, as an operator runs it while FluxOS runs) and then the boot it
+   * predicts: a `pm2 restart` brings the next one. They must agree (docs/design.md §8).
+   */
+  async function statusAgreesWithNextBoot(node: Node, bed: GitBed): Promise<{ mode: string; reason: string }> {
+    const config = await writeSettingsFile(temp.dir, 'status.json', { remote: bed.upstream, probability: 1 });
+    const args = ['status', '--json', '--repo', node.dir, '--store', `file:${node.store}`, '--config', config];
+    const status = await runCli(args);
+    const predicted = JSON.parse(status.stdout) as { mode: string; reason: string };
+    const seen = node.boots().length;
+    await pm2.run('restart', 'flux');
+    await waitUntil('the boot after status', () => node.boots().length > seen, node.why);
+    const next = node.boots()[seen];
+    expect(
+      { mode: predicted.mode, reason: predicted.reason },
+      `status said ${status.stdout}
+${node.why()}`,
+    ).to.deep.equal({ mode: next.result?.mode, reason: next.result?.reason });
+    return { mode: predicted.mode, reason: predicted.reason };
+  }
+
   async function counter(node: Node): Promise<Record<string, unknown> | null> {
     return (await new FileStateStore(node.store).get(BOOT_HEALTH_KEY)) as Record<string, unknown> | null;
   }
@@ -117,6 +139,7 @@ describe('restarts and crashes under real pm2 and nodemon (FluxOS nodemon.json)'
     expect(stored?.unhealthyBoots, node.why()).to.equal(0);
     expect(stored?.fellBackAt, node.why()).to.equal(undefined);
     expect(node.starts('preprod'), node.why()).to.have.length(5);
+    expect(await statusAgreesWithNextBoot(node, healthyBed)).to.deep.equal({ mode: 'preprod', reason: 'selected' });
   });
 
   it(`a release that throws at import: production after exactly ${MAX_UNHEALTHY_BOOTS} starts`, async function () {
@@ -141,6 +164,7 @@ describe('restarts and crashes under real pm2 and nodemon (FluxOS nodemon.json)'
     expect(await healthyBed.git(node.dir, 'status', '--porcelain')).to.equal('');
     const stored = await counter(node);
     expect(stored?.fellBackAt, node.why()).to.be.instanceOf(Date);
+    expect(await statusAgreesWithNextBoot(node, brokenBed)).to.deep.equal({ mode: 'production', reason: 'crash-loop' });
   });
 
   it('a hung preprod release that the watchdog restarts: each restart counts', async function () {
@@ -180,5 +204,9 @@ describe('restarts and crashes under real pm2 and nodemon (FluxOS nodemon.json)'
     }
     expect(boot.result, node.why()).to.include({ mode: 'production', reason: 'crash-loop' });
     expect(node.starts('preprod'), node.why()).to.have.length(MAX_UNHEALTHY_BOOTS);
+    expect(await statusAgreesWithNextBoot(node, healthyBed)).to.deep.equal({
+      mode: 'production',
+      reason: 'crash-loop',
+    });
   });
 });
