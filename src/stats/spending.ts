@@ -10,7 +10,28 @@
  * union bound, the chance that *any* look's bound misses is at most α, for any
  * schedule of looks and however the looks depend on each other: looking more
  * often does not raise it, it only makes each look's share smaller.
+ *
+ * The budget is spent by whole watched hours (`spendingClock`), not by looks:
+ * only the first look in each new watched hour gets α, and it gets the whole
+ * hour's share, so scanning every 10 minutes gives the same bounds per hour as
+ * scanning hourly (six looks an hour would otherwise get a sixth each).
  */
+
+/**
+ * Scans come a little early or late: a look up to 3 minutes before a whole
+ * watched hour counts as that hour, so hourly scans with jitter still get
+ * one hour's α each.
+ */
+const HOUR_TOLERANCE = 0.05;
+
+/**
+ * The watched hours the budget is spent by: whole hours (docs/gate.md,
+ * "Hourly looks"). Any non-decreasing clock keeps the union bound, and this
+ * one makes the α per watched hour independent of the scan rate.
+ */
+export function spendingClock(hours: number): number {
+  return Math.max(0, Math.floor(hours + HOUR_TOLERANCE));
+}
 
 /** α spent by `hours` of watching: α·t/(t + τ); 0 at 0, α in the limit. */
 export function spentAlpha(hours: number, alpha: number, halfLifeHours: number): number {
@@ -22,9 +43,9 @@ export function spentAlpha(hours: number, alpha: number, halfLifeHours: number):
 
 /**
  * The one-sided confidence of a look at `hours` whose previous look was at
- * `previousHours` (both hours watched): 1 − (α spent between the two). Null
- * when no time passed between them: such a look has no α of its own and must
- * repeat the previous look's answer or none.
+ * `previousHours` (both hours watched): 1 − (α spent between the two on the
+ * `spendingClock`). Null when no whole watched hour began between them: such a
+ * look has no α of its own and must repeat the previous look's answer or none.
  */
 export function lookConfidence(
   previousHours: number,
@@ -33,6 +54,9 @@ export function lookConfidence(
   halfLifeHours: number,
 ): number | null {
   const alpha = 1 - confidence;
-  const spent = spentAlpha(hours, alpha, halfLifeHours) - spentAlpha(previousHours, alpha, halfLifeHours);
+  const now = spendingClock(hours);
+  const before = spendingClock(previousHours);
+  if (now <= before) return null;
+  const spent = spentAlpha(now, alpha, halfLifeHours) - spentAlpha(before, alpha, halfLifeHours);
   return spent > 0 ? 1 - spent : null;
 }

@@ -4,14 +4,24 @@
  * began. That is its last answer when it answered with this release; a node
  * that had run an older release steadily until this one reached preprod, with
  * no other release on preprod in between, and got into trouble after that,
- * most likely pulled this one and hung or crashed before it could answer.
- * Pure.
+ * most likely pulled this one and hung or crashed before it could answer
+ * (its trouble may have begun up to `PULL_LEAD_MS` before the release reached
+ * preprod, while the node was pulling it). Pure.
  */
 import type { NodeState } from '../history/observation';
 import type { NodeEntry } from './nodeLedger';
 import { compareVersions, isNewerRelease, type Release, releaseKeyOf, runsRelease } from './releaseId';
 
 const MS_PER_HOUR = 3_600_000;
+
+/**
+ * A node pulling the release restarts and is silent (up to ~30 minutes, more
+ * while it crash-loops) before any node has answered with it, so before it
+ * reaches preprod: trouble that began less than this long before the release
+ * reached preprod may be the release's. Scanned every 10 minutes, a fifth of
+ * the crash loops of a bad release began before it reached (docs/gate.md).
+ */
+export const PULL_LEAD_MS = MS_PER_HOUR;
 
 export interface ChargeContext {
   release: Release;
@@ -58,7 +68,7 @@ export function contextAtReach(
 export function chargedToRelease(ctx: ChargeContext | null, entry: NodeEntry, last: NodeState, sinceMs: number) {
   if (ctx === null || last.cohort !== 'selected') return false;
   if (runsRelease(last, ctx.release)) return true;
-  if (sinceMs < ctx.reachedMs || last.mode !== 'preprod' || last.version === null) return false;
+  if (sinceMs <= ctx.reachedMs - PULL_LEAD_MS || last.mode !== 'preprod' || last.version === null) return false;
   if (isNewerRelease(last, ctx.release, ctx.seenBeforeReach)) return false;
   if (entry.keySinceMs > ctx.reachedMs - ctx.steadyMs) return false;
   const lastKey = releaseKeyOf(last);

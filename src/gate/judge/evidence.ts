@@ -13,7 +13,7 @@ import type { DarkByFailure, FellBack, GateEvidence, ScanPoint, Supersession } f
 import type { GateSettings } from './gateSettings';
 import { type Live, scanPoint } from './scanPoint';
 import * as rules from './nodeLedger';
-import { chargedToRelease, type ChargeContext, contextAtReach } from './charging';
+import { chargedToRelease, type ChargeContext, contextAtReach, PULL_LEAD_MS } from './charging';
 import { isNewerRelease, releaseKeyOf, runsRelease, type Release } from './releaseId';
 
 export type { DarkByFailure, FellBack, GateEvidence, Release, ScanPoint, Supersession } from './evidenceTypes';
@@ -190,16 +190,19 @@ export class EvidenceTracker {
     if (group === 'release') this.retally(entry, this.table.states[i]);
   }
 
-  /** The release reached preprod: every node that answered now or in the scan before joins its group. */
+  /** The release reached preprod: every node that answers now, or went silent in the hour before, joins its group. */
   private reach(timeMs: number, at: string): void {
     this.reachedAt = at;
     const states = this.table.states;
     this.charge = contextAtReach(states, this.release, timeMs, this.settings);
     for (let i = 0; i < states.length; i += 1) {
       const entry = this.entries[i];
-      if (!states[i].answered && entry?.silentSinceMs !== timeMs) continue;
-      // A node that went silent in this very scan is charged now that the context is known.
-      if (!states[i].answered) entry.silentOnRelease = chargedToRelease(this.charge, entry, states[i], timeMs);
+      if (!states[i].answered) {
+        const silentSince = entry?.silentSinceMs ?? null;
+        if (silentSince === null || silentSince <= timeMs - PULL_LEAD_MS) continue;
+        // A node that went silent while the release was being pulled is charged now that the context is known.
+        entry.silentOnRelease = chargedToRelease(this.charge, entry, states[i], silentSince);
+      }
       this.enter(i, states[i]);
     }
   }

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { seededRandom } from '../../../src/cohort/random';
 import { wilsonBounds } from '../../../src/stats/intervals';
-import { lookConfidence, spentAlpha } from '../../../src/stats/spending';
+import { lookConfidence, spendingClock, spentAlpha } from '../../../src/stats/spending';
 
 describe('alpha spending over watched hours', () => {
   it('spends α·t/(t + τ): none at 0, half at τ, all of it only in the limit', () => {
@@ -30,6 +30,36 @@ describe('alpha spending over watched hours', () => {
       }
       expect(spent).to.be.at.most(0.05 + 1e-9);
     }
+  });
+
+  it('spends by whole watched hours, so the scan rate does not change the budget (docs/gate.md "Hourly looks")', () => {
+    // Every 10 minutes: the look that starts a new watched hour gets that whole hour's α, the others none.
+    expect(lookConfidence(5 / 6, 1, 0.95, 12)).to.be.closeTo(lookConfidence(0, 1, 0.95, 12) as number, 1e-12);
+    expect(lookConfidence(1, 1 + 1 / 6, 0.95, 12)).to.equal(null);
+    expect(lookConfidence(71 + 5 / 6, 72, 0.95, 12)).to.be.closeTo(lookConfidence(71, 72, 0.95, 12) as number, 1e-12);
+    // A scan a minute or two early still counts as its hour.
+    expect(spendingClock(2.98)).to.equal(3);
+    expect(spendingClock(2.9)).to.equal(2);
+    expect(spendingClock(-1)).to.equal(0);
+  });
+
+  it('gives the deciding look of each hour the same α whether looked at hourly or every 10 minutes', () => {
+    const perHour = (looksPerHour: number) => {
+      const alphas = new Map<number, number>();
+      let before = 0;
+      for (let look = 1; look <= 96 * looksPerHour; look += 1) {
+        const now = Math.round((look / looksPerHour) * 100) / 100; // watched hours are stored to 2 decimals
+        const c = lookConfidence(before, now, 0.95, 12);
+        // The largest α any one look of the hour gets: the α its bounds are computed at.
+        if (c !== null) alphas.set(spendingClock(now), Math.max(alphas.get(spendingClock(now)) ?? 0, 1 - c));
+        before = now;
+      }
+      return alphas;
+    };
+    const hourly = perHour(1);
+    const every10m = perHour(6);
+    expect(every10m.size).to.equal(96);
+    for (const [h, alpha] of hourly) expect(every10m.get(h)).to.be.closeTo(alpha, 1e-12);
   });
 
   it('refuses an α or a half-life out of range', () => {

@@ -78,6 +78,24 @@ describe('gate evidence', () => {
     expect(evidenceOf(bed).crashLoops).to.deep.equal({ count: 1, of: 2 });
   });
 
+  it('charges trouble that began while the node pulled the release, just before it reached preprod', () => {
+    // Scans every 10 minutes: p2 and p3 restart to pull 2.0 and are silent before any node answers with it.
+    const bed = new Bed().hourly(13, { p1: PRE, p2: PRE, p3: PRE, old: PRE, b: PROD });
+    bed
+      .scan({ old: 'silent' }, 1 / 6)
+      .scan({}, 1)
+      .scan({ p2: 'silent', p3: 'silent' }, 1 / 6);
+    bed
+      .scan({ p1: ON_RELEASE }, 1 / 6)
+      .scan({ p2: CRASHED }, 1 / 6)
+      .hourly(4);
+    const e = evidenceOf(bed);
+    // p2 crash-looped on 2.0, p3 stays dark on it; `old` went silent over an hour before 2.0 reached preprod.
+    expect(e.crashLoops).to.deep.equal({ count: 1, of: 3 });
+    expect(e.dark.release.dark).to.equal(1);
+    expect(e.darkNodes).to.deep.equal([{ failure: 'timeout', nodes: ['p3'] }]);
+  });
+
   it('does not charge a fallback to the release when the node had switched to its release only hours before', () => {
     const bed = new Bed().hourly(13, { p1: PRE, p2: PRE, b: PROD }).scan({ p2: { ...PRE, v: '1.5', c: '1500000aaa' } });
     bed.scan({ p1: ON_RELEASE, p2: CRASHED });

@@ -4,6 +4,9 @@ import type { GateEvidence } from '../../../../src/gate/judge/evidence';
 import { defaultGateSettings } from '../../../../src/gate/judge/gateSettings';
 import { detectableHarm, reachWarnings } from '../../../../src/gate/judge/reach';
 import { criteriaOf, judge, verdictOf, type Criterion } from '../../../../src/gate/judge/verdict';
+import { seededRandom } from '../../../../src/cohort/random';
+import { differenceBounds, wilsonBounds } from '../../../../src/stats/intervals';
+import { lookConfidence } from '../../../../src/stats/spending';
 import { hour } from './historyBed';
 
 describe('gate verdict', () => {
@@ -157,6 +160,7 @@ describe('gate verdict', () => {
     const big = detectableHarm(890, 12_000, 0.01, settings);
     expect(big.promoteReachable).to.equal(true);
     expect(big.crashLoopShare).to.be.within(0.03, 0.05);
+    expect(big.darkShare).to.be.within(0.04, 0.06);
     expect(reachWarnings(big, settings)).to.deep.equal([]);
     const small = detectableHarm(137, 1_800, 0.01, settings);
     expect(small.promoteReachable).to.equal(false);
@@ -164,5 +168,33 @@ describe('gate verdict', () => {
     const [warning] = reachWarnings(small, settings);
     expect(warning).to.match(/^with 137 release nodes this gate halts, by 24 h, crash-loops in \d+(\.\d)?% of them/);
     expect(warning).to.match(/inconclusive after 168 h/);
+  });
+
+  it('states a harm that the look at 24 h halts in ≥ 95% of releases carrying it, not only in a typical one', () => {
+    const random = seededRandom(17);
+    const count = (n: number, share: number) => {
+      let x = 0;
+      for (let i = 0; i < n; i += 1) if (random() < share) x += 1;
+      return x;
+    };
+    const at24 = lookConfidence(23, 24, settings.confidence, settings.spendingHalfLifeHours) as number;
+    for (const [n, nb] of [
+      [137, 1_863],
+      [382, 12_618],
+      [890, 12_000],
+    ]) {
+      const stated = detectableHarm(n, nb, 0.01, settings);
+      let crashHalts = 0;
+      let darkHalts = 0;
+      const draws = 1000;
+      for (let draw = 0; draw < draws; draw += 1) {
+        const crash = wilsonBounds(count(n, stated.crashLoopShare as number), n, at24);
+        if ((crash?.low ?? 0) > settings.maxCrashLoopShare) crashHalts += 1;
+        const dark = differenceBounds(count(n, 0.01 + (stated.darkShare as number)), n, count(nb, 0.01), nb, at24);
+        if ((dark?.low ?? 0) > settings.darkMargin) darkHalts += 1;
+      }
+      expect(crashHalts / draws, `crash loops, ${n} release nodes`).to.be.at.least(0.95);
+      expect(darkHalts / draws, `dark, ${n} release nodes`).to.be.at.least(0.95);
+    }
   });
 });
