@@ -113,22 +113,16 @@ export function cohortOf(result: Pick<NodeResult, 'kind' | 'reason' | 'draw' | '
  * One scan result as the history keeps it, with its stored health (scanRecord.ts `observeScan` computes it: the
  * block lag needs the whole scan). A degraded node answered: its mode is the state `/flux/preprod` gave.
  */
+/** A node that did not answer this scan: only the failure kind is known (its last answers stay in its state). */
+export function silentObservation(node: string, failure: string): NodeObservation {
+  return { node, answered: false, failure, version: null, commit: null, mode: null, reason: null, cohort: 'unknown' };
+}
+
 export function observeWithHealth(result: NodeResult, health: StoredHealth | null): NodeObservation {
   const node = nodeKey(result.host, result.port);
   if (result.kind === 'degraded') return observeWithHealth({ ...result, kind: result.state ?? 'unknown' }, health);
   const answered = result.kind === 'preprod' || result.kind === 'production' || result.kind === 'unknown';
-  if (!answered) {
-    return {
-      node,
-      answered,
-      failure: result.kind,
-      version: null,
-      commit: null,
-      mode: null,
-      reason: null,
-      cohort: 'unknown',
-    };
-  }
+  if (!answered) return silentObservation(node, result.kind);
   return {
     node,
     answered,

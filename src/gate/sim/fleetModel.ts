@@ -8,7 +8,7 @@
 import { decide, markHealthyWrite, type StoreWrite } from '../../cohort/decide';
 import type { RandomSource } from '../../cohort/random';
 import { BOOT_HEALTH_KEY, COHORT_KEY, OPT_OUT_KEY, type PreProdSettings, type StoredDocument } from '../../types';
-import type { NodeObservation } from '../history/observation';
+import { type NodeObservation, silentObservation } from '../history/observation';
 import { type Disturbances, type FleetAssumptions, NO_DISTURBANCES, type ReleaseScenario } from './assumptions';
 import { EventQueue } from './eventQueue';
 
@@ -127,18 +127,7 @@ export class FleetModel {
 
   observation(i: number, missed: boolean): NodeObservation {
     const node = this.keys[i];
-    if (this.down[i] !== 0 || missed) {
-      return {
-        node,
-        answered: false,
-        failure: 'timeout',
-        version: null,
-        commit: null,
-        mode: null,
-        reason: null,
-        cohort: 'unknown',
-      };
-    }
+    if (this.down[i] !== 0 || missed) return silentObservation(node, 'timeout');
     return {
       node,
       answered: true,

@@ -1,5 +1,10 @@
 /** A history built scan by scan from per-node specs, for the judge's unit tests. */
-import type { Cohort, NodeMode, NodeObservation } from '../../../../src/gate/history/observation';
+import {
+  type Cohort,
+  type NodeMode,
+  type NodeObservation,
+  silentObservation,
+} from '../../../../src/gate/history/observation';
 import { buildScan, NodeTable, type ScanRecord } from '../../../../src/gate/history/scanRecord';
 
 export type Answer = { v: string; m?: NodeMode; r?: string; k?: Cohort; c?: string };
@@ -12,17 +17,7 @@ export const ON_RELEASE: Answer = { ...PRE, v: '2.0', c: 'abcdef0123' };
 export const CRASHED: Answer = { v: '0.9', m: 'production', r: 'crash-loop', k: 'selected', c: '0900000aaa' };
 
 function observation(node: string, spec: Exclude<Spec, 'gone'>): NodeObservation {
-  if (spec === 'silent')
-    return {
-      node,
-      answered: false,
-      failure: 'timeout',
-      version: null,
-      commit: null,
-      mode: null,
-      reason: null,
-      cohort: 'unknown',
-    };
+  if (spec === 'silent') return silentObservation(node, 'timeout');
   return {
     node,
     answered: true,
