@@ -36,12 +36,14 @@ export interface LookBounds {
   promote: HealthBounds;
 }
 
-/** Names of the criteria that halt the release when unmet. */
-export const HALT_CRITERIA: ReadonlySet<string> = new Set([
-  'health.dark.lower',
-  'health.crash-loop.lower',
-  'health.switch-fail.lower',
-]);
+/**
+ * Whether a criterion halts the release when unmet: by convention every `….lower` criterion does (the
+ * lower bound of a harm shows it beyond its threshold), whoever adds it (dark, crash-loop, switch-fail,
+ * their strata, the health signals of docs/health.md).
+ */
+export function isHaltCriterion(name: string): boolean {
+  return name.endsWith('.lower');
+}
 
 function round(value: number | null, digits = 6): number | null {
   if (value === null) return null;
@@ -153,7 +155,7 @@ export function verdictOf(
   hoursWatched: number | null,
   settings: GateSettings,
 ): Verdict {
-  if (criteria.some((criterion) => HALT_CRITERIA.has(criterion.name) && !criterion.met)) return 'halt';
+  if (criteria.some((criterion) => isHaltCriterion(criterion.name) && !criterion.met)) return 'halt';
   if (criteria.every((criterion) => criterion.met)) return 'promote';
   return hoursWatched !== null && hoursWatched >= settings.inconclusiveAfterHours ? 'inconclusive' : 'wait';
 }
@@ -163,12 +165,14 @@ export interface Judgement {
   criteria: Criterion[];
 }
 
+/** `extra`: criteria judged elsewhere (the health signals, src/gate/judge/signalCriteria.ts), appended. */
 export function judge(
   evidence: GateEvidence,
   settings: GateSettings,
   lastScanAgeHours: number | null = null,
+  extra: readonly Criterion[] = [],
 ): Judgement {
-  const criteria = criteriaOf(evidence, settings, lastScanAgeHours);
+  const criteria = [...criteriaOf(evidence, settings, lastScanAgeHours), ...extra];
   const verdict = evidence.reachedAt === null ? 'wait' : verdictOf(criteria, evidence.hoursSinceReached, settings);
   return { verdict, criteria };
 }

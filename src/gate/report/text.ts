@@ -7,7 +7,7 @@
  */
 import type { GateReport } from '../judge/gate';
 import type { Criterion } from '../judge/verdict';
-import { HALT_CRITERIA } from '../judge/verdict';
+import { isHaltCriterion } from '../judge/verdict';
 import { formatEstimate, formatHours, reportFacts, type ReportFacts, type ShownVerdict } from './facts';
 import { MAX_SENTENCE, terminalSafe } from './safeText';
 
@@ -80,7 +80,7 @@ export function formatValue(value: number | null): string {
 /** "met", "not yet", or "HALT" for a halting criterion that is unmet. */
 export function criterionStatus(criterion: Criterion): string {
   if (criterion.met) return 'met';
-  return HALT_CRITERIA.has(criterion.name) ? 'HALT' : 'not yet';
+  return isHaltCriterion(criterion.name) ? 'HALT' : 'not yet';
 }
 
 export function releaseName(report: GateReport): string {
