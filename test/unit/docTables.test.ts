@@ -181,6 +181,23 @@ describe('the README is for users; the reference lives in docs/', function () {
     expect(readme).to.include('npm test');
   });
 
+  it('summarises the simulation tables of docs/ as they are (tools/docs/simSummary.js --write)', function () {
+    const { BEGIN, END, summaryLines } = require(path.join(root, 'tools/docs/simSummary.js'));
+    const shown = readme.split(BEGIN)[1]?.split(END)[0]?.trim().split('\n') ?? [];
+    const expected: string[] = summaryLines();
+    expect(expected.length).to.be.above(10);
+    expect(shown).to.deep.equal(expected);
+  });
+
+  it('the summary comes from the tables: an edited cell of docs/gate.md changes it', function () {
+    const { summaryLines } = require(path.join(root, 'tools/docs/simSummary.js'));
+    const edited = (file: string) => {
+      const text = read(file);
+      return file === 'docs/gate.md' ? text.replace(/\| 0\.0% \(0\/200\) \|/, '| 7.5% (15/200) |') : text;
+    };
+    expect(summaryLines(edited)).to.not.deep.equal(summaryLines());
+  });
+
   it('repeats no line of docs/ (30 characters or more)', function () {
     const docLines = new Map<string, string>();
     for (const name of readdirSync(path.join(root, 'docs')).filter((file) => file.endsWith('.md'))) {
