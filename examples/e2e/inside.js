@@ -92,7 +92,7 @@ async function main() {
   let failed = 1;
   try {
     await seedDatabase(plan);
-    failed = await runSteps({ plan, env, pm2 });
+    failed = await runSteps({ plan, env, pm2, standIns });
   } catch (error) {
     process.stdout.write(`FAIL  the run itself: ${error.message}\n`);
   } finally {

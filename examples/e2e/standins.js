@@ -89,8 +89,14 @@ function sendJson(res, status, value) {
   res.end(body);
 }
 
-/** A JSON-RPC 1.0 server as fluxd and fluxbenchd speak it: a known method's result, else an empty object. */
-function rpcServer(table, asked) {
+/** What fluxd answers while it is still loading (a real daemon's JSON-RPC error during startup). */
+const LOADING = { code: -28, message: 'Loading block index...' };
+
+/**
+ * A JSON-RPC 1.0 server as fluxd and fluxbenchd speak it: a known method's result, else an empty object; a
+ * method in `failing` gets the loading error, so a step can break one FluxOS component on purpose.
+ */
+function rpcServer(table, asked, failing = new Set()) {
   return http.createServer(async (req, res) => {
     let call;
     try {
@@ -101,6 +107,7 @@ function rpcServer(table, asked) {
     const calls = Array.isArray(call) ? call : [call];
     const answers = calls.map((one) => {
       asked.push(one.method);
+      if (failing.has(one.method)) return { result: null, error: LOADING, id: one.id ?? null };
       const known = Object.prototype.hasOwnProperty.call(table, one.method);
       return { result: known ? table[one.method] : {}, error: null, id: one.id ?? null };
     });
@@ -161,9 +168,11 @@ function listen(server, where) {
 /** Starts all four; resolves with what each was asked, and close(). */
 async function startStandIns({ dockerSocket }) {
   const asked = { fluxd: [], fluxbenchd: [], syncthing: [], docker: [] };
+  /** fluxd methods answered with an error while a step wants FluxOS's daemon component down. */
+  const fluxdFailing = new Set();
   fs.rmSync(dockerSocket, { force: true });
   const servers = [
-    [rpcServer(FLUXD, asked.fluxd), 16124],
+    [rpcServer(FLUXD, asked.fluxd, fluxdFailing), 16124],
     [rpcServer(FLUXBENCHD, asked.fluxbenchd), 16224],
     [syncthingServer(asked.syncthing), 8384],
     [dockerServer(asked.docker), dockerSocket],
@@ -171,6 +180,7 @@ async function startStandIns({ dockerSocket }) {
   for (const [server, where] of servers) await listen(server, where);
   return {
     asked,
+    fluxdFailing,
     close: () => Promise.all(servers.map(([server]) => new Promise((resolve) => server.close(resolve)))),
   };
 }

@@ -91,6 +91,31 @@ async function fluxInfoFields(world) {
   return `preProdNode true, preProd ${JSON.stringify({ mode: flux.preProd.mode, reason: flux.preProd.reason })}`;
 }
 
+/**
+ * fluxd still loading makes FluxOS's getFluxInfo() throw, so the whole /flux/info is an error envelope; the
+ * recipe's /flux/preprod answers from memory all the same (docs/health.md).
+ */
+async function cheapRouteWhileInfoFails(world) {
+  world.fluxdFailing.add('getinfo');
+  try {
+    // FluxOS caches daemon answers for a while: wait until /flux/info reports the failure.
+    const broken = await waitUntil('/flux/info to answer an error envelope', 120_000, async () => {
+      const answer = await world.info();
+      return answer?.status === 'error' ? answer : null;
+    });
+    const route = await world.preprodRoute();
+    const flux = route?.data?.flux;
+    expectThat(route?.status === 'success', `/flux/preprod answered ${JSON.stringify(route)?.slice(0, 200)}`);
+    expectThat(flux.version === world.plan.preprodVersion, `/flux/preprod says version ${flux.version}`);
+    expectThat(flux.preProdNode === true && flux.preProd?.mode === 'preprod', `preProd is ${JSON.stringify(flux.preProd)}`);
+    expectThat(typeof flux.preProd.bootedAt === 'string', `preProd.bootedAt is ${flux.preProd.bootedAt}`);
+    const message = String(broken.data?.message ?? '').slice(0, 60);
+    return `/flux/info: error "${message}"; /flux/preprod: ${flux.version}, mode ${flux.preProd.mode}`;
+  } finally {
+    world.fluxdFailing.clear();
+  }
+}
+
 async function restartsAreNotCrashes(world) {
   const seen = [];
   for (let i = 1; i <= 3; i += 1) {
@@ -203,6 +228,7 @@ const stepList = [
   ["the boot step is FluxOS's first log line", bootStepFirst],
   ['a switch restarts nodemon onto preprod', switchRestartsNodemon],
   ['/flux/info shows preProdNode and preProd', fluxInfoFields],
+  ['/flux/preprod answers while /flux/info is an error envelope', cheapRouteWhileInfoFails],
   ['a force-pushed preprod converges', forcePushConverges],
   ['restarts are not crashes: three pm2 restarts, no fallback', restartsAreNotCrashes],
   ['opt-out goes back to master', optOutGoesBack],

@@ -50,7 +50,7 @@ async function waitUntil(what, timeoutMs, check) {
   }
 }
 
-function createWorld({ plan, env, pm2 }) {
+function createWorld({ plan, env, pm2, standIns }) {
   const timingFile = env.E2E_TIMING_FILE;
   const boots = () =>
     fs.existsSync(timingFile)
@@ -68,6 +68,10 @@ function createWorld({ plan, env, pm2 }) {
     head: () => ({ branch: git(plan.node, 'rev-parse', '--abbrev-ref', 'HEAD'), commit: git(plan.node, 'rev-parse', 'HEAD') }),
     version: async () => (await getJson('/flux/version'))?.data ?? null,
     info: () => getJson('/flux/info'),
+    /** The recipe's cheap route (docs/health.md). */
+    preprodRoute: () => getJson('/flux/preprod'),
+    /** fluxd methods the stand-in answers with a loading error (standins.js). */
+    fluxdFailing: standIns?.fluxdFailing ?? new Set(),
     /** The next boot's record after `seen` boots. */
     nextBoot: (seen) => waitUntil('the boot step of the next FluxOS start', BOOT_WAIT_MS, () => boots()[seen] ?? null),
     /** Waits until FluxOS answers /flux/version with `version`; returns when, in ms since the epoch. */
