@@ -12,6 +12,7 @@ import { cryptoRandom, type RandomSource } from '../cohort/random';
 import { readSettings } from '../config/settings';
 import { describeError } from '../errors';
 import { safeLogger, type Logger } from '../logger';
+import { escapeText } from '../text';
 import type { ProcessContext } from '../restart/strategy';
 import type { StateStore } from '../state';
 import type { ReasonCode, RestartStrategy, Settings } from '../types';
@@ -151,6 +152,7 @@ function sharedDeps(options: ServiceOptions, logger: Logger, settings: Settings 
  */
 export function createPreprodService(options: PreprodServiceOptions): PreprodService {
   const { repoDir, store, db, settings, userconfig, logger, restart, armHealthyTimer, backgroundChecks } = options;
+  warnOfUnknownOptions(options);
   return createService({
     repoDir,
     store,
@@ -162,6 +164,36 @@ export function createPreprodService(options: PreprodServiceOptions): PreprodSer
     armHealthyTimer,
     backgroundChecks,
   });
+}
+
+const HOST_OPTIONS: ReadonlySet<string> = new Set<keyof PreprodServiceOptions>([
+  'repoDir',
+  'store',
+  'db',
+  'settings',
+  'userconfig',
+  'logger',
+  'restart',
+  'armHealthyTimer',
+  'backgroundChecks',
+]);
+
+/**
+ * A host passing an option the factory does not take (a typo, or a seam from the tests) would otherwise see it
+ * silently do nothing: one warning line names them. Never throws: the options may be anything JavaScript sends.
+ */
+function warnOfUnknownOptions(options: PreprodServiceOptions): void {
+  try {
+    const unknown = Object.keys(options).filter((key) => !HOST_OPTIONS.has(key));
+    if (unknown.length === 0) return;
+    const names = unknown.slice(0, 5).map((key) => `\`${escapeText(key, 40)}\``);
+    safeLogger(options.logger, '[preprod] ').warn(
+      `createPreprodService ignores ${names.join(', ')}${unknown.length > 5 ? ' and more' : ''}: ` +
+        'not options of the package entry (the options are listed in docs/fluxos.md).',
+    );
+  } catch {
+    // An options object that cannot be listed is the factory's business to ignore, not to throw about.
+  }
 }
 
 /** The service with its seams: for the CLI and, through src/testing.ts, the tests. */

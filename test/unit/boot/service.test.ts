@@ -34,4 +34,25 @@ describe("the package entry's factory (createPreprodService) takes a host's opti
     await service.status();
     expect(fake.calls[0]).to.equal('head');
   });
+
+  it('says in one warning which options it ignores, escaped; host options alone give none', async function () {
+    const warnings: string[] = [];
+    const logger = { ...options().logger, warn: (line: string) => warnings.push(line) };
+    createPreprodService({ ...options(), logger });
+    expect(warnings).to.deep.equal([]);
+    const odd = { random: () => 0.01, 'repoDri\u001b[31m': '/x' };
+    createPreprodService({ ...options(), logger, ...odd } as PreprodServiceOptions);
+    expect(warnings).to.have.length(1);
+    expect(warnings[0]).to.match(/^\[preprod\] createPreprodService ignores `random`, `repoDri.*`: not options/);
+    expect(warnings[0]).to.not.include('\u001b');
+  });
+
+  it('never throws for options it cannot list', function () {
+    const hostile = new Proxy(options(), {
+      ownKeys: () => {
+        throw new Error('no keys for you');
+      },
+    });
+    expect(() => createPreprodService(hostile as PreprodServiceOptions)).to.not.throw();
+  });
 });
