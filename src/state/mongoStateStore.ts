@@ -1,6 +1,6 @@
 import type { Collection, Db, MongoClient } from 'mongodb';
 import { PreprodError, describeError } from '../errors';
-import { quoted, redact, redactUrls } from '../text';
+import { connectMongo } from './mongoConnect';
 import { safeLogger, type Logger } from '../logger';
 import type { StoredDocument } from '../types';
 import type { StateStore } from './stateStore';
@@ -58,39 +58,14 @@ export class MongoStateStore implements StateStore {
 
   /** Connects to `url` (mongodb://host:port[/db]) and returns a store that closes its client on close(). */
   static async connect(url: string, options: MongoConnectOptions = {}): Promise<MongoStateStore> {
-    const { MongoClient: Client } = await import('mongodb');
-    const timeout = options.serverSelectionTimeoutMS ?? 3000;
-    let client: MongoClient;
-    try {
-      client = new Client(url, {
-        serverSelectionTimeoutMS: timeout,
-        connectTimeoutMS: timeout,
-        socketTimeoutMS: timeout * 3,
-      });
-    } catch (error) {
-      const shown = quoted(redact(url), 60);
-      throw new PreprodError(
-        'usage',
-        `Expected a MongoDB URL like mongodb://127.0.0.1:27017/zelfluxlocal, got ${shown}.`,
-        {
-          cause: error,
-        },
-      );
-    }
-    try {
-      await client.connect();
-    } catch (error) {
-      await client.close().catch(() => undefined);
-      throw new PreprodError(
-        'store-unavailable',
-        `Cannot reach MongoDB at ${redact(url)}: ${redactUrls(describeError(error))}.`,
-        {
-          cause: error,
-        },
-      );
-    }
-    const db = client.db(options.dbName ?? dbNameFromUrl(url) ?? DEFAULT_DB_NAME);
-    return new MongoStateStore(db, options, client, `${redact(url)} (database ${db.databaseName})`);
+    const { client, db, shown } = await connectMongo(url, {
+      timeoutMs: options.serverSelectionTimeoutMS ?? 3000,
+      socketFactor: 3,
+      defaultDb: DEFAULT_DB_NAME,
+      dbName: options.dbName,
+      exampleUrl: 'mongodb://127.0.0.1:27017/zelfluxlocal',
+    });
+    return new MongoStateStore(db, options, client, shown);
   }
 
   // Reads do not create the index: `status` must never write, and an absent
@@ -223,10 +198,7 @@ function objectIdTime(id: unknown): Date | null {
   return null;
 }
 
-export function dbNameFromUrl(url: string): string | null {
-  const match = /^mongodb(?:\+srv)?:\/\/[^/]*\/([^?]+)/.exec(url);
-  return match ? decodeURIComponent(match[1]) : null;
-}
+export { dbNameFromUrl } from './mongoConnect';
 
 // The URL without credentials, for logs: one implementation, in ../text.
 export { redact } from '../text';

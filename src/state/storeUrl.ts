@@ -9,10 +9,17 @@ export const DEFAULT_STORE_URL = 'mongodb://127.0.0.1:27017/zelfluxlocal';
 
 /** Which kind of store a CLI-style URL names; throws a usage error for anything else. Pure. */
 export function storeKind(url: string): 'file' | 'mongodb' {
-  const expected = 'Expected `--store` to be mongodb://host:port[/db] or file:PATH';
+  return urlKind(url, 'Expected `--store` to be mongodb://host:port[/db] or file:PATH');
+}
+
+/**
+ * Which kind of `file:PATH` or `mongodb://…` URL `url` is, for any option that takes one (`--store`,
+ * `--history`, `--record`); `expected` starts the usage error for anything else. Never echoes credentials: the
+ * URL is shown without its userinfo (up to the last '@'). Pure.
+ */
+export function urlKind(url: string, expected: string): 'file' | 'mongodb' {
   if (typeof url !== 'string') throw new PreprodError('usage', `${expected}, got ${describeValue(url)}.`);
   if (url.startsWith('file:') && url.length > 'file:'.length && !url.includes('\0')) return 'file';
-  // Never echo credentials: the URL is shown without its userinfo (up to the last '@').
   const shown = quoted(redact(url), 60);
   if (/^mongodb(\+srv)?:\/\/[^\s]+$/.test(url)) {
     // Drivers split userinfo at the first '@' and would connect to a host made of the password's tail.

@@ -47,5 +47,15 @@ describe('hostile input: secrets in --store', function () {
         expect(output.toLowerCase()).not.to.include(password.slice(-5).toLowerCase());
       });
     }
+    // The release gate's history on MongoDB: its own connection, the same rule.
+    it(`gate --history ${JSON.stringify(url)}: no piece of the password in the output`, async () => {
+      const run = await runCli(['gate', '--history', url], { timeoutMs: 60_000 });
+      expect(run.code, describeRun(run)).to.be.oneOf([2, 4]);
+      expect(run.stderr).not.to.match(STACK_LINE);
+      const output = run.stdout + run.stderr;
+      for (const piece of pieces(password))
+        expect(output, `'${piece}' leaked:\n${describeRun(run)}`).not.to.include(piece);
+      expect(output.toLowerCase()).not.to.include(password.slice(-5).toLowerCase());
+    });
   }
 });

@@ -4,8 +4,8 @@
  * per-scan totals plus per-node changes only.
  */
 import * as path from 'node:path';
-import { PreprodError } from '../../errors';
 import type { NodeTable, ScanRecord } from './scanRecord';
+import { urlKind } from '../../state/storeUrl';
 
 /** The end of a history, as a new scan is built on it. */
 export interface HistoryTail {
@@ -53,14 +53,9 @@ export function checkFollows(tail: HistoryTail, record: ScanRecord): void {
 
 /** Which kind of history a `file:PATH` or `mongodb://…` URL names; a usage error for anything else. Pure. */
 export function historyKind(url: string, option: string): 'file' | 'mongodb' {
-  if (typeof url === 'string' && url.startsWith('file:') && url.length > 'file:'.length && !url.includes('\0'))
-    return 'file';
-  if (typeof url === 'string' && /^mongodb(\+srv)?:\/\/[^\s]+$/.test(url)) return 'mongodb';
-  const shown = JSON.stringify(String(url).length > 60 ? `${String(url).slice(0, 60)}…` : String(url));
-  throw new PreprodError('usage', `Expected \`${option}\` to be file:PATH or mongodb://host:port[/db], got ${shown}.`);
+  return urlKind(url, `Expected \`${option}\` to be file:PATH or mongodb://host:port[/db]`);
 }
 
-/** Opens a history from its URL. The MongoDB driver is loaded only for a mongodb:// URL. */
 export async function openHistory(url: string, option = '--history'): Promise<HistoryStore> {
   if (historyKind(url, option) === 'file') {
     const { FileHistory } = await import('./fileHistory');

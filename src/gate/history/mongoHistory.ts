@@ -9,7 +9,7 @@
  */
 import type { Collection, Db, MongoClient } from 'mongodb';
 import { PreprodError, describeError } from '../../errors';
-import { dbNameFromUrl, redact } from '../../state/mongoStateStore';
+import { connectMongo } from '../../state/mongoConnect';
 import { describeValue } from '../../text';
 import { checkScan, HistoryFormatError } from './historyCodec';
 import { checkFollows, type HistoryStore, type HistoryTail, type ReadOptions } from './history';
@@ -82,33 +82,13 @@ export class MongoHistory implements HistoryStore {
   }
 
   static async connect(url: string, timeoutMs = 5000): Promise<MongoHistory> {
-    const { MongoClient: Client } = await import('mongodb');
-    let client: MongoClient;
-    try {
-      client = new Client(url, {
-        serverSelectionTimeoutMS: timeoutMs,
-        connectTimeoutMS: timeoutMs,
-        socketTimeoutMS: timeoutMs * 6,
-      });
-    } catch (error) {
-      throw new PreprodError(
-        'usage',
-        `Expected a MongoDB URL like mongodb://127.0.0.1:27017/fluxos_preprod, got ${JSON.stringify(redact(url))}.`,
-        {
-          cause: error,
-        },
-      );
-    }
-    try {
-      await client.connect();
-    } catch (error) {
-      await client.close().catch(() => undefined);
-      throw new PreprodError('store-unavailable', `Cannot reach MongoDB at ${redact(url)}: ${describeError(error)}.`, {
-        cause: error,
-      });
-    }
-    const db = client.db(dbNameFromUrl(url) ?? DEFAULT_HISTORY_DB);
-    return new MongoHistory(db, client, `history in ${redact(url)} (database ${db.databaseName})`);
+    const { client, db, shown } = await connectMongo(url, {
+      timeoutMs,
+      socketFactor: 6,
+      defaultDb: DEFAULT_HISTORY_DB,
+      exampleUrl: 'mongodb://127.0.0.1:27017/fluxos_preprod',
+    });
+    return new MongoHistory(db, client, `history in ${shown}`);
   }
 
   async read(options: ReadOptions = {}): Promise<ScanRecord[]> {
