@@ -72,14 +72,14 @@ export function cellOf(word: number, restart: number): number {
 }
 
 /** The value of a signal in a cell, as GOOD, BAD or UNKNOWN (didStats.ts). */
-export function valueOf(cell: number, f: CellField): number {
+export function signalValue(cell: number, f: CellField): number {
   const code = f.codes[(cell >>> f.shift) & f.mask];
   return code === CELL_GOOD ? GOOD : code === CELL_BAD ? BAD : UNKNOWN;
 }
 
 /** One node's series of a signal from the scans' cells. */
 export function seriesOfCells(columns: readonly Uint32Array[], node: number, f: CellField): SignalSeries {
-  return Int8Array.from(columns, (column) => valueOf(node < column.length ? column[node] : 0, f));
+  return Int8Array.from(columns, (column) => signalValue(node < column.length ? column[node] : 0, f));
 }
 
 /**
