@@ -8,7 +8,9 @@
  * nodes unknown, not healthy), and of several scans in one hour the last one
  * stands for it.
  */
-import { HealthLedger, type StoredScanEntry } from '../../health/ledger';
+import { applyHealthChange, fromWord, isHealthWord } from '../../health/encode';
+import { HealthLedger, type WordScanEntry } from '../../health/ledger';
+import { columnOf } from './healthColumn';
 import { NodeTable, type ScanRecord } from './scanRecord';
 
 const MS_PER_HOUR = 3_600_000;
@@ -21,29 +23,89 @@ export function hourSlot(firstMs: number, at: string): number {
 }
 
 /**
- * Every node that answered in its latest scan, with its stored health: the entries of one ledger scan. `reuse`
- * holds one entry per node, updated in place scan after scan (the ledger reads an entry and keeps none), so
- * 720 hours of 13,000 nodes do not allocate nine million of them.
+ * The health side of a replay, by node index, without an object per node and change: per node one ledger
+ * entry (word, boot minute, provider, on the release) updated as NodeTable.apply updates the node (a column
+ * entry with the node's record when it has one, else the word alone; a record's `b`, `p`, `g` through the
+ * same checks), and whether it answered its latest scan with health. 720 hours of 13,000 nodes then cost no
+ * object per node and hour: an hour's entries are the live nodes' entries, as they stand.
  */
-export function answeredEntries(table: NodeTable, reuse: StoredScanEntry[] = []): StoredScanEntry[] {
-  const entries: StoredScanEntry[] = [];
-  for (let i = 0; i < table.size; i += 1) {
-    const state = table.states[i];
-    if (!state.asked || !state.answered || state.health === null) continue;
-    const entry = reuse[i] ?? { key: table.keys[i], stored: state.health, preprod: false, commit: null };
-    entry.stored = state.health;
-    entry.preprod = state.mode === 'preprod';
-    entry.commit = state.commit;
-    reuse[i] = entry;
-    entries.push(entry);
+class HealthReplay {
+  private readonly entries: WordScanEntry[] = [];
+  /** Per node: answered its latest scan (asked and answered); the scan number of its record, of its column word. */
+  private answering = new Uint8Array(0);
+  private recordScan = new Int32Array(0);
+  private columnScan = new Int32Array(0);
+  private columnWord = new Int32Array(0);
+  private scan = 0;
+
+  constructor(private readonly ledger: HealthLedger) {}
+
+  apply(scan: Pick<ScanRecord, 'changes' | 'health'>, table: NodeTable): void {
+    this.scan += 1;
+    this.grow(table.size);
+    const records = scan.changes.map((change) => table.indexIfKnown(change.n) ?? -1);
+    for (const i of records) this.recordScan[i] = this.scan;
+    for (const [i, h] of columnOf(scan, table.size)) {
+      if (this.recordScan[i] === this.scan) {
+        this.columnScan[i] = this.scan;
+        this.columnWord[i] = h;
+      } else this.entryOf(i).word = h;
+    }
+    scan.changes.forEach((change, k) => {
+      const i = records[k];
+      const h = this.columnScan[i] === this.scan ? this.columnWord[i] : change.h;
+      const entry = this.entryOf(i);
+      if (h !== undefined || change.b !== undefined || change.p !== undefined || change.g !== undefined) {
+        const rest = { bootMinute: entry.bootMinute, provider: entry.provider, country: null };
+        const after = applyHealthChange(entry.word < 0 ? null : fromWord(entry.word, rest), { ...change, h });
+        entry.word = after === null ? -1 : isHealthWord(h) ? h : entry.word;
+        entry.bootMinute = after?.bootMinute ?? null;
+        entry.provider = after?.provider ?? null;
+      }
+      const state = table.states[i];
+      entry.onRelease = state.mode === 'preprod' && state.commit === this.ledger.releaseCommit;
+      this.answering[i] = state.asked && state.answered ? 1 : 0;
+    });
   }
-  return entries;
+
+  /** The entries of the nodes that answered their latest scan with health, in table order. */
+  answered(table: NodeTable): WordScanEntry[] {
+    const out: WordScanEntry[] = [];
+    for (let i = 0; i < table.size; i += 1) {
+      if (this.answering[i] !== 1) continue;
+      const entry = this.entries[i];
+      if (entry.word < 0) continue;
+      if (entry.node < 0) entry.node = this.ledger.nodeIndex(table.keys[i]);
+      out.push(entry);
+    }
+    return out;
+  }
+
+  private entryOf(i: number): WordScanEntry {
+    this.entries[i] ??= { node: -1, word: -1, bootMinute: null, provider: null, onRelease: false };
+    return this.entries[i];
+  }
+
+  private grow(size: number): void {
+    if (size <= this.answering.length) return;
+    const n = Math.max(size, 2 * this.answering.length, 1024);
+    const grown = <T extends Uint8Array | Int32Array>(array: T, make: (n: number) => T): T => {
+      const copy = make(n);
+      copy.set(array);
+      return copy;
+    };
+    this.answering = grown(this.answering, (k) => new Uint8Array(k));
+    this.recordScan = grown(this.recordScan, (k) => new Int32Array(k));
+    this.columnScan = grown(this.columnScan, (k) => new Int32Array(k));
+    this.columnWord = grown(this.columnWord, (k) => new Int32Array(k));
+  }
 }
 
 /**
  * A ledger of the release `releaseCommit` (the commit preprod nodes report) rebuilt from `scans` (oldest
  * first, as a history reads them). Scans recorded before health was (no `h`) give nodes without health:
- * unknown to the ledger, never a guess.
+ * unknown to the ledger, never a guess. The health columns are read as words straight into the ledger
+ * (`addWordScan`), never as an object per node and hour.
  */
 export function healthFromHistory(scans: readonly ScanRecord[], releaseCommit: string): HealthLedger {
   const ledger = new HealthLedger(releaseCommit);
@@ -51,17 +113,18 @@ export function healthFromHistory(scans: readonly ScanRecord[], releaseCommit: s
   const firstMs = Date.parse(scans[0].at);
   const lastSlot = hourSlot(firstMs, scans[scans.length - 1].at);
   const fromSlot = Math.max(0, lastSlot - MAX_LEDGER_HOURS + 1);
-  const table = new NodeTable();
-  const reuse: StoredScanEntry[] = [];
+  const table = new NodeTable(false);
+  const replay = new HealthReplay(ledger);
   let slot = fromSlot;
   scans.forEach((scan, i) => {
     table.apply(scan);
+    replay.apply(scan, table);
     const scanSlot = hourSlot(firstMs, scan.at);
     const next = scans[i + 1];
     // Of several scans in one hour, the last stands for it.
     if (scanSlot < fromSlot || (next !== undefined && hourSlot(firstMs, next.at) === scanSlot)) return;
-    for (; slot < scanSlot; slot += 1) ledger.addStoredScan([]);
-    ledger.addStoredScan(answeredEntries(table, reuse));
+    for (; slot < scanSlot; slot += 1) ledger.addWordScan([]);
+    ledger.addWordScan(replay.answered(table));
     slot = scanSlot + 1;
   });
   return ledger;
