@@ -45,6 +45,8 @@ export interface SweptOutcomes {
 
 export class CellSweep {
   private states: SignalState[] = [];
+  /** The states by the position of their two bits in a cell (shift / 2). */
+  private byShift: (SignalState | undefined)[] = [];
   /** The τ the counts are for; -1 before the first. */
   private tau = -1;
   private nodes = 0;
@@ -91,22 +93,31 @@ export class CellSweep {
     };
   }
 
+  /** The fields are two-bit codes (cells.ts SIGNAL_FIELDS): a state is found by its bits' place. */
+  private setStates(states: SignalState[]): void {
+    this.states = states;
+    this.byShift = [];
+    for (const state of states) this.byShift[state.field.shift >> 1] = state;
+  }
+
   private grow(n: number): void {
-    this.states = this.states.map((old) => {
-      const state = new SignalState(old.field, Math.max(n, 2 * old.outcomes.length));
-      state.knownBefore.set(old.knownBefore);
-      state.badBefore.set(old.badBefore);
-      state.knownAfter.set(old.knownAfter);
-      state.badAfter.set(old.badAfter);
-      state.outcomes.set(old.outcomes);
-      return state;
-    });
+    this.setStates(
+      this.states.map((old) => {
+        const state = new SignalState(old.field, Math.max(n, 2 * old.outcomes.length));
+        state.knownBefore.set(old.knownBefore);
+        state.badBefore.set(old.badBefore);
+        state.knownAfter.set(old.knownAfter);
+        state.badAfter.set(old.badAfter);
+        state.outcomes.set(old.outcomes);
+        return state;
+      }),
+    );
     this.nodes = n;
   }
 
   private start(tau: number, n: number): void {
     const { w } = this.rule;
-    this.states = this.fields.map((field) => new SignalState(field, n));
+    this.setStates(this.fields.map((field) => new SignalState(field, n)));
     this.nodes = n;
     this.tau = tau;
     for (let scan = Math.max(0, tau - w); scan < tau; scan += 1) this.count(scan, n, 'before', 1);
@@ -129,29 +140,34 @@ export class CellSweep {
     }
   }
 
-  /** Moves τ to `next` (τ + 1): the before-window trades cell τ − w for τ, the after-window τ + 1 for τ + w + 1. */
+  /**
+   * Moves τ to `next` (τ + 1): the before-window trades cell τ − w for τ, the after-window τ + 1 for τ + w + 1.
+   * Per moved node only the signals whose two bits differ are recounted.
+   */
   private step(next: number): void {
     const { w } = this.rule;
     const tau = next - 1;
     const moved = this.movedCells(tau - w, tau, tau + 1, next + w);
-    for (const state of this.states) {
-      const { shift, mask, codes } = state.field;
-      for (let j = 0; j < moved.count; j += 1) {
-        const i = moved.nodes[j];
-        const leavesBefore = moved.cells[4 * j];
-        const entersBefore = moved.cells[4 * j + 1];
-        const leavesAfter = moved.cells[4 * j + 2];
-        const entersAfter = moved.cells[4 * j + 3];
-        const before = ((leavesBefore ^ entersBefore) >>> shift) & mask;
-        const after = ((leavesAfter ^ entersAfter) >>> shift) & mask;
-        if (before === 0 && after === 0) continue;
-        if (before !== 0) {
-          move(state.knownBefore, state.badBefore, i, codes[(leavesBefore >>> shift) & mask], -1);
-          move(state.knownBefore, state.badBefore, i, codes[(entersBefore >>> shift) & mask], 1);
+    const { nodes, cells } = moved;
+    for (let j = 0; j < moved.count; j += 1) {
+      const i = nodes[j];
+      const leavesBefore = cells[4 * j];
+      const entersBefore = cells[4 * j + 1];
+      const leavesAfter = cells[4 * j + 2];
+      const entersAfter = cells[4 * j + 3];
+      let bits = (leavesBefore ^ entersBefore) | (leavesAfter ^ entersAfter);
+      while (bits !== 0) {
+        const shift = (31 - Math.clz32(bits & -bits)) & ~1;
+        bits &= ~(3 << shift);
+        const state = this.byShift[shift >> 1];
+        if (state === undefined) continue;
+        if (((leavesBefore ^ entersBefore) >>> shift) & 3) {
+          move(state.knownBefore, state.badBefore, i, (leavesBefore >>> shift) & 3, -1);
+          move(state.knownBefore, state.badBefore, i, (entersBefore >>> shift) & 3, 1);
         }
-        if (after !== 0) {
-          move(state.knownAfter, state.badAfter, i, codes[(leavesAfter >>> shift) & mask], -1);
-          move(state.knownAfter, state.badAfter, i, codes[(entersAfter >>> shift) & mask], 1);
+        if (((leavesAfter ^ entersAfter) >>> shift) & 3) {
+          move(state.knownAfter, state.badAfter, i, (leavesAfter >>> shift) & 3, -1);
+          move(state.knownAfter, state.badAfter, i, (entersAfter >>> shift) & 3, 1);
         }
         this.judgeNode(state, i);
       }
