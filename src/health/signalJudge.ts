@@ -83,6 +83,8 @@ export class SignalJudge {
   private releaseSeen = 0;
   private membership = new Int32Array(0);
   private changedSeen = 0;
+  /** Production nodes per provider id, as `membership` has them. */
+  private readonly productionByProvider: number[] = [];
   private readonly hints = new Map<string, ShareBounds>();
 
   constructor(private readonly view: NodeView) {}
@@ -171,6 +173,12 @@ export class SignalJudge {
     return `provider:${this.view.providerName(id)}`;
   }
 
+  private countProvider(membership: number, sign: number): void {
+    const provider = (membership >> 1) - 1;
+    if (membership < 0 || provider < 0) return;
+    this.productionByProvider[provider] = (this.productionByProvider[provider] ?? 0) + sign;
+  }
+
   /** Starts over when the window rule changes; grows per-node arrays; moves changed nodes between tallies. */
   private sync(did: DidSettings): void {
     const n = this.view.nodeCount;
@@ -203,19 +211,18 @@ export class SignalJudge {
         count(tally, now, outcome, 1);
       }
       this.membership[node] = now;
+      this.countProvider(before, -1);
+      this.countProvider(now, 1);
     }
   }
 
   /** The providers judged as strata: most production nodes first (ties by name), at most `max`. */
   private providerStrata(max: number): number[] {
-    const counts = new Map<number, number>();
-    for (let node = 0; node < this.view.nodeCount; node += 1) {
-      const membership = this.membership[node];
-      const provider = (membership >> 1) - 1;
-      if (membership >= 0 && provider >= 0) counts.set(provider, (counts.get(provider) ?? 0) + 1);
-    }
-    return [...counts]
-      .map(([id, nodes]) => ({ id, nodes, name: this.stratumName(id) }))
+    const ranked: { id: number; nodes: number; name: string }[] = [];
+    this.productionByProvider.forEach((nodes, id) => {
+      if (nodes > 0) ranked.push({ id, nodes, name: this.stratumName(id) });
+    });
+    return ranked
       .sort((a, b) => b.nodes - a.nodes || (a.name < b.name ? -1 : 1))
       .slice(0, max)
       .map((p) => p.id);
