@@ -22,6 +22,7 @@ export interface WordScanEntry {
 }
 
 const WORD_MASK = 2 ** 28 - 1;
+const NO_CELLS = new Uint16Array(0);
 
 function grown<T extends Int32Array | Uint8Array | Float64Array>(array: T, size: number, fill: number): T {
   if (array.length >= size) return array;
@@ -67,26 +68,47 @@ export class CellStore {
 
   /** Adds one scan: every answering node once; a node not in `entries` did not answer. */
   addWordScan(entries: Iterable<WordScanEntry>): void {
-    const scan = this.columns.length;
     const column = new Uint16Array(this.keys.length);
-    for (const entry of entries) {
-      const node = entry.node;
-      if (!(node >= 0 && node < column.length))
-        throw new RangeError(`Expected a node index from nodeIndex(), got ${node}.`);
-      const word = entry.word & WORD_MASK;
-      const boot = entry.bootMinute ?? Number.NaN;
-      const before = this.bootMinutes[node];
-      // Same process: 0 unknown (no boot minute now or at the last answered scan), 1 restarted, 2 same.
-      const restart =
-        this.lastWords[node] < 0 || Number.isNaN(boot) || Number.isNaN(before) ? 0 : boot === before ? 2 : 1;
-      this.bootMinutes[node] = boot;
-      // A node's word seldom changes from one scan to the next: its cell is then the last one's.
-      if (word !== this.lastWords[node]) this.lastCells[node] = wordCell(word);
-      column[node] = withRestart(this.lastCells[node], restart);
-      this.lastWords[node] = word;
-      this.noteNode(node, word, entry, scan);
-    }
     this.columns.push(column);
+    for (const entry of entries) this.addEntry(column, entry);
+  }
+
+  /**
+   * Adds a scan that repeats the last one but for `changed` (nodes answering now whose entry changed, or
+   * that did not answer the last scan) and `silent` (nodes that answered the last scan and not this one):
+   * the fast path of a replay, where most nodes' health stays the same from hour to hour. A node that
+   * answers both scans with the same word and boot minute gets the last scan's cell, "same process" when
+   * its boot minute is known.
+   */
+  addChangedScan(changed: Iterable<WordScanEntry>, silent: Iterable<number>): void {
+    const last = this.columns.length > 0 ? this.columns[this.columns.length - 1] : NO_CELLS;
+    const column = new Uint16Array(this.keys.length);
+    column.set(last);
+    for (let node = 0; node < last.length; node += 1) {
+      if (column[node] !== 0)
+        column[node] = withRestart(this.lastCells[node], Number.isNaN(this.bootMinutes[node]) ? 0 : 2);
+    }
+    for (const node of silent) column[node] = 0;
+    this.columns.push(column);
+    for (const entry of changed) this.addEntry(column, entry);
+  }
+
+  private addEntry(column: Uint16Array, entry: WordScanEntry): void {
+    const node = entry.node;
+    if (!(node >= 0 && node < column.length))
+      throw new RangeError(`Expected a node index from nodeIndex(), got ${node}.`);
+    const word = entry.word & WORD_MASK;
+    const boot = entry.bootMinute ?? Number.NaN;
+    const before = this.bootMinutes[node];
+    // Same process: 0 unknown (no boot minute now or at the last answered scan), 1 restarted, 2 same.
+    const restart =
+      this.lastWords[node] < 0 || Number.isNaN(boot) || Number.isNaN(before) ? 0 : boot === before ? 2 : 1;
+    this.bootMinutes[node] = boot;
+    // A node's word seldom changes from one scan to the next: its cell is then the last one's.
+    if (word !== this.lastWords[node]) this.lastCells[node] = wordCell(word);
+    column[node] = withRestart(this.lastCells[node], restart);
+    this.lastWords[node] = word;
+    this.noteNode(node, word, entry, this.columns.length - 1);
   }
 
   /** Platform (from a scan that is not degraded), provider (when said) and release scan of a node. */

@@ -101,6 +101,16 @@ export class HealthLedger {
     this.store.addWordScan(entries);
   }
 
+  /**
+   * Adds one scan as the last one with changes: `changed` holds every node that answers now and either did
+   * not answer the last scan or has another entry (word, boot minute, provider, release) than then;
+   * `silent` every node that answered the last scan and not this one (indices from `nodeIndex`). The same
+   * as `addWordScan` with every answering node, for a tenth of the work when a tenth of the fleet changes.
+   */
+  addChangedScan(changed: Iterable<WordScanEntry>, silent: Iterable<number>): void {
+    this.store.addChangedScan(changed, silent);
+  }
+
   /** Every node's series of one signal, with its release scan and strata. */
   healthNodes(rule: SignalRule): HealthNode[] {
     const store = this.store;

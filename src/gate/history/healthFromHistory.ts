@@ -37,6 +37,12 @@ class HealthReplay {
   private columnScan = new Int32Array(0);
   private columnWord = new Int32Array(0);
   private scan = 0;
+  /** Nodes a record or a column entry touched since the last hour handed to the ledger. */
+  private touched: number[] = [];
+  /** Per node: in the last hour handed to the ledger (that hour had no gap before it being irrelevant). */
+  private handed = new Uint8Array(0);
+  /** The ledger's last scan came from here (not an empty hour): the next can be handed as changes. */
+  private inStep = false;
 
   constructor(private readonly ledger: HealthLedger) {}
 
@@ -45,7 +51,9 @@ class HealthReplay {
     this.grow(table.size);
     const records = scan.changes.map((change) => table.indexIfKnown(change.n) ?? -1);
     for (const i of records) this.recordScan[i] = this.scan;
+    this.touched.push(...records);
     for (const [i, h] of columnOf(scan, table.size)) {
+      this.touched.push(i);
       if (this.recordScan[i] === this.scan) {
         this.columnScan[i] = this.scan;
         this.columnWord[i] = h;
@@ -68,16 +76,52 @@ class HealthReplay {
     });
   }
 
-  /** The entries of the nodes that answered their latest scan with health, in table order. */
-  answered(table: NodeTable): WordScanEntry[] {
-    const out: WordScanEntry[] = [];
-    for (let i = 0; i < table.size; i += 1) {
-      if (this.answering[i] !== 1) continue;
-      const entry = this.entries[i];
-      if (entry.word < 0) continue;
-      if (entry.node < 0) entry.node = this.ledger.nodeIndex(table.keys[i]);
-      out.push(entry);
+  /** Hands the latest scan to the ledger: as changes when the ledger's last scan was the replay's too. */
+  hand(table: NodeTable): void {
+    if (!this.inStep) {
+      this.ledger.addWordScan(this.answered(table));
+      this.handed = Uint8Array.from({ length: table.size }, (_, i) => this.live(i));
+    } else {
+      const changed: WordScanEntry[] = [];
+      const silent: number[] = [];
+      if (this.handed.length < table.size) {
+        const grown = new Uint8Array(Math.max(table.size, 2 * this.handed.length));
+        grown.set(this.handed);
+        this.handed = grown;
+      }
+      // In table order, as a full scan would add new nodes to the ledger.
+      for (const i of [...new Set(this.touched)].sort((a, b) => a - b)) {
+        const live = this.live(i);
+        if (live === 1) changed.push(this.registered(table, i));
+        else if (this.handed[i] === 1) silent.push(this.entries[i].node);
+        this.handed[i] = live;
+      }
+      this.ledger.addChangedScan(changed, silent);
     }
+    this.touched = [];
+    this.inStep = true;
+  }
+
+  /** An hour without a scan: an empty ledger scan. */
+  gap(): void {
+    this.ledger.addWordScan([]);
+    this.inStep = false;
+  }
+
+  private live(i: number): number {
+    return this.answering[i] === 1 && this.entries[i] !== undefined && this.entries[i].word >= 0 ? 1 : 0;
+  }
+
+  private registered(table: NodeTable, i: number): WordScanEntry {
+    const entry = this.entries[i];
+    if (entry.node < 0) entry.node = this.ledger.nodeIndex(table.keys[i]);
+    return entry;
+  }
+
+  /** The entries of the nodes that answered their latest scan with health, in table order. */
+  private answered(table: NodeTable): WordScanEntry[] {
+    const out: WordScanEntry[] = [];
+    for (let i = 0; i < table.size; i += 1) if (this.live(i) === 1) out.push(this.registered(table, i));
     return out;
   }
 
@@ -123,8 +167,8 @@ export function healthFromHistory(scans: readonly ScanRecord[], releaseCommit: s
     const next = scans[i + 1];
     // Of several scans in one hour, the last stands for it.
     if (scanSlot < fromSlot || (next !== undefined && hourSlot(firstMs, next.at) === scanSlot)) return;
-    for (; slot < scanSlot; slot += 1) ledger.addWordScan([]);
-    ledger.addWordScan(replay.answered(table));
+    for (; slot < scanSlot; slot += 1) replay.gap();
+    replay.hand(table);
     slot = scanSlot + 1;
   });
   return ledger;
