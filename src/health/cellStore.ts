@@ -48,6 +48,8 @@ export class CellStore {
   private bootMinutes = new Float64Array(0);
   lastWords = new Int32Array(0);
   private lastCells = new Int32Array(0);
+  /** Nodes whose cell in the last scan is not the cell a repeat of it gives (restarted, or first answer). */
+  private unsettled: number[] = [];
 
   /** The node's index, added on first sight. Keys come from node lists: Map keys, never object keys. */
   nodeIndex(key: string): number {
@@ -68,6 +70,7 @@ export class CellStore {
 
   /** Adds one scan: every answering node once; a node not in `entries` did not answer. */
   addWordScan(entries: Iterable<WordScanEntry>): void {
+    this.unsettled = [];
     const column = new Uint16Array(this.keys.length);
     this.columns.push(column);
     for (const entry of entries) this.addEntry(column, entry);
@@ -93,6 +96,11 @@ export class CellStore {
     for (const entry of changed) this.addEntry(column, entry);
   }
 
+  /** The node's cell at a scan that repeats its last: same word, same boot minute (so "same process" if known). */
+  private sameCell(node: number): number {
+    return withRestart(this.lastCells[node], Number.isNaN(this.bootMinutes[node]) ? 0 : 2);
+  }
+
   private addEntry(column: Uint16Array, entry: WordScanEntry): void {
     const node = entry.node;
     if (!(node >= 0 && node < column.length))
@@ -108,6 +116,7 @@ export class CellStore {
     if (word !== this.lastWords[node]) this.lastCells[node] = wordCell(word);
     column[node] = withRestart(this.lastCells[node], restart);
     this.lastWords[node] = word;
+    if (column[node] !== this.sameCell(node)) this.unsettled.push(node);
     this.noteNode(node, word, entry, this.columns.length - 1);
   }
 

@@ -11,7 +11,7 @@
 import { applyHealthChange, fromWord, isHealthWord } from '../../health/encode';
 import { HealthLedger, type WordScanEntry } from '../../health/ledger';
 import { columnOf } from './healthColumn';
-import { NodeTable, type ScanRecord } from './scanRecord';
+import type { ScanRecord } from './scanRecord';
 
 const MS_PER_HOUR = 3_600_000;
 /** A history longer than this many hours on the grid is cut to its latest hours: a year, far past any release. */
@@ -37,6 +37,13 @@ class HealthReplay {
   private columnScan = new Int32Array(0);
   private columnWord = new Int32Array(0);
   private scan = 0;
+  private asked = new Uint8Array(0);
+  private answeredNow = new Uint8Array(0);
+  private readonly modes: (string | null)[] = [];
+  private readonly commits: (string | null)[] = [];
+  /** Node keys by index, in order of first appearance (as NodeTable gives them, so column indices match). */
+  private readonly keys: string[] = [];
+  private readonly index = new Map<string, number>();
   /** Nodes a record or a column entry touched since the last hour handed to the ledger. */
   private touched: number[] = [];
   /** Per node: in the last hour handed to the ledger (that hour had no gap before it being irrelevant). */
@@ -46,13 +53,13 @@ class HealthReplay {
 
   constructor(private readonly ledger: HealthLedger) {}
 
-  apply(scan: Pick<ScanRecord, 'changes' | 'health'>, table: NodeTable): void {
+  apply(scan: Pick<ScanRecord, 'changes' | 'health'>): void {
     this.scan += 1;
-    this.grow(table.size);
-    const records = scan.changes.map((change) => table.indexIfKnown(change.n) ?? -1);
+    const records = scan.changes.map((change) => this.indexOf(change.n));
+    this.grow(this.keys.length);
     for (const i of records) this.recordScan[i] = this.scan;
     this.touched.push(...records);
-    for (const [i, h] of columnOf(scan, table.size)) {
+    for (const [i, h] of columnOf(scan, this.keys.length)) {
       this.touched.push(i);
       if (this.recordScan[i] === this.scan) {
         this.columnScan[i] = this.scan;
@@ -70,29 +77,33 @@ class HealthReplay {
         entry.bootMinute = after?.bootMinute ?? null;
         entry.provider = after?.provider ?? null;
       }
-      const state = table.states[i];
-      entry.onRelease = state.mode === 'preprod' && state.commit === this.ledger.releaseCommit;
-      this.answering[i] = state.asked && state.answered ? 1 : 0;
+      // The node's state as NodeTable.apply (applyChange) keeps it: asked, answered, mode, commit.
+      if (change.q !== undefined) this.asked[i] = change.q === 1 ? 1 : 0;
+      if (change.a !== undefined) this.answeredNow[i] = change.a === 1 ? 1 : 0;
+      if (change.m !== undefined) this.modes[i] = change.m;
+      if (change.c !== undefined) this.commits[i] = change.c;
+      entry.onRelease = this.modes[i] === 'preprod' && this.commits[i] === this.ledger.releaseCommit;
+      this.answering[i] = this.asked[i] === 1 && this.answeredNow[i] === 1 ? 1 : 0;
     });
   }
 
   /** Hands the latest scan to the ledger: as changes when the ledger's last scan was the replay's too. */
-  hand(table: NodeTable): void {
+  hand(): void {
     if (!this.inStep) {
-      this.ledger.addWordScan(this.answered(table));
-      this.handed = Uint8Array.from({ length: table.size }, (_, i) => this.live(i));
+      this.ledger.addWordScan(this.answered());
+      this.handed = Uint8Array.from({ length: this.keys.length }, (_, i) => this.live(i));
     } else {
       const changed: WordScanEntry[] = [];
       const silent: number[] = [];
-      if (this.handed.length < table.size) {
-        const grown = new Uint8Array(Math.max(table.size, 2 * this.handed.length));
+      if (this.handed.length < this.keys.length) {
+        const grown = new Uint8Array(Math.max(this.keys.length, 2 * this.handed.length));
         grown.set(this.handed);
         this.handed = grown;
       }
       // In table order, as a full scan would add new nodes to the ledger.
-      for (const i of [...new Set(this.touched)].sort((a, b) => a - b)) {
+      for (const i of Int32Array.from(new Set(this.touched)).sort()) {
         const live = this.live(i);
-        if (live === 1) changed.push(this.registered(table, i));
+        if (live === 1) changed.push(this.registered(i));
         else if (this.handed[i] === 1) silent.push(this.entries[i].node);
         this.handed[i] = live;
       }
@@ -112,22 +123,32 @@ class HealthReplay {
     return this.answering[i] === 1 && this.entries[i] !== undefined && this.entries[i].word >= 0 ? 1 : 0;
   }
 
-  private registered(table: NodeTable, i: number): WordScanEntry {
+  private registered(i: number): WordScanEntry {
     const entry = this.entries[i];
-    if (entry.node < 0) entry.node = this.ledger.nodeIndex(table.keys[i]);
+    if (entry.node < 0) entry.node = this.ledger.nodeIndex(this.keys[i]);
     return entry;
   }
 
   /** The entries of the nodes that answered their latest scan with health, in table order. */
-  private answered(table: NodeTable): WordScanEntry[] {
+  private answered(): WordScanEntry[] {
     const out: WordScanEntry[] = [];
-    for (let i = 0; i < table.size; i += 1) if (this.live(i) === 1) out.push(this.registered(table, i));
+    for (let i = 0; i < this.keys.length; i += 1) if (this.live(i) === 1) out.push(this.registered(i));
     return out;
   }
 
   private entryOf(i: number): WordScanEntry {
     this.entries[i] ??= { node: -1, word: -1, bootMinute: null, provider: null, onRelease: false };
     return this.entries[i];
+  }
+
+  /** The node's index, in order of first appearance in the records (NodeTable.indexOf's order). */
+  private indexOf(key: string): number {
+    let i = this.index.get(key);
+    if (i === undefined) {
+      i = this.keys.push(key) - 1;
+      this.index.set(key, i);
+    }
+    return i;
   }
 
   private grow(size: number): void {
@@ -139,6 +160,8 @@ class HealthReplay {
       return copy;
     };
     this.answering = grown(this.answering, (k) => new Uint8Array(k));
+    this.asked = grown(this.asked, (k) => new Uint8Array(k));
+    this.answeredNow = grown(this.answeredNow, (k) => new Uint8Array(k));
     this.recordScan = grown(this.recordScan, (k) => new Int32Array(k));
     this.columnScan = grown(this.columnScan, (k) => new Int32Array(k));
     this.columnWord = grown(this.columnWord, (k) => new Int32Array(k));
@@ -157,18 +180,16 @@ export function healthFromHistory(scans: readonly ScanRecord[], releaseCommit: s
   const firstMs = Date.parse(scans[0].at);
   const lastSlot = hourSlot(firstMs, scans[scans.length - 1].at);
   const fromSlot = Math.max(0, lastSlot - MAX_LEDGER_HOURS + 1);
-  const table = new NodeTable(false);
   const replay = new HealthReplay(ledger);
   let slot = fromSlot;
   scans.forEach((scan, i) => {
-    table.apply(scan);
-    replay.apply(scan, table);
+    replay.apply(scan);
     const scanSlot = hourSlot(firstMs, scan.at);
     const next = scans[i + 1];
     // Of several scans in one hour, the last stands for it.
     if (scanSlot < fromSlot || (next !== undefined && hourSlot(firstMs, next.at) === scanSlot)) return;
     for (; slot < scanSlot; slot += 1) replay.gap();
-    replay.hand(table);
+    replay.hand();
     slot = scanSlot + 1;
   });
   return ledger;

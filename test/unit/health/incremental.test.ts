@@ -107,6 +107,32 @@ describe('the incremental health judge', function () {
     });
   });
 
+  it('a scan given as changes (addChangedScan) keeps the same ledger as the whole scan (addWordScan)', () => {
+    const scans = seededScans(31);
+    const whole = new HealthLedger('release');
+    const changes = new HealthLedger('release');
+    let last = new Map<string, Omit<WordScanEntry, 'node'>>();
+    scans.forEach((scan, look) => {
+      // An hour without a scan in the middle: the scan after it is given whole.
+      if (look === 30) {
+        whole.addWordScan([]);
+        changes.addWordScan([]);
+      }
+      add(whole, scan);
+      const now = new Map(scan.map(({ key, entry }) => [key, entry]));
+      const changed = scan
+        .filter(({ key, entry }) => JSON.stringify(last.get(key)) !== JSON.stringify(entry))
+        .map(({ key, entry }) => ({ ...entry, node: changes.nodeIndex(key) }));
+      const silent = [...last.keys()].filter((key) => !now.has(key)).map((key) => changes.nodeIndex(key));
+      if (look === 30) add(changes, scan);
+      else changes.addChangedScan(changed, silent);
+      last = now;
+    });
+    for (const rule of SIGNAL_RULES)
+      expect(changes.healthNodes(rule), rule.name).to.deep.equal(whole.healthNodes(rule));
+    expect(judgeHealth(changes, OPTIONS)).to.deep.equal(judgeHealth(whole, OPTIONS));
+  });
+
   it('refuses a node index it did not give, in one sentence', () => {
     const ledger = new HealthLedger('release');
     const entry = { node: 3, word: 0, bootMinute: null, provider: null, onRelease: false };
