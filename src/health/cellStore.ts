@@ -87,10 +87,8 @@ export class CellStore {
     const last = this.columns.length > 0 ? this.columns[this.columns.length - 1] : NO_CELLS;
     const column = new Uint16Array(this.keys.length);
     column.set(last);
-    for (let node = 0; node < last.length; node += 1) {
-      if (column[node] !== 0)
-        column[node] = withRestart(this.lastCells[node], Number.isNaN(this.bootMinutes[node]) ? 0 : 2);
-    }
+    for (const node of this.unsettled) if (column[node] !== 0) column[node] = this.sameCell(node);
+    this.unsettled = [];
     for (const node of silent) column[node] = 0;
     this.columns.push(column);
     for (const entry of changed) this.addEntry(column, entry);
