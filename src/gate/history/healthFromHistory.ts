@@ -46,6 +46,9 @@ class HealthReplay {
   private readonly index = new Map<string, number>();
   /** Nodes a record or a column entry touched since the last hour handed to the ledger. */
   private touched: number[] = [];
+  /** Per node, the hand it was last touched for (`handCount`), so `touched` holds each node once. */
+  private touchedAt = new Int32Array(0);
+  private handCount = 1;
   /** Per node: in the last hour handed to the ledger (that hour had no gap before it being irrelevant). */
   private handed = new Uint8Array(0);
   /** The ledger's last scan came from here (not an empty hour): the next can be handed as changes. */
@@ -57,10 +60,12 @@ class HealthReplay {
     this.scan += 1;
     const records = scan.changes.map((change) => this.indexOf(change.n));
     this.grow(this.keys.length);
-    for (const i of records) this.recordScan[i] = this.scan;
-    this.touched.push(...records);
+    for (const i of records) {
+      this.recordScan[i] = this.scan;
+      this.touch(i);
+    }
     for (const [i, h] of columnOf(scan, this.keys.length)) {
-      this.touched.push(i);
+      this.touch(i);
       if (this.recordScan[i] === this.scan) {
         this.columnScan[i] = this.scan;
         this.columnWord[i] = h;
@@ -100,16 +105,20 @@ class HealthReplay {
         grown.set(this.handed);
         this.handed = grown;
       }
-      // In table order, as a full scan would add new nodes to the ledger.
-      for (const i of Int32Array.from(new Set(this.touched)).sort()) {
+      const fresh: number[] = [];
+      for (const i of this.touched) {
         const live = this.live(i);
-        if (live === 1) changed.push(this.registered(i));
+        if (live === 1 && this.entries[i].node < 0) fresh.push(i);
+        else if (live === 1) changed.push(this.entries[i]);
         else if (this.handed[i] === 1) silent.push(this.entries[i].node);
         this.handed[i] = live;
       }
+      // Nodes new to the ledger join it in table order, as a whole scan adds them.
+      for (const i of fresh.sort((a, b) => a - b)) changed.push(this.registered(i));
       this.ledger.addChangedScan(changed, silent);
     }
     this.touched = [];
+    this.handCount += 1;
     this.inStep = true;
   }
 
@@ -117,6 +126,12 @@ class HealthReplay {
   gap(): void {
     this.ledger.addWordScan([]);
     this.inStep = false;
+  }
+
+  private touch(i: number): void {
+    if (this.touchedAt[i] === this.handCount) return;
+    this.touchedAt[i] = this.handCount;
+    this.touched.push(i);
   }
 
   private live(i: number): number {
@@ -160,6 +175,7 @@ class HealthReplay {
       return copy;
     };
     this.answering = grown(this.answering, (k) => new Uint8Array(k));
+    this.touchedAt = grown(this.touchedAt, (k) => new Int32Array(k));
     this.asked = grown(this.asked, (k) => new Uint8Array(k));
     this.answeredNow = grown(this.answeredNow, (k) => new Uint8Array(k));
     this.recordScan = grown(this.recordScan, (k) => new Int32Array(k));
