@@ -75,7 +75,10 @@ class HealthReplay {
       const i = records[k];
       const h = this.columnScan[i] === this.scan ? this.columnWord[i] : change.h;
       const entry = this.entryOf(i);
-      if (h !== undefined || change.b !== undefined || change.p !== undefined || change.g !== undefined) {
+      const rare = change.b !== undefined || change.p !== undefined || change.g !== undefined;
+      // A word alone: applyHealthChange would take a valid one with the rare values as they were.
+      if (!rare && h !== undefined && isHealthWord(h)) entry.word = h;
+      else if (rare || h !== undefined) {
         const rest = { bootMinute: entry.bootMinute, provider: entry.provider, country: null };
         const after = applyHealthChange(entry.word < 0 ? null : fromWord(entry.word, rest), { ...change, h });
         entry.word = after === null ? -1 : isHealthWord(h) ? h : entry.word;
