@@ -36,7 +36,7 @@ class SignalState {
   }
 }
 
-/** Every node's outcome per signal around one τ, and per signal the nodes whose outcome may have changed since
+/** Every node's outcome per signal around one τ, and per signal the nodes whose counts moved since
  * the sweep's previous τ (null: any may have). */
 export interface SweptOutcomes {
   outcomes: readonly Int8Array[];
@@ -80,6 +80,10 @@ export class CellSweep {
         whole = true;
       }
       for (let next = this.tau + 1; next <= tau; next += 1) this.step(next);
+    }
+    // Outcomes are worked out once per τ asked, for the nodes whose counts moved on the way.
+    for (const state of this.states) {
+      for (let j = 0; j < state.movedCount; j += 1) this.judgeNode(state, state.moved[j]);
     }
     // Before τ = w there is no full before-window: no outcomes (the counts go on, clipped at scan 0).
     this.whole = tau - this.rule.w < 0;
@@ -169,7 +173,7 @@ export class CellSweep {
           move(state.knownAfter, state.badAfter, i, (leavesAfter >>> shift) & 3, -1);
           move(state.knownAfter, state.badAfter, i, (entersAfter >>> shift) & 3, 1);
         }
-        this.judgeNode(state, i);
+        this.markMoved(state, i);
       }
     }
     this.tau = next;
@@ -208,9 +212,11 @@ export class CellSweep {
   /** didStats.worsenedAround from the counts. */
   private judgeNode(state: SignalState, i: number): void {
     const { knownBefore, badBefore, knownAfter, badAfter } = state;
-    const outcome = outcomeOfCounts(this.rule, knownBefore[i], badBefore[i], knownAfter[i], badAfter[i]);
-    if (outcome === state.outcomes[i]) return;
-    state.outcomes[i] = outcome;
+    state.outcomes[i] = outcomeOfCounts(this.rule, knownBefore[i], badBefore[i], knownAfter[i], badAfter[i]);
+  }
+
+  /** Notes a node whose counts moved (once per call). */
+  private markMoved(state: SignalState, i: number): void {
     if (state.marked[i] === 1) return;
     state.marked[i] = 1;
     state.moved[state.movedCount] = i;
