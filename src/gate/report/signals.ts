@@ -38,12 +38,15 @@ export interface SignalRow {
 function stratumRow(signal: SignalFigures, s: SignalStratumFigures): SignalRow {
   const whole = s.stratum === 'all';
   const status = s.harm ? 'HALT' : whole && signal.notWorse ? 'within' : '–';
+  // -1 and 1 are the bounds of "nothing shown" (eProcess.ts): a dash, not −100%.
+  const low = s.low <= -1 ? '–' : formatShare(s.low, true);
+  const high = s.high >= 1 ? '–' : formatShare(s.high, true);
   return {
     signal: signal.name,
     good: signal.good,
     stratum: s.stratum,
     nodes: s.nodes,
-    change: `${formatShare(s.estimate, true)} [${formatShare(s.low, true)}, ${formatShare(s.high, true)}]`,
+    change: `${formatShare(s.estimate, true)} [${low}, ${high}]`,
     limits: `margin ${formatShare(signal.margin)}, halt above ${formatShare(signal.haltMargin)}`,
     status,
   };
@@ -68,15 +71,27 @@ function heading(report: GateReport): string | null {
   );
 }
 
+/**
+ * The terminal keeps to one line per signal (the whole fleet) plus one per stratum that shows harm; the other
+ * judged strata are counted (every one is in --json, Markdown and HTML).
+ */
 export function signalTextLines(report: GateReport): string[] {
   const head = heading(report);
   if (head === null) return [];
   const lines = ['', terminalSafe(head, 400)];
-  for (const r of signalRows(report)) {
-    lines.push(
-      `  ${r.signal.padEnd(10)} ${terminalSafe(r.stratum, 40).padEnd(28)} ${String(r.nodes).padStart(5)} nodes  ` +
-        `${r.change.padEnd(28)} ${r.status.padEnd(6)} ${r.limits}; good: ${r.good}`,
-    );
+  const line = (r: SignalRow, label: string) =>
+    `  ${label.padEnd(10)} ${terminalSafe(r.stratum, 40).padEnd(28)} ${String(r.nodes).padStart(5)} nodes  ` +
+    `${r.change.padEnd(26)} ${r.status.padEnd(6)}`;
+  for (const signal of report.signals?.signals ?? []) {
+    const rows = signalRows(report).filter((r) => r.signal === signal.name);
+    const [whole, ...strata] = rows;
+    if (whole === undefined) continue;
+    const harmed = strata.filter((r) => r.status === 'HALT');
+    const quiet = strata.length - harmed.length;
+    lines.push(`${line(whole, signal.name)} ${whole.limits}; good: ${signal.good}`);
+    for (const r of harmed) lines.push(line(r, ''));
+    if (quiet > 0)
+      lines.push(`  ${''.padEnd(10)} ${quiet} more ${quiet === 1 ? 'stratum' : 'strata'} judged, no harm shown`);
   }
   return lines;
 }
