@@ -36,6 +36,7 @@ const SIGNALS: SignalsReport = {
   judgedAt: '2026-01-05T00:00:00.000Z',
   alpha: 0.01,
   note: null,
+  unreported: ['restarts'],
   signals: [
     {
       name: 'apps',
@@ -87,6 +88,7 @@ describe('gate reports: the health signals per stratum, hostile provider names e
     expect(text).to.match(/sync\s+all\s+400 nodes\s+0\.00% \[–, \+1\.21%\]\s+within/);
     expect(text).to.match(/signal\.apps\.lower\s+HALT\s+0\.0168\s+0\s+runs at least one app: worsened/);
     expect(text).to.not.include('provider:small');
+    expect(text).to.match(/not judged, no production baseline before the release: restarts/);
   });
 
   it('--json: the figures as data, every stratum with whether it was judged', () => {

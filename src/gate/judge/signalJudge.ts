@@ -13,7 +13,8 @@
  */
 import { healthFromHistory } from '../history/healthFromHistory';
 import type { ScanRecord } from '../history/scanRecord';
-import { judgeHealth, type HealthJudgement } from '../../health/ledger';
+import { DID_DEFAULTS, UNKNOWN } from '../../health/didStats';
+import { judgeHealth, type HealthJudgement, type HealthLedger } from '../../health/ledger';
 import { SIGNAL_RULES, type SignalName } from '../../health/signalRules';
 import type { SignalJudgement } from '../../health/strata';
 import { signalCriteria, type SignalMargins } from './signalCriteria';
@@ -52,6 +53,11 @@ export interface SignalsReport {
   alpha: number;
   /** Why no signal was judged (turned off, a history without health, a release without a commit). */
   note: string | null;
+  /**
+   * Enabled signals with no production baseline possible for this release (nodes that do not carry the field,
+   * health recorded only since the release, or too short a history before it): not judged.
+   */
+  unreported: SignalName[];
   signals: SignalFigures[];
 }
 
@@ -103,6 +109,28 @@ function noteOf(scans: readonly ScanRecord[], commit: string | null, enabled: re
 }
 
 /**
+ * Whether a production baseline can ever exist for this release and signal: some release node took it at a
+ * scan τ after which some production node has the before-window the difference-in-differences needs (at
+ * least half of the 12 scans before τ known, didStats.ts). Asked only of a signal without a single release
+ * outcome. Without it there is no baseline, ever, for this release: a fleet whose nodes do not carry the
+ * field (an older FluxOS, a stand-in), a history that began recording health after the release arrived, or
+ * one that starts less than 12 hours before it. Waiting for it would block every promote, so the signal is
+ * not judged and the report says so. Production, not release nodes: a release that stops its own nodes
+ * reporting a field keeps the signal judged, without outcomes, so it cannot promote.
+ */
+function baselinePossible(ledger: HealthLedger, name: SignalName): boolean {
+  const rule = SIGNAL_RULES.find((r) => r.name === name);
+  if (rule === undefined) return false;
+  const nodes = ledger.healthNodes(rule);
+  const { windowScans: w, minKnownShare } = DID_DEFAULTS;
+  const minKnown = Math.max(1, Math.ceil(w * minKnownShare));
+  const taus = new Set<number>();
+  for (const node of nodes) if (node.releaseAt !== null && node.releaseAt >= w) taus.add(node.releaseAt);
+  const known = (series: Int8Array, tau: number) => series.subarray(tau - w, tau).filter((v) => v !== UNKNOWN).length;
+  return [...taus].some((tau) => nodes.some((node) => node.releaseAt === null && known(node.series, tau) >= minKnown));
+}
+
+/**
  * The release `commit` judged by the enabled health signals over `upToT` (the scans up to and including T):
  * criteria `signal.<name>.upper` / `.lower` (signalCriteria.ts) and the figures the reports show. No criteria,
  * and a note, when no signal can be judged.
@@ -116,13 +144,18 @@ export function judgeSignalsOfHistory(
   const judgedAt = upToT.length === 0 ? null : upToT[upToT.length - 1].at;
   const note = noteOf(upToT, commit, enabled);
   if (note !== null || commit === null) {
-    return { criteria: [], report: { judgedAt, alpha: settings.alpha, note, signals: [] } };
+    return { criteria: [], report: { judgedAt, alpha: settings.alpha, note, unreported: [], signals: [] } };
   }
-  const judged = judgeHealth(healthFromHistory(upToT, commit), { signals: enabled, alpha: settings.alpha });
-  const signals = judged.signals.map(({ name, judgement }) => ({
-    name,
-    judgement: withMargins(judgement, settings[name]),
-  }));
+  const ledger = healthFromHistory(upToT, commit);
+  const judged = judgeHealth(ledger, { signals: enabled, alpha: settings.alpha });
+  const unreported: SignalName[] = [];
+  const signals = judged.signals
+    .filter(({ name, judgement }) => {
+      const noOutcome = (judgement.strata.find((s) => s.stratum === 'all')?.bounds.nodes ?? 0) === 0;
+      if (noOutcome && !baselinePossible(ledger, name)) unreported.push(name);
+      return !unreported.includes(name);
+    })
+    .map(({ name, judgement }) => ({ name, judgement: withMargins(judgement, settings[name]) }));
   const health: HealthJudgement = {
     signals,
     halt: signals.some((s) => s.judgement.halt),
@@ -132,6 +165,6 @@ export function judgeSignalsOfHistory(
   for (const name of enabled) margins[name] = settings[name];
   return {
     criteria: signalCriteria(health, margins),
-    report: { judgedAt, alpha: settings.alpha, note: null, signals: figuresOf(health, settings) },
+    report: { judgedAt, alpha: settings.alpha, note: null, unreported, signals: figuresOf(health, settings) },
   };
 }

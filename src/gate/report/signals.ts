@@ -65,9 +65,12 @@ function heading(report: GateReport): string | null {
   const s = report.signals;
   if (s === null || s === undefined) return null;
   if (s.note !== null) return `health signals: none judged: ${s.note}.`;
+  const unreported = s.unreported?.length
+    ? `; not judged, no production baseline before the release: ${s.unreported.join(', ')}`
+    : '';
   return (
     `health signals at ${s.judgedAt ?? '–'}: worsened share of release nodes minus production's, ` +
-    `always-valid bounds, α ${s.alpha} over every signal, stratum and look (docs/health.md)`
+    `always-valid bounds, α ${s.alpha} over every signal, stratum and look (docs/health.md)${unreported}`
   );
 }
 

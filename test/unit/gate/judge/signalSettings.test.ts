@@ -4,7 +4,7 @@
  * `--config FILE`, and a history recorded before the signals judged without them, with a note.
  */
 import { expect } from 'chai';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { PreprodError } from '../../../../src/errors';
 import { evaluateHistory } from '../../../../src/gate/judge/gate';
@@ -137,5 +137,28 @@ describe('a history recorded before the health signals', () => {
     const judged = judgeSignalsOfHistory(bed.scans, ON_RELEASE.c as string, off);
     expect(judged.criteria).to.deep.equal([]);
     expect(judged.report.note).to.match(/turned off/);
+  });
+});
+
+describe('the gate.signals table of docs/gate-operations.md', () => {
+  // build/test/unit/gate/judge → the package root.
+  const doc = readFileSync(path.resolve(__dirname, '../../../../../docs/gate-operations.md'), 'utf8');
+  const cells = (key: string) =>
+    doc
+      .split('\n')
+      .find((line) => line.startsWith(`| \`gate.signals.${key}\` |`))
+      ?.split('|')
+      .map((cell) => cell.trim());
+
+  it('lists every signal with the defaults of its rule, and alpha', () => {
+    const defaults = defaultGateSettings().signals;
+    expect(cells('alpha')?.[3]).to.equal(String(defaults.alpha));
+    for (const rule of SIGNAL_RULES) {
+      const row = cells(rule.name);
+      expect(row, `docs/gate-operations.md: add a row for gate.signals.${rule.name}`).to.not.equal(undefined);
+      expect(row?.[3], `docs/gate-operations.md, gate.signals.${rule.name}`).to.equal(
+        `${defaults[rule.name].margin}, ${defaults[rule.name].haltMargin}`,
+      );
+    }
   });
 });
