@@ -58,6 +58,7 @@ interface Judged {
   verdict: string;
   release: { version: string; commit: string };
   criteria: { name: string; met: boolean; value: number | null; threshold: number }[];
+  blocking: { criterion: string; why: string }[];
   signals: {
     note: string | null;
     unreported: string[];
@@ -133,6 +134,10 @@ describe('gate judges the health signals of hourly recorded scans (real HTTP nod
   });
 
   it('the same fleet without the harm: wait during the soak, promote after it, every signal met', async () => {
+    // Before any release node's 12-hour after-window has passed, the signals say what they wait for.
+    const early = await judged('healthy', PUSH_HOUR + 8);
+    const apps = early.blocking.find((b) => b.criterion === 'signal.apps.upper');
+    expect(apps?.why).to.match(/^no release node has an outcome yet/);
     const during = await judged('healthy', PUSH_HOUR + SOAK_HOURS - 2);
     expect([during.verdict, during.code]).to.deep.equal(['wait', 3]);
     expect(unmet(during)).to.include('exposure.soak-hours');

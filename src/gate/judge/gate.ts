@@ -12,7 +12,7 @@ import { EvidenceTracker, type DarkByFailure, type GateEvidence, type ScanPoint,
 import type { GateSettings } from './gateSettings';
 import { detectableHarm, reachWarnings, type Detectable } from './reach';
 import { chooseRelease, commitsNow, type ReleaseChoice } from './releaseChoice';
-import { judgeSignalsOfHistory, type SignalsReport } from './signalJudge';
+import { judgeSignalsOfHistory, signalBlocking, type SignalsReport } from './signalJudge';
 import type { Bounds } from '../../stats/intervals';
 import { darkMarginOf, judge, lookBounds, type Criterion, type Verdict } from './verdict';
 
@@ -196,7 +196,12 @@ export function evaluateHistory(scans: readonly ScanRecord[], options: GateOptio
     promotedAt: decided.promotedAt,
     haltedAt: decided.haltedAt,
     ...(evidence.supersededBy ? { supersededBy: evidence.supersededBy } : {}),
-    blocking: verdict === 'wait' || verdict === 'inconclusive' ? blockingOf(criteria, evidence, settings) : [],
+    blocking:
+      verdict === 'wait' || verdict === 'inconclusive'
+        ? blockingOf(criteria, evidence, settings).map((b) =>
+            signalBlocking(b, signals?.report ?? null, evidence.reachedAt),
+          )
+        : [],
     darkNodes: evidence.darkNodes,
     commitsNow: choice === null ? [] : commitsNow(tracker.table.states, choice.release.version),
     detectable,

@@ -168,3 +168,35 @@ export function judgeSignalsOfHistory(
     report: { judgedAt, alpha: settings.alpha, note: null, unreported, signals: figuresOf(health, settings) },
   };
 }
+
+/**
+ * Why an unmet `signal.<name>.upper` keeps a release from promotion, and what would change it, in place of
+ * the generic health line of blocking.ts (which speaks of dark nodes and fallbacks).
+ */
+export function signalBlocking(
+  blocking: { criterion: string; why: string; wouldChange: string },
+  report: SignalsReport | null,
+  reachedAt: string | null,
+): { criterion: string; why: string; wouldChange: string } {
+  const match = /^signal\.(\w+)\.upper$/.exec(blocking.criterion);
+  const figures = match === null ? undefined : report?.signals.find((s) => s.name === match[1]);
+  if (figures === undefined) return blocking;
+  const whole = figures.strata.find((s) => s.stratum === 'all');
+  const w = DID_DEFAULTS.windowScans;
+  if (whole === undefined || !whole.judged) {
+    const earliest = reachedAt === null ? 'later' : new Date(Date.parse(reachedAt) + w * 3_600_000).toISOString();
+    return {
+      criterion: blocking.criterion,
+      why: `no release node has an outcome yet: each needs the ${w} hours before and after its switch scanned`,
+      wouldChange: `${w} scanned hours after release nodes switched (${earliest} at the earliest)`,
+    };
+  }
+  const pct = (share: number) => `${(share * 100).toFixed(2)}%`;
+  return {
+    criterion: blocking.criterion,
+    why:
+      `the upper bound of the share of release nodes worsened (${figures.good}) minus production's is ` +
+      `${pct(whole.high)}, above the margin ${pct(figures.margin)} (${whole.nodes} release nodes with an outcome)`,
+    wouldChange: 'more release nodes past their after-window without worsening',
+  };
+}
