@@ -99,23 +99,28 @@ export function signalTextLines(report: GateReport): string[] {
   return lines;
 }
 
+/** The whole fleet per signal in a table; the other judged strata in a second one, folded (a PR stays short). */
 export function signalMarkdown(report: GateReport): string[] {
   const head = heading(report);
   if (head === null) return [];
   const rows = signalRows(report);
   const lines = ['### Health signals', '', markdownSafe(head, 400), ''];
   if (rows.length === 0) return lines;
-  lines.push(
+  const table = (part: SignalRow[]) => [
     '| signal | stratum | nodes | change [bounds] | status | limits |',
     '| --- | --- | ---: | --- | --- | --- |',
-  );
-  for (const r of rows) {
-    lines.push(
-      `| ${r.signal} (${r.good}) | ${markdownSafe(r.stratum)} | ${r.nodes} | ${r.change} | ${r.status} | ` +
+    ...part.map(
+      (r) =>
+        `| ${r.signal} (${r.good}) | ${markdownSafe(r.stratum)} | ${r.nodes} | ${r.change} | ${r.status} | ` +
         `${r.limits} |`,
-    );
-  }
-  return [...lines, ''];
+    ),
+  ];
+  const strata = rows.filter((r) => r.stratum !== 'all');
+  lines.push(...table(rows.filter((r) => r.stratum === 'all')), '');
+  if (strata.length === 0) return lines;
+  const halted = strata.filter((r) => r.status === 'HALT').length;
+  const summary = `per stratum (platform, provider): ${strata.length} judged rows, ${halted} showing harm`;
+  return [...lines, '<details>', `<summary>${summary}</summary>`, '', ...table(strata), '', '</details>', ''];
 }
 
 export function signalHtml(report: GateReport): string {
