@@ -29,6 +29,9 @@ const GATE = {
   maxCrashLoopShare: 0.15,
   maxSwitchFailShare: 0.15,
   darkMargin: 0.15,
+  // The nodes serve no health fields but the scanner's own answer time and "not degraded" (the others are
+  // not judged, never reported): 60 release nodes show those within ~16 points, not the defaults' 1–2.
+  signals: { answer: { margin: 0.2 }, degraded: { margin: 0.2 } },
 };
 
 const iso = (hour: number) => new Date(Date.UTC(2026, 2, 1, hour)).toISOString();
@@ -136,6 +139,14 @@ describe('gate on hand-built histories of a local fleet', function () {
     const after = await r.gate(reached + SOAK_HOURS + 3, '--json');
     expect([after.verdict, after.code], JSON.stringify(after.criteria)).to.deep.equal(['promote', 0]);
     expect(after.release).to.deep.include(RELEASE);
+    // Judged by the signals these nodes carry; the others have no production baseline and are left out.
+    const signals = after.criteria.map((c) => c.name).filter((name) => name.startsWith('signal.'));
+    expect(signals).to.deep.equal([
+      'signal.answer.upper',
+      'signal.answer.lower',
+      'signal.degraded.upper',
+      'signal.degraded.lower',
+    ]);
   });
 
   it('a recorder gap with harm inside it: no promote after the gap, then halt', async () => {

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { differenceBounds, normalQuantile, wilsonBounds } from '../../src/stats/intervals';
 import { defaultGateSettings, readGateSettings, validateGateSettings } from '../../src/gate/judge/gateSettings';
 import { PreprodError } from '../../src/errors';
+import { validateSignalSettings } from '../../src/gate/judge/signalSettings';
 
 describe('gate statistics', () => {
   const quantiles: [number, number][] = [
@@ -85,6 +86,7 @@ describe('gate settings', () => {
       darkRelativeMargin: 1,
       maxCrashLoopShare: 0.02,
       maxSwitchFailShare: 0.02,
+      signals: validateSignalSettings({}), // from the signal rules: test/unit/gate/judge/signalSettings.test.ts
     });
   });
 

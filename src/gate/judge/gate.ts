@@ -12,6 +12,7 @@ import { EvidenceTracker, type DarkByFailure, type GateEvidence, type ScanPoint,
 import type { GateSettings } from './gateSettings';
 import { detectableHarm, reachWarnings, type Detectable } from './reach';
 import { chooseRelease, commitsNow, type ReleaseChoice } from './releaseChoice';
+import { judgeSignalsOfHistory, signalBlocking, type SignalsReport } from './signalJudge';
 import type { Bounds } from '../../stats/intervals';
 import { darkMarginOf, judge, lookBounds, type Criterion, type Verdict } from './verdict';
 
@@ -61,6 +62,11 @@ export interface GateReport {
   detectable: Detectable | null;
   warnings: string[];
   settings: GateSettings;
+  /**
+   * The health signals judged at T (docs/health.md): per signal the release-vs-production change with its
+   * bounds, per stratum; null when the release has not reached preprod. Its `note` says why none was judged.
+   */
+  signals: SignalsReport | null;
 }
 
 /** Index of T: the latest scan at or before `at`; -1 when there is none. */
@@ -116,14 +122,29 @@ interface Decisions {
  * A verdict is a decision, not a mood (docs/gate.md, "Verdict"): once a look
  * halted, the release stays halted; once one promoted, later looks keep it
  * unless one shows harm (halt) or the last scan is stale. The budget of each
- * is spent by then, so later looks alone could not decide again.
+ * is spent by then, so later looks alone could not decide again. The health
+ * signals are judged at T only (their e-process is valid at any look), so a
+ * promote also needs every `signal.*` criterion met at T.
  */
 function finalVerdict(judged: Verdict, decided: Decisions, criteria: readonly Criterion[]): Verdict {
   if (decided.haltedAt !== null) return 'halt';
   const { promotedAt } = decided;
   if (judged === 'halt' || promotedAt === null) return judged;
-  const fresh = criteria.every((c) => !c.name.startsWith('freshness.') || c.met);
-  return fresh ? 'promote' : judged;
+  const held = criteria.every((c) => !(c.name.startsWith('freshness.') || c.name.startsWith('signal.')) || c.met);
+  return held ? 'promote' : judged;
+}
+
+function detectableOf(evidence: GateEvidence, settings: GateSettings): Detectable | null {
+  if (evidence.reachedAt === null) return null;
+  const { baseline } = evidence.dark;
+  const share = baseline.nodes > 0 ? baseline.dark / baseline.nodes : 0;
+  return detectableHarm(evidence.dark.release.nodes, baseline.nodes, share, settings);
+}
+
+/** The signals at T for a release that reached preprod; null otherwise (no look yet). */
+function signalsAtT(upToT: readonly ScanRecord[], choice: ReleaseChoice | null, e: GateEvidence, s: GateSettings) {
+  if (choice === null || e.reachedAt === null) return null;
+  return judgeSignalsOfHistory(upToT, choice.release.commit, s.signals);
 }
 
 function noteOf(scans: number, end: number, choice: ReleaseChoice | null, e: GateEvidence, o: GateOptions) {
@@ -148,19 +169,13 @@ export function evaluateHistory(scans: readonly ScanRecord[], options: GateOptio
     evidence.at === null || now === null
       ? null
       : Math.max(0, (Date.parse(now) - Date.parse(evidence.at)) / MS_PER_HOUR);
-  const judged = judge(evidence, settings, lastScanAgeHours);
+  const signals = signalsAtT(upToT, choice, evidence, settings);
+  const judged = judge(evidence, settings, lastScanAgeHours, signals?.criteria ?? []);
   const { criteria } = judged;
   const verdict = finalVerdict(judged.verdict, decided, criteria);
-  const reached = evidence.reachedAt !== null;
-  const { baseline } = evidence.dark;
-  const detectable = reached
-    ? detectableHarm(
-        evidence.dark.release.nodes,
-        baseline.nodes,
-        baseline.nodes > 0 ? baseline.dark / baseline.nodes : 0,
-        settings,
-      )
-    : null;
+  // A halt first shown by the signals at T is decided at T.
+  if (verdict === 'halt' && decided.haltedAt === null) decided.haltedAt = evidence.at;
+  const detectable = detectableOf(evidence, settings);
   return {
     verdict,
     release: {
@@ -181,11 +196,17 @@ export function evaluateHistory(scans: readonly ScanRecord[], options: GateOptio
     promotedAt: decided.promotedAt,
     haltedAt: decided.haltedAt,
     ...(evidence.supersededBy ? { supersededBy: evidence.supersededBy } : {}),
-    blocking: verdict === 'wait' || verdict === 'inconclusive' ? blockingOf(criteria, evidence, settings) : [],
+    blocking:
+      verdict === 'wait' || verdict === 'inconclusive'
+        ? blockingOf(criteria, evidence, settings).map((b) =>
+            signalBlocking(b, signals?.report ?? null, evidence.reachedAt),
+          )
+        : [],
     darkNodes: evidence.darkNodes,
     commitsNow: choice === null ? [] : commitsNow(tracker.table.states, choice.release.version),
     detectable,
     warnings: detectable === null ? [] : reachWarnings(detectable, settings),
     settings,
+    signals: signals?.report ?? null,
   };
 }

@@ -8,6 +8,7 @@ import defaults from '../../../config/default.json';
 import { PreprodError } from '../../errors';
 import { describeValue, escapeText, mergeFragments, readConfigFile } from '../../config/settings';
 import * as path from 'node:path';
+import { validateSignalSettings, type SignalSettings } from './signalSettings';
 
 export interface GateSettings {
   /** Hours since the release reached preprod before it may be promoted. Default 72. */
@@ -57,6 +58,8 @@ export interface GateSettings {
   maxCrashLoopShare: number;
   /** Ceiling of the share of selected nodes whose switch to preprod failed. Default 0.02. */
   maxSwitchFailShare: number;
+  /** The health signals judged and their margins (signalSettings.ts); defaults from src/health/signalRules.ts. */
+  signals: SignalSettings;
 }
 
 type Check = (value: unknown, key: string) => number;
@@ -80,7 +83,7 @@ function shareBelowOne(value: unknown, key: string): number {
 }
 
 /** One check per field; the mapped type makes a new field fail to compile until it has one. */
-const FIELDS: { [K in keyof GateSettings]: Check } = {
+const FIELDS: { [K in keyof GateSettings]: (value: unknown, key: string) => GateSettings[K] } = {
   minSoakHours: numberIn(0, 8760),
   minPreprodNodes: numberIn(0, 1_000_000, true),
   minNodeHours: numberIn(0, 1e9),
@@ -104,6 +107,7 @@ const FIELDS: { [K in keyof GateSettings]: Check } = {
   darkRelativeMargin: numberIn(0, 100),
   maxCrashLoopShare: shareBelowOne,
   maxSwitchFailShare: shareBelowOne,
+  signals: validateSignalSettings,
 };
 
 /** Validates a merged `gate` block; unknown keys are errors so a typo cannot fall back to a default. */
@@ -116,7 +120,7 @@ export function validateGateSettings(raw: unknown): GateSettings {
     if (!Object.hasOwn(FIELDS, key))
       throw new PreprodError('config-invalid', `Unknown setting \`gate.${escapeText(key, 40)}\`.`);
   }
-  const out: Record<string, number> = {};
+  const out: Record<string, unknown> = {};
   for (const key of Object.keys(FIELDS) as (keyof GateSettings)[]) {
     out[key] = FIELDS[key](Object.hasOwn(section, key) ? section[key] : undefined, key);
   }

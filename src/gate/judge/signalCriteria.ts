@@ -6,15 +6,18 @@
  * stratum's lower bound shows harm beyond the halt margin (halts). Pure.
  */
 import type { HealthJudgement } from '../../health/ledger';
-import { SIGNAL_RULES } from '../../health/signalRules';
+import { SIGNAL_RULES, type SignalName } from '../../health/signalRules';
 import type { Criterion } from './verdict';
 
 function round6(value: number): number {
   return Math.round(value * 1e6) / 1e6;
 }
 
+/** Margins the judgement was made with, when the gate's settings override the rules' (signalJudge.ts). */
+export type SignalMargins = Partial<Record<SignalName, { margin: number; haltMargin: number }>>;
+
 /** Two criteria per judged signal, in the order of SIGNAL_RULES. */
-export function signalCriteria(health: HealthJudgement): Criterion[] {
+export function signalCriteria(health: HealthJudgement, margins: SignalMargins = {}): Criterion[] {
   const criteria: Criterion[] = [];
   for (const { name, judgement } of health.signals) {
     const rule = SIGNAL_RULES.find((r) => r.name === name);
@@ -27,13 +30,13 @@ export function signalCriteria(health: HealthJudgement): Criterion[] {
         name: `signal.${name}.upper`,
         met: judgement.notWorse,
         value: whole?.judged ? round6(whole.bounds.high) : null,
-        threshold: rule.margin,
+        threshold: margins[name]?.margin ?? rule.margin,
       },
       {
         name: `signal.${name}.lower`,
         met: !judgement.halt,
         value: highestLow === null ? null : round6(highestLow),
-        threshold: rule.haltMargin,
+        threshold: margins[name]?.haltMargin ?? rule.haltMargin,
       },
     );
   }

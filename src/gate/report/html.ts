@@ -12,6 +12,7 @@ import { formatEstimate, formatHours, reportFacts, type ReportFacts, type ShownV
 import { decisiveCharts, scanCharts } from './htmlCharts';
 import { MAX_LISTED_NODES } from './markdown';
 import { htmlSafe, isoTime, MAX_SENTENCE } from './safeText';
+import { signalHtml } from './signals';
 import { CRITERION_WORDS, criterionStatus, formatValue, releaseName, verdictSentence } from './text';
 
 export const VERDICT_COLORS: Record<ShownVerdict, string> = {
@@ -151,6 +152,7 @@ export function gateHtml(report: GateReport): string {
 </head>
 <body>
 ${heading(report, f)}${facts(f)}
+${signalHtml(report)}
 ${decisive.length > 0 ? `<h2>Decisive numbers over time</h2>\n${chartGrid(decisive, 'decisive')}` : ''}
 <h2>Timelines</h2>
 <div class="charts">

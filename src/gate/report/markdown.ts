@@ -9,6 +9,7 @@
 import type { GateReport } from '../judge/gate';
 import { formatEstimate, formatHours, reportFacts, type ReportFacts, type ShownVerdict } from './facts';
 import { isoTime, MAX_SENTENCE, markdownSafe } from './safeText';
+import { signalMarkdown } from './signals';
 import { CRITERION_WORDS, criterionStatus, formatValue, releaseName, verdictSentence } from './text';
 
 /** Shown nodes that fell back; the rest are counted. */
@@ -128,6 +129,7 @@ export function gateMarkdown(report: GateReport): string {
     ...headLines(report, f),
     ...estimatesTable(f),
     ...blockingTable(f),
+    ...signalMarkdown(report),
     '### Criteria',
     '',
     ...criteriaTable(report),

@@ -10,6 +10,7 @@ import type { Criterion } from '../judge/verdict';
 import { isHaltCriterion } from '../judge/verdict';
 import { formatEstimate, formatHours, reportFacts, type ReportFacts, type ShownVerdict } from './facts';
 import { MAX_SENTENCE, terminalSafe } from './safeText';
+import { SIGNAL_CRITERION_WORDS, signalTextLines } from './signals';
 
 /** The `--json` form (docs/gate-operations.md): also what `fleet watch` serves as /gate.json. */
 export function gateJsonValue(report: GateReport): Record<string, unknown> {
@@ -48,6 +49,7 @@ export function gateJsonValue(report: GateReport): Record<string, unknown> {
     darkByFailure: f.darkByFailure.map((d) => ({ failure: d.failure, count: d.count })),
     gaps: f.gaps,
     warnings: f.warnings,
+    signals: report.signals ?? null,
     criteria: report.criteria.map(({ name, met, value, threshold }) => ({ name, met, value, threshold })),
   };
 }
@@ -68,6 +70,7 @@ export const CRITERION_WORDS: Record<string, string> = {
   'health.crash-loop.lower': 'crash-loop fallbacks: lower bound ≤ ceiling',
   'health.switch-fail.upper': 'switch failures: upper bound ≤ ceiling',
   'health.switch-fail.lower': 'switch failures: lower bound ≤ ceiling',
+  ...SIGNAL_CRITERION_WORDS,
 };
 
 export function formatValue(value: number | null): string {
@@ -138,6 +141,7 @@ export function formatGateText(report: GateReport): string {
       `${e.dark.baseline.nodes} production (${e.dark.baseline.dark} dark); ` +
       `${e.crashLoops.count} crash-loop fallbacks, ${e.switchFailures.count} switch failures`,
     ...factLines(f),
+    ...signalTextLines(report),
     '',
     `${'criterion'.padEnd(26)} ${'status'.padEnd(8)} ${'value'.padStart(9)} ${'threshold'.padStart(9)}  what`,
   ];
