@@ -64,8 +64,9 @@ export function detectableHarm(
   const atSoak = hourlyLook(1, settings, settings.promoteHalfLifeHours);
   const darkOf = (share: number) => Math.min(n, Math.round(share * n));
   const crashLoopShare = smallestShare(
-    (h) => n > 0 && (wilsonBounds(lowCount(h, n), n, at24)?.low ?? 0) > settings.maxCrashLoopShare,
+    (h) => n > 0 && (wilsonBounds(lowCount(h, n), n, at24)?.low ?? 0) > settings.crashLoopHaltShare,
   );
+  // Halting is judged against the halt thresholds, promoting against the promote margin (docs/gate.md).
   const margin = Math.max(settings.darkMargin, settings.darkRelativeMargin * baselineDarkShare);
   // The baseline's own share varies too; its variance widens the release count's low quantile.
   const baselineVariance = nb > 0 ? (baselineDarkShare * (1 - baselineDarkShare)) / nb : 0;
@@ -73,7 +74,7 @@ export function detectableHarm(
     (h) =>
       n > 0 &&
       (differenceBounds(lowCount(Math.min(1, baselineDarkShare + h), n, baselineVariance), n, xb, nb, at24)?.low ?? 0) >
-        margin,
+        settings.darkHaltMargin,
   );
   const background = darkOf(0.002);
   const crashOk = (wilsonBounds(background, n, atSoak)?.high ?? 1) <= settings.maxCrashLoopShare;

@@ -9,7 +9,7 @@
  */
 import { differenceBounds, wilsonBounds, type Bounds } from '../../stats/intervals';
 import { lookConfidence } from '../../stats/spending';
-import type { GateEvidence } from './evidence';
+import type { DarkGroups, GateEvidence, Stratum } from './evidence';
 import type { GateSettings } from './gateSettings';
 
 export type Verdict = 'promote' | 'halt' | 'wait' | 'inconclusive';
@@ -26,8 +26,11 @@ export interface Criterion {
 export interface HealthBounds {
   confidence: number | null;
   dark: Bounds | null;
+  darkEarly: Bounds | null;
   crashLoop: Bounds | null;
   switchFail: Bounds | null;
+  /** Per platform stratum, each at its Bonferroni share of the error (docs/gate.md, "Strata"). */
+  strata: { stratum: Stratum; dark: Bounds | null; crashLoop: Bounds | null }[];
 }
 
 /** A look's bounds for halting (its `low`s) and for promoting (its `high`s), each with its own error budget. */
@@ -59,22 +62,47 @@ function atMost(name: string, value: number | null, threshold: number): Criterio
   return { name, met: value !== null && value <= threshold, value: round(value, 4), threshold };
 }
 
-/** The pair of health criteria for one share against one threshold: `.upper` promotes, `.lower` halts. */
-function healthPair(name: string, promote: Bounds | null, halt: Bounds | null, threshold: number): Criterion[] {
-  return [
-    {
-      name: `${name}.upper`,
-      met: promote !== null && promote.high <= threshold,
-      value: round(promote?.high ?? null),
-      threshold,
-    },
-    {
-      name: `${name}.lower`,
-      met: halt === null || halt.low <= threshold,
-      value: round(halt?.low ?? null),
-      threshold,
-    },
-  ];
+/** A promoting health criterion: met when the upper bound is within the threshold. */
+function upperCriterion(name: string, promote: Bounds | null, threshold: number): Criterion {
+  return {
+    name: `${name}.upper`,
+    met: promote !== null && promote.high <= threshold,
+    value: round(promote?.high ?? null),
+    threshold,
+  };
+}
+
+/** A halting health criterion: unmet when the lower bound is beyond the (smaller) halt threshold. */
+function lowerCriterion(name: string, halt: Bounds | null, threshold: number): Criterion {
+  return {
+    name: `${name}.lower`,
+    met: halt === null || halt.low <= threshold,
+    value: round(halt?.low ?? null),
+    threshold,
+  };
+}
+
+/**
+ * The pair of health criteria for one share: `.upper` promotes when the upper bound is within the promote
+ * threshold, `.lower` halts when the lower bound is beyond the halt threshold (docs/gate.md, "Halt and promote
+ * thresholds"; the switch-failure pair uses one threshold for both).
+ */
+function healthPair(
+  name: string,
+  promote: Bounds | null,
+  halt: Bounds | null,
+  threshold: number,
+  haltThreshold = threshold,
+): Criterion[] {
+  return [upperCriterion(name, promote, threshold), lowerCriterion(name, halt, haltThreshold)];
+}
+
+/** The halting criteria of the platform strata: dark and crash-loop per stratum. */
+function strataCriteria(halt: HealthBounds, settings: GateSettings): Criterion[] {
+  return halt.strata.flatMap((s) => [
+    lowerCriterion(`health.dark.${s.stratum}`, s.dark, settings.darkHaltMargin),
+    lowerCriterion(`health.crash-loop.${s.stratum}`, s.crashLoop, settings.crashLoopHaltShare),
+  ]);
 }
 
 /**
@@ -103,14 +131,27 @@ export function lookBounds(evidence: GateEvidence, settings: GateSettings): Look
   return { halt: healthBounds(evidence, c.halt), promote: healthBounds(evidence, c.promote) };
 }
 
+function darkBounds(d: DarkGroups, c: number): Bounds | null {
+  return differenceBounds(d.release.dark, d.release.nodes, d.baseline.dark, d.baseline.nodes, c);
+}
+
 export function healthBounds(evidence: GateEvidence, c: number | null): HealthBounds {
-  if (c === null) return { confidence: null, dark: null, crashLoop: null, switchFail: null };
-  const { dark, crashLoops, switchFailures } = evidence;
+  if (c === null)
+    return { confidence: null, dark: null, darkEarly: null, crashLoop: null, switchFail: null, strata: [] };
+  const { dark, darkEarly, crashLoops, switchFailures, strata } = evidence;
+  // Bonferroni over the strata, fixed in advance: each stratum's test gets an equal share of the look's error.
+  const perStratum = 1 - (1 - c) / Math.max(1, strata.length);
   return {
     confidence: c,
-    dark: differenceBounds(dark.release.dark, dark.release.nodes, dark.baseline.dark, dark.baseline.nodes, c),
+    dark: darkBounds(dark, c),
+    darkEarly: darkBounds(darkEarly, c),
     crashLoop: wilsonBounds(crashLoops.count, crashLoops.of, c),
     switchFail: wilsonBounds(switchFailures.count, switchFailures.of, c),
+    strata: strata.map((s) => ({
+      stratum: s.stratum,
+      dark: darkBounds(s.dark, perStratum),
+      crashLoop: wilsonBounds(s.crashLoops.count, s.crashLoops.of, perStratum),
+    })),
   };
 }
 
@@ -139,9 +180,17 @@ export function criteriaOf(
     atLeast('uptake', uptake.of > 0 ? uptake.on / uptake.of : null, settings.minUptake),
     atMost('freshness.last-scan-age', evidence.at === null ? null : (lastScanAgeHours ?? 0), settings.maxScanAgeHours),
     atLeast('freshness.scans-per-day', evidence.at === null ? null : evidence.scansLastDay, settings.minScansPerDay),
-    ...healthPair('health.dark', promote.dark, halt.dark, darkMarginOf(evidence, settings)),
-    ...healthPair('health.crash-loop', promote.crashLoop, halt.crashLoop, settings.maxCrashLoopShare),
+    ...healthPair('health.dark', promote.dark, halt.dark, darkMarginOf(evidence, settings), settings.darkHaltMargin),
+    upperCriterion('health.dark.early', promote.darkEarly, settings.earlyDarkMargin),
+    ...healthPair(
+      'health.crash-loop',
+      promote.crashLoop,
+      halt.crashLoop,
+      settings.maxCrashLoopShare,
+      settings.crashLoopHaltShare,
+    ),
     ...healthPair('health.switch-fail', promote.switchFail, halt.switchFail, settings.maxSwitchFailShare),
+    ...strataCriteria(halt, settings),
   ];
 }
 
