@@ -85,8 +85,8 @@ describe('gate settings', () => {
       darkRelativeMargin: 1,
       darkHaltMargin: 0.0025,
       earlyDarkHours: 12,
-      earlyDarkMargin: 0.01,
-      maxCrashLoopShare: 0.0125,
+      earlyDarkMargin: 0.0125,
+      maxCrashLoopShare: 0.014,
       crashLoopHaltShare: 0.005,
       maxSwitchFailShare: 0.02,
     });

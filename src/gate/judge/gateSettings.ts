@@ -65,9 +65,9 @@ export interface GateSettings {
    * leaves out the fleet's slow churn (nodes leaving for good over days). Default 12.
    */
   earlyDarkHours: number;
-  /** Promote only when the upper bound of the early dark difference is at most this. Default 0.01. */
+  /** Promote only when the upper bound of the early dark difference is at most this. Default 0.0125. */
   earlyDarkMargin: number;
-  /** Promote only when the upper bound of the crash-loop share is at most this ceiling. Default 0.0125. */
+  /** Promote only when the upper bound of the crash-loop share is at most this ceiling. Default 0.014. */
   maxCrashLoopShare: number;
   /**
    * Halt when the lower bound of the crash-loop share (whole fleet, or one platform stratum) is above this.

@@ -128,24 +128,28 @@ export function confidencesOfLook(evidence: GateEvidence, settings: GateSettings
 
 export function lookBounds(evidence: GateEvidence, settings: GateSettings): LookBounds {
   const c = confidencesOfLook(evidence, settings);
-  return { halt: healthBounds(evidence, c.halt), promote: healthBounds(evidence, c.promote) };
+  return { halt: healthBounds(evidence, c.halt, true), promote: healthBounds(evidence, c.promote, false) };
 }
 
 function darkBounds(d: DarkGroups, c: number): Bounds | null {
   return differenceBounds(d.release.dark, d.release.nodes, d.baseline.dark, d.baseline.nodes, c);
 }
 
-export function healthBounds(evidence: GateEvidence, c: number | null): HealthBounds {
+/** `halting`: the bounds of the halting tests, split between the whole fleet and the strata (Bonferroni). */
+export function healthBounds(evidence: GateEvidence, c: number | null, halting = false): HealthBounds {
   if (c === null)
     return { confidence: null, dark: null, darkEarly: null, crashLoop: null, switchFail: null, strata: [] };
   const { dark, darkEarly, crashLoops, switchFailures, strata } = evidence;
-  // Bonferroni over the strata, fixed in advance: each stratum's test gets an equal share of the look's error.
-  const perStratum = 1 - (1 - c) / Math.max(1, strata.length);
+  // Bonferroni, fixed in advance (docs/gate.md, "Strata"): the halting tests of dark and of crash loops each
+  // look three ways, the whole fleet with half the look's error and each platform stratum with a quarter.
+  const split = halting && strata.length > 0 ? 2 : 1;
+  const whole = 1 - (1 - c) / split;
+  const perStratum = 1 - (1 - c) / (2 * Math.max(1, strata.length));
   return {
     confidence: c,
-    dark: darkBounds(dark, c),
+    dark: darkBounds(dark, whole),
     darkEarly: darkBounds(darkEarly, c),
-    crashLoop: wilsonBounds(crashLoops.count, crashLoops.of, c),
+    crashLoop: wilsonBounds(crashLoops.count, crashLoops.of, whole),
     switchFail: wilsonBounds(switchFailures.count, switchFailures.of, c),
     strata: strata.map((s) => ({
       stratum: s.stratum,

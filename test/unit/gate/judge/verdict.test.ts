@@ -142,7 +142,7 @@ describe('gate verdict', () => {
     });
   }
 
-  it('a harm on ArcaneOS nodes only halts through its stratum, each stratum at half the look’s error', () => {
+  it('a harm on ArcaneOS nodes only halts through its stratum, the whole fleet at half the look’s error, each stratum at a quarter', () => {
     const strata = (arcaneDark: number, arcaneCrash: number): GateEvidence['strata'] => [
       {
         stratum: 'arcane',
@@ -172,7 +172,11 @@ describe('gate verdict', () => {
     const arcane = criteriaOf(evidence({ ...whole, strata: strata(3, 9) }), settings, 0).find(
       (x) => x.name === 'health.crash-loop.arcane.lower',
     );
-    expect(arcane?.value).to.be.closeTo(wilsonBounds(9, 267, 1 - (1 - c) / 2)?.low as number, 1e-6);
+    expect(arcane?.value).to.be.closeTo(wilsonBounds(9, 267, 1 - (1 - c) / 4)?.low as number, 1e-6);
+    const wholeCrash = criteriaOf(evidence({ ...whole, strata: strata(3, 9) }), settings, 0).find(
+      (x) => x.name === 'health.crash-loop.lower',
+    );
+    expect(wholeCrash?.value).to.be.closeTo(wilsonBounds(10, 890, 1 - (1 - c) / 2)?.low as number, 1e-6);
   });
 
   it('a stale last scan blocks promote, with the age as its value', () => {
