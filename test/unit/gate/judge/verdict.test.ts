@@ -142,7 +142,7 @@ describe('gate verdict', () => {
     });
   }
 
-  it('a harm on ArcaneOS nodes only halts through its stratum, the whole fleet at half the look’s error, each stratum at a quarter', () => {
+  it('an ArcaneOS-only harm halts through its stratum (whole fleet at half the error, each stratum a quarter)', () => {
     const strata = (arcaneDark: number, arcaneCrash: number): GateEvidence['strata'] => [
       {
         stratum: 'arcane',

@@ -107,7 +107,7 @@ describe('release simulation: parts', () => {
     expect(lines.slice(2).map((l) => l.split(' | ')[1])).to.deep.equal(['healthy', 'darken 5%', 'crash-loop 5%']);
   });
 
-  it('30% of nodes run ArcaneOS, scans carry it in the health column, and an ArcaneOS-only harm spares the rest', () => {
+  it('30% of nodes run ArcaneOS, carried in the health column; an ArcaneOS-only harm spares the rest', () => {
     const fleet = new FleetModel(
       { ...SMALL, outagesPerDay: 1e-9, leavePerDay: 1e-9, backgroundCrashShare: 0 },
       { kind: 'crash-loop', harm: 1, arcaneOnly: true },
