@@ -27,8 +27,11 @@ const GATE = {
   minPreprodNodes: 40,
   minNodeHours: 500,
   maxCrashLoopShare: 0.15,
+  crashLoopHaltShare: 0.15,
   maxSwitchFailShare: 0.15,
   darkMargin: 0.15,
+  darkHaltMargin: 0.15,
+  earlyDarkMargin: 0.15,
 };
 
 const iso = (hour: number) => new Date(Date.UTC(2026, 2, 1, hour)).toISOString();
