@@ -31,6 +31,7 @@ const GATE = {
   maxSwitchFailShare: 0.15,
   darkMargin: 0.15,
   darkHaltMargin: 0.15,
+  darkStratumHaltMargin: 0.15,
   earlyDarkMargin: 0.15,
 };
 

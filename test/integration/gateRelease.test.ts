@@ -35,6 +35,7 @@ const GATE = {
   maxSwitchFailShare: 0.04,
   darkMargin: 0.04,
   darkHaltMargin: 0.04,
+  darkStratumHaltMargin: 0.04,
   earlyDarkMargin: 0.04,
   // The history starts 3 h before the release reaches preprod: nodes have run the old release that long.
   steadyHours: 2,

@@ -32,6 +32,7 @@ const GATE = {
   confidence: 0.6,
   darkMargin: 0.3,
   darkHaltMargin: 0.3,
+  darkStratumHaltMargin: 0.3,
   earlyDarkMargin: 0.3,
   maxCrashLoopShare: 0.3,
   crashLoopHaltShare: 0.3,

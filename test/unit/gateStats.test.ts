@@ -84,6 +84,7 @@ describe('gate settings', () => {
       darkMargin: 0.02,
       darkRelativeMargin: 1,
       darkHaltMargin: 0.0025,
+      darkStratumHaltMargin: 0.005,
       earlyDarkHours: 12,
       earlyDarkMargin: 0.0125,
       maxCrashLoopShare: 0.014,

@@ -60,6 +60,11 @@ export interface GateSettings {
    */
   darkHaltMargin: number;
   /**
+   * The same for one platform stratum (docs/gate.md, "Strata"): a stratum has a third or two thirds of the
+   * nodes, so a few nodes more or less move its share more. Default 0.005.
+   */
+  darkStratumHaltMargin: number;
+  /**
    * Silences that began within this many hours after the release reached preprod are also compared on their
    * own ("early dark"): a release's harm to availability shows soon after nodes take it, and the early count
    * leaves out the fleet's slow churn (nodes leaving for good over days). Default 12.
@@ -122,6 +127,7 @@ const FIELDS: { [K in keyof GateSettings]: Check } = {
   darkMargin: numberIn(0, 1),
   darkRelativeMargin: numberIn(0, 100),
   darkHaltMargin: numberIn(0, 1),
+  darkStratumHaltMargin: numberIn(0, 1),
   earlyDarkHours: numberIn(1, 8760),
   earlyDarkMargin: numberIn(0, 1),
   maxCrashLoopShare: shareBelowOne,

@@ -83,7 +83,7 @@ export function detectableHarm(
 }
 
 /**
- * The default fleet (13,000 nodes, p = 0.07, ~890 release nodes) halts 5% crash loops and 5.5 points of extra
+ * The default fleet (13,000 nodes, p = 0.07, ~890 release nodes) halts 2.5% crash loops and 3 points of extra
  * darkness by the rule above; a fleet that cannot halt 6% of either by 24 h is told so.
  */
 const WARN_ABOVE_SHARE = 0.06;

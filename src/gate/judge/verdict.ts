@@ -100,7 +100,7 @@ function healthPair(
 /** The halting criteria of the platform strata: dark and crash-loop per stratum. */
 function strataCriteria(halt: HealthBounds, settings: GateSettings): Criterion[] {
   return halt.strata.flatMap((s) => [
-    lowerCriterion(`health.dark.${s.stratum}`, s.dark, settings.darkHaltMargin),
+    lowerCriterion(`health.dark.${s.stratum}`, s.dark, settings.darkStratumHaltMargin),
     lowerCriterion(`health.crash-loop.${s.stratum}`, s.crashLoop, settings.crashLoopHaltShare),
   ]);
 }

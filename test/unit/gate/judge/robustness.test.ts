@@ -18,6 +18,7 @@ const SETTINGS = {
   minScansPerDay: 0,
   darkMargin: 0.3,
   darkHaltMargin: 0.3,
+  darkStratumHaltMargin: 0.3,
   earlyDarkMargin: 0.3,
   maxCrashLoopShare: 0.25,
   crashLoopHaltShare: 0.25,
