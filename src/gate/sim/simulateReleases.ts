@@ -211,7 +211,7 @@ export function formatReleaseSimulation(report: ReleaseSimulationReport): string
       `(dark ≥ ${g.darkHours} h), ` +
       `halt above ${g.darkHaltMargin}, early dark (${g.earlyDarkHours} h) margin ${g.earlyDarkMargin}; ` +
       `crash-loop ceiling ${g.maxCrashLoopShare}, halt above ${g.crashLoopHaltShare}; ` +
-      'ArcaneOS and other nodes also apart (Bonferroni), ' +
+      `ArcaneOS and other nodes also apart to halt (dark above ${g.darkStratumHaltMargin}, Bonferroni), ` +
       `soak ${g.minSoakHours} h`,
     '',
     TABLE_HEADER,

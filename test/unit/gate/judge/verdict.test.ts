@@ -105,6 +105,23 @@ describe('gate verdict', () => {
       ],
     ],
     [
+      '2% more dark nodes than production, 24 h in: beyond the halt margin (0.25 points), below the promote one',
+      {
+        hoursSinceReached: 24,
+        previousHoursSinceReached: 23,
+        dark: { release: { dark: 20, nodes: 890 }, baseline: { dark: 36, nodes: 12_000 } },
+      },
+      'halt',
+      [
+        'exposure.soak-hours',
+        'health.dark.upper',
+        'health.dark.lower',
+        'health.dark.early.upper',
+        'health.crash-loop.upper',
+        'health.switch-fail.upper',
+      ],
+    ],
+    [
       '1% more dark nodes early on (a harm that darkens nodes as they take it): no promote',
       {
         dark: { release: { dark: 20, nodes: 890 }, baseline: { dark: 180, nodes: 12_000 } },
@@ -168,6 +185,20 @@ describe('gate verdict', () => {
     expect(halting({ strata: strata(3, 1) })).to.deep.equal([]);
     expect(halting({ strata: strata(14, 1) })).to.deep.equal(['health.dark.arcane.lower']);
     expect(halting({ strata: strata(3, 9) })).to.deep.equal(['health.crash-loop.arcane.lower']);
+    // 5 of 278 ArcaneOS release nodes dark 6 h in (4 of 3,605 in production): a few outages, not a halt, with a
+    // stratum's halt margin of 0.5 points; the whole fleet's 0.25 would have halted it.
+    const fewOutages: GateEvidence['strata'] = [
+      {
+        stratum: 'arcane',
+        dark: { release: { dark: 5, nodes: 278 }, baseline: { dark: 4, nodes: 3_605 } },
+        crashLoops: { count: 0, of: 278 },
+      },
+    ];
+    const at6 = { hoursSinceReached: 6, previousHoursSinceReached: 5, strata: fewOutages };
+    expect(halting(at6)).to.deep.equal([]);
+    const strict = { ...settings, darkStratumHaltMargin: settings.darkHaltMargin };
+    const unmetStrict = criteriaOf(evidence({ ...whole, ...at6 }), strict, 0).filter((x) => !x.met);
+    expect(unmetStrict.map((x) => x.name)).to.include('health.dark.arcane.lower');
     const c = lookConfidence(7, 8, settings.confidence, settings.spendingHalfLifeHours) as number;
     const arcane = criteriaOf(evidence({ ...whole, strata: strata(3, 9) }), settings, 0).find(
       (x) => x.name === 'health.crash-loop.arcane.lower',
