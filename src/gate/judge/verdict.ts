@@ -98,11 +98,24 @@ function healthPair(
 }
 
 /** The halting criteria of the platform strata: dark and crash-loop per stratum. */
-function strataCriteria(halt: HealthBounds, settings: GateSettings): Criterion[] {
-  return halt.strata.flatMap((s) => [
-    lowerCriterion(`health.dark.${s.stratum}`, s.dark, settings.darkStratumHaltMargin),
-    lowerCriterion(`health.crash-loop.${s.stratum}`, s.crashLoop, settings.crashLoopHaltShare),
-  ]);
+function strataCriteria(halt: HealthBounds, evidence: GateEvidence, settings: GateSettings): Criterion[] {
+  return halt.strata.flatMap((s) => {
+    const counts = evidence.strata.find((e) => e.stratum === s.stratum);
+    const nodes = counts?.dark.release.nodes ?? 0;
+    return [
+      lowerCriterion(`health.dark.${s.stratum}`, s.dark, haltThreshold(settings.darkStratumHaltMargin, nodes)),
+      lowerCriterion(`health.crash-loop.${s.stratum}`, s.crashLoop, haltThreshold(settings.crashLoopHaltShare, nodes)),
+    ];
+  });
+}
+
+/**
+ * A halt threshold over `nodes` release nodes: the setting, and at least one node's worth (docs/gate.md, "Halt
+ * and promote thresholds apart"). A lower bound of 0.4 points over 140 nodes is half a node: with a few dark
+ * nodes the bounds cannot resolve that, and a 2,000-node fleet halted 3 of 200 healthy releases on it.
+ */
+export function haltThreshold(setting: number, nodes: number): number {
+  return nodes > 0 ? Math.max(setting, Math.round(1e6 / nodes) / 1e6) : setting;
 }
 
 /**
@@ -184,17 +197,23 @@ export function criteriaOf(
     atLeast('uptake', uptake.of > 0 ? uptake.on / uptake.of : null, settings.minUptake),
     atMost('freshness.last-scan-age', evidence.at === null ? null : (lastScanAgeHours ?? 0), settings.maxScanAgeHours),
     atLeast('freshness.scans-per-day', evidence.at === null ? null : evidence.scansLastDay, settings.minScansPerDay),
-    ...healthPair('health.dark', promote.dark, halt.dark, darkMarginOf(evidence, settings), settings.darkHaltMargin),
+    ...healthPair(
+      'health.dark',
+      promote.dark,
+      halt.dark,
+      darkMarginOf(evidence, settings),
+      haltThreshold(settings.darkHaltMargin, evidence.dark.release.nodes),
+    ),
     upperCriterion('health.dark.early', promote.darkEarly, settings.earlyDarkMargin),
     ...healthPair(
       'health.crash-loop',
       promote.crashLoop,
       halt.crashLoop,
       settings.maxCrashLoopShare,
-      settings.crashLoopHaltShare,
+      haltThreshold(settings.crashLoopHaltShare, evidence.crashLoops.of),
     ),
     ...healthPair('health.switch-fail', promote.switchFail, halt.switchFail, settings.maxSwitchFailShare),
-    ...strataCriteria(halt, settings),
+    ...strataCriteria(halt, evidence, settings),
   ];
 }
 
