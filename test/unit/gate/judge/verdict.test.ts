@@ -3,7 +3,7 @@ import { blockingOf } from '../../../../src/gate/judge/blocking';
 import type { GateEvidence } from '../../../../src/gate/judge/evidence';
 import { defaultGateSettings } from '../../../../src/gate/judge/gateSettings';
 import { detectableHarm, reachWarnings } from '../../../../src/gate/judge/reach';
-import { criteriaOf, judge, verdictOf, type Criterion } from '../../../../src/gate/judge/verdict';
+import { criteriaOf, haltThreshold, judge, verdictOf, type Criterion } from '../../../../src/gate/judge/verdict';
 import { seededRandom } from '../../../../src/cohort/random';
 import { differenceBounds, wilsonBounds } from '../../../../src/stats/intervals';
 import { lookConfidence } from '../../../../src/stats/spending';
@@ -196,9 +196,10 @@ describe('gate verdict', () => {
     ];
     const at6 = { hoursSinceReached: 6, previousHoursSinceReached: 5, strata: fewOutages };
     expect(halting(at6)).to.deep.equal([]);
-    const strict = { ...settings, darkStratumHaltMargin: settings.darkHaltMargin };
-    const unmetStrict = criteriaOf(evidence({ ...whole, ...at6 }), strict, 0).filter((x) => !x.met);
-    expect(unmetStrict.map((x) => x.name)).to.include('health.dark.arcane.lower');
+    const shown = criteriaOf(evidence({ ...whole, ...at6 }), settings, 0).find(
+      (x) => x.name === 'health.dark.arcane.lower',
+    );
+    expect(shown?.value).to.be.within(settings.darkHaltMargin, settings.darkStratumHaltMargin);
     const c = lookConfidence(7, 8, settings.confidence, settings.spendingHalfLifeHours) as number;
     const arcane = criteriaOf(evidence({ ...whole, strata: strata(3, 9) }), settings, 0).find(
       (x) => x.name === 'health.crash-loop.arcane.lower',
@@ -208,6 +209,22 @@ describe('gate verdict', () => {
       (x) => x.name === 'health.crash-loop.lower',
     );
     expect(wholeCrash?.value).to.be.closeTo(wilsonBounds(10, 890, 1 - (1 - c) / 2)?.low as number, 1e-6);
+  });
+
+  it('a halt needs at least one node’s worth of shown harm: 4 of 140 dark is not enough', () => {
+    expect(haltThreshold(0.0025, 890)).to.equal(0.0025);
+    expect(haltThreshold(0.0025, 140)).to.equal(0.007143);
+    expect(haltThreshold(0.005, 0)).to.equal(0.005);
+    // A 2,000-node fleet, 16 h in: 4 of 140 release nodes dark, 2 of 1,853 in production (a healthy run).
+    const small = evidence({
+      hoursSinceReached: 16,
+      previousHoursSinceReached: 15,
+      dark: { release: { dark: 4, nodes: 140 }, baseline: { dark: 2, nodes: 1_853 } },
+      crashLoops: { count: 1, of: 140 },
+    });
+    const lower = criteriaOf(small, settings, 0).find((c) => c.name === 'health.dark.lower');
+    expect(lower?.value).to.be.above(settings.darkHaltMargin);
+    expect(lower).to.include({ met: true, threshold: 0.007143 });
   });
 
   it('a stale last scan blocks promote, with the age as its value', () => {
