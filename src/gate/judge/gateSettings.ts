@@ -67,10 +67,10 @@ export interface GateSettings {
   /**
    * Silences that began within this many hours after the release reached preprod are also compared on their
    * own ("early dark"): a release's harm to availability shows soon after nodes take it, and the early count
-   * leaves out the fleet's slow churn (nodes leaving for good over days). Default 12.
+   * leaves out the fleet's slow churn (nodes leaving for good over days). Default 6.
    */
   earlyDarkHours: number;
-  /** Promote only when the upper bound of the early dark difference is at most this. Default 0.0125. */
+  /** Promote only when the upper bound of the early dark difference is at most this. Default 0.01. */
   earlyDarkMargin: number;
   /** Promote only when the upper bound of the crash-loop share is at most this ceiling. Default 0.014. */
   maxCrashLoopShare: number;
