@@ -37,7 +37,11 @@ const DEMO_GATE = {
     minScansPerDay: 0,
     confidence: 0.95,
     darkMargin: 0.25,
+    darkHaltMargin: 0.25,
+    darkStratumHaltMargin: 0.25,
+    earlyDarkMargin: 0.25,
     maxCrashLoopShare: 0.25,
+    crashLoopHaltShare: 0.25,
     maxSwitchFailShare: 0.25,
   },
 };

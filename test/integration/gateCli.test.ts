@@ -49,8 +49,12 @@ describe('gate (CLI)', () => {
       minPreprodNodes: 10,
       minNodeHours: 10,
       maxCrashLoopShare: 0.2,
+      crashLoopHaltShare: 0.2,
       maxSwitchFailShare: 0.2,
       darkMargin: 0.2,
+      darkHaltMargin: 0.2,
+      darkStratumHaltMargin: 0.2,
+      earlyDarkMargin: 0.2,
       // A history stamped in January 2026, judged by the clock: its last scan's age must not block promote.
       maxScanAgeHours: 876_000,
       minScansPerDay: 0,

@@ -27,8 +27,12 @@ const GATE = {
   minPreprodNodes: 40,
   minNodeHours: 500,
   maxCrashLoopShare: 0.15,
+  crashLoopHaltShare: 0.15,
   maxSwitchFailShare: 0.15,
   darkMargin: 0.15,
+  darkHaltMargin: 0.15,
+  darkStratumHaltMargin: 0.15,
+  earlyDarkMargin: 0.15,
   // The nodes serve no health fields but the scanner's own answer time and "not degraded" (the others are
   // not judged, never reported): 60 release nodes show those within ~16 points, not the defaults' 1–2.
   signals: { answer: { margin: 0.2 }, degraded: { margin: 0.2 } },

@@ -31,8 +31,12 @@ const iso = (hour: number) => new Date(Date.UTC(2026, 2, 1, hour)).toISOString()
 /** Ceilings and margin for 150 release nodes: the defaults need thousands (docs/gate.md, "Which harm"). */
 const GATE = {
   maxCrashLoopShare: 0.04,
+  crashLoopHaltShare: 0.04,
   maxSwitchFailShare: 0.04,
   darkMargin: 0.04,
+  darkHaltMargin: 0.04,
+  darkStratumHaltMargin: 0.04,
+  earlyDarkMargin: 0.04,
   // The history starts 3 h before the release reaches preprod: nodes have run the old release that long.
   steadyHours: 2,
 };

@@ -31,7 +31,11 @@ const GATE = {
   minNodeHours: 10,
   confidence: 0.6,
   darkMargin: 0.3,
+  darkHaltMargin: 0.3,
+  darkStratumHaltMargin: 0.3,
+  earlyDarkMargin: 0.3,
   maxCrashLoopShare: 0.3,
+  crashLoopHaltShare: 0.3,
   maxSwitchFailShare: 0.3,
 };
 

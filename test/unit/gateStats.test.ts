@@ -84,7 +84,12 @@ describe('gate settings', () => {
       inconclusiveAfterHours: 168,
       darkMargin: 0.02,
       darkRelativeMargin: 1,
-      maxCrashLoopShare: 0.02,
+      darkHaltMargin: 0.0025,
+      darkStratumHaltMargin: 0.005,
+      earlyDarkHours: 6,
+      earlyDarkMargin: 0.01,
+      maxCrashLoopShare: 0.014,
+      crashLoopHaltShare: 0.005,
       maxSwitchFailShare: 0.02,
       signals: validateSignalSettings({}), // from the signal rules: test/unit/gate/judge/signalSettings.test.ts
     });
@@ -106,6 +111,16 @@ describe('gate settings', () => {
       'a ceiling of 0',
       { maxCrashLoopShare: 0 },
       'Expected `gate.maxCrashLoopShare` to be a number between 0 and 1, got 0.',
+    ],
+    [
+      'a halt ceiling of 1',
+      { crashLoopHaltShare: 1 },
+      'Expected `gate.crashLoopHaltShare` to be a number between 0 and 1, got 1.',
+    ],
+    [
+      'earlyDarkHours of 0',
+      { earlyDarkHours: 0 },
+      'Expected `gate.earlyDarkHours` to be a number from 1 to 8760, got 0.',
     ],
     ['darkHours as text', { darkHours: '3' }, "Expected `gate.darkHours` to be a number from 0.25 to 720, got '3'."],
     ['an unknown key', { minSoakHour: 5 }, 'Unknown setting `gate.minSoakHour`.'],

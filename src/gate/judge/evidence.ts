@@ -9,20 +9,31 @@ import type { NodeState } from '../history/observation';
 import { NodeTable, type ScanRecord } from '../history/scanRecord';
 import type { Gap } from '../report/timeline';
 import { gapBetween, round2, scansInLastDay, watchedHours } from './coverage';
-import type { DarkByFailure, FellBack, GateEvidence, ScanPoint, Supersession } from './evidenceTypes';
+import type { FellBack, GateEvidence, ScanPoint, Supersession } from './evidenceTypes';
+import { countDark, Membership, platformsOf, strataOf } from './darkCount';
 import type { GateSettings } from './gateSettings';
 import { type Live, scanPoint } from './scanPoint';
 import * as rules from './nodeLedger';
 import { chargedToRelease, type ChargeContext, contextAtReach, PULL_LEAD_MS } from './charging';
 import { isNewerRelease, releaseKeyOf, runsRelease, type Release } from './releaseId';
 
-export type { DarkByFailure, FellBack, GateEvidence, Release, ScanPoint, Supersession } from './evidenceTypes';
+export type {
+  DarkByFailure,
+  DarkGroups,
+  FellBack,
+  GateEvidence,
+  Release,
+  ScanPoint,
+  Stratum,
+  StratumEvidence,
+  Supersession,
+} from './evidenceTypes';
 
 const MS_PER_HOUR = 3_600_000;
 
 export type TrackerSettings = Pick<
   GateSettings,
-  'darkHours' | 'maxScanGapHours' | 'quorumNodes' | 'quorumShare' | 'steadyHours'
+  'darkHours' | 'earlyDarkHours' | 'maxScanGapHours' | 'quorumNodes' | 'quorumShare' | 'steadyHours'
 >;
 
 interface TallyRow {
@@ -36,7 +47,8 @@ export class EvidenceTracker {
   readonly scanPoints: ScanPoint[] | null;
   private readonly entries: rules.NodeEntry[] = [];
   private readonly silent = new Set<number>();
-  private readonly members: Record<rules.Group, number> = { release: 0, baseline: 0, 'switch-only': 0 };
+  private readonly membership = new Membership();
+  private readonly members = this.membership.whole;
   private readonly live: Live = {
     askedSelected: 0,
     answeringSelected: 0,
@@ -78,10 +90,13 @@ export class EvidenceTracker {
     if (last !== undefined) this.advanceClock(last, time);
     this.times.push(time);
     const changed: [number, NodeState, NodeState][] = [];
+    const platforms: [number, boolean][] = [];
     this.table.apply(scan, (i, before, after) => {
       this.onChange(i, before, after, time);
       if (after.answered) changed.push([i, before, after]);
+      if (after.health !== null && after.health !== before.health) platforms.push([i, after.health.arcane]);
     });
+    for (const [i, arcane] of platformsOf(scan, this.table, platforms)) this.setArcane(i, arcane);
     if (this.reachedAt === null && this.live.onReleasePreprod >= this.settings.quorumNodes) this.reach(time, scan.at);
     // A fallback in the scan a newer release is shown to be on preprod is the newer one's doing.
     if (this.reachedAt !== null && this.supersession === null) this.checkSupersession(scan.at, time);
@@ -98,7 +113,13 @@ export class EvidenceTracker {
   evidence(): GateEvidence {
     const nowMs = this.times.at(-1) ?? 0;
     const reached = this.reachedAt !== null;
-    const dark = this.countDark(nowMs);
+    const dark = countDark(this.silent, this.entries, this.table, this.membership, {
+      nowMs,
+      darkHours: this.settings.darkHours,
+      earlyDarkHours: this.settings.earlyDarkHours,
+      reachedMs: this.reachedAt === null ? null : Date.parse(this.reachedAt),
+      supersededMs: this.supersededMs,
+    });
     return {
       release: this.release,
       at: this.times.length === 0 ? null : new Date(nowMs).toISOString(),
@@ -109,10 +130,9 @@ export class EvidenceTracker {
       nodeHours: this.nodeHours,
       preprodNodes: this.preprodNodes,
       uptake: { on: this.live.onRelease, of: this.live.answeringSelected },
-      dark: {
-        release: { dark: dark.release, nodes: this.members.release },
-        baseline: { dark: dark.baseline, nodes: this.members.baseline },
-      },
+      dark: dark.dark,
+      darkEarly: dark.darkEarly,
+      strata: strataOf(dark, this.membership, this.crashLoops),
       darkNodes: dark.byFailure,
       crashLoops: { count: this.crashLoops, of: this.members.release },
       switchFailures: { count: this.switchFailures, of: this.members.release + this.members['switch-only'] },
@@ -133,6 +153,11 @@ export class EvidenceTracker {
     this.previousWatched = this.watched;
     this.watched += hours;
     this.nodeHours += this.live.onRelease * hours;
+  }
+
+  private setArcane(i: number, arcane: boolean): void {
+    while (this.entries.length <= i) this.entries.push(rules.newEntry());
+    this.membership.setArcane(this.entries[i], arcane);
   }
 
   private onChange(i: number, before: NodeState, after: NodeState, timeMs: number): void {
@@ -161,6 +186,7 @@ export class EvidenceTracker {
       entry.fellBack = true;
       if (entry.group !== 'release') this.move(i, 'release');
       this.crashLoops += 1;
+      if (entry.arcane) this.membership.arcaneCrashLoops += 1;
       this.fellBack.push({ node: this.table.keys[i], reason: 'crash-loop', at });
     } else if (rules.isNewSwitchFailure(entry, before, after)) {
       entry.switchFailed = true;
@@ -184,9 +210,7 @@ export class EvidenceTracker {
 
   private move(i: number, group: rules.Group): void {
     const entry = this.entries[i];
-    if (entry.group !== null) this.members[entry.group] -= 1;
-    entry.group = group;
-    this.members[group] += 1;
+    this.membership.join(entry, group);
     if (group === 'release') this.retally(entry, this.table.states[i]);
   }
 
@@ -254,24 +278,6 @@ export class EvidenceTracker {
     }
     this.baselineShares.push([timeMs, this.members.baseline > 0 ? dark / this.members.baseline : 0]);
     while (this.baselineShares[0][0] < timeMs - 24 * MS_PER_HOUR) this.baselineShares.shift();
-  }
-
-  private countDark(nowMs: number): { release: number; baseline: number; byFailure: DarkByFailure[] } {
-    const darkMs = this.settings.darkHours * MS_PER_HOUR;
-    const counts = { release: 0, baseline: 0 };
-    const byFailure = new Map<string, string[]>();
-    for (const i of this.silent) {
-      const entry = this.entries[i];
-      if (!rules.isDarkAt(entry, nowMs, darkMs, this.supersededMs)) continue;
-      counts[entry.group] += 1;
-      if (entry.group !== 'release') continue;
-      const failure = this.table.states[i].failure ?? 'unknown';
-      const nodes = byFailure.get(failure) ?? [];
-      nodes.push(this.table.keys[i]);
-      byFailure.set(failure, nodes);
-    }
-    const list = [...byFailure].map(([failure, nodes]) => ({ failure, nodes: nodes.sort() }));
-    return { ...counts, byFailure: list.sort((a, b) => b.nodes.length - a.nodes.length) };
   }
 
   private count(state: NodeState, sign: number): void {

@@ -25,6 +25,21 @@ export interface DarkByFailure {
   nodes: string[];
 }
 
+/** Dark nodes at T and group sizes, release and baseline (production). */
+export interface DarkGroups {
+  release: { dark: number; nodes: number };
+  baseline: { dark: number; nodes: number };
+}
+
+/** A platform stratum (docs/gate.md, "Strata"): ArcaneOS nodes, or the others (unknown platform included). */
+export type Stratum = 'arcane' | 'non-arcane';
+
+export interface StratumEvidence {
+  stratum: Stratum;
+  dark: DarkGroups;
+  crashLoops: { count: number; of: number };
+}
+
 export interface GateEvidence {
   release: Release;
   /** Time of the latest scan seen (T); null before any. */
@@ -41,7 +56,11 @@ export interface GateEvidence {
   preprodNodes: number;
   /** Answering selected nodes at T, and how many of them run the release. */
   uptake: { on: number; of: number };
-  dark: { release: { dark: number; nodes: number }; baseline: { dark: number; nodes: number } };
+  dark: DarkGroups;
+  /** Dark at T among silences that began within `earlyDarkHours` of reaching preprod (docs/gate.md, "Early dark"). */
+  darkEarly: DarkGroups;
+  /** The dark and crash-loop counts per platform stratum, ArcaneOS first. */
+  strata: StratumEvidence[];
   darkNodes: DarkByFailure[];
   crashLoops: { count: number; of: number };
   switchFailures: { count: number; of: number };

@@ -54,8 +54,32 @@ export interface GateSettings {
    * nodes are dark, the release may have 3 points more). Default 1; 0 keeps the absolute margin alone.
    */
   darkRelativeMargin: number;
-  /** Ceiling of the share of the release's nodes that fell back from a crash loop. Default 0.02. */
+  /**
+   * Halt when the lower bound of the dark difference (whole fleet, or one platform stratum) is above this: the
+   * release is shown darker than production by more than it. Smaller than the promote margin, so a harm too
+   * small to promote over can still be shown (docs/gate.md, "Halt and promote thresholds"). Default 0.0025.
+   */
+  darkHaltMargin: number;
+  /**
+   * The same for one platform stratum (docs/gate.md, "Strata"): a stratum has a third or two thirds of the
+   * nodes, so a few nodes more or less move its share more. Default 0.005.
+   */
+  darkStratumHaltMargin: number;
+  /**
+   * Silences that began within this many hours after the release reached preprod are also compared on their
+   * own ("early dark"): a release's harm to availability shows soon after nodes take it, and the early count
+   * leaves out the fleet's slow churn (nodes leaving for good over days). Default 6.
+   */
+  earlyDarkHours: number;
+  /** Promote only when the upper bound of the early dark difference is at most this. Default 0.01. */
+  earlyDarkMargin: number;
+  /** Promote only when the upper bound of the crash-loop share is at most this ceiling. Default 0.014. */
   maxCrashLoopShare: number;
+  /**
+   * Halt when the lower bound of the crash-loop share (whole fleet, or one platform stratum) is above this.
+   * Default 0.005.
+   */
+  crashLoopHaltShare: number;
   /** Ceiling of the share of selected nodes whose switch to preprod failed. Default 0.02. */
   maxSwitchFailShare: number;
   /** The health signals judged and their margins (signalSettings.ts); defaults from src/health/signalRules.ts. */
@@ -105,7 +129,12 @@ const FIELDS: { [K in keyof GateSettings]: (value: unknown, key: string) => Gate
   inconclusiveAfterHours: numberIn(1, 87_600),
   darkMargin: numberIn(0, 1),
   darkRelativeMargin: numberIn(0, 100),
+  darkHaltMargin: numberIn(0, 1),
+  darkStratumHaltMargin: numberIn(0, 1),
+  earlyDarkHours: numberIn(1, 8760),
+  earlyDarkMargin: numberIn(0, 1),
   maxCrashLoopShare: shareBelowOne,
+  crashLoopHaltShare: shareBelowOne,
   maxSwitchFailShare: shareBelowOne,
   signals: validateSignalSettings,
 };

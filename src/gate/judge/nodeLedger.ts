@@ -28,6 +28,8 @@ export interface NodeEntry {
   keySinceMs: number;
   /** Time (ms) of the first silent scan of the node's latest silence (kept after it answers again). */
   lastSilenceMs: number;
+  /** The node's platform as last reported in its health word: ArcaneOS or not (docs/gate.md, "Strata"). */
+  arcane: boolean;
 }
 
 export function newEntry(): NodeEntry {
@@ -41,6 +43,7 @@ export function newEntry(): NodeEntry {
     tallyKey: null,
     keySinceMs: 0,
     lastSilenceMs: 0,
+    arcane: false,
   };
 }
 

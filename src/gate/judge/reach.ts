@@ -64,8 +64,9 @@ export function detectableHarm(
   const atSoak = hourlyLook(1, settings, settings.promoteHalfLifeHours);
   const darkOf = (share: number) => Math.min(n, Math.round(share * n));
   const crashLoopShare = smallestShare(
-    (h) => n > 0 && (wilsonBounds(lowCount(h, n), n, at24)?.low ?? 0) > settings.maxCrashLoopShare,
+    (h) => n > 0 && (wilsonBounds(lowCount(h, n), n, at24)?.low ?? 0) > settings.crashLoopHaltShare,
   );
+  // Halting is judged against the halt thresholds, promoting against the promote margin (docs/gate.md).
   const margin = Math.max(settings.darkMargin, settings.darkRelativeMargin * baselineDarkShare);
   // The baseline's own share varies too; its variance widens the release count's low quantile.
   const baselineVariance = nb > 0 ? (baselineDarkShare * (1 - baselineDarkShare)) / nb : 0;
@@ -73,7 +74,7 @@ export function detectableHarm(
     (h) =>
       n > 0 &&
       (differenceBounds(lowCount(Math.min(1, baselineDarkShare + h), n, baselineVariance), n, xb, nb, at24)?.low ?? 0) >
-        margin,
+        settings.darkHaltMargin,
   );
   const background = darkOf(0.002);
   const crashOk = (wilsonBounds(background, n, atSoak)?.high ?? 1) <= settings.maxCrashLoopShare;
@@ -82,7 +83,7 @@ export function detectableHarm(
 }
 
 /**
- * The default fleet (13,000 nodes, p = 0.07, ~890 release nodes) halts 5% crash loops and 5.5 points of extra
+ * The default fleet (13,000 nodes, p = 0.07, ~890 release nodes) halts 2.5% crash loops and 3 points of extra
  * darkness by the rule above; a fleet that cannot halt 6% of either by 24 h is told so.
  */
 const WARN_ABOVE_SHARE = 0.06;

@@ -9,7 +9,7 @@
  */
 import { differenceBounds, wilsonBounds, type Bounds } from '../../stats/intervals';
 import { lookConfidence } from '../../stats/spending';
-import type { GateEvidence } from './evidence';
+import type { DarkGroups, GateEvidence, Stratum } from './evidence';
 import type { GateSettings } from './gateSettings';
 
 export type Verdict = 'promote' | 'halt' | 'wait' | 'inconclusive';
@@ -26,8 +26,11 @@ export interface Criterion {
 export interface HealthBounds {
   confidence: number | null;
   dark: Bounds | null;
+  darkEarly: Bounds | null;
   crashLoop: Bounds | null;
   switchFail: Bounds | null;
+  /** Per platform stratum, each at its Bonferroni share of the error (docs/gate.md, "Strata"). */
+  strata: { stratum: Stratum; dark: Bounds | null; crashLoop: Bounds | null }[];
 }
 
 /** A look's bounds for halting (its `low`s) and for promoting (its `high`s), each with its own error budget. */
@@ -59,22 +62,60 @@ function atMost(name: string, value: number | null, threshold: number): Criterio
   return { name, met: value !== null && value <= threshold, value: round(value, 4), threshold };
 }
 
-/** The pair of health criteria for one share against one threshold: `.upper` promotes, `.lower` halts. */
-function healthPair(name: string, promote: Bounds | null, halt: Bounds | null, threshold: number): Criterion[] {
-  return [
-    {
-      name: `${name}.upper`,
-      met: promote !== null && promote.high <= threshold,
-      value: round(promote?.high ?? null),
-      threshold,
-    },
-    {
-      name: `${name}.lower`,
-      met: halt === null || halt.low <= threshold,
-      value: round(halt?.low ?? null),
-      threshold,
-    },
-  ];
+/** A promoting health criterion: met when the upper bound is within the threshold. */
+function upperCriterion(name: string, promote: Bounds | null, threshold: number): Criterion {
+  return {
+    name: `${name}.upper`,
+    met: promote !== null && promote.high <= threshold,
+    value: round(promote?.high ?? null),
+    threshold,
+  };
+}
+
+/** A halting health criterion: unmet when the lower bound is beyond the (smaller) halt threshold. */
+function lowerCriterion(name: string, halt: Bounds | null, threshold: number): Criterion {
+  return {
+    name: `${name}.lower`,
+    met: halt === null || halt.low <= threshold,
+    value: round(halt?.low ?? null),
+    threshold,
+  };
+}
+
+/**
+ * The pair of health criteria for one share: `.upper` promotes when the upper bound is within the promote
+ * threshold, `.lower` halts when the lower bound is beyond the halt threshold (docs/gate.md, "Halt and promote
+ * thresholds"; the switch-failure pair uses one threshold for both).
+ */
+function healthPair(
+  name: string,
+  promote: Bounds | null,
+  halt: Bounds | null,
+  threshold: number,
+  haltThreshold = threshold,
+): Criterion[] {
+  return [upperCriterion(name, promote, threshold), lowerCriterion(name, halt, haltThreshold)];
+}
+
+/** The halting criteria of the platform strata: dark and crash-loop per stratum. */
+function strataCriteria(halt: HealthBounds, evidence: GateEvidence, settings: GateSettings): Criterion[] {
+  return halt.strata.flatMap((s) => {
+    const counts = evidence.strata.find((e) => e.stratum === s.stratum);
+    const nodes = counts?.dark.release.nodes ?? 0;
+    return [
+      lowerCriterion(`health.dark.${s.stratum}`, s.dark, haltThreshold(settings.darkStratumHaltMargin, nodes)),
+      lowerCriterion(`health.crash-loop.${s.stratum}`, s.crashLoop, haltThreshold(settings.crashLoopHaltShare, nodes)),
+    ];
+  });
+}
+
+/**
+ * A halt threshold over `nodes` release nodes: the setting, and at least one node's worth (docs/gate.md, "Halt
+ * and promote thresholds apart"). A lower bound of 0.4 points over 140 nodes is half a node: with a few dark
+ * nodes the bounds cannot resolve that, and a 2,000-node fleet halted 3 of 200 healthy releases on it.
+ */
+export function haltThreshold(setting: number, nodes: number): number {
+  return nodes > 0 ? Math.max(setting, Math.round(1e6 / nodes) / 1e6) : setting;
 }
 
 /**
@@ -100,17 +141,34 @@ export function confidencesOfLook(evidence: GateEvidence, settings: GateSettings
 
 export function lookBounds(evidence: GateEvidence, settings: GateSettings): LookBounds {
   const c = confidencesOfLook(evidence, settings);
-  return { halt: healthBounds(evidence, c.halt), promote: healthBounds(evidence, c.promote) };
+  return { halt: healthBounds(evidence, c.halt, true), promote: healthBounds(evidence, c.promote, false) };
 }
 
-export function healthBounds(evidence: GateEvidence, c: number | null): HealthBounds {
-  if (c === null) return { confidence: null, dark: null, crashLoop: null, switchFail: null };
-  const { dark, crashLoops, switchFailures } = evidence;
+function darkBounds(d: DarkGroups, c: number): Bounds | null {
+  return differenceBounds(d.release.dark, d.release.nodes, d.baseline.dark, d.baseline.nodes, c);
+}
+
+/** `halting`: the bounds of the halting tests, split between the whole fleet and the strata (Bonferroni). */
+export function healthBounds(evidence: GateEvidence, c: number | null, halting = false): HealthBounds {
+  if (c === null)
+    return { confidence: null, dark: null, darkEarly: null, crashLoop: null, switchFail: null, strata: [] };
+  const { dark, darkEarly, crashLoops, switchFailures, strata } = evidence;
+  // Bonferroni, fixed in advance (docs/gate.md, "Strata"): the halting tests of dark and of crash loops each
+  // look three ways, the whole fleet with half the look's error and each platform stratum with a quarter.
+  const split = halting && strata.length > 0 ? 2 : 1;
+  const whole = 1 - (1 - c) / split;
+  const perStratum = 1 - (1 - c) / (2 * Math.max(1, strata.length));
   return {
     confidence: c,
-    dark: differenceBounds(dark.release.dark, dark.release.nodes, dark.baseline.dark, dark.baseline.nodes, c),
-    crashLoop: wilsonBounds(crashLoops.count, crashLoops.of, c),
+    dark: darkBounds(dark, whole),
+    darkEarly: darkBounds(darkEarly, c),
+    crashLoop: wilsonBounds(crashLoops.count, crashLoops.of, whole),
     switchFail: wilsonBounds(switchFailures.count, switchFailures.of, c),
+    strata: strata.map((s) => ({
+      stratum: s.stratum,
+      dark: darkBounds(s.dark, perStratum),
+      crashLoop: wilsonBounds(s.crashLoops.count, s.crashLoops.of, perStratum),
+    })),
   };
 }
 
@@ -139,9 +197,23 @@ export function criteriaOf(
     atLeast('uptake', uptake.of > 0 ? uptake.on / uptake.of : null, settings.minUptake),
     atMost('freshness.last-scan-age', evidence.at === null ? null : (lastScanAgeHours ?? 0), settings.maxScanAgeHours),
     atLeast('freshness.scans-per-day', evidence.at === null ? null : evidence.scansLastDay, settings.minScansPerDay),
-    ...healthPair('health.dark', promote.dark, halt.dark, darkMarginOf(evidence, settings)),
-    ...healthPair('health.crash-loop', promote.crashLoop, halt.crashLoop, settings.maxCrashLoopShare),
+    ...healthPair(
+      'health.dark',
+      promote.dark,
+      halt.dark,
+      darkMarginOf(evidence, settings),
+      haltThreshold(settings.darkHaltMargin, evidence.dark.release.nodes),
+    ),
+    upperCriterion('health.dark.early', promote.darkEarly, settings.earlyDarkMargin),
+    ...healthPair(
+      'health.crash-loop',
+      promote.crashLoop,
+      halt.crashLoop,
+      settings.maxCrashLoopShare,
+      haltThreshold(settings.crashLoopHaltShare, evidence.crashLoops.of),
+    ),
     ...healthPair('health.switch-fail', promote.switchFail, halt.switchFail, settings.maxSwitchFailShare),
+    ...strataCriteria(halt, evidence, settings),
   ];
 }
 

@@ -10,6 +10,8 @@ export interface ReleaseScenario {
   kind: ReleaseKind;
   /** Share of the nodes running the release that it harms (0 for healthy). */
   harm: number;
+  /** The harm falls on ArcaneOS nodes only (30% of the fleet, src/gate/sim/platform.ts): `harm` of those. */
+  arcaneOnly?: boolean;
 }
 
 export interface FleetAssumptions {

@@ -11,6 +11,7 @@ import { BOOT_HEALTH_KEY, COHORT_KEY, OPT_OUT_KEY, type PreProdSettings, type St
 import { type NodeObservation, silentObservation } from '../history/observation';
 import { type Disturbances, type FleetAssumptions, NO_DISTURBANCES, type ReleaseScenario } from './assumptions';
 import { EventQueue } from './eventQueue';
+import { isArcaneNode, PLATFORM_HEALTH } from './platform';
 
 export const EPOCH_MS = Date.UTC(2026, 0, 1);
 const MS_PER_HOUR = 3_600_000;
@@ -34,6 +35,8 @@ export class FleetModel {
   private readonly version: Uint8Array;
   private readonly down: Uint8Array;
   private readonly harmed: Uint8Array;
+  /** 1: the node runs ArcaneOS (platform.ts). */
+  private readonly arcane: Uint8Array;
   private readonly reason: string[];
   private readonly pushedAt = [Infinity, Infinity];
   /** Bits a E.DOWN/E.UP event sets for a node: its provider's outage, or its home's night. */
@@ -62,6 +65,7 @@ export class FleetModel {
       () => new Uint8Array(n),
     );
     this.downBits = new Uint8Array(n);
+    this.arcane = Uint8Array.from({ length: n }, (_, i) => (isArcaneNode(i) ? 1 : 0));
     if (d.followUp?.kind === 'hotfix') [this.versions[FOLLOW_UP], this.commits[FOLLOW_UP]] = ['8.19.0', HOTFIX_COMMIT];
     this.harmful = d.followUp?.kind === 'hotfix' ? FOLLOW_UP : RELEASE;
     this.endHour = a.warmupHours + 1 + a.horizonHours + (d.followUp?.afterHours ?? 0);
@@ -100,7 +104,10 @@ export class FleetModel {
     const [low, high] = this.a.updateDelayHours;
     for (let i = 0; i < this.a.nodes; i += 1) {
       // Harm and background crashes are drawn for every node: which nodes run the release is not known yet.
-      this.harmed[i] = this.random() < this.scenario.harm ? 1 : this.random() < this.a.backgroundCrashShare ? 2 : 0;
+      // A harm confined to ArcaneOS passes the other nodes by (the same draws, so other rows are unchanged).
+      const eligible = this.scenario.arcaneOnly !== true || this.arcane[i] === 1;
+      this.harmed[i] =
+        this.random() < this.scenario.harm ? (eligible ? 1 : 0) : this.random() < this.a.backgroundCrashShare ? 2 : 0;
       if (this.preprod[i] !== 1) continue;
       this.queue.push({ time: time + low + (high - low) * this.random(), node: i, type: E.UPDATE });
       const optOut = time + this.exp(24 / this.a.optOutPerDay);
@@ -137,6 +144,7 @@ export class FleetModel {
       mode: this.preprod[i] === 1 ? 'preprod' : 'production',
       reason: this.reason[i],
       cohort: this.selected[i] === 1 ? 'selected' : 'not-selected',
+      health: PLATFORM_HEALTH[this.arcane[i]],
     };
   }
 

@@ -16,6 +16,7 @@ import type { GateSettings } from '../judge/gateSettings';
 import { judge, type Verdict } from '../judge/verdict';
 import { type Disturbances, type FleetAssumptions, NO_DISTURBANCES, type ReleaseScenario } from './assumptions';
 import { EPOCH_MS, FleetModel } from './fleetModel';
+import { withHealthColumn } from './platform';
 
 const MS_PER_HOUR = 3_600_000;
 
@@ -143,20 +144,20 @@ class Scanner {
         ? Array.from({ length: this.a.nodes }, (_, i) => i)
         : [...this.fleet.touched, ...this.missed, ...missedNow];
     this.fleet.touched.clear();
-    const changes = this.changes(look);
+    const changes = withHealthColumn(this.changes(look));
     for (const i of missedNow) this.isMissed[i] = 0;
     this.missed = missedNow;
     const at = new Date(EPOCH_MS + hour * MS_PER_HOUR).toISOString();
-    this.tracker.observe({ seq: k + 1, at, totals: NO_TOTALS, changes });
+    this.tracker.observe({ seq: k + 1, at, totals: NO_TOTALS, ...changes });
   }
 
   /**
-   * The changes of one scan among the nodes worth a look. The first scan asks
+   * The changes of one scan among the nodes worth a look, with each node's index. The first scan asks
    * every node in order, so a node's index in the tracker's table is its index
    * in the fleet. `seen` (all zero between calls) skips a node listed twice.
    */
-  private changes(look: readonly number[]): NodeChange[] {
-    const changes: NodeChange[] = [];
+  private changes(look: readonly number[]): [number, NodeChange][] {
+    const changes: [number, NodeChange][] = [];
     const states = this.tracker.table.states;
     for (const i of look) {
       if (this.seen[i] === 1) continue;
@@ -164,7 +165,7 @@ class Scanner {
       const observation = this.fleet.observation(i, this.isMissed[i] === 1);
       const before = states[i] ?? EMPTY_STATE;
       const change = changeBetween(observation.node, before, nextState(before, observation));
-      if (change !== null) changes.push(change);
+      if (change !== null) changes.push([i, change]);
     }
     for (const i of look) this.seen[i] = 0;
     return changes;

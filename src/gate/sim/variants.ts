@@ -12,6 +12,7 @@ import {
   type FleetAssumptions,
   NO_DISTURBANCES,
   type ReleaseKind,
+  type ReleaseScenario,
 } from './assumptions';
 
 export interface Variant {
@@ -23,7 +24,22 @@ export interface Variant {
   kinds: readonly ReleaseKind[];
   /** Judged against what the gate says it can detect (2,000 nodes, p = 0.03). */
   smallFleet?: boolean;
+  /** Releases with a fixed harm run after `kinds`: the harms of issue 20 (see SMALL_HARMS). */
+  extra?: readonly ReleaseScenario[];
 }
+
+/**
+ * Issue 20's harms on the dark and crash-loop criteria, run on the churn rows: 5% of ArcaneOS nodes only
+ * (30% of the fleet), and 2% and 1% of every node.
+ */
+export const SMALL_HARMS: readonly ReleaseScenario[] = [
+  { kind: 'darken', harm: 0.05, arcaneOnly: true },
+  { kind: 'crash-loop', harm: 0.05, arcaneOnly: true },
+  { kind: 'darken', harm: 0.02 },
+  { kind: 'crash-loop', harm: 0.02 },
+  { kind: 'darken', harm: 0.01 },
+  { kind: 'crash-loop', harm: 0.01 },
+];
 
 const ALL: readonly ReleaseKind[] = ['healthy', 'darken', 'crash-loop'];
 const churn = (k: number): Partial<FleetAssumptions> => ({
@@ -33,15 +49,16 @@ const churn = (k: number): Partial<FleetAssumptions> => ({
 });
 
 export const VARIANTS: readonly Variant[] = [
-  { id: 'current', name: 'current setup', fleet: {}, disturbances: {}, kinds: ALL },
-  { id: 'churn2', name: 'churn 2× the model', fleet: churn(2), disturbances: {}, kinds: ALL },
-  { id: 'churn3', name: 'churn 3× the model', fleet: churn(3), disturbances: {}, kinds: ALL },
+  { id: 'current', name: 'current setup', fleet: {}, disturbances: {}, kinds: ALL, extra: SMALL_HARMS },
+  { id: 'churn2', name: 'churn 2× the model', fleet: churn(2), disturbances: {}, kinds: ALL, extra: SMALL_HARMS },
+  { id: 'churn3', name: 'churn 3× the model', fleet: churn(3), disturbances: {}, kinds: ALL, extra: SMALL_HARMS },
   {
     id: 'provider',
     name: 'a provider with 15% of nodes down 6 h (12 h after the push)',
     fleet: {},
     disturbances: { provider: { share: 0.15, atHour: 12, hours: 6 } },
     kinds: ALL,
+    extra: SMALL_HARMS,
   },
   {
     id: 'nightly',
@@ -49,6 +66,7 @@ export const VARIANTS: readonly Variant[] = [
     fleet: {},
     disturbances: { nightly: { share: 0.1, hours: 8 } },
     kinds: ALL,
+    extra: SMALL_HARMS,
   },
   {
     id: 'scanner',
@@ -56,6 +74,7 @@ export const VARIANTS: readonly Variant[] = [
     fleet: {},
     disturbances: { scanner: { share: 0.5, atHour: 10, scans: 3 } },
     kinds: ALL,
+    extra: SMALL_HARMS,
   },
   {
     id: 'gap',

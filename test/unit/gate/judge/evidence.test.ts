@@ -4,6 +4,7 @@ import { Bed, CRASHED, hour, many, ON_RELEASE, PRE, PROD, type Answer } from './
 
 const SETTINGS: TrackerSettings = {
   darkHours: 3,
+  earlyDarkHours: 12,
   maxScanGapHours: 3,
   quorumNodes: 1,
   quorumShare: 0.05,
@@ -49,6 +50,56 @@ describe('gate evidence', () => {
     expect(evidenceOf(bed).darkNodes).to.deep.equal([{ failure: 'timeout', nodes: ['p2'] }]);
     bed.scan({ p2: ON_RELEASE, b1: PROD });
     expect(evidenceOf(bed).dark).to.deep.equal({ release: { dark: 0, nodes: 2 }, baseline: { dark: 0, nodes: 2 } });
+  });
+
+  it('counts early dark apart: silences that began within earlyDarkHours of reaching preprod', () => {
+    const bed = new Bed().scan({ p1: PRE, p2: PRE, p3: PRE, b1: PROD, b2: PROD });
+    bed
+      .scan({ p1: ON_RELEASE, p2: ON_RELEASE, p3: ON_RELEASE })
+      .scan({ p2: 'silent', b1: 'silent' })
+      .hourly(12)
+      .scan({ p3: 'silent', b2: 'silent' })
+      .hourly(4);
+    const e = evidenceOf(bed, undefined, { earlyDarkHours: 12 });
+    // p2 and b1 went silent 1 h after reaching, p3 and b2 14 h after: all four are dark, only the first two early.
+    expect(e.dark).to.deep.equal({ release: { dark: 2, nodes: 3 }, baseline: { dark: 2, nodes: 2 } });
+    expect(e.darkEarly).to.deep.equal({ release: { dark: 1, nodes: 3 }, baseline: { dark: 1, nodes: 2 } });
+    expect(evidenceOf(bed, undefined, { earlyDarkHours: 24 }).darkEarly.release.dark).to.equal(2);
+  });
+
+  it('reads each node’s platform from the health column and counts dark and crash-loop nodes per stratum', () => {
+    const arcane = (a: Answer): Answer => ({ ...a, os: 'arcane' });
+    const other = (a: Answer): Answer => ({ ...a, os: 'other' });
+    const bed = new Bed().hourly(13, {
+      a1: arcane(PRE),
+      a2: arcane(PRE),
+      a3: arcane(PRE),
+      o1: other(PRE),
+      o2: PRE,
+      ab: arcane(PROD),
+      ob: other(PROD),
+    });
+    // The platform travels in the scan's health column, as the recorder writes it.
+    expect(bed.scans[0].health).to.be.a('string');
+    bed.scan({ a1: arcane(ON_RELEASE), o1: other(ON_RELEASE) }).scan({ a2: 'silent', ob: 'silent' });
+    bed.scan({ a3: arcane(CRASHED) }).hourly(4);
+    const e = evidenceOf(bed);
+    expect(e.strata).to.deep.equal([
+      {
+        stratum: 'arcane',
+        dark: { release: { dark: 1, nodes: 3 }, baseline: { dark: 0, nodes: 1 } },
+        crashLoops: { count: 1, of: 3 },
+      },
+      {
+        stratum: 'non-arcane',
+        // o2 reports no platform: it counts with the non-ArcaneOS nodes.
+        dark: { release: { dark: 0, nodes: 2 }, baseline: { dark: 1, nodes: 1 } },
+        crashLoops: { count: 0, of: 2 },
+      },
+    ]);
+    // A node that reports another platform later moves to that stratum.
+    bed.scan({ o1: arcane(ON_RELEASE) });
+    expect(evidenceOf(bed).strata[0].dark.release.nodes).to.equal(4);
   });
 
   it('a release node that went silent on the previous release is not charged to this one', () => {

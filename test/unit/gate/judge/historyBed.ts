@@ -6,8 +6,10 @@ import {
   silentObservation,
 } from '../../../../src/gate/history/observation';
 import { buildScan, NodeTable, type ScanRecord } from '../../../../src/gate/history/scanRecord';
+import { PLATFORM_HEALTH } from '../../../../src/gate/sim/platform';
 
-export type Answer = { v: string; m?: NodeMode; r?: string; k?: Cohort; c?: string };
+/** `os`: the platform the node's health word reports (ArcaneOS or not); absent: no health recorded. */
+export type Answer = { v: string; m?: NodeMode; r?: string; k?: Cohort; c?: string; os?: 'arcane' | 'other' };
 export type Spec = Answer | 'silent' | 'gone';
 
 export const hour = (h: number) => new Date(Date.UTC(2026, 0, 1, 0, h * 60)).toISOString();
@@ -27,6 +29,7 @@ function observation(node: string, spec: Exclude<Spec, 'gone'>): NodeObservation
     mode: spec.m ?? 'production',
     reason: spec.r ?? null,
     cohort: spec.k ?? 'unknown',
+    ...(spec.os === undefined ? {} : { health: PLATFORM_HEALTH[spec.os === 'arcane' ? 1 : 0] }),
   };
 }
 

@@ -17,7 +17,11 @@ const SETTINGS = {
   minNodeHours: 10,
   minScansPerDay: 0,
   darkMargin: 0.3,
+  darkHaltMargin: 0.3,
+  darkStratumHaltMargin: 0.3,
+  earlyDarkMargin: 0.3,
   maxCrashLoopShare: 0.25,
+  crashLoopHaltShare: 0.25,
   maxSwitchFailShare: 0.25,
   confidence: 0.95,
 } as GateSettings;

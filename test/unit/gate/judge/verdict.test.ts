@@ -3,7 +3,7 @@ import { blockingOf } from '../../../../src/gate/judge/blocking';
 import type { GateEvidence } from '../../../../src/gate/judge/evidence';
 import { defaultGateSettings } from '../../../../src/gate/judge/gateSettings';
 import { detectableHarm, reachWarnings } from '../../../../src/gate/judge/reach';
-import { criteriaOf, judge, verdictOf, type Criterion } from '../../../../src/gate/judge/verdict';
+import { criteriaOf, haltThreshold, judge, verdictOf, type Criterion } from '../../../../src/gate/judge/verdict';
 import { seededRandom } from '../../../../src/cohort/random';
 import { differenceBounds, wilsonBounds } from '../../../../src/stats/intervals';
 import { lookConfidence } from '../../../../src/stats/spending';
@@ -22,6 +22,8 @@ describe('gate verdict', () => {
     preprodNodes: 890,
     uptake: { on: 880, of: 900 },
     dark: { release: { dark: 13, nodes: 890 }, baseline: { dark: 180, nodes: 12_000 } },
+    darkEarly: { release: { dark: 3, nodes: 890 }, baseline: { dark: 40, nodes: 12_000 } },
+    strata: [],
     darkNodes: [],
     crashLoops: { count: 1, of: 890 },
     switchFailures: { count: 0, of: 890 },
@@ -40,7 +42,13 @@ describe('gate verdict', () => {
       'a healthy release during its soak (promoting looks start at the soak)',
       early,
       'wait',
-      ['exposure.soak-hours', 'health.dark.upper', 'health.crash-loop.upper', 'health.switch-fail.upper'],
+      [
+        'exposure.soak-hours',
+        'health.dark.upper',
+        'health.dark.early.upper',
+        'health.crash-loop.upper',
+        'health.switch-fail.upper',
+      ],
     ],
     ['too few preprod nodes', { preprodNodes: 50 }, 'wait', ['exposure.preprod-nodes']],
     ['low uptake', { uptake: { on: 500, of: 900 } }, 'wait', ['uptake']],
@@ -49,7 +57,7 @@ describe('gate verdict', () => {
       'the first scan after a gap: no time watched since the last look, no bound, no decision',
       { previousHoursSinceReached: 72 },
       'wait',
-      ['health.dark.upper', 'health.crash-loop.upper', 'health.switch-fail.upper'],
+      ['health.dark.upper', 'health.dark.early.upper', 'health.crash-loop.upper', 'health.switch-fail.upper'],
     ],
     [
       '5% of its nodes gone dark, 8 h in',
@@ -59,6 +67,7 @@ describe('gate verdict', () => {
         'exposure.soak-hours',
         'health.dark.upper',
         'health.dark.lower',
+        'health.dark.early.upper',
         'health.crash-loop.upper',
         'health.switch-fail.upper',
       ],
@@ -70,22 +79,62 @@ describe('gate verdict', () => {
       [
         'exposure.soak-hours',
         'health.dark.upper',
+        'health.dark.early.upper',
         'health.crash-loop.upper',
         'health.crash-loop.lower',
         'health.switch-fail.upper',
       ],
     ],
     [
-      '2% crash-looping: not shown worse, not shown fine',
-      { crashLoops: { count: 18, of: 890 } },
+      '1% crash-looping: not shown worse than the halt ceiling, not shown within the promote ceiling',
+      { crashLoops: { count: 8, of: 890 } },
       'wait',
       ['health.crash-loop.upper'],
     ],
     [
+      '2% crash-looping, 24 h in: above the halt ceiling (0.5%) though within the promote ceiling’s reach',
+      { hoursSinceReached: 24, previousHoursSinceReached: 23, crashLoops: { count: 18, of: 890 } },
+      'halt',
+      [
+        'exposure.soak-hours',
+        'health.dark.upper',
+        'health.dark.early.upper',
+        'health.crash-loop.upper',
+        'health.crash-loop.lower',
+        'health.switch-fail.upper',
+      ],
+    ],
+    [
+      '2% more dark nodes than production, 24 h in: beyond the halt margin (0.25 points), below the promote one',
+      {
+        hoursSinceReached: 24,
+        previousHoursSinceReached: 23,
+        dark: { release: { dark: 20, nodes: 890 }, baseline: { dark: 36, nodes: 12_000 } },
+      },
+      'halt',
+      [
+        'exposure.soak-hours',
+        'health.dark.upper',
+        'health.dark.lower',
+        'health.dark.early.upper',
+        'health.crash-loop.upper',
+        'health.switch-fail.upper',
+      ],
+    ],
+    [
+      '1% more dark nodes early on (a harm that darkens nodes as they take it): no promote',
+      {
+        dark: { release: { dark: 20, nodes: 890 }, baseline: { dark: 180, nodes: 12_000 } },
+        darkEarly: { release: { dark: 11, nodes: 890 }, baseline: { dark: 40, nodes: 12_000 } },
+      },
+      'wait',
+      ['health.dark.early.upper'],
+    ],
+    [
       'watched for inconclusiveAfterHours without either: inconclusive',
-      { hoursSinceReached: 168, previousHoursSinceReached: 167, crashLoops: { count: 18, of: 890 } },
+      { hoursSinceReached: 168, previousHoursSinceReached: 167, crashLoops: { count: 8, of: 890 } },
       'inconclusive',
-      ['health.dark.upper', 'health.crash-loop.upper', 'health.switch-fail.upper'],
+      ['health.dark.upper', 'health.dark.early.upper', 'health.crash-loop.upper', 'health.switch-fail.upper'],
     ],
     [
       'the release has not reached preprod',
@@ -96,6 +145,7 @@ describe('gate verdict', () => {
         'exposure.preprod-nodes',
         'exposure.node-hours',
         'health.dark.upper',
+        'health.dark.early.upper',
         'health.crash-loop.upper',
         'health.switch-fail.upper',
       ],
@@ -108,6 +158,74 @@ describe('gate verdict', () => {
       expect(unmet(judged.criteria)).to.deep.equal(failing);
     });
   }
+
+  it('an ArcaneOS-only harm halts through its stratum (whole fleet at half the error, each stratum a quarter)', () => {
+    const strata = (arcaneDark: number, arcaneCrash: number): GateEvidence['strata'] => [
+      {
+        stratum: 'arcane',
+        dark: { release: { dark: arcaneDark, nodes: 267 }, baseline: { dark: 36, nodes: 3_600 } },
+        crashLoops: { count: arcaneCrash, of: 267 },
+      },
+      {
+        stratum: 'non-arcane',
+        dark: { release: { dark: 5, nodes: 623 }, baseline: { dark: 84, nodes: 8_400 } },
+        crashLoops: { count: 1, of: 623 },
+      },
+    ];
+    // 8 h in, the whole fleet's bounds are within the halt thresholds (0.25 points dark, 0.5% crash loops).
+    const whole = {
+      ...early,
+      dark: { release: { dark: 19, nodes: 890 }, baseline: { dark: 120, nodes: 12_000 } },
+      crashLoops: { count: 10, of: 890 },
+    };
+    const halting = (patch: Partial<GateEvidence>) =>
+      criteriaOf(evidence({ ...whole, ...patch }), settings, 0)
+        .filter((c) => c.name.endsWith('.lower') && !c.met)
+        .map((c) => c.name);
+    expect(halting({ strata: strata(3, 1) })).to.deep.equal([]);
+    expect(halting({ strata: strata(14, 1) })).to.deep.equal(['health.dark.arcane.lower']);
+    expect(halting({ strata: strata(3, 9) })).to.deep.equal(['health.crash-loop.arcane.lower']);
+    // 5 of 278 ArcaneOS release nodes dark 6 h in (4 of 3,605 in production): a few outages, not a halt, with a
+    // stratum's halt margin of 0.5 points; the whole fleet's 0.25 would have halted it.
+    const fewOutages: GateEvidence['strata'] = [
+      {
+        stratum: 'arcane',
+        dark: { release: { dark: 5, nodes: 278 }, baseline: { dark: 4, nodes: 3_605 } },
+        crashLoops: { count: 0, of: 278 },
+      },
+    ];
+    const at6 = { hoursSinceReached: 6, previousHoursSinceReached: 5, strata: fewOutages };
+    expect(halting(at6)).to.deep.equal([]);
+    const shown = criteriaOf(evidence({ ...whole, ...at6 }), settings, 0).find(
+      (x) => x.name === 'health.dark.arcane.lower',
+    );
+    expect(shown?.value).to.be.within(settings.darkHaltMargin, settings.darkStratumHaltMargin);
+    const c = lookConfidence(7, 8, settings.confidence, settings.spendingHalfLifeHours) as number;
+    const arcane = criteriaOf(evidence({ ...whole, strata: strata(3, 9) }), settings, 0).find(
+      (x) => x.name === 'health.crash-loop.arcane.lower',
+    );
+    expect(arcane?.value).to.be.closeTo(wilsonBounds(9, 267, 1 - (1 - c) / 4)?.low as number, 1e-6);
+    const wholeCrash = criteriaOf(evidence({ ...whole, strata: strata(3, 9) }), settings, 0).find(
+      (x) => x.name === 'health.crash-loop.lower',
+    );
+    expect(wholeCrash?.value).to.be.closeTo(wilsonBounds(10, 890, 1 - (1 - c) / 2)?.low as number, 1e-6);
+  });
+
+  it('a halt needs at least one node’s worth of shown harm: 4 of 140 dark is not enough', () => {
+    expect(haltThreshold(0.0025, 890)).to.equal(0.0025);
+    expect(haltThreshold(0.0025, 140)).to.equal(0.007143);
+    expect(haltThreshold(0.005, 0)).to.equal(0.005);
+    // A 2,000-node fleet, 16 h in: 4 of 140 release nodes dark, 2 of 1,853 in production (a healthy run).
+    const small = evidence({
+      hoursSinceReached: 16,
+      previousHoursSinceReached: 15,
+      dark: { release: { dark: 4, nodes: 140 }, baseline: { dark: 2, nodes: 1_853 } },
+      crashLoops: { count: 1, of: 140 },
+    });
+    const lower = criteriaOf(small, settings, 0).find((c) => c.name === 'health.dark.lower');
+    expect(lower?.value).to.be.above(settings.darkHaltMargin);
+    expect(lower).to.include({ met: true, threshold: 0.007143 });
+  });
 
   it('a stale last scan blocks promote, with the age as its value', () => {
     const criteria = criteriaOf(evidence({}), settings, 30);
@@ -145,6 +263,7 @@ describe('gate verdict', () => {
       'exposure.soak-hours',
       'exposure.preprod-nodes',
       'health.dark.upper',
+      'health.dark.early.upper',
       'health.crash-loop.upper',
       'health.switch-fail.upper',
     ]);
@@ -159,8 +278,9 @@ describe('gate verdict', () => {
   it('says up front which harm a fleet can detect, and warns when promote is out of reach', () => {
     const big = detectableHarm(890, 12_000, 0.01, settings);
     expect(big.promoteReachable).to.equal(true);
-    expect(big.crashLoopShare).to.be.within(0.03, 0.05);
-    expect(big.darkShare).to.be.within(0.04, 0.06);
+    // Halting is judged against the halt thresholds (0.5% crash loops, 0.25 points of dark): 2.5% and 3%.
+    expect(big.crashLoopShare).to.be.within(0.02, 0.035);
+    expect(big.darkShare).to.be.within(0.02, 0.04);
     expect(reachWarnings(big, settings)).to.deep.equal([]);
     const small = detectableHarm(137, 1_800, 0.01, settings);
     expect(small.promoteReachable).to.equal(false);
@@ -189,9 +309,9 @@ describe('gate verdict', () => {
       const draws = 1000;
       for (let draw = 0; draw < draws; draw += 1) {
         const crash = wilsonBounds(count(n, stated.crashLoopShare as number), n, at24);
-        if ((crash?.low ?? 0) > settings.maxCrashLoopShare) crashHalts += 1;
+        if ((crash?.low ?? 0) > settings.crashLoopHaltShare) crashHalts += 1;
         const dark = differenceBounds(count(n, 0.01 + (stated.darkShare as number)), n, count(nb, 0.01), nb, at24);
-        if ((dark?.low ?? 0) > settings.darkMargin) darkHalts += 1;
+        if ((dark?.low ?? 0) > settings.darkHaltMargin) darkHalts += 1;
       }
       expect(crashHalts / draws, `crash loops, ${n} release nodes`).to.be.at.least(0.95);
       expect(darkHalts / draws, `dark, ${n} release nodes`).to.be.at.least(0.95);

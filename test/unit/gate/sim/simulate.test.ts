@@ -7,6 +7,7 @@ import { defaultGateSettings } from '../../../../src/gate/judge/gateSettings';
 import { ASSUMPTIONS, type FleetAssumptions } from '../../../../src/gate/sim/assumptions';
 import { EventQueue } from '../../../../src/gate/sim/eventQueue';
 import { FleetModel } from '../../../../src/gate/sim/fleetModel';
+import { ARCANE_SHARE, isArcaneNode, withHealthColumn } from '../../../../src/gate/sim/platform';
 import { runRelease } from '../../../../src/gate/sim/releaseRun';
 import {
   formatReleaseSimulation,
@@ -104,6 +105,29 @@ describe('release simulation: parts', () => {
       .filter((l) => l.startsWith('|'));
     expect(lines[0]).to.equal(TABLE_HEADER);
     expect(lines.slice(2).map((l) => l.split(' | ')[1])).to.deep.equal(['healthy', 'darken 5%', 'crash-loop 5%']);
+  });
+
+  it('30% of nodes run ArcaneOS, carried in the health column; an ArcaneOS-only harm spares the rest', () => {
+    const fleet = new FleetModel(
+      { ...SMALL, outagesPerDay: 1e-9, leavePerDay: 1e-9, backgroundCrashShare: 0 },
+      { kind: 'crash-loop', harm: 1, arcaneOnly: true },
+      { ...defaultSettings().preProd, probability: SMALL.probability },
+      seededRandom(5),
+    );
+    const all = fleet.keys.map((_, i) => i);
+    expect(all.filter(isArcaneNode).length / all.length).to.be.closeTo(ARCANE_SHARE, 0.01);
+    expect(all.every((i) => fleet.observation(i, false).health?.arcane === isArcaneNode(i))).to.equal(true);
+    const preprod = all.filter((i) => fleet.observation(i, false).mode === 'preprod');
+    fleet.push(1);
+    fleet.advance(11);
+    const fellBack = preprod.filter((i) => fleet.observation(i, false).reason === 'crash-loop');
+    expect(fellBack.length).to.be.greaterThan(preprod.filter(isArcaneNode).length * 0.9);
+    expect(fellBack.every(isArcaneNode)).to.equal(true);
+    const column = withHealthColumn(all.slice(0, 3).map((i) => [i, { n: fleet.keys[i], a: 1, h: 16 * i }] as const));
+    expect(column).to.deep.equal({
+      changes: all.slice(0, 3).map((i) => ({ n: fleet.keys[i], a: 1 })),
+      health: '0.0,1.g,2.w',
+    });
   });
 
   it('a node that crashes on the release falls back through the real decide() after 3 unhealthy boots', () => {
