@@ -1,0 +1,143 @@
+import { expect } from 'chai';
+import { seededRandom } from '../../../../src/cohort/random';
+import { defaultGateSettings } from '../../../../src/gate/judge/gateSettings';
+import { ASSUMPTIONS, type FleetAssumptions, NO_DISTURBANCES } from '../../../../src/gate/sim/assumptions';
+import { HEALTH_ASSUMPTIONS, type HealthScenario } from '../../../../src/gate/sim/healthAssumptions';
+import { HealthModel } from '../../../../src/gate/sim/healthModel';
+import { maxScansOf, runHealthRelease } from '../../../../src/gate/sim/healthRun';
+import { eTerm, HealthTracker, TRACKER_DEFAULTS } from '../../../../src/gate/sim/healthTracker';
+import { runRelease } from '../../../../src/gate/sim/releaseRun';
+import { BAD, DID_DEFAULTS, GOOD, UNKNOWN, worsenedAround } from '../../../../src/health/didStats';
+import { DELTAS, logEValue, type Outcome } from '../../../../src/health/eProcess';
+import { HealthLedger, type HealthJudgement, judgeHealth, type StoredScanEntry } from '../../../../src/health/ledger';
+import { SIGNAL_RULES } from '../../../../src/health/signalRules';
+
+/** A small fleet with no late joiners (draws that do not expire), so the tracker's baselines are the ledger's. */
+const SMALL: FleetAssumptions = { ...ASSUMPTIONS, nodes: 1000, probability: 0.4, daysToNextEval: 100_000 };
+
+/** Runs the small fleet with the health model, feeding a real HealthLedger the same scans; compares at each look. */
+function compareWithLedger(scenario: HealthScenario, seed: number) {
+  let ledger: HealthLedger | null = null;
+  let entries: StoredScanEntry[] = [];
+  const looks: { tracker: HealthJudgement; ledger: HealthJudgement }[] = [];
+  runRelease(SMALL, { kind: 'healthy', harm: 0 }, defaultGateSettings(), seed, NO_DISTURBANCES, (fleet) => {
+    ledger = new HealthLedger(fleet.judged.commit);
+    const model = new HealthModel(
+      HEALTH_ASSUMPTIONS,
+      scenario,
+      SMALL.nodes,
+      maxScansOf(SMALL, NO_DISTURBANCES),
+      seededRandom(seed + 1),
+      fleet.judged.commit,
+      { ...TRACKER_DEFAULTS, withBounds: true },
+      (i, stored, preprod, commit) => entries.push({ key: fleet.keys[i], stored, preprod, commit }),
+    );
+    return (f, hour, states) => {
+      model.observe(f, hour, states);
+      (ledger as HealthLedger).addStoredScan(entries);
+      entries = [];
+      const scans = (ledger as HealthLedger).scanCount;
+      // Every eighth look from the first complete window on, to keep the test quick.
+      if (scans >= 40 && scans % 8 === 0)
+        looks.push({ tracker: model.tracker.judge(), ledger: judgeHealth(ledger as HealthLedger) });
+      return [];
+    };
+  });
+  return looks;
+}
+
+describe('release simulation: health signals', () => {
+  it('the tracker tells worsened nodes as didStats.worsenedAround does', () => {
+    const random = seededRandom(11);
+    const scans = 40;
+    const n = 200;
+    const rule = SIGNAL_RULES[0];
+    const labels = { arcane: new Uint8Array(n), provider: new Int16Array(n).fill(-1), providerNames: [] };
+    const tracker = new HealthTracker(n, scans, [rule], labels);
+    const series = Array.from({ length: n }, () => new Int8Array(scans));
+    for (let scan = 0; scan < scans; scan += 1) {
+      for (let i = 0; i < n; i += 1) {
+        const u = random();
+        series[i][scan] = u < 0.2 ? UNKNOWN : u < 0.2 + (i % 5) * 0.08 + (scan > 20 ? 0.1 : 0) ? BAD : GOOD;
+        tracker.record(0, i, series[i][scan]);
+      }
+      tracker.endScan();
+    }
+    let worsened = 0;
+    for (let i = 0; i < n; i += 1)
+      for (let tau = 0; tau < scans; tau += 1)
+        for (const look of [tau + 5, tau + 12, scans - 1].map((l) => Math.min(l, scans - 1))) {
+          const expected = worsenedAround(series[i], tau, look, DID_DEFAULTS);
+          expect(tracker.worsened(0, i, tau, look), `node ${i} τ ${tau} look ${look}`).to.equal(expected);
+          if (expected === 1) worsened += 1;
+        }
+    expect(worsened).to.be.greaterThan(100);
+  });
+
+  it('the running e-value sums are eProcess.logEValue', () => {
+    const random = seededRandom(12);
+    const outcomes: Outcome[] = Array.from({ length: 300 }, () => ({
+      worsened: random() < 0.05 ? 1 : 0,
+      baseline: random() * 0.03,
+    }));
+    for (const [margin, direction] of [
+      [0, 'above'],
+      [0.01, 'below'],
+    ] as const) {
+      const sums = DELTAS.map((delta) => outcomes.reduce((t, o) => t + eTerm(o, margin, direction, delta), 0));
+      const max = Math.max(...sums);
+      const mixed = max + Math.log(sums.reduce((t, v) => t + Math.exp(v - max), 0) / DELTAS.length);
+      expect(mixed).to.be.closeTo(logEValue(outcomes, margin, direction), 1e-9);
+    }
+  });
+
+  describe('against a real HealthLedger fed the same scans (1,000 nodes, p = 0.4)', function () {
+    this.timeout(300_000);
+    for (const scenario of [
+      { kind: 'apps', harm: 0.1 },
+      { kind: 'restarts', harm: 0.1 },
+    ] as HealthScenario[]) {
+      it(`${scenario.kind} ${scenario.harm * 100}%: same verdicts, strata and bounds at every look compared`, () => {
+        const looks = compareWithLedger(scenario, 21);
+        expect(looks.length).to.be.greaterThan(5);
+        for (const look of looks) {
+          expect(look.tracker.halt).to.equal(look.ledger.halt);
+          expect(look.tracker.notWorse).to.equal(look.ledger.notWorse);
+          look.ledger.signals.forEach((signal, k) => {
+            const mine = look.tracker.signals[k];
+            expect(mine.name).to.equal(signal.name);
+            expect(mine.judgement.halt, signal.name).to.equal(signal.judgement.halt);
+            expect(mine.judgement.notWorse, signal.name).to.equal(signal.judgement.notWorse);
+            const strata = (j: typeof signal.judgement) =>
+              j.strata.map((s) => [s.stratum, s.judged, s.bounds.nodes, s.harm].join(' '));
+            expect(strata(mine.judgement)).to.deep.equal(strata(signal.judgement));
+            signal.judgement.strata.forEach((s, m) => {
+              const b = mine.judgement.strata[m].bounds;
+              expect(b.estimate).to.be.closeTo(s.bounds.estimate, 1e-9);
+              if (s.judged) expect(b.low).to.be.closeTo(s.bounds.low, 1e-6);
+              if (s.judged) expect(b.high).to.be.closeTo(s.bounds.high, 1e-6);
+            });
+          });
+        }
+        const last = looks[looks.length - 1].tracker;
+        const halted = last.signals.filter((s) => s.judgement.halt).map((s) => s.name);
+        expect(halted, 'the harmed signal halts by the end, and no other').to.deep.equal([scenario.kind]);
+      });
+    }
+  });
+
+  it('a small run judged by the gate with the signals halts on the harmed signal', () => {
+    const small = { ...ASSUMPTIONS, nodes: 3000, probability: 0.4 };
+    const outcome = runHealthRelease(
+      small,
+      HEALTH_ASSUMPTIONS,
+      { kind: 'benchmark', harm: 0.1 },
+      defaultGateSettings(),
+      5,
+      NO_DISTURBANCES,
+    );
+    expect(outcome.verdict).to.equal('halt');
+    expect(outcome.haltedBySignals).to.deep.equal(['benchmark']);
+    expect(outcome.haltedAfter).to.be.at.most(24);
+  });
+});
