@@ -1,10 +1,21 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { expect } from 'chai';
+import { HEALTH_SCENARIO_IDS } from '../../../../src/cli/commands/simulateReleases';
 import { seededRandom } from '../../../../src/cohort/random';
 import { defaultGateSettings } from '../../../../src/gate/judge/gateSettings';
 import { ASSUMPTIONS, type FleetAssumptions, NO_DISTURBANCES } from '../../../../src/gate/sim/assumptions';
 import { HEALTH_ASSUMPTIONS, type HealthScenario } from '../../../../src/gate/sim/healthAssumptions';
 import { HealthModel } from '../../../../src/gate/sim/healthModel';
-import { maxScansOf, runHealthRelease } from '../../../../src/gate/sim/healthRun';
+import { type HealthRunOutcome, maxScansOf, runHealthRelease } from '../../../../src/gate/sim/healthRun';
+import {
+  formatHealthSimulation,
+  HEALTH_TABLE_HEADER,
+  HEALTH_VARIANT_IDS,
+  healthLayout,
+  healthVariants,
+  summariseHealth,
+} from '../../../../src/gate/sim/healthSimulation';
 import { eTerm, HealthTracker, TRACKER_DEFAULTS } from '../../../../src/gate/sim/healthTracker';
 import { runRelease } from '../../../../src/gate/sim/releaseRun';
 import { BAD, DID_DEFAULTS, GOOD, UNKNOWN, worsenedAround } from '../../../../src/health/didStats';
@@ -139,5 +150,74 @@ describe('release simulation: health signals', () => {
     expect(outcome.verdict).to.equal('halt');
     expect(outcome.haltedBySignals).to.deep.equal(['benchmark']);
     expect(outcome.haltedAfter).to.be.at.most(24);
+  });
+});
+
+describe('release simulation: the health table', () => {
+  const run = (halted: number | null, promoted: number | null, bySignal = halted !== null): HealthRunOutcome => ({
+    reachedAfterPush: 1,
+    verdict: halted !== null ? 'halt' : promoted !== null ? 'promote' : 'wait',
+    hoursAfterReach: halted ?? promoted ?? 96,
+    haltedAfter: halted,
+    promotedAfter: promoted,
+    releaseNodes: 900,
+    crashLoops: 0,
+    darkRelease: 0,
+    haltedBySignals: bySignal ? ['apps'] : [],
+  });
+
+  it('has the churn rows of the gate table, each with a healthy release and every harm at 5%, 2% and 1%', () => {
+    expect(healthVariants(['all']).map((v) => v.id)).to.deep.equal([...HEALTH_VARIANT_IDS]);
+    expect([...HEALTH_SCENARIO_IDS]).to.deep.equal([...HEALTH_VARIANT_IDS]);
+    const current = healthLayout(healthVariants(['current'])).map((r) => r.release);
+    expect(current).to.deep.equal([
+      'healthy',
+      'apps stopped 5%',
+      'benchmark failed 5%',
+      'restarts past the health mark 5%',
+      'apps stopped 2%',
+      'benchmark failed 2%',
+      'restarts past the health mark 2%',
+      'apps stopped 1%',
+      'benchmark failed 1%',
+      'restarts past the health mark 1%',
+    ]);
+  });
+
+  it('summarises runs against the targets of issue 20 by the size of the harm', () => {
+    const [healthy, five, two, one] = [0, 1, 4, 7].map((i) => healthLayout(healthVariants(['current']))[i]);
+    const h = summariseHealth(healthy, [run(null, 72), run(null, 80), run(null, null)]);
+    expect(h.targets).to.deep.equal([
+      { label: 'false halts ≤ 1%', pass: true },
+      { label: 'promoted by 96 h ≥ 90%', pass: false },
+    ]);
+    const f = summariseHealth(five, [run(12, null), run(30, null, false)]);
+    expect([f.haltedWithin24h.count, f.haltedWithin48h.count, f.haltedBySignals]).to.deep.equal([1, 2, 1]);
+    expect(f.targets).to.deep.equal([{ label: 'halted ≤ 24 h ≥ 95%', pass: false }]);
+    expect(summariseHealth(two, [run(30, null)]).targets).to.deep.equal([{ label: 'halted ≤ 48 h ≥ 90%', pass: true }]);
+    const o = summariseHealth(one, [run(null, 80), ...Array.from({ length: 9 }, () => run(null, null))]);
+    expect(o.targets).to.deep.equal([{ label: 'promoted ≤ 10%', pass: true }]);
+    const lines = formatHealthSimulation({ runs: 2, seed: 1, rows: [h, f] })
+      .split('\n')
+      .filter((l) => l.startsWith('|'));
+    expect(lines[0]).to.equal(HEALTH_TABLE_HEADER);
+    expect(lines[3]).to.equal(
+      '| current setup | apps stopped 5% | 100.0% (2/2) | 50.0% (1/2) | 100.0% (2/2) | 0.0% (0/2) | 0.0% (0/2) | 1 | ' +
+        '21 / – | FAIL halted ≤ 24 h ≥ 95% |',
+    );
+  });
+
+  it('the table in docs/health.md has the columns `simulate --releases --health` prints, rows in its order', () => {
+    const doc = fs.readFileSync(path.join(__dirname, '../../../../../docs/health.md'), 'utf8');
+    const section =
+      doc.split('<!-- health simulation table -->')[1]?.split('<!-- end of health simulation table -->')[0] ?? '';
+    const table = section.split('\n').filter((l) => l.startsWith('|'));
+    expect(table[0]).to.equal(HEALTH_TABLE_HEADER);
+    const rows = table.slice(2).map((line) => line.split(' | ').slice(0, 2).join(' | '));
+    const layout = healthLayout(healthVariants(['all'])).map((r) => `| ${r.setup} | ${r.release}`);
+    // Every row is one the command prints with --scenarios all, in its order; the current setup is complete.
+    expect(rows.map((r) => layout.indexOf(r))).to.deep.equal(rows.map((r) => layout.indexOf(r)).sort((a, b) => a - b));
+    expect(rows.every((r) => layout.includes(r))).to.equal(true);
+    expect(rows.slice(0, 10)).to.deep.equal(layout.slice(0, 10));
   });
 });
