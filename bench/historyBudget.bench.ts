@@ -24,23 +24,14 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { defaultSettings } from '../src/config/settings';
-import { seededRandom } from '../src/cohort/random';
 import { FileHistory } from '../src/gate/history/fileHistory';
 import { evaluateHistory } from '../src/gate/judge/gate';
 import { defaultGateSettings } from '../src/gate/judge/gateSettings';
-import type { NodeObservation } from '../src/gate/history/observation';
 import { healthFromHistory } from '../src/gate/history/healthFromHistory';
-import { buildScan, type NodeTable } from '../src/gate/history/scanRecord';
-import { toStored } from '../src/health/encode';
 import { judgeHealth } from '../src/health/ledger';
-import { ASSUMPTIONS } from '../src/gate/sim/assumptions';
-import { EPOCH_MS, FleetModel } from '../src/gate/sim/fleetModel';
-import { modelNode, scanOf } from './support/healthModel';
+import { HOURS, NODES, recordHistory } from './support/historyFleet';
 import { parseBenchArgs, printTargets, runBench, type BenchTarget } from './support/report';
 
-const NODES = 13_000;
-const HOURS = 30 * 24;
 const TARGET_MB = 50;
 const TARGET_GATE_MS = 3000;
 const TARGET_HEALTH_MS = 1000;
@@ -49,54 +40,6 @@ const CLI = path.resolve(__dirname, '..', 'src', 'cli.js');
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)];
-}
-
-/** The master release of day 15: every production node moves to 8.17.1. */
-function withMasterRelease(o: NodeObservation, hour: number): NodeObservation {
-  if (hour < 15 * 24 || !o.answered || o.mode !== 'production') return o;
-  return { ...o, version: '8.17.1', commit: '171c0ffee171c0ff' };
-}
-
-/** Answering nodes with their signals stored as observeScan() stores a real scan's. */
-function withHealth(
-  table: NodeTable,
-  observations: readonly NodeObservation[],
-  signals: readonly ReturnType<typeof scanOf>[],
-): NodeObservation[] {
-  return observations.map((o, i) => {
-    if (!o.answered) return o;
-    const { signals: read, lag, ms } = signals[i];
-    return { ...o, health: toStored(read, lag, ms, table.get(o.node).health) };
-  });
-}
-
-async function record(file: string): Promise<{ appendMs: number; changes: number }> {
-  const random = seededRandom(30);
-  const assumptions = { ...ASSUMPTIONS, nodes: NODES, warmupHours: 0, horizonHours: HOURS };
-  const settings = { ...defaultSettings().preProd, probability: assumptions.probability };
-  const fleet = new FleetModel(assumptions, { kind: 'healthy', harm: 0 }, settings, random);
-  const history = new FileHistory(file);
-  const healthRandom = seededRandom(20);
-  const health = fleet.keys.map((_, i) => modelNode(i, healthRandom));
-  let appendMs = 0;
-  let changes = 0;
-  for (let hour = 0; hour < HOURS; hour += 1) {
-    if (hour === 24) fleet.push(24);
-    fleet.advance(hour);
-    const observations = fleet.keys.map((_, i) =>
-      withMasterRelease(fleet.observation(i, random() < assumptions.missPerScan), hour),
-    );
-    const signals = health.map((node) => scanOf(node, hour, healthRandom));
-    fleet.touched.clear();
-    const at = new Date(EPOCH_MS + hour * 3_600_000).toISOString();
-    const started = performance.now();
-    const scan = await history.append((tail) =>
-      buildScan(tail.table, withHealth(tail.table, observations, signals), at, tail.seq + 1),
-    );
-    appendMs += performance.now() - started;
-    changes += scan.changes.length;
-  }
-  return { appendMs, changes };
 }
 
 function gateWallMs(file: string): { ms: number; verdict: string } {
@@ -113,7 +56,7 @@ runBench('historyBudget', 15 * 60_000, async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'fluxos-preprod-history-bench-'));
   try {
     const file = path.join(dir, 'history.log');
-    const { appendMs, changes } = await record(file);
+    const { appendMs, changes } = await recordHistory(file);
     const mb = statSync(file).size / (1024 * 1024);
     const started = performance.now();
     const scans = await new FileHistory(file).read();

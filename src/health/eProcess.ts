@@ -13,10 +13,12 @@
  * likes, and its false halts stay ≤ α. Each node adds one bounded factor, so
  * no node can move the result more than its own outcome does.
  *
- * Bounds come from inverting the test over the margin (bisection): the lower
- * bound is the largest margin the evidence rejects, the upper bound the
- * smallest margin the mirror test ("harm ≥ margin") rejects.
+ * Bounds come from inverting the test over the margin: the lower bound is
+ * the largest margin the evidence rejects, the upper bound the smallest
+ * margin the mirror test ("harm ≥ margin") rejects, both on the grid of a
+ * 30-step bisection of [-1, 1] (gridSearch.ts).
  */
+import { lastRejected } from './gridSearch';
 
 /** Departures from the null share mixed over, equally weighted. */
 export const DELTAS = [0.01, 0.02, 0.04, 0.08, 0.16] as const;
@@ -35,10 +37,58 @@ function clamp(p: number): number {
   return Math.min(1 - EPS, Math.max(EPS, p));
 }
 
-function logSumExp(values: readonly number[]): number {
-  const max = Math.max(...values);
-  if (max === -Infinity) return -Infinity;
-  return max + Math.log(values.reduce((sum, v) => sum + Math.exp(v - max), 0));
+/**
+ * Outcomes grouped by their baseline: per distinct baseline (ascending) how many nodes worsened and how many
+ * did not. Release nodes take few distinct baselines (one per release scan and stratum), so the e-value costs
+ * O(distinct baselines) instead of O(nodes); and the sums run in one order whatever order the nodes came in,
+ * so an incremental judge and a fresh one give the same figures.
+ */
+export interface OutcomeGroups {
+  baselines: number[];
+  worsened: number[];
+  steady: number[];
+  nodes: number;
+}
+
+/** Groups from a map of baseline → [worsened, steady] counts. */
+export function groupsOf(counts: ReadonlyMap<number, readonly [number, number]>): OutcomeGroups {
+  const baselines = [...counts.keys()].sort((a, b) => a - b);
+  const worsened = baselines.map((b) => (counts.get(b) as readonly [number, number])[0]);
+  const steady = baselines.map((b) => (counts.get(b) as readonly [number, number])[1]);
+  const nodes = worsened.reduce((sum, w, g) => sum + w + steady[g], 0);
+  return { baselines, worsened, steady, nodes };
+}
+
+/** The outcomes grouped by baseline. */
+export function groupOutcomes(outcomes: readonly Outcome[]): OutcomeGroups {
+  const counts = new Map<number, [number, number]>();
+  for (const { worsened, baseline } of outcomes) {
+    const entry = counts.get(baseline) ?? [0, 0];
+    entry[worsened === 1 ? 0 : 1] += 1;
+    counts.set(baseline, entry);
+  }
+  return groupsOf(counts);
+}
+
+const terms = new Float64Array(DELTAS.length);
+
+/** logEValue over grouped outcomes. */
+export function logEValueOfGroups(groups: OutcomeGroups, margin: number, direction: 'above' | 'below'): number {
+  terms.fill(0);
+  const { baselines, worsened, steady } = groups;
+  for (let g = 0; g < baselines.length; g += 1) {
+    const p = clamp(baselines[g] + margin);
+    for (let d = 0; d < DELTAS.length; d += 1) {
+      const theta = clamp(direction === 'above' ? p + DELTAS[d] : p - DELTAS[d]);
+      if (worsened[g] > 0) terms[d] += worsened[g] * Math.log(theta / p);
+      if (steady[g] > 0) terms[d] += steady[g] * Math.log((1 - theta) / (1 - p));
+    }
+  }
+  let max = Number.NEGATIVE_INFINITY;
+  for (const term of terms) max = Math.max(max, term);
+  let sum = 0;
+  for (const term of terms) sum += Math.exp(term - max);
+  return max + Math.log(sum) - Math.log(DELTAS.length);
 }
 
 /**
@@ -48,16 +98,7 @@ function logSumExp(values: readonly number[]): number {
  * better than that).
  */
 export function logEValue(outcomes: readonly Outcome[], margin: number, direction: 'above' | 'below'): number {
-  const terms = DELTAS.map((delta) => {
-    let sum = 0;
-    for (const { worsened, baseline } of outcomes) {
-      const p = clamp(baseline + margin);
-      const theta = clamp(direction === 'above' ? p + delta : p - delta);
-      sum += worsened === 1 ? Math.log(theta / p) : Math.log((1 - theta) / (1 - p));
-    }
-    return sum;
-  });
-  return logSumExp(terms) - Math.log(DELTAS.length);
+  return logEValueOfGroups(groupOutcomes(outcomes), margin, direction);
 }
 
 /** Whether the evidence rejects "harm ≤ margin" at level alpha. */
@@ -75,30 +116,36 @@ export interface ShareBounds {
   nodes: number;
 }
 
-const BISECTIONS = 30;
-
-/** The largest m in [-1, 1] for which `rejects(m)` holds, assuming it holds below some point only; -1 if none. */
-function lastRejected(rejects: (m: number) => boolean): number {
-  if (!rejects(-1)) return -1;
-  if (rejects(1)) return 1;
-  let lo = -1;
-  let hi = 1;
-  for (let i = 0; i < BISECTIONS; i += 1) {
-    const mid = (lo + hi) / 2;
-    if (rejects(mid)) lo = mid;
-    else hi = mid;
-  }
-  return lo;
-}
-
 /** Always-valid one-sided bounds (each at level alpha) of the harm: release share − production share. */
 export function shareBounds(outcomes: readonly Outcome[], alpha: number): ShareBounds {
-  const nodes = outcomes.length;
+  return boundsOfGroups(groupOutcomes(outcomes), alpha);
+}
+
+/**
+ * shareBounds over grouped outcomes. `hint` (the bounds of an earlier look) only speeds the search: the
+ * bounds are the same with or without it (gridSearch.ts).
+ */
+export function boundsOfGroups(
+  groups: OutcomeGroups,
+  alpha: number,
+  hint?: Pick<ShareBounds, 'low' | 'high'>,
+): ShareBounds {
+  const { nodes } = groups;
   if (nodes === 0) return { estimate: 0, low: -1, high: 1, nodes };
-  const estimate = outcomes.reduce((sum, o) => sum + o.worsened - o.baseline, 0) / nodes;
+  let sum = 0;
+  for (let g = 0; g < groups.baselines.length; g += 1)
+    sum += groups.worsened[g] - (groups.worsened[g] + groups.steady[g]) * groups.baselines[g];
   const threshold = Math.log(1 / alpha);
-  const low = lastRejected((m) => logEValue(outcomes, m, 'above') >= threshold);
+  const estimate = sum / nodes;
+  // How far the bounds are from the estimate (a few standard errors), or from an earlier look's bounds.
+  const scale = (hint === undefined ? 0.5 : 0.02) / Math.sqrt(nodes);
+  const low = lastRejected((m) => logEValueOfGroups(groups, m, 'above'), threshold, hint?.low ?? estimate, scale);
   // "harm ≥ m" is rejected for every m above the upper bound: search on -m so the same helper applies.
-  const high = -lastRejected((m) => logEValue(outcomes, -m, 'below') >= threshold);
+  const high = -lastRejected(
+    (m) => logEValueOfGroups(groups, -m, 'below'),
+    threshold,
+    -(hint?.high ?? estimate),
+    scale,
+  );
   return { estimate, low, high, nodes };
 }

@@ -5,18 +5,15 @@
  * stores what `stored()` gives (encode.ts), the judge asks `judgeHealth()`.
  */
 import { isAnswered, type NodeResult } from '../fleet/classify';
-import { toStored, type StoredHealth } from './encode';
-import { SIGNAL_RULES, seriesOf, type SignalName, type SignalRule } from './signalRules';
+import { SIGNAL_FIELDS, seriesOfCells } from './cells';
+import { CellStore, type WordScanEntry } from './cellStore';
+import { fromWord, healthWord, toStored, type StoredHealth } from './encode';
+import { SIGNAL_RULES, type SignalName, type SignalRule } from './signalRules';
 import { blockLags } from './signals';
-import { STRATA_DEFAULTS, judgeSignal, type HealthNode, type SignalJudgement, type StrataSettings } from './strata';
+import { SignalJudge } from './signalJudge';
+import { STRATA_DEFAULTS, type HealthNode, type SignalJudgement, type StrataSettings } from './strata';
 
-interface NodeRecord {
-  /** Stored health per scan; null where the node did not answer or was not asked. */
-  stored: (StoredHealth | null)[];
-  releaseAt: number | null;
-  arcane: boolean;
-  provider: string | null;
-}
+export type { WordScanEntry } from './cellStore';
 
 /** One answering node of a scan, as the history keeps it. */
 export interface StoredScanEntry {
@@ -26,16 +23,32 @@ export interface StoredScanEntry {
   commit: string | null;
 }
 
-/** Keyed by `host:port` in a Map: addresses come from the node list, never plain-object keys. */
+const NO_RARE = { bootMinute: null, provider: null, country: null };
+
+/**
+ * Keyed by `host:port` in a Map: addresses come from the node list, never plain-object keys. Three ways in,
+ * one store: `addScan` (scan results), `addStoredScan` (what a history stores), and `addWordScan` (health
+ * words by node index, from `nodeIndex(key)`: the fast path of the history reader and the simulator).
+ * Judging is incremental: `judgeHealth` after every added scan costs what the new scans add (signalJudge.ts).
+ */
 export class HealthLedger {
-  private readonly nodes = new Map<string, NodeRecord>();
-  private scans = 0;
+  private readonly store = new CellStore();
+  private readonly judges = new Map<SignalName, SignalJudge>();
 
   /** @param releaseCommit the release judged: a node is on it when it reports this commit as a preprod node. */
-  constructor(private readonly releaseCommit: string) {}
+  constructor(readonly releaseCommit: string) {}
 
   get scanCount(): number {
-    return this.scans;
+    return this.store.columns.length;
+  }
+
+  get nodeCount(): number {
+    return this.store.keys.length;
+  }
+
+  /** The node's index for `addWordScan`, added on first sight. */
+  nodeIndex(key: string): number {
+    return this.store.nodeIndex(key);
   }
 
   /** Adds one scan's results (any order, each node at most once), as the history would store them. */
@@ -46,7 +59,9 @@ export class HealthLedger {
       answered.map((result, i) => {
         const key = `${result.host}:${result.port}`;
         const health = result.health as NonNullable<NodeResult['health']>;
-        const previous = lastKnown(this.nodes.get(key)?.stored ?? []);
+        const known = this.store.nodeIndex(key);
+        const last = this.store.lastWords[known];
+        const previous = last < 0 ? null : fromWord(last, NO_RARE);
         return {
           key,
           stored: toStored(health, lags[i], result.ms, previous),
@@ -59,45 +74,48 @@ export class HealthLedger {
 
   /**
    * Adds one scan as the history keeps it: per answering node its stored health, whether it said it runs
-   * preprod and its commit. The judge rebuilds a ledger from the history this way.
+   * preprod and its commit.
    */
   addStoredScan(entries: readonly StoredScanEntry[]): void {
-    const scan = this.scans;
-    for (const entry of entries) {
-      const record = this.nodes.get(entry.key) ?? { stored: [], releaseAt: null, arcane: false, provider: null };
-      // Degraded scans know nothing of these: the last known values stand.
-      if (entry.stored.degraded === null) record.arcane = entry.stored.arcane;
-      record.provider = entry.stored.provider ?? record.provider;
-      // Shared, not copied, when nothing is filled in: a history rebuilds 13,000 nodes × 720 hours from a few
-      // changed values, and a copy per node and hour would hold gigabytes.
-      const provider = record.provider;
-      record.stored[scan] = entry.stored.provider === provider ? entry.stored : { ...entry.stored, provider };
-      if (record.releaseAt === null && entry.preprod && entry.commit === this.releaseCommit) record.releaseAt = scan;
-      this.nodes.set(entry.key, record);
-    }
-    this.scans += 1;
+    this.addWordScan(
+      entries.map((entry) => ({
+        node: this.store.nodeIndex(entry.key),
+        word: healthWord(entry.stored),
+        bootMinute: entry.stored.bootMinute,
+        provider: entry.stored.provider,
+        onRelease: entry.preprod && entry.commit === this.releaseCommit,
+      })),
+    );
+  }
+
+  /**
+   * Adds one scan as health words: every answering node once, by its index from `nodeIndex(key)`; a node
+   * left out did not answer. A degraded node's word says so (its platform then stays the last known).
+   */
+  addWordScan(entries: Iterable<WordScanEntry>): void {
+    this.store.addWordScan(entries);
   }
 
   /** Every node's series of one signal, with its release scan and strata. */
   healthNodes(rule: SignalRule): HealthNode[] {
-    return [...this.nodes.values()].map((record) => {
-      const stored = Array.from({ length: this.scans }, (_, scan) => record.stored[scan] ?? null);
-      return {
-        releaseAt: record.releaseAt,
-        arcane: record.arcane,
-        provider: record.provider,
-        series: seriesOf(stored, rule),
-      };
-    });
+    const store = this.store;
+    return store.keys.map((_, node) => ({
+      releaseAt: store.releaseScans[node] < 0 ? null : store.releaseScans[node],
+      arcane: store.arcaneFlags[node] === 1,
+      provider: store.providerOf[node] < 0 ? null : store.providers[store.providerOf[node]],
+      series: seriesOfCells(store.columns, node, SIGNAL_FIELDS[rule.name]),
+    }));
   }
-}
 
-function lastKnown(stored: readonly (StoredHealth | null)[]): StoredHealth | null {
-  for (let scan = stored.length - 1; scan >= 0; scan -= 1) {
-    const value = stored[scan];
-    if (value) return value;
+  /** One signal judged at the last scan; the work of earlier looks is kept for the next. */
+  judgeSignal(name: SignalName, settings: StrataSettings): SignalJudgement {
+    let judge = this.judges.get(name);
+    if (judge === undefined) {
+      judge = new SignalJudge(this.store.viewOf(SIGNAL_FIELDS[name]));
+      this.judges.set(name, judge);
+    }
+    return judge.judge(this.scanCount - 1, settings);
   }
-  return null;
 }
 
 export interface HealthJudgement {
@@ -121,10 +139,9 @@ export interface JudgeHealthOptions {
 export function judgeHealth(ledger: HealthLedger, options: JudgeHealthOptions = {}): HealthJudgement {
   const enabled = SIGNAL_RULES.filter((rule) => options.signals?.includes(rule.name) ?? true);
   const alpha = (options.alpha ?? STRATA_DEFAULTS.alpha) / Math.max(1, enabled.length);
-  const look = ledger.scanCount - 1;
   const signals = enabled.map((rule) => {
     const settings = { ...STRATA_DEFAULTS, ...options.strata, alpha, margin: rule.margin, haltMargin: rule.haltMargin };
-    return { name: rule.name, judgement: judgeSignal(ledger.healthNodes(rule), look, settings) };
+    return { name: rule.name, judgement: ledger.judgeSignal(rule.name, settings) };
   });
   return {
     signals,
