@@ -203,7 +203,7 @@ describe('release simulation: the health table', () => {
     expect(lines[0]).to.equal(HEALTH_TABLE_HEADER);
     expect(lines[3]).to.equal(
       '| current setup | apps stopped 5% | 100.0% (2/2) | 50.0% (1/2) | 100.0% (2/2) | 0.0% (0/2) | 0.0% (0/2) | 1 | ' +
-        '21 / – | FAIL halted ≤ 24 h ≥ 95% |',
+        '12 / – | FAIL halted ≤ 24 h ≥ 95% |',
     );
   });
 
