@@ -9,7 +9,7 @@
  */
 import { UNKNOWN } from '../../health/didStats';
 import type { StoredHealth } from '../../health/encode';
-import { SIGNAL_RULES } from '../../health/signalRules';
+import { SIGNAL_RULES, type SignalRule } from '../../health/signalRules';
 import type { HealthAssumptions, HealthScenario, LevelAssumption } from './healthAssumptions';
 import { HealthTracker, type StrataLabels, TRACKER_DEFAULTS, type TrackerSettings } from './healthTracker';
 import type { NodeState } from '../history/observation';
@@ -65,6 +65,8 @@ export class HealthModel {
     private readonly judgedCommit: string,
     settings: TrackerSettings = TRACKER_DEFAULTS,
     private readonly onStored?: StoredListener,
+    /** The signals' rules and margins; SIGNAL_RULES unless a what-if asks other margins. */
+    rules: readonly SignalRule[] = SIGNAL_RULES,
   ) {
     this.labels = this.drawLabels();
     const levels: LevelAssumption[] = LEVELS.map((name) => a[name]);
@@ -77,7 +79,7 @@ export class HealthModel {
     this.extraBoot = new Float64Array(n).fill(-Infinity);
     this.previousBoot = new Float64Array(n).fill(Number.NaN);
     this.nextDegraded = Int32Array.from({ length: n }, () => this.geometric(0, a.degradedPerScan));
-    this.tracker = new HealthTracker(n, maxScans, SIGNAL_RULES, this.labels, settings);
+    this.tracker = new HealthTracker(n, maxScans, rules, this.labels, settings);
   }
 
   private drawLabels(): StrataLabels {

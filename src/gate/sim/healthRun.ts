@@ -12,6 +12,8 @@ import type { Criterion } from '../judge/verdict';
 import type { Disturbances, FleetAssumptions } from './assumptions';
 import type { HealthAssumptions, HealthScenario } from './healthAssumptions';
 import { HealthModel } from './healthModel';
+import { TRACKER_DEFAULTS } from './healthTracker';
+import { SIGNAL_RULES, type SignalRule } from '../../health/signalRules';
 import { runRelease, type RunOutcome } from './releaseRun';
 
 export interface HealthRunOutcome extends RunOutcome {
@@ -31,6 +33,7 @@ export function runHealthRelease(
   gate: GateSettings,
   seed: number,
   d: Disturbances,
+  rules: readonly SignalRule[] = SIGNAL_RULES,
 ): HealthRunOutcome {
   if (d.scanMinutes !== 60)
     throw new RangeError(`Expected hourly scans for the health signals, got ${d.scanMinutes} min.`);
@@ -45,6 +48,9 @@ export function runHealthRelease(
       maxScansOf(fleetAssumptions, d),
       random,
       fleet.judged.commit,
+      TRACKER_DEFAULTS,
+      undefined,
+      rules,
     );
     return (f, hour, states) => {
       model.observe(f, hour, states);

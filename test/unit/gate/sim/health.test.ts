@@ -132,7 +132,9 @@ describe('release simulation: health signals', () => {
         }
         const last = looks[looks.length - 1].tracker;
         const halted = last.signals.filter((s) => s.judgement.halt).map((s) => s.name);
-        expect(halted, 'the harmed signal halts by the end, and no other').to.deep.equal([scenario.kind]);
+        // Not "and no other": with a few hundred production nodes a baseline can be exactly 0, and then one or two
+        // worsened release nodes halt another signal (docs/health.md, "What the table shows").
+        expect(halted, 'the harmed signal halts by the end').to.include(scenario.kind);
       });
     }
   });
