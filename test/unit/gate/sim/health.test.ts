@@ -75,13 +75,16 @@ describe('release simulation: health signals', () => {
       tracker.endScan();
     }
     let worsened = 0;
+    const differ: string[] = [];
     for (let i = 0; i < n; i += 1)
       for (let tau = 0; tau < scans; tau += 1)
         for (const look of [tau + 5, tau + 12, scans - 1].map((l) => Math.min(l, scans - 1))) {
           const expected = worsenedAround(series[i], tau, look, DID_DEFAULTS);
-          expect(tracker.worsened(0, i, tau, look), `node ${i} τ ${tau} look ${look}`).to.equal(expected);
+          const got = tracker.worsened(0, i, tau, look);
+          if (got !== expected) differ.push(`node ${i} τ ${tau} look ${look}: ${got}, expected ${expected}`);
           if (expected === 1) worsened += 1;
         }
+    expect(differ).to.deep.equal([]);
     expect(worsened).to.be.greaterThan(100);
   });
 
