@@ -12,7 +12,7 @@ import type { Criterion } from '../judge/verdict';
 import type { Disturbances, FleetAssumptions } from './assumptions';
 import type { HealthAssumptions, HealthScenario } from './healthAssumptions';
 import { HealthModel } from './healthModel';
-import { TRACKER_DEFAULTS } from './healthTracker';
+import { TRACKER_DEFAULTS, type TrackerSettings } from './healthTracker';
 import { SIGNAL_RULES, type SignalRule } from '../../health/signalRules';
 import { runRelease, type RunOutcome } from './releaseRun';
 
@@ -34,6 +34,7 @@ export function runHealthRelease(
   seed: number,
   d: Disturbances,
   rules: readonly SignalRule[] = SIGNAL_RULES,
+  tracker: TrackerSettings = TRACKER_DEFAULTS,
 ): HealthRunOutcome {
   if (d.scanMinutes !== 60)
     throw new RangeError(`Expected hourly scans for the health signals, got ${d.scanMinutes} min.`);
@@ -48,7 +49,7 @@ export function runHealthRelease(
       maxScansOf(fleetAssumptions, d),
       random,
       fleet.judged.commit,
-      TRACKER_DEFAULTS,
+      tracker,
       undefined,
       rules,
     );

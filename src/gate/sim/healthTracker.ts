@@ -78,6 +78,11 @@ export interface TrackerSettings {
   did: DidSettings;
   /** Compute each stratum's bounds (eProcess.shareBounds) at every look; the verdict needs only the tests. */
   withBounds: boolean;
+  /**
+   * A what-if: the level of each signal's promote test (the whole fleet's upper bound), instead of
+   * judgeHealth()'s alpha / signals / (3 + maxProviders). Not used by the table.
+   */
+  promoteAlpha?: number;
 }
 
 export const TRACKER_DEFAULTS: TrackerSettings = Object.freeze({ ...STRATA_DEFAULTS, withBounds: false });
@@ -273,7 +278,8 @@ export class HealthTracker {
         return { stratum, judged, bounds: { ...bounds, nodes }, harm };
       });
       const all = this.sums[k].get('all');
-      const notWorse = strata[0].judged && all !== undefined && logMeanExp(all.promote) >= threshold;
+      const promoteThreshold = s.promoteAlpha === undefined ? threshold : Math.log(1 / s.promoteAlpha);
+      const notWorse = strata[0].judged && all !== undefined && logMeanExp(all.promote) >= promoteThreshold;
       return {
         name: rule.name,
         judgement: { strata, alphaPerStratum, halt: strata.some((r) => r.harm), notWorse },
