@@ -11,7 +11,7 @@
  *
  * Usage: node build/bench/run.js [--only NAME[,NAME...]]... [--strict]
  * NAME is the file name without `.bench.js` (bootPath, fleetScan, fluxInfo,
- * healthBudget, historyBudget, realisticFleet, simulate, switchToRestart, trackedVersion).
+ * healthBudget, healthJudge, historyBudget, realisticFleet, simulate, switchToRestart, trackedVersion).
  * Exit code: 1 when a bench fails to run or
  * gives no result; with --strict also when a target is missed; else 0.
  */

@@ -1,14 +1,12 @@
 /**
- * A node's health at one scan as the ledger keeps it: one 32-bit cell (docs/health.md "Speed"). Pure.
+ * A node's health at one scan as the ledger keeps it: one 16-bit cell (docs/health.md "Speed"). Pure.
  *
- *   bits 0–27   the health word `h` (encode.ts)
- *   bits 28–29  answered: 0 no (every signal unknown), 1 degraded, 2 with a success envelope
- *   bits 30–31  same FluxOS process as at the node's last answered scan: 0 unknown, 1 no, 2 yes
- *
- * A cell of 0 is a scan the node did not answer. Each signal is a field of the cell read through a small
- * table into unknown (0), bad (1) or good (2), so the judge reads 32-bit integers, never objects.
+ * Two bits per signal, in the order of SIGNAL_RULES: 0 unknown, 1 bad, 2 good. A cell of 0 is a scan the
+ * node did not answer. Only what the signals read is kept (not the app count, not the incoming peers), so a
+ * node's cell changes only when one of its signals does: the judge's sweep (cellSweep.ts) passes over a
+ * node whose cells are the same at both ends of a window, and it reads 16-bit integers, never objects.
  */
-import { BAD, GOOD, UNKNOWN, type SignalSeries } from './didStats';
+import { BAD, GOOD, UNKNOWN, type DidSettings, type SignalSeries } from './didStats';
 import type { SignalName } from './signalRules';
 
 export const CELL_UNKNOWN = 0;
@@ -35,40 +33,65 @@ const level =
   (value: number): number =>
     value === 0 ? CELL_UNKNOWN : good(value - 1) ? CELL_GOOD : CELL_BAD;
 
-/** The fields of signalRules.ts's signals, rule by rule (the same good and bad, read from the word). */
-export const SIGNAL_FIELDS: Readonly<Record<SignalName, CellField>> = {
-  confirmed: field(0, 3, tri),
-  benchmark: field(2, 3, tri),
-  apps: field(
+/** The signals read from the health word (encode.ts), with the same good and bad as signalRules.ts. */
+const WORD_FIELDS: readonly CellField[] = [
+  field(0, 3, tri), // confirmed
+  field(2, 3, tri), // benchmark
+  field(
     20,
     0xff,
     level((apps) => apps > 0),
-  ),
-  peers: field(
+  ), // apps
+  field(
     11,
     7,
     level((l) => l >= 2),
-  ),
-  sync: field(
+  ), // peers (outgoing)
+  field(
     14,
     7,
     level((l) => l <= 1),
-  ),
-  answer: field(
+  ), // sync (block lag)
+  field(
     17,
     7,
     level((l) => l === 0),
-  ),
-  degraded: field(28, 3, tri),
-  restarts: field(30, 3, tri),
-};
+  ), // answer time
+];
 
-const WORD_MASK = 2 ** 28 - 1;
+const ORDER: readonly SignalName[] = [
+  'confirmed',
+  'benchmark',
+  'apps',
+  'peers',
+  'sync',
+  'answer',
+  'degraded',
+  'restarts',
+];
+const CODE = Uint8Array.from([CELL_UNKNOWN, CELL_BAD, CELL_GOOD, CELL_UNKNOWN]);
 
-/** The cell of an answering node: its word, whether it is degraded, and its restart code (tri). */
-export function cellOf(word: number, restart: number): number {
-  const degraded = ((word >> 5) & 7) !== 0;
-  return ((word & WORD_MASK) | ((degraded ? 1 : 2) << 28) | (restart << 30)) >>> 0;
+/** Each signal's two bits in a cell. */
+export const SIGNAL_FIELDS = Object.fromEntries(
+  ORDER.map((name, s) => [name, { shift: 2 * s, mask: 3, codes: CODE }]),
+) as Readonly<Record<SignalName, CellField>>;
+
+const RESTART_SHIFT = 2 * ORDER.indexOf('restarts');
+const DEGRADED_SHIFT = 2 * ORDER.indexOf('degraded');
+
+/** The cell of an answering node from its word, without the restart code. */
+export function wordCell(word: number): number {
+  let cell = (((word >> 5) & 7) === 0 ? CELL_GOOD : CELL_BAD) << DEGRADED_SHIFT;
+  for (let s = 0; s < WORD_FIELDS.length; s += 1) {
+    const f = WORD_FIELDS[s];
+    cell |= f.codes[(word >>> f.shift) & f.mask] << (2 * s);
+  }
+  return cell;
+}
+
+/** A word cell with the restart code (0 unknown, 1 restarted, 2 same process). */
+export function withRestart(cell: number, restart: number): number {
+  return cell | (restart << RESTART_SHIFT);
 }
 
 /** The value of a signal in a cell, as GOOD, BAD or UNKNOWN (didStats.ts). */
@@ -78,47 +101,53 @@ export function signalValue(cell: number, f: CellField): number {
 }
 
 /** One node's series of a signal from the scans' cells. */
-export function seriesOfCells(columns: readonly Uint32Array[], node: number, f: CellField): SignalSeries {
+export function seriesOfCells(columns: readonly Uint16Array[], node: number, f: CellField): SignalSeries {
   return Int8Array.from(columns, (column) => signalValue(node < column.length ? column[node] : 0, f));
 }
 
-/**
- * Every node's outcome around `tau` (1 worsened, 0 not, -1 none) from the cells, into `out`: the rule of
- * didStats.worsenedAround, computed column by column. `w` scans before and after, each side needing
- * `minKnown` known scans; a rise of the bad share of at least `worsenShare` is worse.
- */
-export function outcomesOfCells(
-  columns: readonly Uint32Array[],
+/** What makes a node worse around τ (didStats.ts): windows of `w` scans, each with `minKnown` known. */
+export interface WindowRule {
+  w: number;
+  minKnown: number;
+  /** Rise of the bad share that is worse. */
+  worsenShare: number;
+}
+
+/** The window rule of didStats' settings. */
+export function windowRule(did: DidSettings): WindowRule {
+  return { w: did.windowScans, minKnown: Math.ceil(did.windowScans * did.minKnownShare), worsenShare: did.worsenShare };
+}
+
+/** didStats.worsenedAround from counts of known and bad scans before and after τ: 1, 0, or -1 for none. */
+export function outcomeOfCounts(
+  rule: WindowRule,
+  knownBefore: number,
+  badBefore: number,
+  knownAfter: number,
+  badAfter: number,
+): number {
+  if (knownBefore < rule.minKnown || knownAfter < rule.minKnown || knownBefore === 0 || knownAfter === 0) return -1;
+  return badAfter / knownAfter - badBefore / knownBefore >= rule.worsenShare - 1e-9 ? 1 : 0;
+}
+
+/** One node's outcome around `tau` from the cells (τ's after-window in the scans); -1 when none. */
+export function outcomeOfCells(
+  columns: readonly Uint16Array[],
+  node: number,
   tau: number,
-  window: { w: number; minKnown: number; worsenShare: number },
+  rule: WindowRule,
   f: CellField,
-  out: Int8Array,
-): void {
-  const n = out.length;
-  const counts = new Uint16Array(4 * n);
-  const tally = (from: number, to: number, offset: number): void => {
-    for (let scan = Math.max(0, from); scan < Math.min(columns.length, to); scan += 1) {
-      const column = columns[scan];
-      const length = Math.min(n, column.length);
-      for (let i = 0; i < length; i += 1) {
-        const code = f.codes[(column[i] >>> f.shift) & f.mask];
-        if (code === CELL_UNKNOWN) continue;
-        counts[offset + i] += 1;
-        if (code === CELL_BAD) counts[offset + 2 * n + i] += 1;
-      }
-    }
-  };
-  tally(tau - window.w, tau, 0);
-  tally(tau + 1, tau + window.w + 1, n);
-  for (let i = 0; i < n; i += 1) {
-    const knownBefore = counts[i];
-    const knownAfter = counts[n + i];
-    if (tau - window.w < 0 || knownBefore < window.minKnown || knownAfter < window.minKnown) out[i] = -1;
-    else if (knownBefore === 0 || knownAfter === 0) out[i] = -1;
-    else {
-      const before = counts[2 * n + i] / knownBefore;
-      const after = counts[3 * n + i] / knownAfter;
-      out[i] = after - before >= window.worsenShare - 1e-9 ? 1 : 0;
-    }
+): number {
+  if (tau - rule.w < 0) return -1;
+  const counts = [0, 0, 0, 0];
+  for (let scan = tau - rule.w; scan <= tau + rule.w && scan < columns.length; scan += 1) {
+    if (scan === tau) continue;
+    const column = columns[scan];
+    const code = f.codes[((node < column.length ? column[node] : 0) >>> f.shift) & f.mask];
+    if (code === CELL_UNKNOWN) continue;
+    const side = scan < tau ? 0 : 2;
+    counts[side] += 1;
+    if (code === CELL_BAD) counts[side + 1] += 1;
   }
+  return outcomeOfCounts(rule, counts[0], counts[1], counts[2], counts[3]);
 }

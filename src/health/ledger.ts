@@ -5,7 +5,9 @@
  * stores what `stored()` gives (encode.ts), the judge asks `judgeHealth()`.
  */
 import { isAnswered, type NodeResult } from '../fleet/classify';
-import { SIGNAL_FIELDS, seriesOfCells } from './cells';
+import { SIGNAL_FIELDS, seriesOfCells, windowRule, type WindowRule } from './cells';
+import { CellSweep } from './cellSweep';
+import type { DidSettings } from './didStats';
 import { CellStore, type WordScanEntry } from './cellStore';
 import { fromWord, healthWord, toStored, type StoredHealth } from './encode';
 import { SIGNAL_RULES, type SignalName, type SignalRule } from './signalRules';
@@ -34,6 +36,9 @@ const NO_RARE = { bootMinute: null, provider: null, country: null };
 export class HealthLedger {
   private readonly store = new CellStore();
   private readonly judges = new Map<SignalName, SignalJudge>();
+  private sweep: CellSweep | null = null;
+  /** Per signal, whether its judge took every τ the sweep gave. */
+  private inStep: boolean[] = [];
 
   /** @param releaseCommit the release judged: a node is on it when it reports this commit as a preprod node. */
   constructor(readonly releaseCommit: string) {}
@@ -96,6 +101,16 @@ export class HealthLedger {
     this.store.addWordScan(entries);
   }
 
+  /**
+   * Adds one scan as the last one with changes: `changed` holds every node that answers now and either did
+   * not answer the last scan or has another entry (word, boot minute, provider, release) than then;
+   * `silent` every node that answered the last scan and not this one (indices from `nodeIndex`). The same
+   * as `addWordScan` with every answering node, for a tenth of the work when a tenth of the fleet changes.
+   */
+  addChangedScan(changed: Iterable<WordScanEntry>, silent: Iterable<number>): void {
+    this.store.addChangedScan(changed, silent);
+  }
+
   /** Every node's series of one signal, with its release scan and strata. */
   healthNodes(rule: SignalRule): HealthNode[] {
     const store = this.store;
@@ -109,13 +124,51 @@ export class HealthLedger {
 
   /** One signal judged at the last scan; the work of earlier looks is kept for the next. */
   judgeSignal(name: SignalName, settings: StrataSettings): SignalJudgement {
+    this.prepare(settings.did);
+    return this.judgeOf(name).judge(this.scanCount - 1, settings);
+  }
+
+  private judgeOf(name: SignalName): SignalJudge {
     let judge = this.judges.get(name);
     if (judge === undefined) {
       judge = new SignalJudge(this.store.viewOf(SIGNAL_FIELDS[name]));
       this.judges.set(name, judge);
     }
-    return judge.judge(this.scanCount - 1, settings);
+    return judge;
   }
+
+  /** Tallies every signal's pending release scans in one sweep through the cells (cellSweep.ts). */
+  private prepare(did: DidSettings): void {
+    const look = this.scanCount - 1;
+    const judges = SIGNAL_NAMES.map((name) => this.judgeOf(name));
+    const pending = judges.map((judge) => new Set(judge.pendingTaus(look, did)));
+    const taus = [...new Set(pending.flatMap((set) => [...set]))].sort((a, b) => a - b);
+    if (taus.length === 0) return;
+    const rule = windowRule(did);
+    if (this.sweep === null || !sameRule(this.sweep.rule, rule)) {
+      this.inStep = SIGNAL_NAMES.map(() => false);
+      this.sweep = new CellSweep(
+        this.store.columns,
+        SIGNAL_NAMES.map((name) => SIGNAL_FIELDS[name]),
+        rule,
+      );
+    }
+    for (const tau of taus) {
+      const swept = this.sweep.outcomesAt(tau, this.store.keys.length);
+      judges.forEach((judge, s) => {
+        // A judge that took the sweep's every τ so far needs only the nodes whose outcome moved.
+        const changed = this.inStep[s] ? (swept.changed[s] ?? undefined) : undefined;
+        this.inStep[s] = pending[s].has(tau);
+        if (this.inStep[s]) judge.tally(tau, swept.outcomes[s], changed);
+      });
+    }
+  }
+}
+
+const SIGNAL_NAMES: readonly SignalName[] = SIGNAL_RULES.map((rule) => rule.name);
+
+function sameRule(a: WindowRule, b: WindowRule): boolean {
+  return a.w === b.w && a.minKnown === b.minKnown && a.worsenShare === b.worsenShare;
 }
 
 export interface HealthJudgement {

@@ -22,12 +22,12 @@ export interface NodeView {
   /** The node's provider as an interned id, -1 when unknown. */
   providerOf(node: number): number;
   providerName(id: number): string;
-  /** Nodes that ever reported the release. */
+  /** Nodes that ever reported the release, in the order they did. */
   releaseNodes(): readonly number[];
   /** Every node whose release, platform or provider was set or changed, in order (appended, never cut). */
   readonly changedNodes: readonly number[];
-  /** Every node's outcome around `tau` (1, 0, or -1 for none) into `out`, for a look with τ's window passed. */
-  outcomesAround(tau: number, look: number, did: DidSettings, out: Int8Array): void;
+  /** One node's outcome around `tau` (1, 0, or -1 for none), τ's after-window passed. */
+  outcomeOf(node: number, tau: number, did: DidSettings): number;
 }
 
 /** Tally groups: 0 the fleet, 1 ArcaneOS, 2 the rest, 3 + id a provider. */
@@ -35,9 +35,8 @@ const ALL = 0;
 const platformGroup = (arcane: boolean): number => (arcane ? 1 : 2);
 const providerGroup = (id: number): number => (id < 0 ? -1 : 3 + id);
 
-/** Production outcomes around one release scan: per group, nodes with an outcome and nodes that worsened. */
-interface TauTally {
-  outcomes: Int8Array;
+/** Production nodes with an outcome and production nodes that worsened, per group. */
+interface Tally {
   nodes: number[];
   worsened: number[];
 }
@@ -48,13 +47,13 @@ function membershipOf(view: NodeView, node: number): number {
   return (view.providerOf(node) + 1) * 2 + (view.arcane(node) ? 1 : 0);
 }
 
-function countIn(tally: TauTally, group: number, outcome: number, sign: number): void {
+function countIn(tally: Tally, group: number, outcome: number, sign: number): void {
   tally.nodes[group] = (tally.nodes[group] ?? 0) + sign;
   tally.worsened[group] = (tally.worsened[group] ?? 0) + sign * outcome;
 }
 
 /** Adds (sign 1) or removes (-1) one production node's outcome in the fleet, platform and provider groups. */
-function count(tally: TauTally, membership: number, outcome: number, sign: number): void {
+function count(tally: Tally, membership: number, outcome: number, sign: number): void {
   if (membership < 0 || outcome < 0) return;
   countIn(tally, ALL, outcome, sign);
   countIn(tally, platformGroup((membership & 1) === 1), outcome, sign);
@@ -73,16 +72,63 @@ function sameDid(a: DidSettings | null, b: DidSettings): boolean {
 
 export class SignalJudge {
   private did: DidSettings | null = null;
-  private tallies = new Map<number, TauTally>();
+  /** Production tallies around each release scan tallied so far. */
+  private tallies = new Map<number, Tally>();
+  /** The running tally: production outcomes around the last τ tallied (`current`), by membership. */
+  private running: Tally = { nodes: [], worsened: [] };
+  private current = new Int8Array(0);
+  /** Each release node's outcome around its release scan; -2 until tallied. */
+  private releaseOutcomes = new Int8Array(0);
+  private byTau = new Map<number, number[]>();
+  private releaseSeen = 0;
   private membership = new Int32Array(0);
-  private seen = 0;
+  private changedSeen = 0;
+  /** Production nodes per provider id, as `membership` has them. */
+  private readonly productionByProvider: number[] = [];
   private readonly hints = new Map<string, ShareBounds>();
 
   constructor(private readonly view: NodeView) {}
 
+  /**
+   * Release scans whose after-window has passed at `look` and that are not tallied yet, ascending: the
+   * caller hands each one's outcomes to `tally` (the ledger sweeps them for all signals at once).
+   */
+  pendingTaus(look: number, did: DidSettings): number[] {
+    this.sync(did);
+    return [...this.byTau.keys()]
+      .filter((tau) => tau + did.windowScans <= look && !this.tallies.has(tau))
+      .sort((a, b) => a - b);
+  }
+
+  /**
+   * Tallies production around `tau` from every node's outcome there; τs in ascending order. `changed`, when
+   * given, holds every node whose outcome may differ from the τ tallied before (the sweep knows them).
+   */
+  tally(tau: number, outcomes: ArrayLike<number>, changed?: ArrayLike<number>): void {
+    const update = (i: number): void => {
+      const outcome = i < outcomes.length ? outcomes[i] : -1;
+      if (outcome === this.current[i]) return;
+      count(this.running, this.membership[i], this.current[i], -1);
+      count(this.running, this.membership[i], outcome, 1);
+      this.current[i] = outcome;
+    };
+    if (changed === undefined) for (let i = 0; i < this.view.nodeCount; i += 1) update(i);
+    else for (let j = 0; j < changed.length; j += 1) update(changed[j]);
+    this.tallies.set(tau, { nodes: [...this.running.nodes], worsened: [...this.running.worsened] });
+    for (const node of this.byTau.get(tau) ?? []) this.releaseOutcomes[node] = i8(outcomes, node);
+  }
+
   /** The signal at `look` (a scan index); looks may only move forward. */
   judge(look: number, settings: StrataSettings): SignalJudgement {
-    this.update(look, settings.did);
+    for (const tau of this.pendingTaus(look, settings.did)) {
+      const outcomes = new Int8Array(this.view.nodeCount);
+      for (let i = 0; i < outcomes.length; i += 1) outcomes[i] = this.view.outcomeOf(i, tau, settings.did);
+      this.tally(tau, outcomes);
+    }
+    return this.judgeTallied(look, settings);
+  }
+
+  private judgeTallied(look: number, settings: StrataSettings): SignalJudgement {
     const alphaPerStratum = settings.alpha / (3 + settings.maxProviders);
     const providers = this.providerStrata(settings.maxProviders);
     const counts = [...Array(3 + providers.length)].map(() => new Map<number, [number, number]>());
@@ -92,8 +138,9 @@ export class SignalJudge {
       counts[stratum].set(baseline, entry);
     };
     for (const node of this.view.releaseNodes()) {
-      const tally = this.tallies.get(this.view.releaseAt(node));
-      const worsened = tally === undefined ? -1 : (tally.outcomes[node] ?? -1);
+      const tau = this.view.releaseAt(node);
+      const tally = tau + settings.did.windowScans <= look ? this.tallies.get(tau) : undefined;
+      const worsened = this.releaseOutcomes[node];
       if (tally === undefined || worsened < 0) continue;
       const provider = this.view.providerOf(node);
       const arcane = this.view.arcane(node);
@@ -126,58 +173,76 @@ export class SignalJudge {
     return `provider:${this.view.providerName(id)}`;
   }
 
-  /** Moves changed nodes between tallies, then tallies every release scan whose window has passed. */
-  private update(look: number, did: DidSettings): void {
+  private countProvider(membership: number, sign: number): void {
+    const provider = (membership >> 1) - 1;
+    if (membership < 0 || provider < 0) return;
+    this.productionByProvider[provider] = (this.productionByProvider[provider] ?? 0) + sign;
+  }
+
+  /** Starts over when the window rule changes; grows per-node arrays; moves changed nodes between tallies. */
+  private sync(did: DidSettings): void {
+    const n = this.view.nodeCount;
     if (!sameDid(this.did, did)) {
       this.did = did;
       this.tallies = new Map();
+      this.running = { nodes: [], worsened: [] };
+      this.current = new Int8Array(0);
+      this.releaseOutcomes = new Int8Array(0);
     }
-    const view = this.view;
-    if (this.membership.length < view.nodeCount) {
-      const grown = new Int32Array(Math.max(view.nodeCount, this.membership.length * 2)).fill(-1);
-      grown.set(this.membership);
-      this.membership = grown;
+    this.current = grownTo(this.current, n, -1);
+    this.releaseOutcomes = grownTo(this.releaseOutcomes, n, -2);
+    this.membership = grownTo(this.membership, n, -1);
+    const release = this.view.releaseNodes();
+    for (; this.releaseSeen < release.length; this.releaseSeen += 1) {
+      const node = release[this.releaseSeen];
+      const tau = this.view.releaseAt(node);
+      this.byTau.set(tau, [...(this.byTau.get(tau) ?? []), node]);
     }
-    for (; this.seen < view.changedNodes.length; this.seen += 1) {
-      const node = view.changedNodes[this.seen];
-      const now = membershipOf(view, node);
+    for (; this.changedSeen < this.view.changedNodes.length; this.changedSeen += 1) {
+      const node = this.view.changedNodes[this.changedSeen];
+      const now = membershipOf(this.view, node);
       const before = this.membership[node];
       if (now === before) continue;
-      for (const tally of this.tallies.values()) {
-        const outcome = node < tally.outcomes.length ? tally.outcomes[node] : -1;
+      count(this.running, before, this.current[node], -1);
+      count(this.running, now, this.current[node], 1);
+      for (const [tau, tally] of this.tallies) {
+        const outcome = this.view.outcomeOf(node, tau, did);
         count(tally, before, outcome, -1);
         count(tally, now, outcome, 1);
       }
       this.membership[node] = now;
-    }
-    for (const node of view.releaseNodes()) {
-      const tau = view.releaseAt(node);
-      if (tau + did.windowScans > look || this.tallies.has(tau)) continue;
-      const tally: TauTally = { outcomes: new Int8Array(view.nodeCount), nodes: [], worsened: [] };
-      view.outcomesAround(tau, look, did, tally.outcomes);
-      for (let i = 0; i < view.nodeCount; i += 1) count(tally, this.membership[i], tally.outcomes[i], 1);
-      this.tallies.set(tau, tally);
+      this.countProvider(before, -1);
+      this.countProvider(now, 1);
     }
   }
 
   /** The providers judged as strata: most production nodes first (ties by name), at most `max`. */
   private providerStrata(max: number): number[] {
-    const counts = new Map<number, number>();
-    for (let node = 0; node < this.view.nodeCount; node += 1) {
-      const membership = this.membership[node];
-      const provider = (membership >> 1) - 1;
-      if (membership >= 0 && provider >= 0) counts.set(provider, (counts.get(provider) ?? 0) + 1);
-    }
-    return [...counts]
-      .map(([id, nodes]) => ({ id, nodes, name: this.stratumName(id) }))
+    const ranked: { id: number; nodes: number; name: string }[] = [];
+    this.productionByProvider.forEach((nodes, id) => {
+      if (nodes > 0) ranked.push({ id, nodes, name: this.stratumName(id) });
+    });
+    return ranked
       .sort((a, b) => b.nodes - a.nodes || (a.name < b.name ? -1 : 1))
       .slice(0, max)
       .map((p) => p.id);
   }
 }
 
+function i8(values: ArrayLike<number>, i: number): number {
+  return i < values.length ? values[i] : -1;
+}
+
+function grownTo<T extends Int8Array | Int32Array>(array: T, size: number, fill: number): T {
+  if (array.length >= size) return array;
+  const copy = new (array.constructor as new (n: number) => T)(Math.max(size, array.length * 2));
+  copy.fill(fill);
+  copy.set(array);
+  return copy;
+}
+
 /** The first group with `minBaselineNodes` outcomes, else the fleet's share; null when nobody has one. */
-function baselineOf(tally: TauTally, groups: readonly number[], settings: StrataSettings): number | null {
+function baselineOf(tally: Tally, groups: readonly number[], settings: StrataSettings): number | null {
   for (const group of groups) {
     const nodes = group < 0 ? 0 : (tally.nodes[group] ?? 0);
     if (nodes >= settings.minBaselineNodes) return (tally.worsened[group] ?? 0) / nodes;

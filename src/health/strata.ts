@@ -84,10 +84,8 @@ class SeriesView implements NodeView {
   releaseNodes(): readonly number[] {
     return this.release;
   }
-  outcomesAround(tau: number, look: number, did: DidSettings, out: Int8Array): void {
-    this.nodes.forEach((node, i) => {
-      out[i] = worsenedAround(node.series, tau, look, did) ?? -1;
-    });
+  outcomeOf(node: number, tau: number, did: DidSettings): number {
+    return worsenedAround(this.nodes[node].series, tau, tau + did.windowScans, did) ?? -1;
   }
 }
 
