@@ -3,7 +3,9 @@
  * "The release simulator"): the gate table's run (releaseRun.ts: the real
  * fleet model, EvidenceTracker and judge()) on a release that keeps its nodes
  * answering, with the health model scanned hourly and the criteria of
- * signalCriteria() appended to judge() at every look.
+ * signalCriteria() appended to judge() at every look. The signals are judged
+ * by the tracker (healthTracker.ts), or with `judgeWith: 'ledger'` by a real
+ * HealthLedger fed the same scans and judgeHealth() (same verdicts, slower).
  */
 import { seededRandom } from '../../cohort/random';
 import { signalCriteria } from '../../gate/judge/signalCriteria';
@@ -13,6 +15,8 @@ import type { Disturbances, FleetAssumptions } from './assumptions';
 import type { HealthAssumptions, HealthScenario } from './healthAssumptions';
 import { HealthModel } from './healthModel';
 import { TRACKER_DEFAULTS, type TrackerSettings } from './healthTracker';
+import type { StoredHealth } from '../../health/encode';
+import { type HealthJudgement, HealthLedger, judgeHealth, type StoredScanEntry } from '../../health/ledger';
 import { SIGNAL_RULES, type SignalRule } from '../../health/signalRules';
 import { runRelease, type RunOutcome } from './releaseRun';
 
@@ -26,6 +30,29 @@ export function maxScansOf(a: FleetAssumptions, d: Disturbances): number {
   return Math.ceil(a.warmupHours + 1 + a.horizonHours + (d.followUp?.afterHours ?? 0)) + 2;
 }
 
+export interface HealthRunOptions {
+  /** Signal rules and margins (a what-if; the tracker only). Default SIGNAL_RULES. */
+  rules?: readonly SignalRule[];
+  tracker?: TrackerSettings;
+  /** Who judges the signals at each look. Default 'tracker'. */
+  judgeWith?: 'tracker' | 'ledger';
+}
+
+/** A real HealthLedger fed each scan's stored health; judgeHealth() at every look. */
+function ledgerJudge(commit: string, keys: readonly string[]) {
+  const ledger = new HealthLedger(commit);
+  let entries: StoredScanEntry[] = [];
+  return {
+    listener: (i: number, stored: StoredHealth, preprod: boolean, nodeCommit: string | null) =>
+      entries.push({ key: keys[i], stored, preprod, commit: nodeCommit }),
+    judge: (): HealthJudgement => {
+      ledger.addStoredScan(entries);
+      entries = [];
+      return judgeHealth(ledger);
+    },
+  };
+}
+
 export function runHealthRelease(
   fleetAssumptions: FleetAssumptions,
   health: HealthAssumptions,
@@ -33,8 +60,7 @@ export function runHealthRelease(
   gate: GateSettings,
   seed: number,
   d: Disturbances,
-  rules: readonly SignalRule[] = SIGNAL_RULES,
-  tracker: TrackerSettings = TRACKER_DEFAULTS,
+  options: HealthRunOptions = {},
 ): HealthRunOutcome {
   if (d.scanMinutes !== 60)
     throw new RangeError(`Expected hourly scans for the health signals, got ${d.scanMinutes} min.`);
@@ -42,6 +68,7 @@ export function runHealthRelease(
   // Its own stream: the fleet's events are those of the gate table's run with the same seed.
   const random = seededRandom((seed ^ 0x5bd1e995) >>> 0);
   const outcome = runRelease(fleetAssumptions, { kind: 'healthy', harm: 0 }, gate, seed, d, (fleet) => {
+    const real = options.judgeWith === 'ledger' ? ledgerJudge(fleet.judged.commit, fleet.keys) : null;
     const model = new HealthModel(
       health,
       scenario,
@@ -49,13 +76,13 @@ export function runHealthRelease(
       maxScansOf(fleetAssumptions, d),
       random,
       fleet.judged.commit,
-      tracker,
-      undefined,
-      rules,
+      options.tracker ?? TRACKER_DEFAULTS,
+      real?.listener,
+      options.rules ?? SIGNAL_RULES,
     );
     return (f, hour, states) => {
       model.observe(f, hour, states);
-      last = signalCriteria(model.tracker.judge());
+      last = signalCriteria(real ? real.judge() : model.tracker.judge());
       return last;
     };
   });

@@ -142,6 +142,26 @@ describe('release simulation: health signals', () => {
     }
   });
 
+  it('judged by a real HealthLedger instead of the tracker, a run ends the same', () => {
+    const small = { ...ASSUMPTIONS, nodes: 1000, probability: 0.4, daysToNextEval: 100_000 };
+    const run = (judgeWith: 'tracker' | 'ledger') =>
+      runHealthRelease(
+        small,
+        HEALTH_ASSUMPTIONS,
+        { kind: 'restarts', harm: 0.04 },
+        defaultGateSettings(),
+        8,
+        {
+          ...NO_DISTURBANCES,
+        },
+        { judgeWith },
+      );
+    const ledger = run('ledger');
+    expect(ledger.verdict).to.equal('halt');
+    expect(ledger.haltedBySignals).to.include('restarts');
+    expect(run('tracker')).to.deep.equal(ledger);
+  });
+
   it('a small run judged by the gate with the signals halts on the harmed signal', () => {
     const small = { ...ASSUMPTIONS, nodes: 3000, probability: 0.4 };
     const outcome = runHealthRelease(
