@@ -46,6 +46,8 @@ export class FleetModel {
   private readonly endHour: number;
   readonly versions: string[] = [...VERSIONS];
   readonly commits: string[] = [...COMMITS];
+  /** Health simulation (healthModel.ts): the hour each node's FluxOS last started, so restarts show. */
+  readonly bootHour: Float64Array;
 
   constructor(
     private readonly a: FleetAssumptions,
@@ -66,6 +68,7 @@ export class FleetModel {
     );
     this.downBits = new Uint8Array(n);
     this.arcane = Uint8Array.from({ length: n }, (_, i) => (isArcaneNode(i) ? 1 : 0));
+    this.bootHour = new Float64Array(n);
     if (d.followUp?.kind === 'hotfix') [this.versions[FOLLOW_UP], this.commits[FOLLOW_UP]] = ['8.19.0', HOTFIX_COMMIT];
     this.harmful = d.followUp?.kind === 'hotfix' ? FOLLOW_UP : RELEASE;
     this.endHour = a.warmupHours + 1 + a.horizonHours + (d.followUp?.afterHours ?? 0);
@@ -239,6 +242,7 @@ export class FleetModel {
   /** One boot through the real decision rules. A node that is down (outage, gone, hung) does not boot. */
   private boot(i: number, time: number): void {
     if ((this.down[i] & E.NO_BOOT) !== 0) return;
+    this.bootHour[i] = time;
     const now = new Date(EPOCH_MS + time * MS_PER_HOUR);
     const decision = decide({
       settings: this.settings,

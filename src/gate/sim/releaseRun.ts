@@ -9,11 +9,11 @@
  */
 import { defaultSettings } from '../../config/settings';
 import { seededRandom } from '../../cohort/random';
-import { changeBetween, EMPTY_STATE, nextState, type NodeChange } from '../history/observation';
+import { changeBetween, EMPTY_STATE, type NodeChange, type NodeState, nextState } from '../history/observation';
 import { emptyTotals, type ScanTotals } from '../history/scanRecord';
 import { EvidenceTracker } from '../judge/evidence';
 import type { GateSettings } from '../judge/gateSettings';
-import { judge, type Verdict } from '../judge/verdict';
+import { type Criterion, judge, type Verdict } from '../judge/verdict';
 import { type Disturbances, type FleetAssumptions, NO_DISTURBANCES, type ReleaseScenario } from './assumptions';
 import { EPOCH_MS, FleetModel } from './fleetModel';
 import { withHealthColumn } from './platform';
@@ -52,12 +52,19 @@ function clockOf(a: FleetAssumptions, d: Disturbances, random: () => number): Cl
   return { pushAt, judgedPushAt, end: judgedPushAt + a.horizonHours, step: d.scanMinutes / 60 };
 }
 
+/**
+ * Health simulation (healthRun.ts): called after every recorded scan with the fleet and every node's state
+ * as the history has it after that scan; returns the criteria judge() appends at that look.
+ */
+export type ScanHook = (fleet: FleetModel, hour: number, states: readonly NodeState[]) => Criterion[];
+
 export function runRelease(
   assumptions: FleetAssumptions,
   scenario: ReleaseScenario,
   gate: GateSettings,
   seed: number,
   d: Disturbances = NO_DISTURBANCES,
+  hook?: (fleet: FleetModel) => ScanHook,
 ): RunOutcome {
   const random = seededRandom(seed);
   const settings = {
@@ -69,6 +76,7 @@ export function runRelease(
   const tracker = new EvidenceTracker(fleet.judged, gate);
   const clock = clockOf(assumptions, d, random);
   const scanner = new Scanner(assumptions, fleet, tracker, random);
+  const onScan = hook?.(fleet);
   const pushes = [clock.pushAt, ...(d.followUp ? [clock.judgedPushAt] : [])];
   let verdict: Verdict = 'wait';
   let haltedAt: number | null = null;
@@ -87,9 +95,10 @@ export function runRelease(
     const s = d.scanner;
     const reached = s !== null && sincePush >= s.atHour && sincePush < s.atHour + s.scans * clock.step;
     scanner.scan(k, hour, reached && s ? s.share : 1);
+    const extra = onScan?.(fleet, hour, tracker.table.states) ?? [];
     const evidence = tracker.evidence();
     if (evidence.reachedAt === null) continue;
-    verdict = judge(evidence, gate, 0).verdict;
+    verdict = judge(evidence, gate, 0, extra).verdict;
     const after = hour - (Date.parse(evidence.reachedAt) - EPOCH_MS) / MS_PER_HOUR;
     if (verdict === 'promote' && promotedAt === null) promotedAt = after;
     if (verdict === 'halt') haltedAt = after;
