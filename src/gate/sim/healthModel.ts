@@ -7,7 +7,6 @@
  * SIGNAL_RULES, and feeds the tracker. No I/O, no clock; its own seeded
  * stream, so the fleet's events are those of the gate table's runs.
  */
-import { isArcaneNode } from './platform';
 import { UNKNOWN } from '../../health/didStats';
 import type { StoredHealth } from '../../health/encode';
 import { SIGNAL_RULES, type SignalRule } from '../../health/signalRules';
@@ -92,8 +91,7 @@ export class HealthModel {
     );
     const providerNames = [...named, ...Array.from({ length: smallCount }, (_, j) => `small-${j + 1}`)];
     const shares = [...a.providers.map((p) => p.share), ...new Array(smallCount).fill(a.smallProviderShare)];
-    // The gate's platform strata and the signals' strata see the same ArcaneOS nodes (platform.ts).
-    const arcane = Uint8Array.from({ length: this.n }, (_, i) => (isArcaneNode(i) ? 1 : 0));
+    const arcane = Uint8Array.from({ length: this.n }, () => (this.random() < a.arcaneShare ? 1 : 0));
     const provider = Int16Array.from({ length: this.n }, () => {
       let u = this.random();
       for (let j = 0; j < shares.length; j += 1) {
