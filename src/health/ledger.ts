@@ -184,16 +184,23 @@ export interface JudgeHealthOptions {
   signals?: readonly SignalName[];
   /** Chance of any false halt over all signals, strata and looks; split equally across signals. Default 0.01. */
   alpha?: number;
+  /**
+   * Chance that any signal lets a release promote whose harm is beyond its margin; split equally across
+   * signals, not strata (only the whole fleet promotes). Default 0.05, the gate's own 1 − confidence.
+   */
+  promoteAlpha?: number;
   /** Other strata settings (strata.ts); margins come from each signal's rule. */
-  strata?: Partial<Omit<StrataSettings, 'margin' | 'haltMargin' | 'alpha'>>;
+  strata?: Partial<Omit<StrataSettings, 'margin' | 'haltMargin' | 'alpha' | 'promoteAlpha'>>;
 }
 
 /** The release judged by every enabled signal at the ledger's last scan. */
 export function judgeHealth(ledger: HealthLedger, options: JudgeHealthOptions = {}): HealthJudgement {
   const enabled = SIGNAL_RULES.filter((rule) => options.signals?.includes(rule.name) ?? true);
   const alpha = (options.alpha ?? STRATA_DEFAULTS.alpha) / Math.max(1, enabled.length);
+  const promoteAlpha = (options.promoteAlpha ?? STRATA_DEFAULTS.promoteAlpha) / Math.max(1, enabled.length);
   const signals = enabled.map((rule) => {
-    const settings = { ...STRATA_DEFAULTS, ...options.strata, alpha, margin: rule.margin, haltMargin: rule.haltMargin };
+    const { margin, haltMargin } = rule;
+    const settings = { ...STRATA_DEFAULTS, ...options.strata, alpha, promoteAlpha, margin, haltMargin };
     return { name: rule.name, judgement: ledger.judgeSignal(rule.name, settings) };
   });
   return {

@@ -156,9 +156,9 @@ export class SignalJudge {
     const strata = names.map((stratum, s) => {
       const groups = groupsOf(counts[s]);
       const judged = groups.nodes >= (s === 0 ? 1 : settings.minStratumNodes) && groups.nodes > 0;
-      const hintKey = `${alphaPerStratum} ${stratum}`;
-      const bounds = judged ? boundsOfGroups(groups, alphaPerStratum, this.hints.get(hintKey)) : undefined;
-      if (bounds) this.hints.set(hintKey, bounds);
+      const bounds = judged ? this.boundsAt(stratum, groups, alphaPerStratum) : undefined;
+      // The whole fleet's upper bound promotes: at the promote level (strataTypes.ts, promoteAlpha).
+      if (bounds && s === 0) bounds.high = this.boundsAt(stratum, groups, settings.promoteAlpha).high;
       return stratumResult(stratum, groups.nodes, bounds, settings.haltMargin);
     });
     return {
@@ -167,6 +167,14 @@ export class SignalJudge {
       halt: strata.some((r) => r.harm),
       notWorse: strata[0].judged && strata[0].bounds.high <= settings.margin,
     };
+  }
+
+  /** A stratum's bounds at `alpha`, searched from the last look's bounds at the same level. */
+  private boundsAt(stratum: string, groups: ReturnType<typeof groupsOf>, alpha: number) {
+    const hintKey = `${alpha} ${stratum}`;
+    const bounds = boundsOfGroups(groups, alpha, this.hints.get(hintKey));
+    this.hints.set(hintKey, bounds);
+    return { ...bounds };
   }
 
   private stratumName(id: number): string {

@@ -8,6 +8,12 @@ export interface StrataSettings {
   /** Chance of any false halt of this signal over all strata and looks. Default 0.01. */
   alpha: number;
   /**
+   * Chance of a false promote on this signal: the level of the whole fleet's upper bound, the one bound that
+   * promotes. Not split across strata (no stratum promotes) and spent from its own budget, as the gate's
+   * other criteria spend theirs. Default 0.05.
+   */
+  promoteAlpha: number;
+  /**
    * Harm accepted for promotion: the whole fleet's upper bound of release worsened share − production
    * worsened share must be within it. Per signal (signalRules.ts).
    */
@@ -28,6 +34,7 @@ export interface StrataSettings {
 
 export const STRATA_DEFAULTS: Readonly<Omit<StrataSettings, 'margin' | 'haltMargin'>> = Object.freeze({
   alpha: 0.01,
+  promoteAlpha: 0.05,
   maxProviders: 4,
   minStratumNodes: 50,
   minBaselineNodes: 1000,
@@ -46,7 +53,7 @@ export interface StratumResult {
 
 export interface SignalJudgement {
   strata: StratumResult[];
-  /** Level of each stratum's bounds: alpha / (3 + maxProviders). */
+  /** Level of each stratum's bounds: alpha / (3 + maxProviders); the whole fleet's upper bound is at promoteAlpha. */
   alphaPerStratum: number;
   /** Some judged stratum shows harm beyond the halt margin. */
   halt: boolean;

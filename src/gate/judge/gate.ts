@@ -144,7 +144,7 @@ function detectableOf(evidence: GateEvidence, settings: GateSettings): Detectabl
 /** The signals at T for a release that reached preprod; null otherwise (no look yet). */
 function signalsAtT(upToT: readonly ScanRecord[], choice: ReleaseChoice | null, e: GateEvidence, s: GateSettings) {
   if (choice === null || e.reachedAt === null) return null;
-  return judgeSignalsOfHistory(upToT, choice.release.commit, s.signals);
+  return judgeSignalsOfHistory(upToT, choice.release.commit, s.signals, 1 - s.confidence);
 }
 
 function noteOf(scans: number, end: number, choice: ReleaseChoice | null, e: GateEvidence, o: GateOptions) {

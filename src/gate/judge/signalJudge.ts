@@ -133,12 +133,14 @@ function baselinePossible(ledger: HealthLedger, name: SignalName): boolean {
 /**
  * The release `commit` judged by the enabled health signals over `upToT` (the scans up to and including T):
  * criteria `signal.<name>.upper` / `.lower` (signalCriteria.ts) and the figures the reports show. No criteria,
- * and a note, when no signal can be judged.
+ * and a note, when no signal can be judged. `promoteAlpha`: the gate's false-promote budget (1 − confidence),
+ * shared by the signals' promote tests.
  */
 export function judgeSignalsOfHistory(
   upToT: readonly ScanRecord[],
   commit: string | null,
   settings: SignalSettings,
+  promoteAlpha?: number,
 ): { criteria: Criterion[]; report: SignalsReport } {
   const enabled = enabledSignals(settings);
   const judgedAt = upToT.length === 0 ? null : upToT[upToT.length - 1].at;
@@ -147,7 +149,7 @@ export function judgeSignalsOfHistory(
     return { criteria: [], report: { judgedAt, alpha: settings.alpha, note, unreported: [], signals: [] } };
   }
   const ledger = healthFromHistory(upToT, commit);
-  const judged = judgeHealth(ledger, { signals: enabled, alpha: settings.alpha });
+  const judged = judgeHealth(ledger, { signals: enabled, alpha: settings.alpha, promoteAlpha });
   const unreported: SignalName[] = [];
   const signals = judged.signals
     .filter(({ name, judgement }) => {

@@ -39,7 +39,7 @@ export interface HealthRunOptions {
 }
 
 /** A real HealthLedger fed each scan's stored health; judgeHealth() at every look. */
-function ledgerJudge(commit: string, keys: readonly string[]) {
+function ledgerJudge(commit: string, keys: readonly string[], promoteAlpha: number) {
   const ledger = new HealthLedger(commit);
   let entries: StoredScanEntry[] = [];
   return {
@@ -48,7 +48,7 @@ function ledgerJudge(commit: string, keys: readonly string[]) {
     judge: (): HealthJudgement => {
       ledger.addStoredScan(entries);
       entries = [];
-      return judgeHealth(ledger);
+      return judgeHealth(ledger, { promoteAlpha });
     },
   };
 }
@@ -68,7 +68,9 @@ export function runHealthRelease(
   // Its own stream: the fleet's events are those of the gate table's run with the same seed.
   const random = seededRandom((seed ^ 0x5bd1e995) >>> 0);
   const outcome = runRelease(fleetAssumptions, { kind: 'healthy', harm: 0 }, gate, seed, d, (fleet) => {
-    const real = options.judgeWith === 'ledger' ? ledgerJudge(fleet.judged.commit, fleet.keys) : null;
+    // The signals' promote tests share the gate's false-promote budget, as the gate command's do.
+    const promoteAlpha = 1 - gate.confidence;
+    const real = options.judgeWith === 'ledger' ? ledgerJudge(fleet.judged.commit, fleet.keys, promoteAlpha) : null;
     const model = new HealthModel(
       health,
       scenario,
@@ -76,7 +78,7 @@ export function runHealthRelease(
       maxScansOf(fleetAssumptions, d),
       random,
       fleet.judged.commit,
-      options.tracker ?? TRACKER_DEFAULTS,
+      { ...(options.tracker ?? TRACKER_DEFAULTS), promoteAlpha },
       real?.listener,
       options.rules ?? SIGNAL_RULES,
     );

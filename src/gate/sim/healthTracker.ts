@@ -78,11 +78,8 @@ export interface TrackerSettings {
   did: DidSettings;
   /** Compute each stratum's bounds (eProcess.shareBounds) at every look; the verdict needs only the tests. */
   withBounds: boolean;
-  /**
-   * A what-if: the level of each signal's promote test (the whole fleet's upper bound), instead of
-   * judgeHealth()'s alpha / signals / (3 + maxProviders). Not used by the table.
-   */
-  promoteAlpha?: number;
+  /** Chance of a false promote over all signals (judgeHealth's `promoteAlpha`). Default 0.05. */
+  promoteAlpha: number;
 }
 
 export const TRACKER_DEFAULTS: TrackerSettings = Object.freeze({ ...STRATA_DEFAULTS, withBounds: false });
@@ -262,6 +259,7 @@ export class HealthTracker {
     const alpha = s.alpha / Math.max(1, this.rules.length);
     const alphaPerStratum = alpha / (3 + s.maxProviders);
     const threshold = Math.log(1 / alphaPerStratum);
+    const promoteAlpha = s.promoteAlpha / Math.max(1, this.rules.length);
     const keys = ['all', 'platform:arcane', 'platform:other', ...this.providerStrata()];
     const signals = this.rules.map((rule, k) => {
       const strata: StratumResult[] = keys.map((stratum, index) => {
@@ -274,11 +272,13 @@ export class HealthTracker {
           s.withBounds && sums && judged
             ? shareBounds(sums.outcomes, alphaPerStratum)
             : { estimate, low: -1, high: 1, nodes };
+        // As signalJudge.ts: the whole fleet's upper bound is at the promote level.
+        if (s.withBounds && sums && judged && index === 0) bounds.high = shareBounds(sums.outcomes, promoteAlpha).high;
         const harm = judged && sums !== undefined && logMeanExp(sums.halt) >= threshold;
         return { stratum, judged, bounds: { ...bounds, nodes }, harm };
       });
       const all = this.sums[k].get('all');
-      const promoteThreshold = s.promoteAlpha === undefined ? threshold : Math.log(1 / s.promoteAlpha);
+      const promoteThreshold = Math.log(1 / promoteAlpha);
       const notWorse = strata[0].judged && all !== undefined && logMeanExp(all.promote) >= promoteThreshold;
       return {
         name: rule.name,
