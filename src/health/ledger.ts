@@ -185,8 +185,11 @@ export interface JudgeHealthOptions {
   /** Chance of any false halt over all signals, strata and looks; split equally across signals. Default 0.01. */
   alpha?: number;
   /**
-   * Chance that any signal lets a release promote whose harm is beyond its margin; split equally across
-   * signals, not strata (only the whole fleet promotes). Default 0.05, the gate's own 1 − confidence.
+   * Chance of promoting a release whose harm on some signal is beyond that signal's margin. Each signal's
+   * promote test runs at this level whole, split neither across signals nor strata: a promote needs every
+   * signal's test to pass, so a release harmful on one signal is promoted only if that signal's test fails,
+   * which happens with chance at most this (an intersection–union test). Default 0.05, the gate's own
+   * 1 − confidence.
    */
   promoteAlpha?: number;
   /** Other strata settings (strata.ts); margins come from each signal's rule. */
@@ -197,7 +200,7 @@ export interface JudgeHealthOptions {
 export function judgeHealth(ledger: HealthLedger, options: JudgeHealthOptions = {}): HealthJudgement {
   const enabled = SIGNAL_RULES.filter((rule) => options.signals?.includes(rule.name) ?? true);
   const alpha = (options.alpha ?? STRATA_DEFAULTS.alpha) / Math.max(1, enabled.length);
-  const promoteAlpha = (options.promoteAlpha ?? STRATA_DEFAULTS.promoteAlpha) / Math.max(1, enabled.length);
+  const promoteAlpha = options.promoteAlpha ?? STRATA_DEFAULTS.promoteAlpha;
   const signals = enabled.map((rule) => {
     const { margin, haltMargin } = rule;
     const settings = { ...STRATA_DEFAULTS, ...options.strata, alpha, promoteAlpha, margin, haltMargin };

@@ -78,7 +78,7 @@ export interface TrackerSettings {
   did: DidSettings;
   /** Compute each stratum's bounds (eProcess.shareBounds) at every look; the verdict needs only the tests. */
   withBounds: boolean;
-  /** Chance of a false promote over all signals (judgeHealth's `promoteAlpha`). Default 0.05. */
+  /** Level of every signal's promote test (judgeHealth's `promoteAlpha`). Default 0.05. */
   promoteAlpha: number;
 }
 
@@ -259,7 +259,8 @@ export class HealthTracker {
     const alpha = s.alpha / Math.max(1, this.rules.length);
     const alphaPerStratum = alpha / (3 + s.maxProviders);
     const threshold = Math.log(1 / alphaPerStratum);
-    const promoteAlpha = s.promoteAlpha / Math.max(1, this.rules.length);
+    // Not split across signals: an intersection–union test (judgeHealth's promoteAlpha).
+    const promoteAlpha = s.promoteAlpha;
     const keys = ['all', 'platform:arcane', 'platform:other', ...this.providerStrata()];
     const signals = this.rules.map((rule, k) => {
       const strata: StratumResult[] = keys.map((stratum, index) => {

@@ -97,7 +97,7 @@ describe('the incremental health judge', function () {
           ...STRATA_DEFAULTS,
           ...OPTIONS.strata,
           alpha: 0.05 / SIGNAL_RULES.length,
-          promoteAlpha: STRATA_DEFAULTS.promoteAlpha / SIGNAL_RULES.length,
+          promoteAlpha: STRATA_DEFAULTS.promoteAlpha,
           margin: rule.margin,
           haltMargin: rule.haltMargin,
         };

@@ -47,7 +47,8 @@ describe('gate.signals settings', () => {
       expect(signals.alpha).to.equal(0.02);
       expect(signals.apps).to.deep.equal({ enabled: true, margin: 0.03, haltMargin: 0 });
       expect(signals.answer.enabled).to.equal(false);
-      expect(signals.peers).to.deep.equal({ enabled: true, margin: 0.02, haltMargin: 0.005 });
+      const peers = SIGNAL_RULES.find((rule) => rule.name === 'peers');
+      expect(signals.peers).to.deep.equal({ enabled: true, margin: peers?.margin, haltMargin: peers?.haltMargin });
       expect(enabledSignals(signals)).to.not.include('answer');
     } finally {
       tmp.remove();
