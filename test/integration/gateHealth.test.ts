@@ -17,8 +17,7 @@
 import { expect } from 'chai';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { Writable } from 'node:stream';
-import { main } from '../../src/cli/main';
+import { cliInProcess } from '../support/inProcessCli';
 import { SIGNAL_RULES } from '../../src/health/signalRules';
 import { RELEASE, startFluxInfoFleet, type FluxInfoFleet } from '../support/fluxInfoFleet';
 import { makeTempDir } from '../support/tmp';
@@ -35,23 +34,7 @@ const GATE = {
 
 const iso = (hour: number) => new Date(Date.UTC(2026, 2, 1, hour)).toISOString();
 
-function sink(): { stream: Writable; text: () => string } {
-  let text = '';
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      text += chunk.toString();
-      done();
-    },
-  });
-  return { stream, text: () => text };
-}
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = sink();
-  const err = sink();
-  const code = await main(args, { stdout: out.stream, stderr: err.stream });
-  return { code, stdout: out.text(), stderr: err.text() };
-}
+const cli = cliInProcess;
 
 interface Judged {
   code: number;

@@ -9,8 +9,7 @@
 import { expect } from 'chai';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { Writable } from 'node:stream';
-import { main } from '../../src/cli/main';
+import { cliInProcess } from '../support/inProcessCli';
 import { describeRun, runCli } from '../support/cli';
 import { makeTempDir } from '../support/tmp';
 import { startReleaseFleet, type NodeInfo, type ReleaseFleet } from './gateFleet';
@@ -68,23 +67,7 @@ function nodeAt(i: number, hour: number, kind: 'healthy' | 'crash-loop'): NodeIn
   return { ...base, ...RELEASE, mode: 'preprod', reason: 'selected' };
 }
 
-function sink(): { stream: Writable; text: () => string } {
-  let text = '';
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      text += chunk.toString();
-      done();
-    },
-  });
-  return { stream, text: () => text };
-}
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = sink();
-  const err = sink();
-  const code = await main(args, { stdout: out.stream, stderr: err.stream });
-  return { code, stdout: out.text(), stderr: err.text() };
-}
+const cli = cliInProcess;
 
 interface Hourly {
   hour: number;

@@ -9,8 +9,13 @@ const path = require('node:path');
 
 const root = path.join(__dirname, '../..');
 const TABLES = [
-  ['docs/gate.md', '<!-- simulation table -->', '<!-- end of simulation table -->'],
-  ['docs/health.md', '<!-- health simulation table -->', '<!-- end of health simulation table -->'],
+  ['docs/gate.md', '<!-- simulation table -->', '<!-- end of simulation table -->', 'Dark, crash-loop, switch failure'],
+  [
+    'docs/health.md',
+    '<!-- health simulation table -->',
+    '<!-- end of health simulation table -->',
+    'Health signals while nodes answer (`--health`)',
+  ],
 ];
 const BEGIN = '<!-- simulation summary (tools/docs/simSummary.js) -->';
 const END = '<!-- end of simulation summary -->';
@@ -47,31 +52,35 @@ function share(cell) {
 }
 
 function summaryLines(read = (file) => fs.readFileSync(path.join(root, file), 'utf8')) {
-  const setups = new Map();
-  for (const [file, begin, end] of TABLES) {
+  const lines = [];
+  for (const [file, begin, end, title] of TABLES) {
     let text;
     try {
       text = read(file);
     } catch {
       continue;
     }
+    const setups = new Map();
     for (const row of tableRows(text, begin, end)) {
-      const setup = row.setup;
-      const entry = setups.get(setup) ?? { healthy: [], harmful: [] };
+      const entry = setups.get(row.setup) ?? { healthy: [], harmful: [] };
       const kind = row['release judged'];
       const prefix = kind === 'healthy' ? '' : `${kind}: `;
+      const by48 = row['halted ≤ 48 h'] === undefined ? '' : ` / ${share(row['halted ≤ 48 h'])}`;
       if (/^healthy$|^fix after/.test(kind))
         entry.healthy.push(`${prefix}${share(row['halted, any look'])} / ${share(row['promoted by 96 h'])}`);
-      else entry.harmful.push(`${prefix}${share(row['halted ≤ 24 h'])} / ${share(row['promoted by 96 h'])}`);
-      setups.set(setup, entry);
+      else entry.harmful.push(`${prefix}${share(row['halted ≤ 24 h'])}${by48} / ${share(row['promoted by 96 h'])}`);
+      setups.set(row.setup, entry);
     }
+    if (setups.size === 0) continue;
+    const harmful = [...setups.values()].some((e) => e.harmful.some((h) => h.split(' / ').length === 3))
+      ? 'harmful release: halted ≤ 24 h / ≤ 48 h / promoted by 96 h'
+      : 'harmful release: halted ≤ 24 h / promoted by 96 h';
+    if (lines.length > 0) lines.push('');
+    lines.push(`${title} (${file}):`, '');
+    lines.push(`| setup | healthy release: halted at any look / promoted by 96 h | ${harmful} |`, '| --- | --- | --- |');
+    for (const [setup, { healthy, harmful: harms }] of setups)
+      lines.push(`| ${setup} | ${healthy.join('; ') || '–'} | ${harms.join('; ') || '–'} |`);
   }
-  const lines = [
-    '| setup (200 seeded runs per cell) | healthy release: halted at any look / promoted by 96 h | harmful release: halted ≤ 24 h / promoted by 96 h |',
-    '| --- | --- | --- |',
-  ];
-  for (const [setup, { healthy, harmful }] of setups)
-    lines.push(`| ${setup} | ${healthy.join('; ') || '–'} | ${harmful.join('; ') || '–'} |`);
   return lines;
 }
 

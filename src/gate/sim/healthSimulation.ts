@@ -175,7 +175,8 @@ export const HEALTH_TABLE_HEADER =
 export function formatHealthSimulation(report: HealthSimulationReport): string {
   const lines = [
     `${report.runs} seeded runs per row (seed ${report.seed}); hourly scans; the gate's criteria and the signal ` +
-      'criteria of docs/health.md (α 0.01 over 8 signals and 7 strata) at every look',
+      'criteria of docs/health.md at every look (halting: α 0.01 over 8 signals and 7 strata; promoting: the ' +
+      "gate's 1 − confidence, 0.05, per signal)",
     '',
     HEALTH_TABLE_HEADER,
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
