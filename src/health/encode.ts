@@ -168,6 +168,14 @@ export function isHealthWord(value: unknown): value is number {
   );
 }
 
+/** A node's health with every signal unknown but its platform: a fresh object each call (callers fill it in). */
+export function unknownHealth(arcane = false): StoredHealth {
+  return {
+    ...fromWord(0, { bootMinute: null, provider: null, country: null }),
+    arcane,
+  };
+}
+
 /** The fields of a word (the rarely changing values come from `rest`). */
 export function fromWord(word: number, rest: Pick<StoredHealth, 'bootMinute' | 'provider' | 'country'>): StoredHealth {
   const degraded = (word >> 5) & 7;

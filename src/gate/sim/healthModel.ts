@@ -8,7 +8,7 @@
  * stream, so the fleet's events are those of the gate table's runs.
  */
 import { UNKNOWN } from '../../health/didStats';
-import type { StoredHealth } from '../../health/encode';
+import { type StoredHealth, unknownHealth } from '../../health/encode';
 import { SIGNAL_RULES, type SignalRule } from '../../health/signalRules';
 import type { HealthAssumptions, HealthScenario, LevelAssumption } from './healthAssumptions';
 import { HealthTracker, type StrataLabels, TRACKER_DEFAULTS, type TrackerSettings } from './healthTracker';
@@ -21,23 +21,6 @@ const NEVER = 0x7fffffff;
 
 /** One answering node's stored health at a scan, for a test that feeds the same scans to a real HealthLedger. */
 export type StoredListener = (i: number, stored: StoredHealth, preprod: boolean, commit: string | null) => void;
-
-function emptyStored(): StoredHealth {
-  return {
-    confirmed: null,
-    benchmarkPassing: null,
-    arcane: false,
-    degraded: null,
-    peersInLevel: null,
-    peersOutLevel: null,
-    lagLevel: null,
-    answerLevel: null,
-    runningApps: null,
-    bootMinute: null,
-    provider: null,
-    country: null,
-  };
-}
 
 export class HealthModel {
   readonly labels: StrataLabels;
@@ -52,8 +35,8 @@ export class HealthModel {
   private readonly extraBoot: Float64Array;
   private readonly previousBoot: Float64Array;
   private readonly nextDegraded: Int32Array;
-  private readonly current = emptyStored();
-  private readonly previous = emptyStored();
+  private readonly current = unknownHealth();
+  private readonly previous = unknownHealth();
   private scan = 0;
 
   constructor(

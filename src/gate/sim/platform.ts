@@ -6,7 +6,7 @@
  * histories do: the ArcaneOS bit of the node's stored health word, in the
  * scan's health column. Pure.
  */
-import { encodeHealthColumn, type StoredHealth } from '../../health/encode';
+import { encodeHealthColumn, type StoredHealth, unknownHealth } from '../../health/encode';
 import type { NodeChange } from '../history/observation';
 
 export const ARCANE_SHARE = 0.3;
@@ -16,25 +16,8 @@ export function isArcaneNode(i: number): boolean {
   return (Math.imul(i + 1, 2654435761) >>> 0) / 2 ** 32 < ARCANE_SHARE;
 }
 
-function platformOnly(arcane: boolean): StoredHealth {
-  return {
-    confirmed: null,
-    benchmarkPassing: null,
-    arcane,
-    degraded: null,
-    peersInLevel: null,
-    peersOutLevel: null,
-    lagLevel: null,
-    answerLevel: null,
-    runningApps: null,
-    bootMinute: null,
-    provider: null,
-    country: null,
-  };
-}
-
 /** One shared health per platform: a node's health object stays the same from scan to scan, so no change. */
-export const PLATFORM_HEALTH: readonly [StoredHealth, StoredHealth] = [platformOnly(false), platformOnly(true)];
+export const PLATFORM_HEALTH: readonly [StoredHealth, StoredHealth] = [unknownHealth(false), unknownHealth(true)];
 
 /**
  * Moves the changes' health words into a column keyed by the node's index, as the recorder does (the
