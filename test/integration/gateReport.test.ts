@@ -5,19 +5,19 @@
  * version is hostile markup, which both must show as text.
  */
 import { expect } from 'chai';
-import { existsSync } from 'node:fs';
+
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { marked } from 'marked';
 import type { NodeResult } from '../../src/fleet/scan';
 import { FileHistory } from '../../src/gate/history/fileHistory';
 import { observe } from '../../src/gate/history/observation';
 import { buildScan } from '../../src/gate/history/scanRecord';
 import { describeRun, runCli } from '../support/cli';
+import { launchChromium } from '../support/headlessChromium';
 import { makeTempDir } from '../support/tmp';
 
-const CHROMIUM = '/usr/bin/chromium';
 const HOSTILE = '2.0<script>alert(1)</script><img src=x onerror=alert(2)>';
 const hour = (h: number) => new Date(Date.UTC(2026, 0, 1, h)).toISOString();
 
@@ -50,13 +50,7 @@ describe('gate reports', function () {
   describe('--html FILE in a headless browser', () => {
     let browser: Browser;
     before(async function () {
-      if (!existsSync(CHROMIUM)) {
-        // .ci/run installs Debian's chromium; a developer machine without it says so instead of passing silently.
-        if (process.env.CI === 'true') throw new Error(`CI needs ${CHROMIUM} (apt-get install chromium).`);
-        console.log(`      (pending: no ${CHROMIUM}; apt-get install chromium)`);
-        this.skip();
-      }
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+      browser = await launchChromium(this);
     });
     after(async () => browser?.close());
 

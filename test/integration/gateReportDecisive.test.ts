@@ -5,15 +5,14 @@
  * the margin and the ceiling, a shaded 44 h hole that no line crosses.
  */
 import { expect } from 'chai';
-import { existsSync, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { gateHtml } from '../../src/gate/report/html';
 import { gateReportFixture } from '../support/gateReportFixture';
+import { launchChromium } from '../support/headlessChromium';
 import { makeTempDir } from '../support/tmp';
-
-const CHROMIUM = '/usr/bin/chromium';
 
 interface ChartView {
   title: string;
@@ -48,13 +47,8 @@ describe('gate HTML report: decisive numbers with intervals over time, gaps as g
   let browser: Browser;
   let tmp: ReturnType<typeof makeTempDir>;
   before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      if (process.env.CI === 'true') throw new Error(`CI needs ${CHROMIUM} (apt-get install chromium).`);
-      console.log(`      (pending: no ${CHROMIUM}; apt-get install chromium)`);
-      this.skip();
-    }
+    browser = await launchChromium(this);
     tmp = makeTempDir('gate-decisive-');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   });
   after(async () => {
     await browser?.close();

@@ -5,10 +5,10 @@
  * unescaped. The HTML is opened in headless Chromium (Debian's /usr/bin/chromium driven by playwright-core).
  */
 import { expect } from 'chai';
-import { existsSync, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { aggregate } from '../../src/fleet/aggregate';
 import type { GateReport } from '../../src/gate/judge/gate';
 import type { SignalsReport } from '../../src/gate/judge/signalJudge';
@@ -17,9 +17,9 @@ import { gateMarkdown } from '../../src/gate/report/markdown';
 import { createWatchMetrics } from '../../src/gate/report/metrics';
 import { formatGateText, gateJsonValue } from '../../src/gate/report/text';
 import { gateReportFixture, HOSTILE_TEXT } from '../support/gateReportFixture';
+import { launchChromium } from '../support/headlessChromium';
 import { makeTempDir } from '../support/tmp';
 
-const CHROMIUM = '/usr/bin/chromium';
 const HOSTILE_STRATUM = `provider:${HOSTILE_TEXT}`;
 
 const stratum = (name: string, judged: boolean, estimate: number, low: number, high: number, harm = false) => ({
@@ -128,13 +128,8 @@ describe('gate reports: the health signals per stratum, hostile provider names e
     let browser: Browser;
     let tmp: ReturnType<typeof makeTempDir>;
     before(async function () {
-      if (!existsSync(CHROMIUM)) {
-        if (process.env.CI === 'true') throw new Error(`CI needs ${CHROMIUM} (apt-get install chromium).`);
-        console.log(`      (pending: no ${CHROMIUM}; apt-get install chromium)`);
-        this.skip();
-      }
+      browser = await launchChromium(this);
       tmp = makeTempDir('gate-signals-');
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
     });
     after(async () => {
       await browser?.close();
