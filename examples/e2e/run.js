@@ -19,20 +19,12 @@ const { execFileSync, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { GIT_ENV } = require('./world');
 
 const ROOT = path.resolve(__dirname, '../..');
 /** pm2 as nodes install it (`npm install -g pm2`), pinned so runs compare. */
 const PM2_SPEC = 'pm2@7.0.4';
 const REAL_REMOTE = 'https://github.com/RunOnFlux/flux.git';
-const GIT_ENV = {
-  ...process.env,
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_CONFIG_GLOBAL: '/dev/null',
-  GIT_AUTHOR_NAME: 'FluxOS e2e',
-  GIT_AUTHOR_EMAIL: 'e2e@example.invalid',
-  GIT_COMMITTER_NAME: 'FluxOS e2e',
-  GIT_COMMITTER_EMAIL: 'e2e@example.invalid',
-};
 
 function usage(message) {
   if (message) process.stderr.write(`e2e: ${message}\n`);
