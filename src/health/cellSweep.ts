@@ -24,6 +24,8 @@ class SignalState {
   marked: Uint8Array;
   constructor(
     readonly field: CellField,
+    /** The window rule with this signal's own worsenShare. */
+    readonly rule: WindowRule,
     n: number,
   ) {
     this.knownBefore = new Uint16Array(n);
@@ -54,11 +56,17 @@ export class CellSweep {
   /** The last call gave no changes to build on (a start, new nodes, a τ without outcomes). */
   private whole = true;
 
+  /** Per field, the rule with that signal's worsenShare (`worsenShares`, else the rule's). */
+  private readonly rules: readonly WindowRule[];
+
   constructor(
     private readonly columns: readonly Uint16Array[],
     private readonly fields: readonly CellField[],
     readonly rule: WindowRule,
-  ) {}
+    worsenShares: readonly number[] = [],
+  ) {
+    this.rules = fields.map((_, f) => ({ ...rule, worsenShare: worsenShares[f] ?? rule.worsenShare }));
+  }
 
   /**
    * Every node's outcomes around `tau` (1, 0, or -1 for none), valid until the next call; `tau` never below
@@ -107,7 +115,7 @@ export class CellSweep {
   private grow(n: number): void {
     this.setStates(
       this.states.map((old) => {
-        const state = new SignalState(old.field, Math.max(n, 2 * old.outcomes.length));
+        const state = new SignalState(old.field, old.rule, Math.max(n, 2 * old.outcomes.length));
         state.knownBefore.set(old.knownBefore);
         state.badBefore.set(old.badBefore);
         state.knownAfter.set(old.knownAfter);
@@ -121,7 +129,7 @@ export class CellSweep {
 
   private start(tau: number, n: number): void {
     const { w } = this.rule;
-    this.setStates(this.fields.map((field) => new SignalState(field, n)));
+    this.setStates(this.fields.map((field, f) => new SignalState(field, this.rules[f], n)));
     this.nodes = n;
     this.tau = tau;
     for (let scan = Math.max(0, tau - w); scan < tau; scan += 1) this.count(scan, n, 'before', 1);
@@ -212,7 +220,7 @@ export class CellSweep {
   /** didStats.worsenedAround from the counts. */
   private judgeNode(state: SignalState, i: number): void {
     const { knownBefore, badBefore, knownAfter, badAfter } = state;
-    state.outcomes[i] = outcomeOfCounts(this.rule, knownBefore[i], badBefore[i], knownAfter[i], badAfter[i]);
+    state.outcomes[i] = outcomeOfCounts(state.rule, knownBefore[i], badBefore[i], knownAfter[i], badAfter[i]);
   }
 
   /** Notes a node whose counts moved (once per call). */

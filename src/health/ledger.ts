@@ -39,6 +39,9 @@ export class HealthLedger {
   private sweep: CellSweep | null = null;
   /** Per signal, whether its judge took every τ the sweep gave. */
   private inStep: boolean[] = [];
+  /** The worsenShare each signal was last judged with, and the shares the sweep was made with. */
+  private readonly worsenShares = new Map<SignalName, number>();
+  private sweepShares: readonly number[] = [];
 
   /** @param releaseCommit the release judged: a node is on it when it reports this commit as a preprod node. */
   constructor(readonly releaseCommit: string) {}
@@ -124,7 +127,7 @@ export class HealthLedger {
 
   /** One signal judged at the last scan; the work of earlier looks is kept for the next. */
   judgeSignal(name: SignalName, settings: StrataSettings): SignalJudgement {
-    this.prepare(settings.did);
+    this.prepare(name, settings.did);
     return this.judgeOf(name).judge(this.scanCount - 1, settings);
   }
 
@@ -138,20 +141,25 @@ export class HealthLedger {
   }
 
   /** Tallies every signal's pending release scans in one sweep through the cells (cellSweep.ts). */
-  private prepare(did: DidSettings): void {
+  private prepare(judged: SignalName, did: DidSettings): void {
     const look = this.scanCount - 1;
+    // Each signal's own rise (signalRules.ts): the one judged now as its settings say, the rest as their rules.
+    this.worsenShares.set(judged, did.worsenShare);
+    const shares = SIGNAL_RULES.map((r) => this.worsenShares.get(r.name) ?? r.worsenShare);
     const judges = SIGNAL_NAMES.map((name) => this.judgeOf(name));
-    const pending = judges.map((judge) => new Set(judge.pendingTaus(look, did)));
+    const pending = judges.map((judge, s) => new Set(judge.pendingTaus(look, { ...did, worsenShare: shares[s] })));
     const taus = [...new Set(pending.flatMap((set) => [...set]))].sort((a, b) => a - b);
     if (taus.length === 0) return;
     const rule = windowRule(did);
-    if (this.sweep === null || !sameRule(this.sweep.rule, rule)) {
+    if (this.sweep === null || !sameRule(this.sweep.rule, rule) || !sameShares(this.sweepShares, shares)) {
       this.inStep = SIGNAL_NAMES.map(() => false);
       this.sweep = new CellSweep(
         this.store.columns,
         SIGNAL_NAMES.map((name) => SIGNAL_FIELDS[name]),
         rule,
+        shares,
       );
+      this.sweepShares = shares;
     }
     for (const tau of taus) {
       const swept = this.sweep.outcomesAt(tau, this.store.keys.length);
@@ -167,8 +175,13 @@ export class HealthLedger {
 
 const SIGNAL_NAMES: readonly SignalName[] = SIGNAL_RULES.map((rule) => rule.name);
 
+function sameShares(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((share, i) => share === b[i]);
+}
+
+/** The windows only: each signal's worsenShare is compared by sameShares. */
 function sameRule(a: WindowRule, b: WindowRule): boolean {
-  return a.w === b.w && a.minKnown === b.minKnown && a.worsenShare === b.worsenShare;
+  return a.w === b.w && a.minKnown === b.minKnown;
 }
 
 export interface HealthJudgement {
@@ -202,8 +215,9 @@ export function judgeHealth(ledger: HealthLedger, options: JudgeHealthOptions = 
   const alpha = (options.alpha ?? STRATA_DEFAULTS.alpha) / Math.max(1, enabled.length);
   const promoteAlpha = options.promoteAlpha ?? STRATA_DEFAULTS.promoteAlpha;
   const signals = enabled.map((rule) => {
-    const { margin, haltMargin } = rule;
-    const settings = { ...STRATA_DEFAULTS, ...options.strata, alpha, promoteAlpha, margin, haltMargin };
+    const { margin, haltMargin, worsenShare } = rule;
+    const did = { ...(options.strata?.did ?? STRATA_DEFAULTS.did), worsenShare };
+    const settings = { ...STRATA_DEFAULTS, ...options.strata, did, alpha, promoteAlpha, margin, haltMargin };
     return { name: rule.name, judgement: ledger.judgeSignal(rule.name, settings) };
   });
   return {

@@ -249,12 +249,21 @@ function grownTo<T extends Int8Array | Int32Array>(array: T, size: number, fill:
   return copy;
 }
 
+/**
+ * A production share with its zero floored at half a node (docs/health.md "A baseline of none"): none of
+ * 1,000 nodes worsening says the share is below about 1/1,000, not that it is 0; taken as 0, a single
+ * release node that worsens by chance is impossible under the null and halts the release alone.
+ */
+export function floorShare(worsened: number, nodes: number): number {
+  return Math.max(worsened, 0.5) / nodes;
+}
+
 /** The first group with `minBaselineNodes` outcomes, else the fleet's share; null when nobody has one. */
 function baselineOf(tally: Tally, groups: readonly number[], settings: StrataSettings): number | null {
   for (const group of groups) {
     const nodes = group < 0 ? 0 : (tally.nodes[group] ?? 0);
-    if (nodes >= settings.minBaselineNodes) return (tally.worsened[group] ?? 0) / nodes;
+    if (nodes >= settings.minBaselineNodes) return floorShare(tally.worsened[group] ?? 0, nodes);
   }
   const nodes = tally.nodes[ALL] ?? 0;
-  return nodes > 0 ? (tally.worsened[ALL] ?? 0) / nodes : null;
+  return nodes > 0 ? floorShare(tally.worsened[ALL] ?? 0, nodes) : null;
 }

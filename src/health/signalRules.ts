@@ -17,6 +17,11 @@ export interface SignalRule {
   margin: number;
   /** Harm that halts once shown (any stratum's lower bound above it). */
   haltMargin: number;
+  /**
+   * Rise of a node's bad share, from the window before it took the release to the window after, that makes
+   * it worse (didStats.ts, docs/health.md "Lasting and passing losses").
+   */
+  worsenShare: number;
   /** GOOD, BAD or UNKNOWN for one scan; `previous` is the node's last scan with a value (for restarts). */
   value(current: StoredHealth | null, previous: StoredHealth | null): number;
 }
@@ -25,37 +30,45 @@ function flag(value: boolean | null): number {
   return value === null ? UNKNOWN : value ? GOOD : BAD;
 }
 
+/** A loss that lasts from the switch: 9 of 12 scans bad more than before (confirmed, benchmark, apps). */
+const LASTING = 0.75;
+/** Trouble that comes and goes: 3 of 12 scans bad more than before (the noisy levels, restarts, envelopes). */
+const PASSING = 0.25;
+
 /**
- * Margins. Promotion needs the whole fleet's upper bound within `margin`: 1
- * point for the hard signals (a node hosts apps or not), 2 points for the
- * noisier levels (peers, sync, answer time). A halt needs a stratum's lower
- * bound above `haltMargin`: 0 for the hard signals, since production nodes
- * over the same hours and in the same stratum are the baseline, any shown
- * excess of worsening is the release's doing; 0.5 points for the noisy
- * levels, so a release that merely shifts answer times a little does not
- * halt. With these, 5% of a 30% stratum that stops hosting apps halts within
- * a day at 13,000 nodes and p = 0.07 (test/unit/health/strata.test.ts).
+ * Margins (docs/health.md "Margins", "Why 1.5, 2 and 3 points"). Promotion
+ * needs the whole fleet's upper bound within `margin`: 1.5 points for the
+ * lasting losses (confirmed, benchmark, apps), whose noise the rise of 0.75
+ * keeps low; 2 for degraded and restarts; 3 for the noisier levels (peers,
+ * sync, answer time). A halt needs a stratum's lower bound above
+ * `haltMargin`: 0 for the hard signals, since production nodes over the same
+ * hours and in the same stratum are the baseline, any shown excess of
+ * worsening is the release's doing; 0.5 points for the noisy levels, so a
+ * release that merely shifts answer times a little does not halt.
  */
 export const SIGNAL_RULES: readonly SignalRule[] = [
   {
     name: 'confirmed',
     good: 'node.status is CONFIRMED',
-    margin: 0.02,
+    margin: 0.015,
     haltMargin: 0,
+    worsenShare: LASTING,
     value: (c) => flag(c?.confirmed ?? null),
   },
   {
     name: 'benchmark',
     good: 'benchmark at a valid tier',
-    margin: 0.02,
+    margin: 0.015,
     haltMargin: 0,
+    worsenShare: LASTING,
     value: (c) => flag(c?.benchmarkPassing ?? null),
   },
   {
     name: 'apps',
     good: 'runs at least one app',
-    margin: 0.02,
+    margin: 0.015,
     haltMargin: 0,
+    worsenShare: LASTING,
     value: (c) => flag(c === null || c.runningApps === null ? null : c.runningApps > 0),
   },
   {
@@ -63,6 +76,7 @@ export const SIGNAL_RULES: readonly SignalRule[] = [
     good: 'at least 4 outgoing peers',
     margin: 0.03,
     haltMargin: 0.005,
+    worsenShare: PASSING,
     value: (c) => flag(c === null || c.peersOutLevel === null ? null : c.peersOutLevel >= 2),
   },
   {
@@ -70,6 +84,7 @@ export const SIGNAL_RULES: readonly SignalRule[] = [
     good: 'at most 20 blocks behind the median',
     margin: 0.03,
     haltMargin: 0.005,
+    worsenShare: PASSING,
     value: (c) => flag(c === null || c.lagLevel === null ? null : c.lagLevel <= 1),
   },
   {
@@ -77,6 +92,7 @@ export const SIGNAL_RULES: readonly SignalRule[] = [
     good: '/flux/info answered in under 2 s',
     margin: 0.03,
     haltMargin: 0.005,
+    worsenShare: PASSING,
     value: (c) => flag(c === null || c.answerLevel === null ? null : c.answerLevel === 0),
   },
   {
@@ -84,6 +100,7 @@ export const SIGNAL_RULES: readonly SignalRule[] = [
     good: '/flux/info answers with a success envelope',
     margin: 0.02,
     haltMargin: 0,
+    worsenShare: PASSING,
     value: (c) => flag(c === null ? null : c.degraded === null),
   },
   {
@@ -91,6 +108,7 @@ export const SIGNAL_RULES: readonly SignalRule[] = [
     good: 'same FluxOS process as at the last scan',
     margin: 0.02,
     haltMargin: 0,
+    worsenShare: PASSING,
     value: (c, p) =>
       flag(
         c === null || p === null || c.bootMinute === null || p.bootMinute === null

@@ -19,6 +19,7 @@ import { BAD, type DidSettings, UNKNOWN } from '../../health/didStats';
 import { DELTAS, type Outcome, shareBounds } from '../../health/eProcess';
 import type { HealthJudgement } from '../../health/ledger';
 import type { SignalRule } from '../../health/signalRules';
+import { floorShare } from '../../health/signalJudge';
 import { STRATA_DEFAULTS, type StratumResult } from '../../health/strata';
 
 const EPS = 1e-6;
@@ -136,7 +137,8 @@ export class HealthTracker {
 
   /** didStats.worsenedAround from the running counts. */
   worsened(k: number, i: number, tau: number, look: number): 0 | 1 | null {
-    const { windowScans: w, minKnownShare, worsenShare } = this.settings.did;
+    const { windowScans: w, minKnownShare } = this.settings.did;
+    const { worsenShare } = this.rules[k];
     if (tau - w < 0 || tau + w > look) return null;
     const minKnown = Math.ceil(w * minKnownShare);
     const known = this.known[k];
@@ -224,7 +226,8 @@ export class HealthTracker {
   private addNode(k: number, i: number, tau: number, look: number, tally: Int32Array): void {
     const worsened = this.worsened(k, i, tau, look);
     if (worsened === null) return;
-    const shareOf = (g: number): number | null => (tally[2 * g] > 0 ? tally[2 * g + 1] / tally[2 * g] : null);
+    const shareOf = (g: number): number | null =>
+      tally[2 * g] > 0 ? floorShare(tally[2 * g + 1], tally[2 * g]) : null;
     const enough = (g: number) => tally[2 * g] >= this.settings.minBaselineNodes;
     const p = this.labels.provider[i];
     const platform = this.labels.arcane[i] === 1 ? 1 : 2;

@@ -100,6 +100,7 @@ describe('the incremental health judge', function () {
           promoteAlpha: STRATA_DEFAULTS.promoteAlpha,
           margin: rule.margin,
           haltMargin: rule.haltMargin,
+          did: { ...(OPTIONS.strata?.did ?? STRATA_DEFAULTS.did), worsenShare: rule.worsenShare },
         };
         const reference = judgeSignal(ledger.healthNodes(rule), look, settings);
         const signal = judgement.signals.find((s) => s.name === rule.name);

@@ -92,6 +92,30 @@ describe('health statistics', () => {
     });
   });
 
+  describe('a baseline of none (production with no worsened node)', () => {
+    // 1,000 production nodes that never worsen, 60 release nodes of which 2 lose the signal at the release.
+    const steady = (): Int8Array => new Int8Array(30).fill(GOOD);
+    const lost = (): Int8Array => Int8Array.from({ length: 30 }, (_, scan) => (scan > 12 ? BAD : GOOD));
+    const nodes: HealthNode[] = [
+      ...Array.from({ length: 1000 }, () => ({ releaseAt: null, arcane: false, provider: null, series: steady() })),
+      ...Array.from({ length: 60 }, (_, i) => ({
+        releaseAt: 12,
+        arcane: false,
+        provider: null,
+        series: i < 2 ? lost() : steady(),
+      })),
+    ];
+    it('two release nodes that worsen by chance do not halt against it', () => {
+      const judged = judgeSignal(nodes, 29, SETTINGS);
+      expect(judged.strata[0].bounds.nodes).to.equal(60);
+      expect(judged.halt).to.equal(false);
+    });
+    it('twelve do', () => {
+      const many = nodes.map((n, i) => (i >= 1000 && i < 1012 ? { ...n, series: lost() } : n));
+      expect(judgeSignal(many, 29, SETTINGS).halt).to.equal(true);
+    });
+  });
+
   describe('strata', () => {
     it('judges the fleet, both platforms and the largest providers, with Bonferroni over 3 + maxProviders', () => {
       const nodes = healthFleet({ seed: 1 });

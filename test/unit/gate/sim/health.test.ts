@@ -62,7 +62,8 @@ describe('release simulation: health signals', () => {
     const random = seededRandom(11);
     const scans = 40;
     const n = 200;
-    const rule = SIGNAL_RULES[0];
+    // A signal of passing trouble (worsenShare 0.25): these series worsen often by it.
+    const rule = SIGNAL_RULES.find((r) => r.name === 'peers') as (typeof SIGNAL_RULES)[number];
     const labels = { arcane: new Uint8Array(n), provider: new Int16Array(n).fill(-1), providerNames: [] };
     const tracker = new HealthTracker(n, scans, [rule], labels);
     const series = Array.from({ length: n }, () => new Int8Array(scans));
@@ -79,7 +80,7 @@ describe('release simulation: health signals', () => {
     for (let i = 0; i < n; i += 1)
       for (let tau = 0; tau < scans; tau += 1)
         for (const look of [tau + 5, tau + 12, scans - 1].map((l) => Math.min(l, scans - 1))) {
-          const expected = worsenedAround(series[i], tau, look, DID_DEFAULTS);
+          const expected = worsenedAround(series[i], tau, look, { ...DID_DEFAULTS, worsenShare: rule.worsenShare });
           const got = tracker.worsened(0, i, tau, look);
           if (got !== expected) differ.push(`node ${i} τ ${tau} look ${look}: ${got}, expected ${expected}`);
           if (expected === 1) worsened += 1;
