@@ -29,8 +29,6 @@ export interface LevelAssumption {
 }
 
 export interface HealthAssumptions {
-  /** Share of nodes on ArcaneOS (`flux.arcaneVersion`). */
-  arcaneShare: number;
   /** Hosting providers and their shares of the fleet; the rest are small providers of `smallProviderShare` each. */
   providers: readonly { name: string; share: number }[];
   smallProviderShare: number;
@@ -51,7 +49,6 @@ export interface HealthAssumptions {
 }
 
 export const HEALTH_ASSUMPTIONS: HealthAssumptions = Object.freeze({
-  arcaneShare: 0.3,
   providers: [
     { name: 'Hetzner', share: 0.25 },
     { name: 'Contabo', share: 0.2 },

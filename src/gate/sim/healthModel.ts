@@ -14,6 +14,7 @@ import type { HealthAssumptions, HealthScenario, LevelAssumption } from './healt
 import { HealthTracker, type StrataLabels, TRACKER_DEFAULTS, type TrackerSettings } from './healthTracker';
 import type { NodeState } from '../history/observation';
 import { EPOCH_MS, type FleetModel } from './fleetModel';
+import { isArcaneNode } from './platform';
 
 const LEVELS = ['confirmed', 'benchmark', 'apps', 'peers', 'sync', 'answer'] as const;
 const [CONFIRMED, BENCHMARK, APPS, PEERS, SYNC, ANSWER] = [0, 1, 2, 3, 4, 5];
@@ -74,7 +75,8 @@ export class HealthModel {
     );
     const providerNames = [...named, ...Array.from({ length: smallCount }, (_, j) => `small-${j + 1}`)];
     const shares = [...a.providers.map((p) => p.share), ...new Array(smallCount).fill(a.smallProviderShare)];
-    const arcane = Uint8Array.from({ length: this.n }, () => (this.random() < a.arcaneShare ? 1 : 0));
+    // The gate's platform (platform.ts): the same nodes run ArcaneOS in both models of a run.
+    const arcane = Uint8Array.from({ length: this.n }, (_, i) => (isArcaneNode(i) ? 1 : 0));
     const provider = Int16Array.from({ length: this.n }, () => {
       let u = this.random();
       for (let j = 0; j < shares.length; j += 1) {
