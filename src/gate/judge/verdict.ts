@@ -181,6 +181,18 @@ export function darkMarginOf(evidence: GateEvidence, settings: GateSettings): nu
   return Math.max(settings.darkMargin, Math.round(settings.darkRelativeMargin * share * 1e6) / 1e6);
 }
 
+/**
+ * The early-dark margin at this look: `earlyDarkMargin` on top of production's own early-dark share. Where
+ * production's nodes fall silent often (churn), the release's count is as noisy and its bound as wide; the
+ * margin grows with that noise, not with the release's share, so a release still cannot buy room by
+ * darkening its own nodes. Rounded to 6 places like the dark margin.
+ */
+export function earlyDarkMarginOf(evidence: GateEvidence, settings: GateSettings): number {
+  const { baseline } = evidence.darkEarly;
+  const share = baseline.nodes > 0 ? baseline.dark / baseline.nodes : 0;
+  return Math.round((settings.earlyDarkMargin + share) * 1e6) / 1e6;
+}
+
 /** `lastScanAgeHours`: hours from the last scan to the time judged (null: not known, e.g. in a simulation). */
 export function criteriaOf(
   evidence: GateEvidence,
@@ -204,7 +216,7 @@ export function criteriaOf(
       darkMarginOf(evidence, settings),
       haltThreshold(settings.darkHaltMargin, evidence.dark.release.nodes),
     ),
-    upperCriterion('health.dark.early', promote.darkEarly, settings.earlyDarkMargin),
+    upperCriterion('health.dark.early', promote.darkEarly, earlyDarkMarginOf(evidence, settings)),
     ...healthPair(
       'health.crash-loop',
       promote.crashLoop,

@@ -3,7 +3,14 @@ import { blockingOf } from '../../../../src/gate/judge/blocking';
 import type { GateEvidence } from '../../../../src/gate/judge/evidence';
 import { defaultGateSettings } from '../../../../src/gate/judge/gateSettings';
 import { detectableHarm, reachWarnings } from '../../../../src/gate/judge/reach';
-import { criteriaOf, haltThreshold, judge, verdictOf, type Criterion } from '../../../../src/gate/judge/verdict';
+import {
+  criteriaOf,
+  earlyDarkMarginOf,
+  haltThreshold,
+  judge,
+  verdictOf,
+  type Criterion,
+} from '../../../../src/gate/judge/verdict';
 import { seededRandom } from '../../../../src/cohort/random';
 import { differenceBounds, wilsonBounds } from '../../../../src/stats/intervals';
 import { lookConfidence } from '../../../../src/stats/spending';
@@ -35,6 +42,26 @@ describe('gate verdict', () => {
   });
   const unmet = (criteria: Criterion[]) => criteria.filter((c) => !c.met).map((c) => c.name);
   const early = { hoursSinceReached: 8, previousHoursSinceReached: 7 };
+
+  describe('the early-dark margin (docs/gate.md, "Early dark")', () => {
+    const earlyOf = (release: number, baseline: number): Partial<GateEvidence> => ({
+      darkEarly: { release: { dark: release, nodes: 900 }, baseline: { dark: baseline, nodes: 12_000 } },
+    });
+    it('is earlyDarkMargin on top of production’s own early dark share', () => {
+      expect(earlyDarkMarginOf(evidence(earlyOf(5, 0)), settings)).to.equal(0.01);
+      expect(earlyDarkMarginOf(evidence(earlyOf(5, 24)), settings)).to.equal(0.012);
+    });
+    it('grows with production’s share, never with the release’s', () => {
+      expect(earlyDarkMarginOf(evidence(earlyOf(90, 24)), settings)).to.equal(0.012);
+    });
+    it('lets a healthy release with churn through: 5 of 900 early silences against 24 of 12,000', () => {
+      // With the bare 1 point its upper bound (about 1.06 points at the first promoting look) blocked it.
+      const criteria = criteriaOf(evidence(earlyOf(5, 24)), settings, 0);
+      const early = criteria.find((c) => c.name === 'health.dark.early.upper') as Criterion;
+      expect(early.value).to.be.above(0.01);
+      expect(early.met).to.equal(true);
+    });
+  });
 
   const cases: [string, Partial<GateEvidence>, string, string[]][] = [
     ['a healthy release at the end of its soak', {}, 'promote', []],
@@ -243,7 +270,10 @@ describe('gate verdict', () => {
     const threshold = (low: number, s = settings) =>
       criteriaOf(evidence({ dark, baselineDarkShareDayLow: low }), s, 0).find((c) => c.name === 'health.dark.upper')
         ?.threshold;
-    expect(threshold(0.04)).to.equal(0.04);
+    // The default relative margin is 1.25: 4% of production dark all day allows 5 points.
+    expect(settings.darkRelativeMargin).to.equal(1.25);
+    expect(threshold(0.04)).to.equal(0.05);
+    expect(threshold(0.04, { ...settings, darkRelativeMargin: 1 })).to.equal(0.04);
     // 10% of production dark now (home nodes at night), 1% at the best scan of the day: the margin stays 2 points.
     expect(threshold(0.01)).to.equal(0.02);
     expect(threshold(0.04, { ...settings, darkRelativeMargin: 0 })).to.equal(0.02);
