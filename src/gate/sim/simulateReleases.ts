@@ -209,7 +209,8 @@ export function formatReleaseSimulation(report: ReleaseSimulationReport): string
     `${report.runs} seeded runs per row (seed ${report.seed}); gate: confidence ${g.confidence} over all looks, ` +
       `dark margin max(${g.darkMargin}, ${g.darkRelativeMargin} × production's dark share) ` +
       `(dark ≥ ${g.darkHours} h), ` +
-      `halt above ${g.darkHaltMargin}, early dark (${g.earlyDarkHours} h) margin ${g.earlyDarkMargin}; ` +
+      `halt above ${g.darkHaltMargin}, ` +
+      `early dark (${g.earlyDarkHours} h) margin ${g.earlyDarkMargin} + production's early share; ` +
       `crash-loop ceiling ${g.maxCrashLoopShare}, halt above ${g.crashLoopHaltShare}; ` +
       `ArcaneOS and other nodes also apart to halt (dark above ${g.darkStratumHaltMargin}, Bonferroni), ` +
       `soak ${g.minSoakHours} h`,
