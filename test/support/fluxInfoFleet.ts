@@ -1,10 +1,10 @@
 /**
  * A local fleet of real HTTP nodes on 127.0.0.1 answering real FluxOS's `/flux/info` shape (v8.17.0
  * getFluxInfo(): daemon, node, benchmark, flux, apps, geolocation), 1% of answers per scan an error envelope,
- * and the recipe's `/flux/preprod`; the fleet of test/integration/healthJudge.test.ts with the preProd block
- * the gate reads (mode, reason, commit, probability, draw). Release nodes switch onto the release 1–4 hours
- * after the push (FluxOS restarts: a new `bootedAt`). With `harm` on, 5% of release nodes (among the 65%
- * that host apps) run no app once on the release while everything else keeps answering.
+ * and the recipe's `/flux/preprod`, with the preProd block the gate reads (mode, reason, commit, probability,
+ * draw); scanned by test/integration/healthJudge.test.ts and gateHealth.test.ts. Release nodes switch onto
+ * the release 1–4 hours after the push (FluxOS restarts: a new `bootedAt`). With `harm` on, 5% of release
+ * nodes (among the 65% that host apps) run no app once on the release while everything else keeps answering.
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
