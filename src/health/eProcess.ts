@@ -13,6 +13,14 @@
  * likes, and its false halts stay ≤ α. Each node adds one bounded factor, so
  * no node can move the result more than its own outcome does.
  *
+ * The mirror test ("harm ≥ margin", which promotes) is against one
+ * alternative, θ_i = PROMOTE_RATIO · p_i, not a mixture (docs/health.md
+ * "One alternative to promote"): a promote only needs to see "no harm", and
+ * a mixture of five pays a factor of 5 for alternatives a healthy release
+ * never takes; with ~800 release nodes that factor was two worsened nodes of
+ * slack. The product is a supermartingale under the mirror null for the same
+ * reason, and Ville's inequality holds for it the same way.
+ *
  * Bounds come from inverting the test over the margin: the lower bound is
  * the largest margin the evidence rejects, the upper bound the smallest
  * margin the mirror test ("harm ≥ margin") rejects, both on the grid of a
@@ -20,8 +28,25 @@
  */
 import { lastRejected } from './gridSearch';
 
-/** Departures from the null share mixed over, equally weighted. */
+/** Departures from the null share mixed over by the harm test, equally weighted. */
 export const DELTAS = [0.01, 0.02, 0.04, 0.08, 0.16] as const;
+
+/**
+ * The promote test's one alternative as a share of its null share: nodes worsen at 0.4 of what the null
+ * allows. Chosen between "as good as production" and the margin, from the counts a 13,000-node release
+ * promotes with (docs/health.md "One alternative to promote").
+ */
+export const PROMOTE_RATIO = 0.4;
+
+/** How many alternatives each direction's test mixes over: the harm test's δ grid, the promote test's one. */
+export function alternativeCount(direction: 'above' | 'below'): number {
+  return direction === 'above' ? DELTAS.length : 1;
+}
+
+/** Alternative `index` of a test whose null share is `p` (already clamped). */
+export function alternativeShare(p: number, direction: 'above' | 'below', index: number): number {
+  return direction === 'above' ? clamp(p + DELTAS[index]) : clamp(PROMOTE_RATIO * p);
+}
 
 /** Null shares are kept inside (EPS, 1 − EPS) so every ratio stays finite. */
 const EPS = 1e-6;
@@ -74,28 +99,29 @@ const terms = new Float64Array(DELTAS.length);
 
 /** logEValue over grouped outcomes. */
 export function logEValueOfGroups(groups: OutcomeGroups, margin: number, direction: 'above' | 'below'): number {
+  const count = alternativeCount(direction);
   terms.fill(0);
   const { baselines, worsened, steady } = groups;
   for (let g = 0; g < baselines.length; g += 1) {
     const p = clamp(baselines[g] + margin);
-    for (let d = 0; d < DELTAS.length; d += 1) {
-      const theta = clamp(direction === 'above' ? p + DELTAS[d] : p - DELTAS[d]);
+    for (let d = 0; d < count; d += 1) {
+      const theta = alternativeShare(p, direction, d);
       if (worsened[g] > 0) terms[d] += worsened[g] * Math.log(theta / p);
       if (steady[g] > 0) terms[d] += steady[g] * Math.log((1 - theta) / (1 - p));
     }
   }
   let max = Number.NEGATIVE_INFINITY;
-  for (const term of terms) max = Math.max(max, term);
+  for (let d = 0; d < count; d += 1) max = Math.max(max, terms[d]);
   let sum = 0;
-  for (const term of terms) sum += Math.exp(term - max);
-  return max + Math.log(sum) - Math.log(DELTAS.length);
+  for (let d = 0; d < count; d += 1) sum += Math.exp(terms[d] - max);
+  return max + Math.log(sum) - Math.log(count);
 }
 
 /**
- * The log of the mixture e-value against "share ≤ baseline + margin"
- * (direction 'above': evidence the release is worse than the margin) or
- * against "share ≥ baseline + margin" (direction 'below': evidence it is
- * better than that).
+ * The log of the e-value against "share ≤ baseline + margin" (direction
+ * 'above': evidence the release is worse than the margin; the mixture over
+ * DELTAS) or against "share ≥ baseline + margin" (direction 'below': evidence
+ * it is better than that; the one alternative PROMOTE_RATIO).
  */
 export function logEValue(outcomes: readonly Outcome[], margin: number, direction: 'above' | 'below'): number {
   return logEValueOfGroups(groupOutcomes(outcomes), margin, direction);

@@ -16,7 +16,7 @@
  * checks the verdicts against a real HealthLedger on the same scans.
  */
 import { BAD, type DidSettings, UNKNOWN } from '../../health/didStats';
-import { DELTAS, type Outcome, shareBounds } from '../../health/eProcess';
+import { alternativeCount, alternativeShare, type Outcome, shareBounds } from '../../health/eProcess';
 import type { HealthJudgement } from '../../health/ledger';
 import type { SignalRule } from '../../health/signalRules';
 import { floorShare } from '../../health/signalJudge';
@@ -25,10 +25,10 @@ import { STRATA_DEFAULTS, type StratumResult } from '../../health/strata';
 const EPS = 1e-6;
 const clamp = (p: number): number => Math.min(1 - EPS, Math.max(EPS, p));
 
-/** The term one outcome adds to eProcess.logEValue's sum for one δ (the same formula). */
-export function eTerm(o: Outcome, margin: number, direction: 'above' | 'below', delta: number): number {
+/** The term one outcome adds to eProcess.logEValue's sum for its alternative `index` (the same formula). */
+export function eTerm(o: Outcome, margin: number, direction: 'above' | 'below', index: number): number {
   const p = clamp(o.baseline + margin);
-  const theta = clamp(direction === 'above' ? p + delta : p - delta);
+  const theta = alternativeShare(p, direction, index);
   return o.worsened === 1 ? Math.log(theta / p) : Math.log((1 - theta) / (1 - p));
 }
 
@@ -44,8 +44,8 @@ function logMeanExp(sums: Float64Array): number {
 /** One stratum of one signal: its outcomes and the running e-value sums at the two margins. */
 class StratumSums {
   readonly outcomes: Outcome[] = [];
-  readonly halt = new Float64Array(DELTAS.length);
-  readonly promote = new Float64Array(DELTAS.length);
+  readonly halt = new Float64Array(alternativeCount('above'));
+  readonly promote = new Float64Array(alternativeCount('below'));
   /** Sum of worsened − baseline: the estimate times the nodes. */
   difference = 0;
   constructor(
@@ -56,10 +56,8 @@ class StratumSums {
   add(o: Outcome): void {
     this.outcomes.push(o);
     this.difference += o.worsened - o.baseline;
-    DELTAS.forEach((delta, d) => {
-      this.halt[d] += eTerm(o, this.haltMargin, 'above', delta);
-      this.promote[d] += eTerm(o, this.margin, 'below', delta);
-    });
+    for (let d = 0; d < this.halt.length; d += 1) this.halt[d] += eTerm(o, this.haltMargin, 'above', d);
+    for (let d = 0; d < this.promote.length; d += 1) this.promote[d] += eTerm(o, this.margin, 'below', d);
   }
 }
 

@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { BAD, GOOD, UNKNOWN, worsenedAround } from '../../../src/health/didStats';
-import { logEValue, rejectsAtMost, shareBounds, type Outcome } from '../../../src/health/eProcess';
+import { seededRandom } from '../../../src/cohort/random';
+import { logEValue, PROMOTE_RATIO, rejectsAtMost, shareBounds, type Outcome } from '../../../src/health/eProcess';
+import { SIGNAL_RULES, type SignalRule } from '../../../src/health/signalRules';
 import { STRATA_DEFAULTS, judgeSignal, providerStrata, type HealthNode } from '../../../src/health/strata';
 import { healthFleet } from '../../support/healthFleet';
 
@@ -82,6 +84,38 @@ describe('health statistics', () => {
       expect(large.estimate).to.be.closeTo(0.05, 1e-12);
       expect(large.high - large.low).to.be.below(small.high - small.low);
       expect(large.low).to.be.above(0);
+    });
+    describe('the promote test (one alternative, docs/health.md "One alternative to promote")', () => {
+      const apps = SIGNAL_RULES.find((r) => r.name === 'apps') as SignalRule;
+      it('promotes a healthy release of 850 nodes with 5 worsened against a baseline of 0.2%', () => {
+        // Expected 1.7 worsened; the mixture over five δ promoted with at most 4 here (a margin of 1.5).
+        expect(shareBounds(outcomes(5, 850, 0.002), 0.05).high).to.be.at.most(apps.margin);
+      });
+      it('does not promote one whose nodes worsen 1 point more than production (11 of 850)', () => {
+        expect(shareBounds(outcomes(11, 850, 0.002), 0.05).high).to.be.above(apps.margin);
+      });
+      it('keeps its level over every node added: at the margin, ever promoting in at most α of runs', () => {
+        const random = seededRandom(20);
+        const [baseline, margin, alpha, runs, nodes] = [0.0025, apps.margin, 0.05, 2000, 1500];
+        let promoted = 0;
+        for (let run = 0; run < runs; run += 1) {
+          let log = 0;
+          const p = baseline + margin;
+          const theta = PROMOTE_RATIO * p;
+          for (let i = 0; i < nodes && log < Math.log(1 / alpha); i += 1)
+            log += random() < p ? Math.log(theta / p) : Math.log((1 - theta) / (1 - p));
+          if (log >= Math.log(1 / alpha)) promoted += 1;
+        }
+        // Ville: at most α; 2,000 runs put 3 standard errors at ±1.5 points.
+        expect(promoted / runs).to.be.at.most(alpha + 0.015);
+        expect(promoted).to.be.greaterThan(0);
+      });
+      it('its running sum is logEValue against the mirror null', () => {
+        const mixed = outcomes(3, 400, 0.01);
+        const p = 0.01 + 0.02;
+        const byHand = 3 * Math.log(PROMOTE_RATIO) + 397 * Math.log((1 - PROMOTE_RATIO * p) / (1 - p));
+        expect(logEValue(mixed, 0.02, 'below')).to.be.closeTo(byHand, 1e-9);
+      });
     });
     it('one node moves the e-value by one bounded factor only', () => {
       const base = outcomes(10, 900, 0.01);

@@ -19,7 +19,7 @@ import {
 import { eTerm, HealthTracker, TRACKER_DEFAULTS } from '../../../../src/gate/sim/healthTracker';
 import { runRelease } from '../../../../src/gate/sim/releaseRun';
 import { BAD, DID_DEFAULTS, GOOD, UNKNOWN, worsenedAround } from '../../../../src/health/didStats';
-import { DELTAS, logEValue, type Outcome } from '../../../../src/health/eProcess';
+import { alternativeCount, logEValue, type Outcome } from '../../../../src/health/eProcess';
 import { HealthLedger, type HealthJudgement, judgeHealth, type StoredScanEntry } from '../../../../src/health/ledger';
 import { SIGNAL_RULES } from '../../../../src/health/signalRules';
 
@@ -99,9 +99,12 @@ describe('release simulation: health signals', () => {
       [0, 'above'],
       [0.01, 'below'],
     ] as const) {
-      const sums = DELTAS.map((delta) => outcomes.reduce((t, o) => t + eTerm(o, margin, direction, delta), 0));
+      const count = alternativeCount(direction);
+      const sums = Array.from({ length: count }, (_, d) =>
+        outcomes.reduce((t, o) => t + eTerm(o, margin, direction, d), 0),
+      );
       const max = Math.max(...sums);
-      const mixed = max + Math.log(sums.reduce((t, v) => t + Math.exp(v - max), 0) / DELTAS.length);
+      const mixed = max + Math.log(sums.reduce((t, v) => t + Math.exp(v - max), 0) / count);
       expect(mixed).to.be.closeTo(logEValue(outcomes, margin, direction), 1e-9);
     }
   });
