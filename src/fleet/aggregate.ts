@@ -3,6 +3,7 @@
  */
 import { REASON_CODES, type ReasonCode } from '../types';
 import { wilsonInterval } from '../stats/wilson';
+import { round6 } from '../stats/round6';
 import { fleetHealth, type FleetHealth } from '../health/fleetHealth';
 import { FAILURE_KINDS_FIXED, isNodeState, type NodeResult } from './classify';
 
@@ -66,11 +67,6 @@ function sortedByCount(map: Counts): Counts {
   return out;
 }
 
-/** Rounds away float noise such as 0.6000000000000005 percentage points. */
-function tidy(value: number): number {
-  return Math.round(value * 1e6) / 1e6;
-}
-
 export function aggregate(
   results: readonly NodeResult[],
   options: { probability: number; nowSeconds?: number },
@@ -116,7 +112,7 @@ export function aggregate(
     share: { value, low: interval?.low ?? null, high: interval?.high ?? null },
     probability,
     probabilityInInterval: comparable ? interval.low <= probability && probability <= interval.high : null,
-    deviation: comparable ? tidy((value - probability) * 100) : null,
+    deviation: comparable ? round6((value - probability) * 100) : null,
     byReason,
     versions: {
       preprod: sortedByCount(versions.preprod),

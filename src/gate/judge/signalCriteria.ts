@@ -7,11 +7,8 @@
  */
 import type { HealthJudgement } from '../../health/ledger';
 import { SIGNAL_RULES, type SignalName } from '../../health/signalRules';
+import { round6 } from '../../stats/round6';
 import type { Criterion } from './verdict';
-
-function round6(value: number): number {
-  return Math.round(value * 1e6) / 1e6;
-}
 
 /** Margins the judgement was made with, when the gate's settings override the rules' (signalJudge.ts). */
 export type SignalMargins = Partial<Record<SignalName, { margin: number; haltMargin: number }>>;

@@ -20,6 +20,7 @@ import type { SignalJudgement } from '../../health/strata';
 import { signalCriteria, type SignalMargins } from './signalCriteria';
 import { enabledSignals, type SignalSetting, type SignalSettings } from './signalSettings';
 import type { Criterion } from './verdict';
+import { round6 } from '../../stats/round6';
 
 export interface SignalStratumFigures {
   /** `all`, `platform:arcane`, `platform:other` or `provider:<name>`: the name comes from nodes, escape it. */
@@ -60,8 +61,6 @@ export interface SignalsReport {
   unreported: SignalName[];
   signals: SignalFigures[];
 }
-
-const round6 = (value: number): number => Math.round(value * 1e6) / 1e6;
 
 /** One signal's judgement with the gate's margins in place of its rule's. */
 export function withMargins(judgement: SignalJudgement, setting: SignalSetting): SignalJudgement {

@@ -9,6 +9,7 @@
  */
 import { differenceBounds, wilsonBounds, type Bounds } from '../../stats/intervals';
 import { lookConfidence } from '../../stats/spending';
+import { round6 } from '../../stats/round6';
 import type { DarkGroups, GateEvidence, Stratum } from './evidence';
 import type { GateSettings } from './gateSettings';
 
@@ -178,7 +179,7 @@ export function healthBounds(evidence: GateEvidence, c: number | null, halting =
  */
 export function darkMarginOf(evidence: GateEvidence, settings: GateSettings): number {
   const share = evidence.baselineDarkShareDayLow ?? 0;
-  return Math.max(settings.darkMargin, Math.round(settings.darkRelativeMargin * share * 1e6) / 1e6);
+  return Math.max(settings.darkMargin, round6(settings.darkRelativeMargin * share));
 }
 
 /**
@@ -190,7 +191,7 @@ export function darkMarginOf(evidence: GateEvidence, settings: GateSettings): nu
 export function earlyDarkMarginOf(evidence: GateEvidence, settings: GateSettings): number {
   const { baseline } = evidence.darkEarly;
   const share = baseline.nodes > 0 ? baseline.dark / baseline.nodes : 0;
-  return Math.round((settings.earlyDarkMargin + share) * 1e6) / 1e6;
+  return round6(settings.earlyDarkMargin + share);
 }
 
 /** `lastScanAgeHours`: hours from the last scan to the time judged (null: not known, e.g. in a simulation). */
