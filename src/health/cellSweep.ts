@@ -6,7 +6,9 @@
  * after. Moving τ by one scan moves each window by one cell: one cell leaves, one enters. Most nodes'
  * cells are the same at both ends, so a step touches only the nodes whose cells differ there, and only the
  * signals whose field differs. A month of hourly scans of 13,000 nodes is swept once for all eight signals;
- * the judge then diffs each τ's outcomes against the τ before (signalJudge.ts).
+ * the judge then diffs each τ's outcomes against the τ before (signalJudge.ts). The cell at τ itself is in
+ * neither window but decides whether the node has an outcome (known there or not), so a step also touches
+ * the nodes whose cell at the new τ differs from the one at the old.
  */
 import { CELL_BAD, CELL_UNKNOWN, outcomeOfCounts, type CellField, type WindowRule } from './cells';
 
@@ -18,6 +20,8 @@ class SignalState {
   badBefore: Uint16Array;
   knownAfter: Uint16Array;
   badAfter: Uint16Array;
+  /** 1 when the node's value at τ is known (didStats.worsenedAround). */
+  knownAtTau: Uint8Array;
   outcomes: Int8Array;
   moved: Int32Array;
   movedCount = 0;
@@ -32,6 +36,7 @@ class SignalState {
     this.badBefore = new Uint16Array(n);
     this.knownAfter = new Uint16Array(n);
     this.badAfter = new Uint16Array(n);
+    this.knownAtTau = new Uint8Array(n);
     this.outcomes = new Int8Array(n).fill(-1);
     this.moved = new Int32Array(n);
     this.marked = new Uint8Array(n);
@@ -120,6 +125,7 @@ export class CellSweep {
         state.badBefore.set(old.badBefore);
         state.knownAfter.set(old.knownAfter);
         state.badAfter.set(old.badAfter);
+        state.knownAtTau.set(old.knownAtTau);
         state.outcomes.set(old.outcomes);
         return state;
       }),
@@ -134,7 +140,13 @@ export class CellSweep {
     this.tau = tau;
     for (let scan = Math.max(0, tau - w); scan < tau; scan += 1) this.count(scan, n, 'before', 1);
     for (let scan = tau + 1; scan <= tau + w && scan < this.columns.length; scan += 1) this.count(scan, n, 'after', 1);
-    for (const state of this.states) for (let i = 0; i < n; i += 1) this.judgeNode(state, i);
+    const atTau = tau < this.columns.length ? this.columns[tau] : NONE;
+    for (const state of this.states) {
+      const { shift, mask, codes } = state.field;
+      for (let i = 0; i < Math.min(n, atTau.length); i += 1)
+        state.knownAtTau[i] = codes[(atTau[i] >>> shift) & mask] === CELL_UNKNOWN ? 0 : 1;
+      for (let i = 0; i < n; i += 1) this.judgeNode(state, i);
+    }
   }
 
   private count(scan: number, n: number, side: 'before' | 'after', sign: number): void {
@@ -153,8 +165,9 @@ export class CellSweep {
   }
 
   /**
-   * Moves τ to `next` (τ + 1): the before-window trades cell τ − w for τ, the after-window τ + 1 for τ + w + 1.
-   * Per moved node only the signals whose two bits differ are recounted.
+   * Moves τ to `next` (τ + 1): the before-window trades cell τ − w for τ, the after-window τ + 1 for τ + w + 1,
+   * and the cell at τ becomes the one at τ + 1. Per moved node only the signals whose two bits differ are
+   * recounted.
    */
   private step(next: number): void {
     const { w } = this.rule;
@@ -167,7 +180,8 @@ export class CellSweep {
       const entersBefore = cells[4 * j + 1];
       const leavesAfter = cells[4 * j + 2];
       const entersAfter = cells[4 * j + 3];
-      let bits = (leavesBefore ^ entersBefore) | (leavesAfter ^ entersAfter);
+      // The old τ's cell enters the before-window; the new τ's leaves the after-window.
+      let bits = (leavesBefore ^ entersBefore) | (leavesAfter ^ entersAfter) | (entersBefore ^ leavesAfter);
       while (bits !== 0) {
         const shift = (31 - Math.clz32(bits & -bits)) & ~1;
         bits &= ~(3 << shift);
@@ -181,6 +195,7 @@ export class CellSweep {
           move(state.knownAfter, state.badAfter, i, (leavesAfter >>> shift) & 3, -1);
           move(state.knownAfter, state.badAfter, i, (entersAfter >>> shift) & 3, 1);
         }
+        state.knownAtTau[i] = state.field.codes[(leavesAfter >>> shift) & 3] === CELL_UNKNOWN ? 0 : 1;
         this.markMoved(state, i);
       }
     }
@@ -205,7 +220,7 @@ export class CellSweep {
       const c1 = inside || i < eb.length ? eb[i] : 0;
       const c2 = inside || i < la.length ? la[i] : 0;
       const c3 = inside || i < ea.length ? ea[i] : 0;
-      if (c0 === c1 && c2 === c3) continue;
+      if (c0 === c1 && c2 === c3 && c1 === c2) continue;
       moved.nodes[count] = i;
       moved.cells[4 * count] = c0;
       moved.cells[4 * count + 1] = c1;
@@ -220,7 +235,8 @@ export class CellSweep {
   /** didStats.worsenedAround from the counts. */
   private judgeNode(state: SignalState, i: number): void {
     const { knownBefore, badBefore, knownAfter, badAfter } = state;
-    state.outcomes[i] = outcomeOfCounts(state.rule, knownBefore[i], badBefore[i], knownAfter[i], badAfter[i]);
+    const known = state.knownAtTau[i] === 1;
+    state.outcomes[i] = outcomeOfCounts(state.rule, known, knownBefore[i], badBefore[i], knownAfter[i], badAfter[i]);
   }
 
   /** Notes a node whose counts moved (once per call). */

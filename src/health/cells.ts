@@ -118,14 +118,19 @@ export function windowRule(did: DidSettings): WindowRule {
   return { w: did.windowScans, minKnown: Math.ceil(did.windowScans * did.minKnownShare), worsenShare: did.worsenShare };
 }
 
-/** didStats.worsenedAround from counts of known and bad scans before and after τ: 1, 0, or -1 for none. */
+/**
+ * didStats.worsenedAround from whether the value at τ is known and the counts of known and bad scans before
+ * and after τ: 1, 0, or -1 for none.
+ */
 export function outcomeOfCounts(
   rule: WindowRule,
+  knownAtTau: boolean,
   knownBefore: number,
   badBefore: number,
   knownAfter: number,
   badAfter: number,
 ): number {
+  if (!knownAtTau) return -1;
   if (knownBefore < rule.minKnown || knownAfter < rule.minKnown || knownBefore === 0 || knownAfter === 0) return -1;
   return badAfter / knownAfter - badBefore / knownBefore >= rule.worsenShare - 1e-9 ? 1 : 0;
 }
@@ -140,14 +145,15 @@ export function outcomeOfCells(
 ): number {
   if (tau - rule.w < 0) return -1;
   const counts = [0, 0, 0, 0];
+  let knownAtTau = false;
   for (let scan = tau - rule.w; scan <= tau + rule.w && scan < columns.length; scan += 1) {
-    if (scan === tau) continue;
     const column = columns[scan];
     const code = f.codes[((node < column.length ? column[node] : 0) >>> f.shift) & f.mask];
-    if (code === CELL_UNKNOWN) continue;
+    if (scan === tau) knownAtTau = code !== CELL_UNKNOWN;
+    if (scan === tau || code === CELL_UNKNOWN) continue;
     const side = scan < tau ? 0 : 2;
     counts[side] += 1;
     if (code === CELL_BAD) counts[side + 1] += 1;
   }
-  return outcomeOfCounts(rule, counts[0], counts[1], counts[2], counts[3]);
+  return outcomeOfCounts(rule, knownAtTau, counts[0], counts[1], counts[2], counts[3]);
 }

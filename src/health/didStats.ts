@@ -14,6 +14,13 @@
  * compared with, so what happens to the whole fleet in those hours (a
  * provider outage, a daemon upgrade) cancels too.
  *
+ * A node has an outcome around τ only when its value at τ itself is known
+ * (docs/health.md "Known at the switch"). A release node always is: τ is the
+ * scan at which it answered on the release. A production node silent at τ is
+ * not like it: a home node asleep at τ brings its morning's restarts and
+ * losses into the after-window, and release nodes of its kind have none
+ * there (their τ is their morning boot, and their before-window the night).
+ *
  * A node's outcome is fixed once its after-window has passed: the gate may
  * look every hour and every look sees the same outcomes plus new ones, which
  * is what the always-valid test (eProcess.ts) needs.
@@ -65,6 +72,7 @@ export function worsenedAround(
 ): 0 | 1 | null {
   const w = settings.windowScans;
   if (tau - w < 0 || tau + w > lookScan) return null;
+  if (tau >= series.length || series[tau] === UNKNOWN) return null;
   const minKnown = Math.ceil(w * settings.minKnownShare);
   const before = badShare(series, tau - w, tau, minKnown);
   const after = badShare(series, tau + 1, tau + w + 1, minKnown);

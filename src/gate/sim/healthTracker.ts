@@ -146,6 +146,8 @@ export class HealthTracker {
     const at = tau * n + i;
     const next = at + n;
     const to = (tau + w + 1) * n + i;
+    // Known at τ itself (didStats.worsenedAround): known[next] − known[at] counts scan τ.
+    if (known[next] - known[at] === 0) return null;
     const knownBefore = known[at] - known[from];
     const knownAfter = known[to] - known[next];
     if (knownBefore < minKnown || knownBefore === 0 || knownAfter < minKnown || knownAfter === 0) return null;

@@ -51,6 +51,11 @@ describe('health statistics', () => {
       const unknown = [GOOD, UNKNOWN, UNKNOWN, UNKNOWN, GOOD, BAD, BAD, BAD, BAD];
       expect(worsenedAround(series(unknown), 4, 8, w)).to.equal(null);
     });
+    it('no outcome for a node silent at τ itself (docs/health.md "Known at the switch")', () => {
+      // Asleep at τ, back with a restart in the after-window: like no release node, whose τ is an answer.
+      expect(worsenedAround(series([1, 1, 1, 1, UNKNOWN, UNKNOWN, 0, 0, 0]), 4, 8, w)).to.equal(null);
+      expect(worsenedAround(series([1, 1, 1, 1, 0, UNKNOWN, 0, 0, 0]), 4, 8, w)).to.equal(1);
+    });
     it('an outcome once known never changes at later looks', () => {
       const nodes = healthFleet({ seed: 3, nodes: 2000 });
       for (const node of nodes.filter((n) => n.releaseAt !== null)) {
