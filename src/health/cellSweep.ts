@@ -14,6 +14,9 @@ import { CELL_BAD, CELL_UNKNOWN, outcomeOfCounts, type CellField, type WindowRul
 
 const NONE = new Uint16Array(0);
 
+/** Bit 2s set when field s of a cell is known (CELL_UNKNOWN is 0): what the cell at τ decides. */
+const knownBits = (cell: number): number => (cell | (cell >>> 1)) & 0x5555;
+
 /** One signal's window counts and outcomes, per node, and the nodes whose outcome moved since the last call. */
 class SignalState {
   knownBefore: Uint16Array;
@@ -180,8 +183,11 @@ export class CellSweep {
       const entersBefore = cells[4 * j + 1];
       const leavesAfter = cells[4 * j + 2];
       const entersAfter = cells[4 * j + 3];
-      // The old τ's cell enters the before-window; the new τ's leaves the after-window.
-      let bits = (leavesBefore ^ entersBefore) | (leavesAfter ^ entersAfter) | (entersBefore ^ leavesAfter);
+      // The old τ's cell enters the before-window, the new τ's leaves the after-window: known at τ or not.
+      let bits =
+        (leavesBefore ^ entersBefore) |
+        (leavesAfter ^ entersAfter) |
+        (knownBits(entersBefore) ^ knownBits(leavesAfter));
       while (bits !== 0) {
         const shift = (31 - Math.clz32(bits & -bits)) & ~1;
         bits &= ~(3 << shift);
@@ -220,7 +226,7 @@ export class CellSweep {
       const c1 = inside || i < eb.length ? eb[i] : 0;
       const c2 = inside || i < la.length ? la[i] : 0;
       const c3 = inside || i < ea.length ? ea[i] : 0;
-      if (c0 === c1 && c2 === c3 && c1 === c2) continue;
+      if (c0 === c1 && c2 === c3 && knownBits(c1) === knownBits(c2)) continue;
       moved.nodes[count] = i;
       moved.cells[4 * count] = c0;
       moved.cells[4 * count + 1] = c1;
