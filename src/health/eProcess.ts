@@ -58,7 +58,8 @@ export interface Outcome {
   baseline: number;
 }
 
-function clamp(p: number): number {
+/** A null share kept inside (EPS, 1 − EPS); the simulator's tracker uses the same. */
+export function clamp(p: number): number {
   return Math.min(1 - EPS, Math.max(EPS, p));
 }
 

@@ -40,8 +40,8 @@ const PASSING = 0.25;
  * needs the whole fleet's upper bound within `margin`: 1.3 points for the
  * lasting losses (confirmed, benchmark, apps), whose noise the rise of 0.75
  * keeps low, so that a 1-point harm is rarely promoted by the sharper
- * one-alternative promote test (eProcess.ts); 2 for degraded and restarts; 3 for the noisier levels (peers,
- * sync, answer time). A halt needs a stratum's lower bound above
+ * one-alternative promote test (eProcess.ts); 2 for degraded and restarts;
+ * 3 for the noisier levels (peers, sync, answer time). A halt needs a stratum's lower bound above
  * `haltMargin`: 0 for the hard signals, since production nodes over the same
  * hours and in the same stratum are the baseline, any shown excess of
  * worsening is the release's doing; 0.5 points for the noisy levels, so a

@@ -16,14 +16,11 @@
  * checks the verdicts against a real HealthLedger on the same scans.
  */
 import { BAD, type DidSettings, UNKNOWN } from '../../health/didStats';
-import { alternativeCount, alternativeShare, type Outcome, shareBounds } from '../../health/eProcess';
+import { alternativeCount, alternativeShare, clamp, type Outcome, shareBounds } from '../../health/eProcess';
 import type { HealthJudgement } from '../../health/ledger';
 import type { SignalRule } from '../../health/signalRules';
 import { floorShare } from '../../health/signalJudge';
 import { STRATA_DEFAULTS, type StratumResult } from '../../health/strata';
-
-const EPS = 1e-6;
-const clamp = (p: number): number => Math.min(1 - EPS, Math.max(EPS, p));
 
 /** The term one outcome adds to eProcess.logEValue's sum for its alternative `index` (the same formula). */
 export function eTerm(o: Outcome, margin: number, direction: 'above' | 'below', index: number): number {
