@@ -41,8 +41,9 @@ const PASSING = 0.25;
  * lasting losses (confirmed, benchmark, apps), whose noise the rise of 0.75
  * keeps low: with ~780 release nodes (home nodes asleep) 1.3 points let a
  * healthy release wait on one of them too often, and a 1-point harm is still
- * rarely promoted by the one-alternative promote test (eProcess.ts); 2 for degraded and restarts;
- * 3 for the noisier levels (peers, sync, answer time). A halt needs a stratum's lower bound above
+ * rarely promoted by the one-alternative promote test (eProcess.ts); 2 for
+ * degraded and restarts; 3 for the noisier levels (peers, sync, answer time).
+ * A halt needs a stratum's lower bound above
  * `haltMargin`: 0 for the hard signals, since production nodes over the same
  * hours and in the same stratum are the baseline, any shown excess of
  * worsening is the release's doing; 0.5 points for the noisy levels, so a
