@@ -23,8 +23,6 @@ class SignalState {
   badBefore: Uint16Array;
   knownAfter: Uint16Array;
   badAfter: Uint16Array;
-  /** 1 when the node's value at τ is known (didStats.worsenedAround). */
-  knownAtTau: Uint8Array;
   outcomes: Int8Array;
   moved: Int32Array;
   movedCount = 0;
@@ -39,7 +37,6 @@ class SignalState {
     this.badBefore = new Uint16Array(n);
     this.knownAfter = new Uint16Array(n);
     this.badAfter = new Uint16Array(n);
-    this.knownAtTau = new Uint8Array(n);
     this.outcomes = new Int8Array(n).fill(-1);
     this.moved = new Int32Array(n);
     this.marked = new Uint8Array(n);
@@ -98,8 +95,9 @@ export class CellSweep {
       for (let next = this.tau + 1; next <= tau; next += 1) this.step(next);
     }
     // Outcomes are worked out once per τ asked, for the nodes whose counts moved on the way.
+    const atTau = this.cellsAtTau();
     for (const state of this.states) {
-      for (let j = 0; j < state.movedCount; j += 1) this.judgeNode(state, state.moved[j]);
+      for (let j = 0; j < state.movedCount; j += 1) this.judgeNode(state, state.moved[j], atTau);
     }
     // Before τ = w there is no full before-window: no outcomes (the counts go on, clipped at scan 0).
     this.whole = tau - this.rule.w < 0;
@@ -128,7 +126,6 @@ export class CellSweep {
         state.badBefore.set(old.badBefore);
         state.knownAfter.set(old.knownAfter);
         state.badAfter.set(old.badAfter);
-        state.knownAtTau.set(old.knownAtTau);
         state.outcomes.set(old.outcomes);
         return state;
       }),
@@ -143,13 +140,8 @@ export class CellSweep {
     this.tau = tau;
     for (let scan = Math.max(0, tau - w); scan < tau; scan += 1) this.count(scan, n, 'before', 1);
     for (let scan = tau + 1; scan <= tau + w && scan < this.columns.length; scan += 1) this.count(scan, n, 'after', 1);
-    const atTau = tau < this.columns.length ? this.columns[tau] : NONE;
-    for (const state of this.states) {
-      const { shift, mask, codes } = state.field;
-      for (let i = 0; i < Math.min(n, atTau.length); i += 1)
-        state.knownAtTau[i] = codes[(atTau[i] >>> shift) & mask] === CELL_UNKNOWN ? 0 : 1;
-      for (let i = 0; i < n; i += 1) this.judgeNode(state, i);
-    }
+    const atTau = this.cellsAtTau();
+    for (const state of this.states) for (let i = 0; i < n; i += 1) this.judgeNode(state, i, atTau);
   }
 
   private count(scan: number, n: number, side: 'before' | 'after', sign: number): void {
@@ -201,7 +193,6 @@ export class CellSweep {
           move(state.knownAfter, state.badAfter, i, (leavesAfter >>> shift) & 3, -1);
           move(state.knownAfter, state.badAfter, i, (entersAfter >>> shift) & 3, 1);
         }
-        state.knownAtTau[i] = state.field.codes[(leavesAfter >>> shift) & 3] === CELL_UNKNOWN ? 0 : 1;
         this.markMoved(state, i);
       }
     }
@@ -238,10 +229,15 @@ export class CellSweep {
     return moved;
   }
 
-  /** didStats.worsenedAround from the counts. */
-  private judgeNode(state: SignalState, i: number): void {
-    const { knownBefore, badBefore, knownAfter, badAfter } = state;
-    const known = state.knownAtTau[i] === 1;
+  /** The scan at τ: whether a node is known there decides whether it has an outcome. */
+  private cellsAtTau(): Uint16Array {
+    return this.tau < this.columns.length ? this.columns[this.tau] : NONE;
+  }
+
+  /** didStats.worsenedAround from the counts and the node's cell at τ. */
+  private judgeNode(state: SignalState, i: number, atTau: Uint16Array): void {
+    const { knownBefore, badBefore, knownAfter, badAfter, field } = state;
+    const known = field.codes[((i < atTau.length ? atTau[i] : 0) >>> field.shift) & field.mask] !== CELL_UNKNOWN;
     state.outcomes[i] = outcomeOfCounts(state.rule, known, knownBefore[i], badBefore[i], knownAfter[i], badAfter[i]);
   }
 
