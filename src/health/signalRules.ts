@@ -34,6 +34,8 @@ function flag(value: boolean | null): number {
 const LASTING = 0.75;
 /** Trouble that comes and goes: 3 of 12 scans bad more than before (the noisy levels, restarts, envelopes). */
 const PASSING = 0.25;
+/** The promote margin of the lasting losses: one number, since they are chosen together (see below). */
+const LASTING_MARGIN = 0.014;
 
 /**
  * Margins (docs/health.md "Margins", "Why 1.4, 2 and 3 points"). Promotion
@@ -53,7 +55,7 @@ export const SIGNAL_RULES: readonly SignalRule[] = [
   {
     name: 'confirmed',
     good: 'node.status is CONFIRMED',
-    margin: 0.014,
+    margin: LASTING_MARGIN,
     haltMargin: 0,
     worsenShare: LASTING,
     value: (c) => flag(c?.confirmed ?? null),
@@ -61,7 +63,7 @@ export const SIGNAL_RULES: readonly SignalRule[] = [
   {
     name: 'benchmark',
     good: 'benchmark at a valid tier',
-    margin: 0.014,
+    margin: LASTING_MARGIN,
     haltMargin: 0,
     worsenShare: LASTING,
     value: (c) => flag(c?.benchmarkPassing ?? null),
@@ -69,7 +71,7 @@ export const SIGNAL_RULES: readonly SignalRule[] = [
   {
     name: 'apps',
     good: 'runs at least one app',
-    margin: 0.014,
+    margin: LASTING_MARGIN,
     haltMargin: 0,
     worsenShare: LASTING,
     value: (c) => flag(c === null || c.runningApps === null ? null : c.runningApps > 0),
